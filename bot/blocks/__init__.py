@@ -1,0 +1,1 @@
+"""Block Kit builders: pure functions, data in, message or view dict out."""

@@ -1,0 +1,197 @@
+"""Channel and ephemeral messages. Each builder returns {"text": ..., "blocks": [...]}."""
+
+from bot.blocks.text import (
+    button,
+    chunk_lines,
+    context,
+    divider,
+    escape,
+    header,
+    local_datetime,
+    local_time,
+    long_date,
+    mention,
+    section,
+    split_messages,
+)
+from bot.i18n import gettext_for, ngettext_for
+from bot.method import IDEA_TAGS, PERIODS, QUESTIONS, WEEKDAYS
+
+SESSION_ADD_ANSWERS = "session_add_answers"
+SESSION_ADD_IDEA = "session_add_idea"
+SESSION_MY_ANSWERS = "session_my_answers"
+SESSION_END = "session_end"
+PLAN_ARCHIVE = "plan_archive"
+
+
+def notice(text: str) -> dict:
+    """A one-paragraph message; `text` is already mrkdwn-safe."""
+    return {"text": text, "blocks": [section(text)]}
+
+
+def _period_line(plan, lang: str) -> str:
+    _ = gettext_for(lang)
+    period = _(PERIODS[plan.period])
+    start = long_date(plan.start_date, lang)
+    if plan.end_date is None:
+        return _("{period}, from {start}").format(period=period, start=start)
+    end = long_date(plan.end_date, lang)
+    return _("{period}, {start} – {end}").format(period=period, start=start, end=end)
+
+
+def _cadence_line(plan, lang: str) -> str:
+    _ = gettext_for(lang)
+    cadence = _("Quarterly") if plan.client_size == "large" else _("Every 6 months")
+    return _("{cadence}, {weekday} at {time} ({timezone})").format(
+        cadence=cadence,
+        weekday=_(WEEKDAYS[plan.review_weekday]).lower(),
+        time=plan.review_time.strftime("%H:%M"),
+        timezone=plan.timezone,
+    )
+
+
+def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=None) -> dict:
+    _ = gettext_for(lang)
+    blocks = []
+    if not_understood is not None:
+        blocks.append(
+            section(_("Sorry, I didn't understand `{text}`. Here is what I can do:").format(
+                text=escape(not_understood)))
+        )
+    blocks.append(header(_("Rumbo: strategic account planning")))
+    if plan is None:
+        status = _("This channel has no account plan yet. Create one with `/plan new`.")
+    else:
+        status = _("*{account}* · {period}").format(
+            account=escape(plan.account_name), period=_period_line(plan, lang))
+        status += "\n" + ngettext_for(lang)("{count} idea so far", "{count} ideas so far",
+                                            idea_count).format(count=idea_count)
+        if running is not None:
+            status += "\n" + _("A strategy session is running until {end}.").format(
+                end=local_time(running.ends_at, plan.timezone, lang))
+    blocks.append(section(status))
+    blocks.append(divider())
+    commands = [
+        ("/plan new [account]", _("create this channel's account plan")),
+        ("/plan session [minutes]", _("start the strategy session (90 minutes by default)")),
+        ("/plan idea <text>", _("add an idea at any time")),
+        ("/plan help", _("show this help")),
+    ]
+    blocks.append(section("\n".join(f"`{cmd}`: {what}" for cmd, what in commands)))
+    text = _("Rumbo: strategic account planning")
+    return {"text": text, "blocks": blocks}
+
+
+def archive_offer(*, lang, plan) -> dict:
+    _ = gettext_for(lang)
+    text = _("This channel already has an active plan, *{account}*. Nothing has been changed. "
+             "To start a new plan, archive the current one first: it stays readable.").format(
+        account=escape(plan.account_name))
+    confirm = {
+        "title": {"type": "plain_text", "text": _("Archive the plan?")[:100]},
+        "text": {"type": "plain_text", "text": _("The plan stays readable, but it is no longer "
+                                                 "the channel's active plan.")},
+        "confirm": {"type": "plain_text", "text": _("Archive")[:30]},
+        "deny": {"type": "plain_text", "text": _("Cancel")[:30]},
+    }
+    blocks = [
+        section(text),
+        {"type": "actions", "elements": [
+            button(_("Archive it and start a new plan"), PLAN_ARCHIVE, str(plan.id),
+                   style="danger", confirm=confirm)]},
+    ]
+    return {"text": text, "blocks": blocks}
+
+
+def plan_announcement(*, lang, plan, categories, facilitators) -> dict:
+    _ = gettext_for(lang)
+    title = _("Account plan: {account}").format(account=plan.account_name)
+    fields = [
+        f"*{_('Period')}*\n{_period_line(plan, lang)}",
+        f"*{_('Reviews')}*\n{_cadence_line(plan, lang)}",
+        f"*{_('Facilitators')}*\n{', '.join(mention(u) for u in facilitators)}",
+        f"*{_('Categories')}*\n" + "\n".join(f"• {escape(c)}" for c in categories),
+    ]
+    blocks = [
+        header(title),
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f[:2000]} for f in fields]},
+        context(_("Created by {user}. Next: run the strategy session with `/plan session`.")
+                .format(user=mention(plan.created_by))),
+    ]
+    return {"text": title, "blocks": blocks}
+
+
+def session_card(*, lang, plan, strategy_session, contributions, answer_count, idea_count):
+    """The live card of a strategy session; `contributions` is {user: [answers, ideas]}."""
+    _ = gettext_for(lang)
+    n_ = ngettext_for(lang)
+    ended = strategy_session.ended_at is not None
+    title = _("Strategy session: {account}").format(account=plan.account_name)
+    if ended:
+        timing = _("This session ended on {when}.").format(
+            when=local_datetime(strategy_session.ended_at, plan.timezone, lang))
+    else:
+        minutes = round((strategy_session.ends_at - strategy_session.started_at)
+                        .total_seconds() / 60)
+        timing = _("{minutes} minutes, until {end}. Anyone in the channel can contribute: "
+                   "not only about money.").format(
+            minutes=minutes, end=local_time(strategy_session.ends_at, plan.timezone, lang))
+    blocks = [header(title), section(timing)]
+    for question in QUESTIONS:
+        prompts = "\n".join(f"• {_(p)}" for p in question.prompts)
+        blocks.append(section(
+            f"*{question.number}. {_(question.title)}*\n_{_(question.intro)}_\n{prompts}"))
+    blocks.append(divider())
+    counts = "{} · {}".format(
+        n_("*{count}* answer", "*{count}* answers", answer_count).format(count=answer_count),
+        n_("*{count}* idea", "*{count}* ideas", idea_count).format(count=idea_count))
+    blocks.append(section(counts))
+    if contributions:
+        people = ", ".join(
+            f"{mention(user)} ({answers}/{ideas})" for user, (answers, ideas)
+            in list(contributions.items())[:40])
+        blocks.append(context(_("Contributed (answers/ideas): {people}").format(people=people)))
+    else:
+        blocks.append(context(_("No contributions yet.")))
+    if not ended:
+        value = str(strategy_session.id)
+        end_confirm = {
+            "title": {"type": "plain_text", "text": _("End the session?")[:100]},
+            "text": {"type": "plain_text",
+                     "text": _("A recap with every answer and idea is posted to the channel.")},
+            "confirm": {"type": "plain_text", "text": _("End session")[:30]},
+            "deny": {"type": "plain_text", "text": _("Keep going")[:30]},
+        }
+        blocks.append({"type": "actions", "block_id": "session_actions", "elements": [
+            button(_("Add answers"), SESSION_ADD_ANSWERS, value, style="primary"),
+            button(_("Add idea"), SESSION_ADD_IDEA, value),
+            button(_("My answers"), SESSION_MY_ANSWERS, value),
+            button(_("End session"), SESSION_END, value, style="danger", confirm=end_confirm),
+        ]})
+    return {"text": title, "blocks": blocks}
+
+
+def session_recap(*, lang, plan, answers, ideas) -> list[dict]:
+    """The recap, cut into as many messages as Slack's limits need (never truncated)."""
+    _ = gettext_for(lang)
+    title = _("Session recap: {account}").format(account=plan.account_name)
+    blocks = [header(title)]
+    for question in QUESTIONS:
+        lines = [f"*{question.number}. {_(question.title)}*"]
+        mine = [a for a in answers if a.question == question.number]
+        lines += [_entry(a.text, a.user_id) for a in mine] or [f"_{_('No answers.')}_"]
+        blocks += [section(chunk) for chunk in chunk_lines(lines)]
+    lines = [f"*{_('Ideas')}* ({len(ideas)})"]
+    for idea in ideas:
+        tag = f"[{_(IDEA_TAGS[idea.tag])}] " if idea.tag else ""
+        lines.append(_entry(idea.text, idea.user_id, prefix=tag))
+    if not ideas:
+        lines.append(f"_{_('No ideas.')}_")
+    blocks += [section(chunk) for chunk in chunk_lines(lines)]
+    blocks.append(context(_("Next: evaluate and score the ideas together.")))
+    return [{"text": title, "blocks": part} for part in split_messages(blocks)]
+
+
+def _entry(text: str, user_id: str, prefix: str = "") -> str:
+    body = escape(text).replace("\n", "\n    ")
+    return f"• {prefix}{body} — {mention(user_id)}"

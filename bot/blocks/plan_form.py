@@ -1,0 +1,218 @@
+"""The new-plan modal: builder and parser in one place, sharing the block ids."""
+
+import json
+from datetime import date, time
+
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
+
+from bot.blocks.state import CHOOSE, errors_for_blocks, read_state
+from bot.blocks.text import context, plain
+from bot.domain import is_known_timezone
+from bot.i18n import LANGUAGES, N_, gettext_for
+from bot.method import CLIENT_SIZES, DEFAULT_CATEGORIES, LANGUAGE_NAMES, PERIODS, WEEKDAYS
+
+CALLBACK_ID = "plan_new"
+NAME_MAX = 100
+CATEGORY_MAX = 75
+CATEGORIES_MAX = 12
+TIMEZONE_MAX = 64
+
+# Block ids are the PlanInput field names, so validation errors land on the right field.
+NAME, CLIENT_SIZE, PERIOD, START, END = "account_name", "client_size", "period", "start_date", "end_date"
+CATEGORIES, TIMEZONE, WEEKDAY, TIME = "categories", "timezone", "review_weekday", "review_time"
+LANGUAGE, FACILITATORS = "language", "facilitators"
+
+
+class PlanInput(BaseModel):
+    account_name: str = Field(min_length=1, max_length=NAME_MAX)
+    client_size: str
+    period: str
+    start_date: date
+    end_date: date | None = None
+    categories: list[str]
+    timezone: str = Field(min_length=1, max_length=TIMEZONE_MAX)
+    review_weekday: int = Field(ge=0, le=6)
+    review_time: time
+    language: str
+    facilitators: list[str] = []
+
+    @field_validator("account_name", "timezone", mode="before")
+    @classmethod
+    def _strip(cls, value):
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("client_size")
+    @classmethod
+    def _size(cls, value: str) -> str:
+        if value not in CLIENT_SIZES:
+            raise ValueError(CHOOSE)
+        return value
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        if value not in PERIODS:
+            raise ValueError(CHOOSE)
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(CHOOSE)
+        return value
+
+    @field_validator("categories", mode="before")
+    @classmethod
+    def _categories(cls, value):
+        names = [line.strip() for line in (value or "").splitlines() if line.strip()]
+        if not names:
+            raise ValueError(N_("Give the plan at least one category, one per line."))
+        if len(names) > CATEGORIES_MAX:
+            raise ValueError(N_("Keep it to at most 12 categories."))
+        if any(len(name) > CATEGORY_MAX for name in names):
+            raise ValueError(N_("Each category must be at most 75 characters long."))
+        if len({name.casefold() for name in names}) != len(names):
+            raise ValueError(N_("Each category may appear only once."))
+        return names
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        if not is_known_timezone(value):
+            raise ValueError(
+                N_("Unknown timezone: use a name such as Europe/Madrid or America/Mexico_City.")
+            )
+        return value
+
+    @field_validator("end_date")
+    @classmethod
+    def _end_after_start(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is None or info.data.get("period") == "perpetual":
+            return None
+        start = info.data.get("start_date")
+        if start is not None and value <= start:
+            raise ValueError(N_("The end date must come after the start date."))
+        return value
+
+
+def parse(values: dict, lang: str) -> tuple[PlanInput | None, dict[str, str]]:
+    """A validated PlanInput, or errors keyed by block id."""
+    raw = read_state(values)
+    raw = {key: value for key, value in raw.items() if value is not None}
+    try:
+        return PlanInput(**raw), {}
+    except ValidationError as error:
+        return None, errors_for_blocks(error, lang)
+
+
+def _option(text: str, value: str) -> dict:
+    return {"text": plain(text, 75), "value": value}
+
+
+def _input(block_id: str, label: str, element: dict, *, optional=False, hint=None) -> dict:
+    block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "element": {"action_id": "value", **element},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint)
+    return block
+
+
+def modal(
+    *,
+    lang: str,
+    channel_id: str,
+    today: date,
+    timezone: str,
+    creator_id: str,
+    account_name: str = "",
+) -> dict:
+    _ = gettext_for(lang)
+    sizes = [_option(_(label), value) for value, label in CLIENT_SIZES.items()]
+    periods = [_option(_(label), value) for value, label in PERIODS.items()]
+    weekdays = [_option(_(name), str(i)) for i, name in enumerate(WEEKDAYS)]
+    languages = [_option(name, code) for code, name in LANGUAGE_NAMES.items()]
+    name_element = {"type": "plain_text_input", "max_length": NAME_MAX}
+    if account_name:
+        name_element["initial_value"] = account_name[:NAME_MAX]
+    blocks = [
+        context(_("One plan per channel. Everything here can be changed later.")),
+        _input(NAME, _("Account name"), name_element),
+        _input(
+            CLIENT_SIZE,
+            _("Client size"),
+            {"type": "radio_buttons", "options": sizes, "initial_option": sizes[0]},
+            hint=_("Sets how often the plan is reviewed."),
+        ),
+        _input(
+            PERIOD,
+            _("Plan period"),
+            {"type": "static_select", "options": periods, "initial_option": periods[0]},
+        ),
+        _input(
+            START,
+            _("Start date"),
+            {"type": "datepicker", "initial_date": today.isoformat()},
+            hint=_("A plan can start any day: no need to wait for the start of the year."),
+        ),
+        _input(
+            END,
+            _("End date"),
+            {"type": "datepicker"},
+            optional=True,
+            hint=_("Leave it empty to use the end of the period. Perpetual plans have no end."),
+        ),
+        _input(
+            CATEGORIES,
+            _("Categories, one per line"),
+            {
+                "type": "plain_text_input",
+                "multiline": True,
+                "max_length": 1000,
+                "initial_value": "\n".join(_(c) for c in DEFAULT_CATEGORIES),
+            },
+            hint=_("The four Balanced Scorecard buckets by default: rename, add or remove."),
+        ),
+        _input(
+            TIMEZONE,
+            _("Timezone"),
+            {"type": "plain_text_input", "max_length": TIMEZONE_MAX, "initial_value": timezone},
+            hint=_("An IANA name such as Europe/Madrid or America/Mexico_City."),
+        ),
+        _input(
+            WEEKDAY,
+            _("Review day"),
+            {"type": "static_select", "options": weekdays, "initial_option": weekdays[0]},
+        ),
+        _input(TIME, _("Review time"), {"type": "timepicker", "initial_time": "09:00"}),
+        _input(
+            LANGUAGE,
+            _("Plan language"),
+            {
+                "type": "static_select",
+                "options": languages,
+                "initial_option": languages[list(LANGUAGE_NAMES).index(lang)],
+            },
+        ),
+        _input(
+            FACILITATORS,
+            _("Facilitators"),
+            {"type": "multi_users_select", "initial_users": [creator_id]},
+            optional=True,
+            hint=_("Facilitators run sessions and settle decisions. You are always one."),
+        ),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "private_metadata": json.dumps({"channel_id": channel_id, "lang": lang}),
+        "title": plain(_("New account plan"), 24),
+        "submit": plain(_("Create plan"), 24),
+        "close": plain(_("Cancel"), 24),
+        "blocks": blocks,
+    }

@@ -1,0 +1,105 @@
+"""`rumbo`: serve, socket, worker, migrate."""
+
+import argparse
+import logging
+import signal
+import sys
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.settings import Settings, SettingsError, load_settings
+from storage.db import make_engine, migrate
+
+log = logging.getLogger("rumbo")
+
+
+def _prepare(settings: Settings):
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    return engine
+
+
+def cmd_migrate(settings: Settings, _args) -> None:
+    _prepare(settings)
+    print("rumbo: database is up to date")
+
+
+def cmd_serve(settings: Settings, args) -> None:
+    settings.require("slack_bot_token", "slack_signing_secret")
+    engine = _prepare(settings)
+    port = args.port or settings.port
+
+    def load_app():
+        from bot.app import create_app
+        from bot.scheduler import build_scheduler
+        from bot.server import wsgi_app
+
+        if not args.no_scheduler:
+            build_scheduler().start()
+        return wsgi_app(create_app(settings, engine), engine)
+
+    from bot.server import GunicornServer
+
+    log.info("serving on %s:%s (POST /slack/events, GET /healthz)", args.host, port)
+    GunicornServer(load_app, host=args.host, port=port).run()
+
+
+def cmd_socket(settings: Settings, _args) -> None:
+    settings.require("slack_bot_token", "slack_app_token")
+    engine = _prepare(settings)
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app
+    from bot.scheduler import build_scheduler
+
+    build_scheduler().start()
+    app = create_app(settings, engine)
+    SocketModeHandler(app, settings.slack_app_token).start()
+
+
+def cmd_worker(settings: Settings, _args) -> None:
+    settings.require("slack_bot_token")
+    _prepare(settings)
+    from bot.scheduler import build_scheduler
+
+    scheduler = build_scheduler(blocking=True)
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    log.info("scheduler running")
+    scheduler.start()
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="rumbo", description="Strategic account planning in Slack.")
+    commands = root.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz")
+    serve.add_argument("--host", default="0.0.0.0")  # noqa: S104  (a server's default)
+    serve.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler")
+    serve.set_defaults(run=cmd_serve)
+    commands.add_parser("socket", help="Socket Mode (needs SLACK_APP_TOKEN)").set_defaults(
+        run=cmd_socket)
+    commands.add_parser("worker", help="the scheduler alone").set_defaults(run=cmd_worker)
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(run=cmd_migrate)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        args.run(load_settings(), args)
+    except SettingsError as error:
+        print(f"rumbo: {error}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as error:
+        reason = str(error.orig if getattr(error, "orig", None) else error).splitlines()[0]
+        print(f"rumbo: cannot use the database at DATABASE_URL: {reason}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Domain rules as plain functions: no Slack, no database."""
+
+import calendar
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's end (Jan 31 + 1 → Feb 28/29)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def plan_end_date(period: str, start: date) -> date | None:
+    """Last day of a plan's period; perpetual plans have none."""
+    match period:
+        case "calendar_year":
+            return date(start.year, 12, 31)
+        case "six_months":
+            return add_months(start, 6) - timedelta(days=1)
+        case "twelve_months":
+            return add_months(start, 12) - timedelta(days=1)
+        case "perpetual":
+            return None
+    raise ValueError(f"unknown period {period!r}")
+
+
+def default_start_date(period: str, today: date) -> date:
+    return date(today.year, 1, 1) if period == "calendar_year" else today
+
+
+def is_known_timezone(name: str) -> bool:
+    if name not in available_timezones():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def session_end(started_at: datetime, minutes: int) -> datetime:
+    return started_at + timedelta(minutes=minutes)
+
+
+def split_idea_lines(text: str | None) -> list[str]:
+    """One idea per line; blank lines and bullets typed out of habit are dropped."""
+    ideas = []
+    for line in (text or "").splitlines():
+        line = line.strip().lstrip("•*-–").strip()
+        if line:
+            ideas.append(line)
+    return ideas

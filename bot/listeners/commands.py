@@ -1,0 +1,187 @@
+"""`/plan` and its subcommands: one router, one small function per subcommand."""
+
+from dataclasses import dataclass
+
+from slack_bolt import App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks import forms, plan_form
+from bot.blocks.messages import archive_offer, help_message, notice
+from bot.blocks.text import escape, quote
+from bot.domain import session_end
+from bot.i18n import gettext_for
+from bot.listeners.common import Deps, apologise_on_failure, log, workspace_id
+from bot.listeners.sessions import post_session_card, refresh_card
+from bot.method import SESSION_MINUTES_DEFAULT
+from bot.slack import channel_problem, slack_error
+from storage import queries
+from storage.models import Plan
+
+SESSION_MINUTES_RANGE = range(5, 481)
+
+
+@dataclass
+class Command:
+    team_id: str
+    channel_id: str
+    user_id: str
+    user_team_id: str | None
+    text: str
+    trigger_id: str
+    client: WebClient
+    respond: Respond
+
+    @property
+    def key(self) -> str:
+        return f"cmd:{self.trigger_id}"
+
+
+def register(app: App, deps: Deps) -> None:
+    def ack_command(ack):
+        ack()
+
+    @apologise_on_failure(deps)
+    def run_command(body, client, respond, context):
+        name, _, rest = (body.get("text") or "").strip().partition(" ")
+        command = Command(
+            team_id=workspace_id(context),
+            channel_id=body["channel_id"],
+            user_id=body["user_id"],
+            user_team_id=body.get("team_id"),
+            text=rest.strip(),
+            trigger_id=body["trigger_id"],
+            client=client,
+            respond=respond,
+        )
+        handler = SUBCOMMANDS.get(name.lower())
+        if handler is None:
+            show_help(deps, command, not_understood=body.get("text", "").strip())
+        else:
+            handler(deps, command)
+
+    app.command("/plan")(ack=ack_command, lazy=[run_command])
+
+
+def _language(deps: Deps, command: Command, plan: Plan | None) -> str:
+    return plan.language if plan else deps.users.profile(command.client, command.user_id)[0]
+
+
+def show_help(deps: Deps, command: Command, not_understood: str | None = None) -> None:
+    with deps.db() as db:
+        plan = queries.active_plan(db, team_id=command.team_id, channel_id=command.channel_id)
+        running = plan and queries.running_session(db, plan=plan)
+        idea_count = queries.count_ideas(db, plan=plan) if plan else 0
+    message = help_message(lang=_language(deps, command, plan), plan=plan, running=running,
+                           idea_count=idea_count, not_understood=not_understood)
+    command.respond(response_type="ephemeral", **message)
+
+
+def new_plan(deps: Deps, command: Command) -> None:
+    with deps.db() as db:
+        plan = queries.active_plan(db, team_id=command.team_id, channel_id=command.channel_id)
+    if plan is not None:
+        command.respond(response_type="ephemeral", **archive_offer(lang=plan.language, plan=plan))
+        return
+    open_new_plan_modal(deps, command.client, trigger_id=command.trigger_id,
+                        channel_id=command.channel_id, user_id=command.user_id,
+                        account_name=command.text)
+
+
+def open_new_plan_modal(deps, client, *, trigger_id, channel_id, user_id, account_name=""):
+    lang, timezone = deps.users.profile(client, user_id)
+    today = deps.clock().date()
+    client.views_open(trigger_id=trigger_id, view=plan_form.modal(
+        lang=lang, channel_id=channel_id, today=today, timezone=timezone,
+        creator_id=user_id, account_name=account_name))
+
+
+def _plan_or_explain(deps: Deps, command: Command, db) -> Plan | None:
+    plan = queries.active_plan(db, team_id=command.team_id, channel_id=command.channel_id)
+    if plan is None:
+        _ = gettext_for(_language(deps, command, None))
+        command.respond(response_type="ephemeral", **notice(
+            _("This channel has no account plan yet. Create one with `/plan new`.")))
+    return plan
+
+
+def start_session(deps: Deps, command: Command) -> None:
+    with deps.db() as db:
+        plan = _plan_or_explain(deps, command, db)
+        if plan is None:
+            return
+        _ = gettext_for(plan.language)
+        minutes = SESSION_MINUTES_DEFAULT
+        if command.text:
+            if not command.text.isdigit() or int(command.text) not in SESSION_MINUTES_RANGE:
+                command.respond(response_type="ephemeral", **notice(
+                    _("Give the session length in minutes, between 5 and 480: "
+                      "for example `/plan session 60`.")))
+                return
+            minutes = int(command.text)
+        now = deps.clock()
+        try:
+            strategy_session = queries.start_session(
+                db, plan=plan, user_id=command.user_id, now=now,
+                ends_at=session_end(now, minutes), request_key=command.key)
+        except queries.DuplicateRequest:
+            return
+        except queries.SessionAlreadyRunning:
+            command.respond(response_type="ephemeral", **notice(
+                _("A strategy session is already running in this channel: use the buttons "
+                  "on its card.")))
+            return
+        try:
+            post_session_card(deps, db, command.client, plan=plan,
+                              strategy_session=strategy_session)
+        except SlackApiError as error:
+            queries.discard_session(db, strategy_session=strategy_session)
+            log.warning("Slack refused the session card: %s", slack_error(error))
+            command.respond(response_type="ephemeral",
+                            **notice(channel_problem(error, plan.language)))
+
+
+def add_idea(deps: Deps, command: Command) -> None:
+    with deps.db() as db:
+        plan = _plan_or_explain(deps, command, db)
+        if plan is None:
+            return
+        running = queries.running_session(db, plan=plan)
+        if not command.text:
+            command.client.views_open(trigger_id=command.trigger_id, view=forms.idea_modal(
+                lang=plan.language, private_metadata=forms.metadata(
+                    channel_id=plan.channel_id, plan_id=plan.id,
+                    session_id=running.id if running else None, lang=plan.language)))
+            return
+        _ = gettext_for(plan.language)
+        if len(command.text) > forms.TEXT_MAX:
+            command.respond(response_type="ephemeral", **notice(
+                _("That idea is too long: keep it under {max_length} characters. "
+                  "Here is what you wrote:").format(max_length=forms.TEXT_MAX)
+                + "\n" + quote(command.text[:2800])))
+            return
+        try:
+            queries.add_contributions(
+                db, plan=plan, strategy_session=running, user_id=command.user_id,
+                user_team_id=command.user_team_id, answers={},
+                ideas=[(command.text, None, None)], now=deps.clock(), request_key=command.key)
+        except queries.DuplicateRequest:
+            return
+        command.respond(response_type="ephemeral", **notice(
+            _("Idea added to *{account}*:").format(account=escape(plan.account_name))
+            + "\n" + quote(command.text)))
+        if running is not None:
+            refresh_card(deps, db, command.client, plan=plan, strategy_session=running)
+
+
+SUBCOMMANDS = {
+    "": show_help,
+    "help": show_help,
+    "ayuda": show_help,
+    "new": new_plan,
+    "nuevo": new_plan,
+    "session": start_session,
+    "sesion": start_session,
+    "sesión": start_session,
+    "idea": add_idea,
+}

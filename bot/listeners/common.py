@@ -1,0 +1,74 @@
+"""What every listener needs: the database, the clock, users' profiles, and the
+request's workspace."""
+
+import json
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import wraps
+
+from sqlalchemy.engine import Engine
+
+from bot.blocks.messages import notice
+from bot.i18n import gettext_for
+from bot.slack import UserDirectory, tell_user
+from storage.db import new_session
+
+log = logging.getLogger("rumbo")
+
+
+@dataclass
+class Deps:
+    engine: Engine
+    clock: Callable[[], datetime]
+    users: UserDirectory = field(default_factory=UserDirectory)
+    # Serialises card refreshes per session, so the last chat.update shows the latest counts.
+    card_locks: defaultdict = field(default_factory=lambda: defaultdict(threading.Lock))
+
+    def db(self):
+        return new_session(self.engine)
+
+
+def workspace_id(context) -> str:
+    """The installing workspace: for Slack Connect guests the payload's team may differ."""
+    authorized = context.get("authorize_result")
+    return (authorized and authorized.get("team_id")) or context["team_id"]
+
+
+def user_team_id(body: dict) -> str | None:
+    return (body.get("user") or {}).get("team_id") or body.get("team_id")
+
+
+def view_metadata(view: dict) -> dict:
+    try:
+        return json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+
+
+def apologise_on_failure(deps: Deps):
+    """Lazy listeners run after the ack: a crash there must still reach the user as a
+    message, never as silence. Every lazy listener takes `body` and `client`."""
+
+    def decorate(function):
+        @wraps(function)
+        def wrapper(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except Exception:
+                log.exception("%s failed", function.__name__)
+                body, client = kwargs["body"], kwargs["client"]
+                user = (body.get("user") or {}).get("id") or body.get("user_id")
+                channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
+                if user:
+                    _ = gettext_for(deps.users.profile(client, user)[0])
+                    tell_user(client, channel_id=channel, user_id=user, message=notice(_(
+                        "Something went wrong on my side and I couldn't finish that. "
+                        "Please try again in a moment.")))
+
+        return wrapper
+
+    return decorate

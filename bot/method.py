@@ -1,0 +1,134 @@
+"""The method's vocabulary: the five questions and their prompts, the default
+categories, the idea tags. Strings are marked for translation (Spanish follows the seed)."""
+
+from dataclasses import dataclass
+
+from bot.i18n import N_
+
+
+@dataclass(frozen=True)
+class Question:
+    number: int
+    title: str
+    intro: str
+    prompts: tuple[str, ...]
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question(
+        1,
+        N_("Where are we?"),
+        N_("Discuss where you and your client are in your partnership."),
+        (
+            N_("What is going well and what is not?"),
+            N_("Did you get there through good luck, bad luck, good planning or no planning?"),
+            N_("How does performance compare with the benchmarks?"),
+            N_("Is this a trend (are things getting better or worse)?"),
+        ),
+    ),
+    Question(
+        2,
+        N_("Where do we want to go?"),
+        N_(
+            "Think blue sky: what would create the most value if there were no obstacles. "
+            "Then group the ideas into realistic and ambitious. Don't ignore the "
+            "“someday” ideas: you will come back to them."
+        ),
+        (
+            N_("What is the overall purpose or mission? What do you both want from the partnership?"),
+            N_("Are you happy or unhappy with the status quo?"),
+            N_("Is there an appetite to do something totally different? A game changer?"),
+            N_("What is the biggest problem your client faces?"),
+            N_("If there were no limits, what would you do?"),
+            N_("What new trends or technologies are emerging? Are you ahead or falling behind?"),
+        ),
+    ),
+    Question(
+        3,
+        N_("What changes must be made?"),
+        N_("Compare the current state with the desired state. What is holding you back?"),
+        (
+            N_("What would it take to make things 10 times better than now?"),
+            N_("What are the risks (internal / external)? What is inside or outside your control?"),
+            N_("What would create more opportunities?"),
+            N_("What do you need to stop or start doing?"),
+            N_("How can you improve performance?"),
+            N_("Consider alternatives: what are your options A, B and C?"),
+            N_("What are the quick wins? Sometimes a small change can have a big impact."),
+        ),
+    ),
+    Question(
+        4,
+        N_("How should the changes be made?"),
+        N_(
+            "Change won't happen overnight. Some things you can do yourself for a quick "
+            "result, but mostly you will have to win other people's support for your "
+            "strategy, intellectually and emotionally."
+        ),
+        (
+            N_("What changes can you control or undertake?"),
+            N_("What changes need the commitment of stakeholders?"),
+            N_("Consider who, what, when, where and how is needed to make your strategy real."),
+            N_("Should your focus be narrow or broad?"),
+            N_("What can you do for free, and what will need a budget?"),
+        ),
+    ),
+    Question(
+        5,
+        N_("How will progress be measured?"),
+        N_(
+            "Don't dwell too long on measurement: a rough figure is fine. This won't be "
+            "audited by a team of forensic accountants."
+        ),
+        (
+            N_("Improved financial performance"),
+            N_("Process efficiencies"),
+            N_("Quality"),
+            N_("Customer experience"),
+            N_("Continuous improvement"),
+            N_("Relationships"),
+        ),
+    ),
+)
+
+QUESTION_NUMBERS = tuple(q.number for q in QUESTIONS)
+
+# The four Balanced-Scorecard buckets the seed suggests.
+DEFAULT_CATEGORIES: tuple[str, ...] = (
+    N_("Financial (reducing costs)"),
+    N_("Customer experience"),
+    N_("Process (improving efficiency)"),
+    N_("Technology (optimising products and services)"),
+)
+
+IDEA_TAGS: dict[str, str] = {
+    "realistic": N_("Realistic"),
+    "ambitious": N_("Ambitious"),
+    "someday": N_("Someday"),
+}
+
+CLIENT_SIZES: dict[str, str] = {
+    "large": N_("Large client (quarterly reviews)"),
+    "small": N_("Smaller client (reviews every 6 months)"),
+}
+
+PERIODS: dict[str, str] = {
+    "calendar_year": N_("Calendar year"),
+    "six_months": N_("6 months"),
+    "twelve_months": N_("12 months"),
+    "perpetual": N_("Perpetual"),
+}
+
+WEEKDAYS: tuple[str, ...] = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+
+LANGUAGE_NAMES: dict[str, str] = {"en": "English", "es": "Español"}
+
+SESSION_MINUTES_DEFAULT = 90

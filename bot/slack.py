@@ -1,0 +1,88 @@
+"""The Slack Web API client and the few helpers every listener shares."""
+
+import logging
+import threading
+import time
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.i18n import gettext_for, language_from_locale
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "Rumbo cannot post in this channel", worth telling the user about.
+CHANNEL_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "restricted_action"}
+
+
+def make_client(*, token: str | None, base_url: str) -> WebClient:
+    """A WebClient that honours SLACK_API_URL and retries what is worth retrying:
+    rate limits (after Retry-After), 5xx answers and dropped connections."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=10,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=1),
+        ],
+    )
+
+
+def slack_error(error: SlackApiError) -> str:
+    return str(error.response.get("error", "unknown_error"))
+
+
+class UserDirectory:
+    """Each user's language and timezone (users.info with include_locale), cached a while."""
+
+    def __init__(self, ttl_seconds: float = 3600):
+        self._ttl = ttl_seconds
+        self._cache: dict[str, tuple[float, str, str]] = {}
+        self._lock = threading.Lock()
+
+    def profile(self, client: WebClient, user_id: str) -> tuple[str, str]:
+        """(language, timezone) of a user; English and UTC when Slack cannot tell."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(user_id)
+        if cached and now - cached[0] < self._ttl:
+            return cached[1], cached[2]
+        try:
+            user = client.users_info(user=user_id, include_locale=True)["user"]
+        except SlackApiError as error:
+            log.warning("users.info failed for %s: %s", user_id, slack_error(error))
+            return language_from_locale(None), "UTC"
+        lang, tz = language_from_locale(user.get("locale")), user.get("tz") or "UTC"
+        with self._lock:
+            self._cache[user_id] = (now, lang, tz)
+        return lang, tz
+
+
+def tell_user(client: WebClient, *, channel_id: str | None, user_id: str, message: dict) -> None:
+    """An ephemeral message in the channel, or a direct message when that is impossible."""
+    if channel_id:
+        try:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, **message)
+            return
+        except SlackApiError as error:
+            log.warning("chat.postEphemeral to %s failed: %s", channel_id, slack_error(error))
+    try:
+        client.chat_postMessage(channel=user_id, **message)
+    except SlackApiError as error:
+        log.error("could not reach user %s at all: %s", user_id, slack_error(error))
+
+
+def channel_problem(error: SlackApiError, lang: str) -> str:
+    """What to tell a user when Rumbo cannot post in their channel."""
+    _ = gettext_for(lang)
+    if slack_error(error) in CHANNEL_ERRORS:
+        return _("I can't post in this channel. Invite me with `/invite @Rumbo` and try again.")
+    return _("Slack didn't accept my message ({error}). Please try again in a moment.").format(
+        error=slack_error(error))

@@ -1,0 +1,326 @@
+"""The queries and writes the app needs. Keyword-only, one session per unit of work.
+
+Every lookup that starts from ids found in a Slack payload also takes the request's
+workspace (and channel), so a forged or stale id from elsewhere finds nothing.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    Answer,
+    Category,
+    Facilitator,
+    Idea,
+    Plan,
+    ProcessedRequest,
+    StrategySession,
+    Workspace,
+)
+
+
+class DuplicateRequest(Exception):
+    """The same Slack request (a retry, a double submit) was already stored."""
+
+
+class ChannelHasPlan(Exception):
+    """The channel already has an active plan."""
+
+
+class SessionAlreadyRunning(Exception):
+    """The plan already has a running strategy session."""
+
+
+def commit_once(session: Session, *, team_id: str, key: str) -> None:
+    """Commit the pending writes together with an idempotency key.
+
+    Raises DuplicateRequest (and writes nothing) when the key was stored before.
+    """
+    session.add(ProcessedRequest(team_id=team_id, key=key))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if session.get(ProcessedRequest, (team_id, key)) is not None:
+            raise DuplicateRequest(key) from None
+        raise
+
+
+def ensure_workspace(session: Session, *, team_id: str) -> None:
+    if session.get(Workspace, team_id) is None:
+        try:
+            session.add(Workspace(team_id=team_id))
+            session.commit()
+        except IntegrityError:
+            session.rollback()  # created meanwhile by another request
+
+
+def active_plan(session: Session, *, team_id: str, channel_id: str) -> Plan | None:
+    return session.exec(
+        select(Plan).where(
+            Plan.team_id == team_id, Plan.channel_id == channel_id, Plan.status == "active"
+        )
+    ).first()
+
+
+def plan_in_channel(session: Session, *, plan_id: int, team_id: str, channel_id: str):
+    plan = session.get(Plan, plan_id)
+    if plan is None or plan.team_id != team_id or plan.channel_id != channel_id:
+        return None
+    return plan
+
+
+def create_plan(
+    session: Session,
+    *,
+    plan: Plan,
+    categories: Iterable[str],
+    facilitators: Iterable[str],
+    request_key: str,
+) -> Plan:
+    ensure_workspace(session, team_id=plan.team_id)
+    if active_plan(session, team_id=plan.team_id, channel_id=plan.channel_id):
+        raise ChannelHasPlan(plan.channel_id)
+    session.add(plan)
+    session.flush()
+    for position, name in enumerate(categories):
+        session.add(Category(team_id=plan.team_id, plan_id=plan.id, name=name, position=position))
+    for user_id in dict.fromkeys([plan.created_by, *facilitators]):
+        session.add(Facilitator(team_id=plan.team_id, plan_id=plan.id, user_id=user_id))
+    try:
+        commit_once(session, team_id=plan.team_id, key=request_key)
+    except IntegrityError:
+        # Not a duplicate of this request: another plan won the race for the channel.
+        raise ChannelHasPlan(plan.channel_id) from None
+    return plan
+
+
+def archive_plan(session: Session, *, plan: Plan, user_id: str, now: datetime) -> bool:
+    """Archive the plan (and end its running session). False when it already was."""
+    result = session.exec(
+        update(Plan)
+        .where(col(Plan.id) == plan.id, col(Plan.status) == "active")
+        .values(status="archived", archived_by=user_id, archived_at=now)
+    )
+    session.exec(
+        update(StrategySession)
+        .where(col(StrategySession.plan_id) == plan.id, col(StrategySession.ended_at).is_(None))
+        .values(ended_at=now, ended_by=user_id)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def is_facilitator(session: Session, *, plan: Plan, user_id: str) -> bool:
+    return session.get(Facilitator, (plan.id, user_id)) is not None
+
+
+def facilitators_of(session: Session, *, plan: Plan) -> list[str]:
+    return list(session.exec(select(Facilitator.user_id).where(Facilitator.plan_id == plan.id)))
+
+
+def categories_of(session: Session, *, plan: Plan) -> list[str]:
+    return list(
+        session.exec(
+            select(Category.name).where(Category.plan_id == plan.id).order_by(Category.position)
+        )
+    )
+
+
+def running_session(session: Session, *, plan: Plan) -> StrategySession | None:
+    return session.exec(
+        select(StrategySession).where(
+            StrategySession.plan_id == plan.id, col(StrategySession.ended_at).is_(None)
+        )
+    ).first()
+
+
+def start_session(
+    session: Session, *, plan: Plan, user_id: str, now: datetime, ends_at: datetime, request_key
+) -> StrategySession:
+    if running_session(session, plan=plan):
+        raise SessionAlreadyRunning(plan.id)
+    strategy_session = StrategySession(
+        team_id=plan.team_id,
+        plan_id=plan.id,
+        channel_id=plan.channel_id,
+        started_by=user_id,
+        started_at=now,
+        ends_at=ends_at,
+    )
+    session.add(strategy_session)
+    try:
+        commit_once(session, team_id=plan.team_id, key=request_key)
+    except IntegrityError:
+        raise SessionAlreadyRunning(plan.id) from None
+    return strategy_session
+
+
+def session_in_channel(
+    session: Session, *, session_id: int, team_id: str, channel_id: str
+) -> StrategySession | None:
+    strategy_session = session.get(StrategySession, session_id)
+    if (
+        strategy_session is None
+        or strategy_session.team_id != team_id
+        or strategy_session.channel_id != channel_id
+    ):
+        return None
+    return strategy_session
+
+
+def set_session_message(session: Session, *, strategy_session: StrategySession, ts: str) -> None:
+    strategy_session.message_ts = ts
+    session.add(strategy_session)
+    session.commit()
+
+
+def discard_session(session: Session, *, strategy_session: StrategySession) -> None:
+    """Remove a session that never got its card posted (nothing was typed into it)."""
+    session.delete(strategy_session)
+    session.commit()
+
+
+def end_session(
+    session: Session, *, strategy_session: StrategySession, user_id: str, now: datetime
+) -> bool:
+    """End the session; False when it had already ended (a double click)."""
+    result = session.exec(
+        update(StrategySession)
+        .where(
+            col(StrategySession.id) == strategy_session.id,
+            col(StrategySession.ended_at).is_(None),
+        )
+        .values(ended_at=now, ended_by=user_id)
+    )
+    session.commit()
+    session.refresh(strategy_session)
+    return result.rowcount == 1
+
+
+def add_contributions(
+    session: Session,
+    *,
+    plan: Plan,
+    strategy_session: StrategySession | None,
+    user_id: str,
+    user_team_id: str | None,
+    answers: dict[int, str],
+    ideas: list[tuple[str, str | None, int | None]],
+    now: datetime,
+    request_key: str,
+) -> None:
+    """Store one submission's answers and ideas (text, tag, source question) at once."""
+    for question, text in answers.items():
+        session.add(
+            Answer(
+                team_id=plan.team_id,
+                plan_id=plan.id,
+                session_id=strategy_session.id,
+                question=question,
+                text=text,
+                user_id=user_id,
+                user_team_id=user_team_id,
+                created_at=now,
+            )
+        )
+    for text, tag, source_question in ideas:
+        session.add(
+            Idea(
+                team_id=plan.team_id,
+                plan_id=plan.id,
+                session_id=strategy_session.id if strategy_session else None,
+                source_question=source_question,
+                tag=tag,
+                text=text,
+                user_id=user_id,
+                user_team_id=user_team_id,
+                created_at=now,
+            )
+        )
+    commit_once(session, team_id=plan.team_id, key=request_key)
+
+
+def answers_of(
+    session: Session, *, strategy_session: StrategySession, user_id: str | None = None
+) -> list[Answer]:
+    query = select(Answer).where(
+        Answer.session_id == strategy_session.id, col(Answer.deleted_at).is_(None)
+    )
+    if user_id is not None:
+        query = query.where(Answer.user_id == user_id)
+    return list(session.exec(query.order_by(Answer.question, Answer.created_at, Answer.id)))
+
+
+def edit_answers(
+    session: Session,
+    *,
+    strategy_session: StrategySession,
+    user_id: str,
+    texts: dict[int, str],
+    now: datetime,
+) -> int:
+    """Apply a user's corrections to their own answers; an emptied answer is hidden,
+    not deleted. Returns how many answers changed."""
+    changed = 0
+    for answer in answers_of(session, strategy_session=strategy_session, user_id=user_id):
+        if answer.id not in texts or texts[answer.id] == answer.text:
+            continue
+        if texts[answer.id]:
+            answer.text = texts[answer.id]
+            answer.updated_at = now
+        else:
+            answer.deleted_at = now
+        session.add(answer)
+        changed += 1
+    session.commit()
+    return changed
+
+
+def ideas_of(
+    session: Session, *, plan: Plan, strategy_session: StrategySession | None = None
+) -> list[Idea]:
+    query = select(Idea).where(Idea.plan_id == plan.id)
+    if strategy_session is not None:
+        query = query.where(Idea.session_id == strategy_session.id)
+    return list(session.exec(query.order_by(Idea.created_at, Idea.id)))
+
+
+def count_ideas(session: Session, *, plan: Plan) -> int:
+    return session.exec(select(func.count()).where(Idea.plan_id == plan.id)).one()
+
+
+def contributors(session: Session, *, strategy_session: StrategySession) -> dict[str, list[int]]:
+    """{user_id: [answers, ideas]} for the session card, in order of first contribution."""
+    counts: dict[str, list[int]] = {}
+    rows = session.exec(
+        select(Answer.user_id, Answer.created_at).where(
+            Answer.session_id == strategy_session.id, col(Answer.deleted_at).is_(None)
+        )
+    ).all()
+    idea_rows = session.exec(
+        select(Idea.user_id, Idea.created_at).where(Idea.session_id == strategy_session.id)
+    ).all()
+    for kind, (user_id, _created) in sorted(
+        [(0, row) for row in rows] + [(1, row) for row in idea_rows], key=lambda item: item[1][1]
+    ):
+        counts.setdefault(user_id, [0, 0])[kind] += 1
+    return counts
+
+
+def plans_for_user(session: Session, *, team_id: str, user_id: str) -> list[Plan]:
+    """Active plans the user facilitates, for App Home."""
+    return list(
+        session.exec(
+            select(Plan)
+            .join(Facilitator, col(Facilitator.plan_id) == col(Plan.id))
+            .where(
+                Plan.team_id == team_id, Plan.status == "active", Facilitator.user_id == user_id
+            )
+            .order_by(Plan.account_name)
+        )
+    )
