@@ -1,0 +1,38 @@
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from storage.db import make_engine, migrate, new_session
+from tests.postgres import require_postgres
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    """A migrated database: a SQLite file, and a fresh schema on the real PostgreSQL."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'rumbo.db'}")
+        migrate(engine)
+        yield engine
+        engine.dispose()
+        return
+    url = require_postgres()
+    if url is None:
+        pytest.skip("no PostgreSQL: run the suite with scripts/test")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def db(engine):
+    with new_session(engine) as session:
+        yield session

@@ -1,0 +1,147 @@
+"""Storage rules, on SQLite and on a real PostgreSQL server."""
+
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from storage import queries
+from storage.models import Answer, Idea, Plan, ProcessedRequest
+
+NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+
+
+def make_plan(channel="C1", team="T1", **extra) -> Plan:
+    values = dict(
+        team_id=team, channel_id=channel, account_name="Acme", client_size="large",
+        period="twelve_months", start_date=date(2026, 12, 1), end_date=date(2027, 11, 30),
+        timezone="Europe/Madrid", review_weekday=0, review_time=time(9, 0), language="es",
+        created_by="U1", created_at=NOW)
+    values.update(extra)
+    return Plan(**values)
+
+
+def create(db, channel="C1", key="k1", **extra) -> Plan:
+    return queries.create_plan(db, plan=make_plan(channel, **extra), categories=["A", "B"],
+                               facilitators=["U2"], request_key=key)
+
+
+def test_sqlite_has_foreign_keys_and_wal(engine):
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_create_plan_with_categories_and_facilitators(db):
+    plan = create(db)
+    assert queries.active_plan(db, team_id="T1", channel_id="C1").id == plan.id
+    assert queries.categories_of(db, plan=plan) == ["A", "B"]
+    assert sorted(queries.facilitators_of(db, plan=plan)) == ["U1", "U2"]
+    assert queries.is_facilitator(db, plan=plan, user_id="U1")
+    assert not queries.is_facilitator(db, plan=plan, user_id="U9")
+
+
+def test_one_active_plan_per_channel_and_nothing_overwritten(db):
+    first = create(db)
+    with pytest.raises(queries.ChannelHasPlan):
+        create(db, key="k2", account_name="Other")
+    assert db.exec(select(Plan)).all() == [first]
+    # Another workspace's channel with the same id is another channel.
+    create(db, key="k3", team="T2")
+    assert queries.archive_plan(db, plan=first, user_id="U1", now=NOW)
+    assert not queries.archive_plan(db, plan=first, user_id="U1", now=NOW)
+    second = create(db, key="k4", account_name="Acme 2027")
+    assert queries.active_plan(db, team_id="T1", channel_id="C1").id == second.id
+    assert db.get(Plan, first.id).status == "archived"
+
+
+def test_a_repeated_request_stores_nothing_twice(db):
+    create(db, key="view:V1")
+    with pytest.raises(queries.DuplicateRequest):
+        create(db, key="view:V1", channel="C2")
+    assert len(db.exec(select(Plan)).all()) == 1
+    assert queries.active_plan(db, team_id="T1", channel_id="C2") is None
+
+
+def test_lookups_check_workspace_and_channel(db):
+    plan = create(db)
+    assert queries.plan_in_channel(db, plan_id=plan.id, team_id="T1", channel_id="C1")
+    assert queries.plan_in_channel(db, plan_id=plan.id, team_id="T2", channel_id="C1") is None
+    assert queries.plan_in_channel(db, plan_id=plan.id, team_id="T1", channel_id="C9") is None
+    session = queries.start_session(db, plan=plan, user_id="U1", now=NOW,
+                                    ends_at=NOW + timedelta(minutes=90), request_key="s1")
+    assert queries.session_in_channel(db, session_id=session.id, team_id="T1", channel_id="C1")
+    assert queries.session_in_channel(db, session_id=session.id, team_id="T2",
+                                      channel_id="C1") is None
+
+
+def test_one_running_session_per_plan(db):
+    plan = create(db)
+    session = queries.start_session(db, plan=plan, user_id="U1", now=NOW,
+                                    ends_at=NOW + timedelta(minutes=90), request_key="s1")
+    with pytest.raises(queries.SessionAlreadyRunning):
+        queries.start_session(db, plan=plan, user_id="U1", now=NOW,
+                              ends_at=NOW + timedelta(minutes=90), request_key="s2")
+    assert queries.end_session(db, strategy_session=session, user_id="U1", now=NOW)
+    assert not queries.end_session(db, strategy_session=session, user_id="U1", now=NOW)
+    queries.start_session(db, plan=plan, user_id="U1", now=NOW,
+                          ends_at=NOW + timedelta(minutes=90), request_key="s3")
+
+
+def test_contributions_keep_author_time_and_are_stored_once(db):
+    plan = create(db)
+    session = queries.start_session(db, plan=plan, user_id="U1", now=NOW,
+                                    ends_at=NOW + timedelta(minutes=90), request_key="s1")
+    later = NOW + timedelta(minutes=5)
+    kwargs = dict(plan=plan, strategy_session=session, user_id="U7", user_team_id="T_GUEST",
+                  answers={1: "Going well", 3: "Stop weekly calls"},
+                  ideas=[("Self-service portal", "ambitious", None)], now=later,
+                  request_key="view:V1")
+    queries.add_contributions(db, **kwargs)
+    with pytest.raises(queries.DuplicateRequest):
+        queries.add_contributions(db, **kwargs)
+    answers = queries.answers_of(db, strategy_session=session)
+    assert [(a.question, a.text, a.user_id, a.user_team_id) for a in answers] == [
+        (1, "Going well", "U7", "T_GUEST"), (3, "Stop weekly calls", "U7", "T_GUEST")]
+    assert answers[0].created_at == later and answers[0].created_at.tzinfo is not None
+    assert [i.text for i in queries.ideas_of(db, plan=plan)] == ["Self-service portal"]
+    assert queries.contributors(db, strategy_session=session) == {"U7": [2, 1]}
+
+
+def test_editing_answers_only_touches_ones_own_and_hides_emptied(db):
+    plan = create(db)
+    session = queries.start_session(db, plan=plan, user_id="U1", now=NOW,
+                                    ends_at=NOW + timedelta(minutes=90), request_key="s1")
+    for user, key in (("U7", "a"), ("U8", "b")):
+        queries.add_contributions(db, plan=plan, strategy_session=session, user_id=user,
+                                  user_team_id="T1", answers={1: f"{user} one", 2: f"{user} two"},
+                                  ideas=[], now=NOW, request_key=key)
+    mine = queries.answers_of(db, strategy_session=session, user_id="U7")
+    theirs = queries.answers_of(db, strategy_session=session, user_id="U8")
+    changed = queries.edit_answers(db, strategy_session=session, user_id="U7", now=NOW, texts={
+        mine[0].id: "U7 corrected", mine[1].id: "", theirs[0].id: "hijacked"})
+    assert changed == 2
+    assert [a.text for a in queries.answers_of(db, strategy_session=session)] == [
+        "U7 corrected", "U8 one", "U8 two"]
+    hidden = db.get(Answer, mine[1].id)
+    assert hidden.text == "U7 two" and hidden.deleted_at is not None  # kept, only hidden
+
+
+def test_datetimes_come_back_timezone_aware_in_utc(db):
+    madrid = timezone(timedelta(hours=1))
+    plan = create(db, created_at=datetime(2026, 11, 30, 16, 0, tzinfo=madrid))
+    db.expire_all()
+    stored = db.get(Plan, plan.id).created_at
+    assert stored == datetime(2026, 11, 30, 15, 0, tzinfo=UTC) and stored.tzinfo == UTC
+
+
+def test_every_table_row_belongs_to_a_workspace(engine):
+    from sqlmodel import SQLModel
+
+    for table in SQLModel.metadata.sorted_tables:
+        assert "team_id" in table.columns, table.name
+    assert ProcessedRequest.__table__.primary_key.columns.keys() == ["team_id", "key"]
+    assert Idea.__table__.c.team_id.nullable is False
