@@ -1,0 +1,147 @@
+"""Block Kit builders: valid for Slack in both languages, user text escaped, nothing cut."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from bot.blocks import forms, plan_form
+from bot.blocks import messages as msg
+from bot.blocks.home import home_view
+from bot.blocks.text import chunk_lines, escape
+from bot.devslack.blockkit import check_message, check_view
+from storage.models import Answer, Idea, Plan, StrategySession
+
+NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+EVIL = "Ping <!channel> & <https://evil.example|click me> <@U0BOSS>"
+LANGS = ["en", "es"]
+
+
+def plan(**extra):
+    values = dict(id=7, team_id="T1", channel_id="C1", account_name="Acme & <Sons>",
+                  client_size="large", period="twelve_months", start_date=date(2026, 12, 1),
+                  end_date=date(2027, 11, 30), timezone="America/Mexico_City",
+                  review_weekday=0, review_time=time(9, 0), language="en", created_by="U1",
+                  created_at=NOW)
+    values.update(extra)
+    return Plan(**values)
+
+
+def session(**extra):
+    values = dict(id=3, team_id="T1", plan_id=7, channel_id="C1", started_by="U1",
+                  started_at=NOW, ends_at=NOW + timedelta(minutes=90))
+    values.update(extra)
+    return StrategySession(**values)
+
+
+def all_text(message) -> str:
+    parts = []
+    for block in message["blocks"]:
+        for key in ("text",):
+            if isinstance(block.get(key), dict):
+                parts.append(block[key]["text"])
+        for element in block.get("elements", []) + block.get("fields", []):
+            if isinstance(element, dict) and "text" in element and element.get("type") in (
+                    "mrkdwn", "plain_text"):
+                parts.append(element["text"])
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_modals_are_valid(lang):
+    views = [
+        plan_form.modal(lang=lang, channel_id="C1", today=date(2026, 11, 30),
+                        timezone="Europe/Madrid", creator_id="U1", account_name="x" * 500),
+        forms.answers_modal(lang=lang, private_metadata=forms.metadata(session_id=3)),
+        forms.idea_modal(lang=lang, private_metadata=forms.metadata(plan_id=7)),
+        forms.my_answers_modal(
+            lang=lang, private_metadata="{}",
+            answers=[Answer(id=i, team_id="T1", plan_id=7, session_id=3, question=i % 5 + 1,
+                            text="a" * 3000, user_id="U1") for i in range(200)],
+            ideas=[Idea(id=1, team_id="T1", plan_id=7, text=EVIL * 100, user_id="U1")]),
+        home_view(lang=lang, plans=[plan(id=i) for i in range(300)]),
+    ]
+    for view in views:
+        assert check_view(view) == [], view["blocks"][:2]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_messages_are_valid(lang):
+    p = plan(language=lang)
+    many = {f"U{i}": [i, 1] for i in range(100)}
+    messages = [
+        msg.help_message(lang=lang),
+        msg.help_message(lang=lang, plan=p, running=session(), idea_count=3,
+                         not_understood=EVIL),
+        msg.archive_offer(lang=lang, plan=p),
+        msg.plan_announcement(lang=lang, plan=p, categories=["Financial"] * 12,
+                              facilitators=["U1", "U2"]),
+        msg.session_card(lang=lang, plan=p, strategy_session=session(), contributions=many,
+                         answer_count=5000, idea_count=100),
+        msg.session_card(lang=lang, plan=p, strategy_session=session(ended_at=NOW),
+                         contributions={}, answer_count=0, idea_count=0),
+    ]
+    for message in messages:
+        assert check_message(message["blocks"], message["text"]) == []
+
+
+def test_user_text_is_escaped_everywhere_it_is_shown():
+    p = plan()
+    help_text = all_text(msg.help_message(lang="en", plan=p, not_understood=EVIL))
+    assert escape(EVIL) in help_text and "<!channel>" not in help_text
+    assert "Acme &amp; &lt;Sons&gt;" in help_text
+    recap = msg.session_recap(
+        lang="en", plan=p,
+        answers=[Answer(id=1, team_id="T1", plan_id=7, session_id=3, question=2, text=EVIL,
+                        user_id="U1")],
+        ideas=[Idea(id=1, team_id="T1", plan_id=7, text=EVIL, tag="someday", user_id="U2")])
+    text = "\n".join(all_text(m) for m in recap)
+    assert "<!channel>" not in text and "<https://evil" not in text
+    assert text.count(escape(EVIL)) == 2
+    assert "<@U1>" in text and "<@U2>" in text  # authors are real mentions
+
+
+def test_escape_only_touches_the_three_characters():
+    assert escape("a & b < c > d *bold* _it_") == "a &amp; b &lt; c &gt; d *bold* _it_"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_huge_recap_is_split_never_truncated(lang):
+    answers = [Answer(id=i, team_id="T1", plan_id=7, session_id=3, question=i % 5 + 1,
+                      text=f"answer {i} " + "&<>" * 990, user_id="U1") for i in range(60)]
+    ideas = [Idea(id=i, team_id="T1", plan_id=7, text=f"idea {i} " + "x" * 2900,
+                  tag="realistic", user_id="U2") for i in range(40)]
+    recap = msg.session_recap(lang=lang, plan=plan(language=lang), answers=answers, ideas=ideas)
+    assert len(recap) > 1
+    for message in recap:
+        assert check_message(message["blocks"], message["text"]) == []
+    # Splits happen at spaces or line ends: compare without whitespace.
+    text = "".join("".join(all_text(m) for m in recap).split())
+    for i in range(60):
+        assert f"answer{i}&amp;" in text
+    assert text.count("&amp;&lt;&gt;") == 60 * 990
+    for i in range(40):
+        assert f"idea{i}xxx" in text
+
+
+def test_chunk_lines_never_splits_an_entity():
+    line = "a" * 2998 + "&amp;" + "b" * 10
+    chunks = chunk_lines([line], limit=3000)
+    assert all(len(c) <= 3000 for c in chunks)
+    assert chunks[0].endswith("a") and chunks[1].startswith("&amp;")
+    assert "".join(chunks) == line
+
+
+def test_session_card_shows_questions_counts_contributors_and_end_time():
+    card = msg.session_card(lang="es", plan=plan(language="es"), strategy_session=session(),
+                            contributions={"U7": [2, 1], "U8": [0, 3]}, answer_count=2,
+                            idea_count=4)
+    text = all_text(card)
+    assert "¿Dónde estamos?" in text and "¿Cómo se debe medir el progreso?" in text
+    assert "10:30 (America/Mexico_City)" in text  # 16:30 UTC in the plan's timezone
+    assert "<@U7> (2/1)" in text and "<@U8> (0/3)" in text
+    actions = [b for b in card["blocks"] if b["type"] == "actions"][0]["elements"]
+    assert [a["action_id"] for a in actions] == [msg.SESSION_ADD_ANSWERS, msg.SESSION_ADD_IDEA,
+                                                  msg.SESSION_MY_ANSWERS, msg.SESSION_END]
+    ended = msg.session_card(lang="en", plan=plan(), strategy_session=session(ended_at=NOW),
+                             contributions={}, answer_count=0, idea_count=0)
+    assert not [b for b in ended["blocks"] if b["type"] == "actions"]

@@ -1,0 +1,47 @@
+from datetime import date
+
+import pytest
+
+from bot.domain import add_months, is_known_timezone, plan_end_date, split_idea_lines
+from bot.i18n import language_from_locale
+
+
+@pytest.mark.parametrize(
+    ("period", "start", "end"),
+    [
+        ("calendar_year", date(2026, 1, 1), date(2026, 12, 31)),
+        ("calendar_year", date(2026, 3, 15), date(2026, 12, 31)),
+        ("six_months", date(2026, 1, 1), date(2026, 6, 30)),
+        ("six_months", date(2026, 8, 15), date(2027, 2, 14)),
+        ("twelve_months", date(2026, 12, 1), date(2027, 11, 30)),
+        ("twelve_months", date(2028, 2, 29), date(2029, 2, 27)),
+        ("perpetual", date(2026, 5, 5), None),
+    ],
+)
+def test_plan_end_date(period, start, end):
+    assert plan_end_date(period, start) == end
+
+
+def test_add_months_clamps_to_month_end():
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2027, 11, 30), 3) == date(2028, 2, 29)
+    assert add_months(date(2026, 12, 31), 12) == date(2027, 12, 31)
+
+
+def test_timezones_by_iana_name():
+    assert is_known_timezone("Europe/Madrid")
+    assert is_known_timezone("America/Mexico_City")
+    assert not is_known_timezone("Mars/Base")
+    assert not is_known_timezone("../../etc/passwd")
+    assert not is_known_timezone("")
+
+
+def test_idea_lines():
+    assert split_idea_lines("• One\n\n - Two  \n*Three\n   ") == ["One", "Two", "Three"]
+    assert split_idea_lines(None) == []
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("es-ES", "es"), ("es-LA", "es"), ("en-US", "en"),
+                                              ("pt-BR", "en"), (None, "en")])
+def test_language_from_locale(locale, lang):
+    assert language_from_locale(locale) == lang
