@@ -107,6 +107,13 @@ IDEA_TAGS: dict[str, str] = {
     "someday": N_("Someday"),
 }
 
+# Labels of the session modal's idea fields, one per tag.
+IDEA_FIELDS: dict[str, str] = {
+    "realistic": N_("Realistic ideas"),
+    "ambitious": N_("Ambitious ideas"),
+    "someday": N_("Someday ideas"),
+}
+
 CLIENT_SIZES: dict[str, str] = {
     "large": N_("Large client (quarterly reviews)"),
     "small": N_("Smaller client (reviews every 6 months)"),

@@ -1,4 +1,5 @@
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import text
@@ -36,3 +37,23 @@ def engine(request, tmp_path):
 def db(engine):
     with new_session(engine) as session:
         yield session
+
+
+@pytest.fixture(scope="module")
+def slack(tmp_path_factory):
+    """Slack's side of an end-to-end test: the emulator, a signed-request driver, and the
+    real `rumbo serve` between them, on a fresh SQLite database."""
+    from bot.devslack import SlackDriver, SlackEmulator
+    from tests.app_server import BOT_TOKEN, SIGNING_SECRET, running_rumbo
+
+    workdir = tmp_path_factory.mktemp("rumbo")
+    database_url = f"sqlite:///{workdir / 'rumbo.db'}"
+    with SlackEmulator(bot_token=BOT_TOKEN) as emulator:
+        with running_rumbo(api_url=emulator.api_url, database_url=database_url,
+                           log_path=workdir / "rumbo.log") as base:
+            driver = SlackDriver(f"{base}/slack/events", SIGNING_SECRET, emulator)
+            engine = make_engine(database_url)
+            yield SimpleNamespace(emulator=emulator, driver=driver, engine=engine, base=base,
+                                  log=workdir / "rumbo.log")
+            engine.dispose()
+    assert emulator.violations == [], emulator.violations

@@ -6,7 +6,7 @@ from bot.blocks.state import CHOOSE, REQUIRED, TOO_LONG, read_state
 from bot.blocks.text import context, escape, plain
 from bot.domain import split_idea_lines
 from bot.i18n import N_, gettext_for
-from bot.method import IDEA_TAGS, QUESTIONS
+from bot.method import IDEA_FIELDS, IDEA_TAGS, QUESTIONS
 
 TEXT_MAX = 3000
 ANSWERS_CALLBACK = "session_answers"
@@ -65,11 +65,8 @@ def answers_modal(*, lang: str, private_metadata: str) -> dict:
             _text_input(f"q{question.number}", f"{question.number}. {_(question.title)}",
                         hint=prompts)
         )
-    for tag, label in IDEA_TAGS.items():
-        blocks.append(
-            _text_input(f"ideas_{tag}", _("Ideas: {tag}").format(tag=_(label).lower()),
-                        hint=_("One idea per line."))
-        )
+    for tag, label in IDEA_FIELDS.items():
+        blocks.append(_text_input(f"ideas_{tag}", _(label), hint=_("One idea per line.")))
     return _modal(ANSWERS_CALLBACK, _("Add answers"), _("Save"), lang, blocks, private_metadata)
 
 

@@ -15,7 +15,8 @@ def home_view(*, lang: str, plans) -> dict:
         divider(),
     ]
     if plans:
-        blocks.append(section(f"*{_('Plans you facilitate')}*"))
+        title = _("Plans you facilitate")
+        blocks.append(section(f"*{title}*"))
         for plan in plans[:HOME_PLANS_MAX]:
             blocks.append(section(f"*{escape(plan.account_name)}* · <#{plan.channel_id}>"))
     else:

@@ -42,7 +42,7 @@ def _period_line(plan, lang: str) -> str:
 def _cadence_line(plan, lang: str) -> str:
     _ = gettext_for(lang)
     cadence = _("Quarterly") if plan.client_size == "large" else _("Every 6 months")
-    return _("{cadence}, {weekday} at {time} ({timezone})").format(
+    return _("{cadence}, on a {weekday} at {time} ({timezone})").format(
         cadence=cadence,
         weekday=_(WEEKDAYS[plan.review_weekday]).lower(),
         time=plan.review_time.strftime("%H:%M"),
@@ -64,8 +64,9 @@ def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=
     else:
         status = _("*{account}* · {period}").format(
             account=escape(plan.account_name), period=_period_line(plan, lang))
-        status += "\n" + ngettext_for(lang)("{count} idea so far", "{count} ideas so far",
-                                            idea_count).format(count=idea_count)
+        n_ = ngettext_for(lang)
+        status += "\n" + n_("{count} idea so far", "{count} ideas so far", idea_count).format(
+            count=idea_count)
         if running is not None:
             status += "\n" + _("A strategy session is running until {end}.").format(
                 end=local_time(running.ends_at, plan.timezone, lang))
@@ -107,14 +108,15 @@ def plan_announcement(*, lang, plan, categories, facilitators) -> dict:
     _ = gettext_for(lang)
     title = _("Account plan: {account}").format(account=plan.account_name)
     fields = [
-        f"*{_('Period')}*\n{_period_line(plan, lang)}",
-        f"*{_('Reviews')}*\n{_cadence_line(plan, lang)}",
-        f"*{_('Facilitators')}*\n{', '.join(mention(u) for u in facilitators)}",
-        f"*{_('Categories')}*\n" + "\n".join(f"• {escape(c)}" for c in categories),
+        (_("Period"), _period_line(plan, lang)),
+        (_("Reviews"), _cadence_line(plan, lang)),
+        (_("Facilitators"), ", ".join(mention(u) for u in facilitators)),
+        (_("Categories"), "\n".join(f"• {escape(c)}" for c in categories)),
     ]
     blocks = [
         header(title),
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": f[:2000]} for f in fields]},
+        {"type": "section", "fields": [
+            {"type": "mrkdwn", "text": f"*{label}*\n{value}"[:2000]} for label, value in fields]},
         context(_("Created by {user}. Next: run the strategy session with `/plan session`.")
                 .format(user=mention(plan.created_by))),
     ]
@@ -179,14 +181,16 @@ def session_recap(*, lang, plan, answers, ideas) -> list[dict]:
     for question in QUESTIONS:
         lines = [f"*{question.number}. {_(question.title)}*"]
         mine = [a for a in answers if a.question == question.number]
-        lines += [_entry(a.text, a.user_id) for a in mine] or [f"_{_('No answers.')}_"]
+        no_answers = _("No answers.")
+        lines += [_entry(a.text, a.user_id) for a in mine] or [f"_{no_answers}_"]
         blocks += [section(chunk) for chunk in chunk_lines(lines)]
-    lines = [f"*{_('Ideas')}* ({len(ideas)})"]
+    ideas_title, no_ideas = _("Ideas"), _("No ideas.")
+    lines = [f"*{ideas_title}* ({len(ideas)})"]
     for idea in ideas:
         tag = f"[{_(IDEA_TAGS[idea.tag])}] " if idea.tag else ""
         lines.append(_entry(idea.text, idea.user_id, prefix=tag))
     if not ideas:
-        lines.append(f"_{_('No ideas.')}_")
+        lines.append(f"_{no_ideas}_")
     blocks += [section(chunk) for chunk in chunk_lines(lines)]
     blocks.append(context(_("Next: evaluate and score the ideas together.")))
     return [{"text": title, "blocks": part} for part in split_messages(blocks)]

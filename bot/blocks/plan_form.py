@@ -141,7 +141,7 @@ def modal(
     if account_name:
         name_element["initial_value"] = account_name[:NAME_MAX]
     blocks = [
-        context(_("One plan per channel. Everything here can be changed later.")),
+        context(_("One active plan per channel; older plans stay readable.")),
         _input(NAME, _("Account name"), name_element),
         _input(
             CLIENT_SIZE,

@@ -108,7 +108,6 @@ def local_time(moment: datetime, timezone: str, lang: str) -> str:
 
 
 def local_datetime(moment: datetime, timezone: str, lang: str) -> str:
-    zone = ZoneInfo(timezone)
-    return (
-        f"{format_datetime(moment, 'EEEE d MMMM, HH:mm', tzinfo=zone, locale=lang)} ({timezone})"
-    )
+    """A date and time in the plan's timezone, in the plan's language."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{format_date(local.date(), format='full', locale=lang)}, {local_time(moment, timezone, lang)}"

@@ -82,10 +82,9 @@ def register(app: App, deps: Deps) -> None:
             strategy_session = queries.session_in_channel(
                 db, session_id=int(value), team_id=workspace_id(context), channel_id=channel_id)
         if strategy_session is None:
-            lang = deps.users.profile(client, body["user"]["id"])[0]
+            _ = gettext_for(deps.users.profile(client, body["user"]["id"])[0])
             tell_user(client, channel_id=channel_id, user_id=body["user"]["id"],
-                      message=msg.notice(gettext_for(lang)(
-                          "That session doesn't belong to this channel.")))
+                      message=msg.notice(_("That session doesn't belong to this channel.")))
             return None, None
         return db.get(Plan, strategy_session.plan_id), strategy_session
 

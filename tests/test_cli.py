@@ -1,0 +1,57 @@
+"""The running contract: settings errors are one clear line, never a traceback."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def rumbo(*args, env=None, cwd):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,
+                          text=True, env={**clean, **(env or {})}, cwd=cwd, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "line"),
+    [
+        (["serve"], {}, "rumbo: SLACK_BOT_TOKEN is not set"),
+        (["serve"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "rumbo: SLACK_SIGNING_SECRET is not set"),
+        (["socket"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "rumbo: SLACK_APP_TOKEN is not set"),
+        (["worker"], {}, "rumbo: SLACK_BOT_TOKEN is not set"),
+        (["serve"], {"SLACK_BOT_TOKEN": "not-a-token"}, "rumbo: SLACK_BOT_TOKEN is malformed"),
+        (["socket"], {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"},
+         "rumbo: SLACK_APP_TOKEN is malformed"),
+        (["migrate"], {"PORT": "eighty"}, "rumbo: PORT is malformed"),
+        (["migrate"], {"SLACK_API_URL": "slack.com/api"}, "rumbo: SLACK_API_URL is malformed"),
+    ],
+)
+def test_bad_settings_stop_with_one_line(tmp_path, args, env, line):
+    result = rumbo(*args, env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(line)
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_dotenv_is_read_and_the_environment_wins(tmp_path):
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-from-file\n")
+    result = rumbo("serve", cwd=tmp_path)
+    assert result.stderr.startswith("rumbo: SLACK_SIGNING_SECRET is not set")
+    result = rumbo("serve", env={"SLACK_BOT_TOKEN": "bad"}, cwd=tmp_path)
+    assert result.stderr.startswith("rumbo: SLACK_BOT_TOKEN is malformed")
+
+
+def test_migrate_creates_the_sqlite_database_by_default(tmp_path):
+    result = rumbo("migrate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "rumbo.db").exists()
+    assert rumbo("migrate", cwd=tmp_path).returncode == 0  # idempotent
+
+
+def test_an_unreachable_database_is_one_line(tmp_path):
+    result = rumbo("migrate", env={"DATABASE_URL": "postgresql+psycopg://u@127.0.0.1:1/x"},
+                   cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("rumbo: cannot use the database at DATABASE_URL")
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,281 @@
+"""The whole foundation through the real HTTP endpoint: signed requests from the driver to
+`rumbo serve`, Web API calls answered (and recorded) by the emulator."""
+
+import json
+import time
+
+from sqlmodel import select
+
+from storage.db import new_session
+from storage.models import Answer, Idea, Plan, StrategySession
+
+AM, TEAMMATE, CLIENT = "U0AM", "U0MATE", "U0CLIENT"  # the client is a Slack Connect guest
+
+
+def setup_channel(slack, channel_id, *, bot_is_member=True):
+    emulator = slack.emulator
+    emulator.add_user(AM, "ana", locale="es-ES", tz="Europe/Madrid")
+    emulator.add_user(TEAMMATE, "tom", locale="en-US", tz="America/New_York")
+    emulator.add_user(CLIENT, "carla", locale="en-GB", tz="America/Mexico_City",
+                      team_id="T0CLIENT")
+    emulator.add_channel(channel_id, channel_id.lower(), members=[AM, TEAMMATE, CLIENT],
+                         bot_is_member=bot_is_member)
+
+
+def reply_to(slack, response):
+    """What the app posted to a command's or click's response_url."""
+    calls = slack.emulator.wait_for("response_url",
+                                    predicate=lambda c: c.url == response.response_url)
+    return calls[-1].params
+
+
+def text_of(message) -> str:
+    """Every text in a message's or view's blocks, joined."""
+    return json.dumps(message.get("blocks") or [], ensure_ascii=False)
+
+
+def db(slack):
+    return new_session(slack.engine)
+
+
+def create_plan(slack, channel_id, name="Acme", **values):
+    response = slack.driver.command(AM, channel_id, f"new {name}")
+    assert response.status == 200
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == response.trigger_id)
+    answer = slack.driver.submit(AM, {"facilitators": [AM], **values})
+    assert answer.status == 200 and answer.json() is None, answer.text
+    slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params["channel"]
+                            == channel_id)
+    with db(slack) as session:
+        return session.exec(select(Plan).where(Plan.channel_id == channel_id,
+                                               Plan.status == "active")).one()
+
+
+def start_session(slack, channel_id, minutes=""):
+    response = slack.driver.command(AM, channel_id, f"session {minutes}".strip())
+    assert response.status == 200
+    post = slack.emulator.wait_for(
+        "chat.postMessage", predicate=lambda c: c.params["channel"] == channel_id
+        and "session_end" in text_of(c.params))[-1]
+    return post.response["ts"]
+
+
+def card(slack, channel_id, ts):
+    return slack.emulator.message(channel_id, ts)
+
+
+def wait_card(slack, channel_id, ts, needle):
+    slack.emulator.wait_for("chat.update", predicate=lambda c: c.params["ts"] == ts
+                            and needle in text_of(c.params))
+    return card(slack, channel_id, ts)
+
+
+# --- help -----------------------------------------------------------------------------------
+
+def test_help_lists_what_can_be_done_and_the_channel_status(slack):
+    setup_channel(slack, "C0HELP")
+    response = slack.driver.command(TEAMMATE, "C0HELP", "")
+    assert response.status == 200 and response.text == ""  # ack at once; answer comes after
+    help_message = reply_to(slack, response)
+    assert help_message.get("response_type") == "ephemeral"
+    assert "/plan new" in text_of(help_message) and "no account plan yet" in text_of(help_message)
+
+    response = slack.driver.command(TEAMMATE, "C0HELP", "frobnicate <!channel>")
+    unknown = text_of(reply_to(slack, response))
+    assert "frobnicate &lt;!channel&gt;" in unknown and "<!channel>" not in unknown
+    assert "/plan session" in unknown
+
+    # A Spanish-speaking user gets Spanish.
+    response = slack.driver.command(AM, "C0HELP", "ayuda")
+    assert "/plan new" in text_of(reply_to(slack, response))
+    assert "todavía no tiene" in text_of(reply_to(slack, response))
+
+
+def test_requests_not_signed_by_slack_are_rejected(slack):
+    setup_channel(slack, "C0SIGN")
+    body = "command=%2Fplan&text=idea+sneaky&channel_id=C0SIGN&user_id=U0MATE&team_id=T0HOME"
+    form = "application/x-www-form-urlencoded"
+    slack.emulator.reset_calls()
+    assert slack.driver.post(body, form, signature="v0=" + "0" * 64).status == 401
+    assert slack.driver.post(body, form, signature="").status == 401
+    old = int(time.time()) - 6 * 60
+    assert slack.driver.post(body, form, timestamp=old).status == 401
+    assert slack.emulator.calls == []
+    with db(slack) as session:
+        assert session.exec(select(Idea).where(Idea.text == "sneaky")).all() == []
+
+
+# --- plan creation --------------------------------------------------------------------------
+
+def test_plan_creation_validates_in_the_modal_and_announces_the_plan(slack):
+    setup_channel(slack, "C0NEW")
+    response = slack.driver.command(AM, "C0NEW", "new Acme <Iberia> & Co")
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == response.trigger_id)
+    modal = slack.emulator.top_view(AM)
+    assert modal["callback_id"] == "plan_new"
+    assert modal["title"]["text"] == "Nuevo plan de cuenta"  # the creator's Slack locale
+    inputs = {b["block_id"]: b["element"] for b in modal["blocks"] if b["type"] == "input"}
+    assert inputs["account_name"]["initial_value"] == "Acme <Iberia> & Co"
+    assert inputs["timezone"]["initial_value"] == "Europe/Madrid"  # the creator's Slack tz
+    assert inputs["facilitators"]["initial_users"] == [AM]
+
+    answer = slack.driver.submit(AM, {"account_name": " ", "timezone": "Europe/Atlantis",
+                                      "start_date": "2027-01-01", "end_date": "2026-12-01"})
+    assert answer.json()["response_action"] == "errors"
+    assert set(answer.errors) == {"account_name", "timezone", "end_date"}
+    assert "Zona horaria desconocida" in answer.errors["timezone"]
+    with db(slack) as session:
+        assert session.exec(select(Plan).where(Plan.channel_id == "C0NEW")).all() == []
+
+    answer = slack.driver.submit(AM, {
+        "account_name": "Acme <Iberia> & Co", "timezone": "Europe/Madrid",
+        "start_date": "2027-01-01", "end_date": None, "period": "six_months",
+        "client_size": "small", "facilitators": [AM, TEAMMATE], "review_weekday": "2",
+        "review_time": "10:30", "categories": "Finanzas\nClientes"})
+    assert answer.status == 200 and answer.json() is None  # the modal closes
+    announcement = slack.emulator.wait_for(
+        "chat.postMessage", predicate=lambda c: c.params["channel"] == "C0NEW")[-1].params
+    shown = text_of(announcement)
+    assert "Acme <Iberia> & Co" in announcement["text"]  # header text is plain_text
+    assert "&lt;Iberia&gt;" not in announcement["text"]
+    assert "Cada 6 meses" in shown and "Finanzas" in shown and f"<@{TEAMMATE}>" in shown
+
+    with db(slack) as session:
+        plan = session.exec(select(Plan).where(Plan.channel_id == "C0NEW")).one()
+        assert (plan.account_name, plan.language, plan.period, plan.client_size) == (
+            "Acme <Iberia> & Co", "es", "six_months", "small")
+        assert str(plan.start_date) == "2027-01-01" and str(plan.end_date) == "2027-06-30"
+        assert plan.review_weekday == 2 and plan.review_time.strftime("%H:%M") == "10:30"
+        assert plan.team_id == "T0HOME"
+
+
+def test_a_second_plan_is_never_overwritten_and_archiving_is_for_facilitators(slack):
+    setup_channel(slack, "C0TWICE")
+    first = create_plan(slack, "C0TWICE", "First")
+
+    response = slack.driver.command(TEAMMATE, "C0TWICE", "new Second")
+    offer = reply_to(slack, response)
+    assert "First" in text_of(offer) and "plan_archive" in text_of(offer)
+    assert not slack.emulator.calls_to("views.open")[-1].params["trigger_id"] == \
+        response.trigger_id
+
+    # The teammate is not a facilitator: refused, nothing changes.
+    click = slack.driver.click(TEAMMATE, "plan_archive", channel_id="C0TWICE", ephemeral=True)
+    assert click.status == 200
+    refusal = reply_to(slack, click)
+    assert "facilitators" in text_of(refusal) or "facilitador" in text_of(refusal)
+    with db(slack) as session:
+        assert session.get(Plan, first.id).status == "active"
+
+    # The facilitator archives it and gets the new-plan modal straight away.
+    slack.driver.command(AM, "C0TWICE", "new")
+    click = slack.driver.click(AM, "plan_archive", channel_id="C0TWICE", ephemeral=True)
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == click.trigger_id)
+    slack.driver.submit(AM, {"account_name": "Second"})
+    slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params["channel"]
+                            == "C0TWICE" and "Second" in c.params["text"])
+    with db(slack) as session:
+        plans = session.exec(select(Plan).where(Plan.channel_id == "C0TWICE")
+                             .order_by(Plan.id)).all()
+        assert [(p.account_name, p.status) for p in plans] == [
+            ("First", "archived"), ("Second", "active")]
+
+
+# --- the strategy session -------------------------------------------------------------------
+
+def test_a_strategy_session_with_two_participants(slack):
+    setup_channel(slack, "C0MEET")
+    create_plan(slack, "C0MEET", "Globex")
+    ts = start_session(slack, "C0MEET", "60")
+    posted = card(slack, "C0MEET", ts)
+    shown = text_of(posted)
+    assert "¿Dónde estamos?" in shown and "¿Cómo se debe medir el progreso?" in shown
+    assert "60 minutos" in shown and "(Europe/Madrid)" in shown
+
+    # The account manager answers two questions and adds ideas of every kind.
+    slack.driver.click(AM, "session_add_answers", channel_id="C0MEET")
+    slack.emulator.wait_for("views.open", predicate=lambda c: "session_answers" in str(c.params))
+    answer = slack.driver.submit(AM, {
+        "q1": "Renewals are late <!channel>", "q3": "Stop the weekly report",
+        "ideas_realistic": "Shared dashboard\nMonthly review", "ideas_someday": "AI forecasts"})
+    assert answer.json() is None
+    updated = wait_card(slack, "C0MEET", ts, f"<@{AM}> (2/3)")
+    assert "*2* respuestas" in text_of(updated) and "*3* ideas" in text_of(updated)
+
+    # The client, a guest from another organisation, contributes too.
+    slack.driver.click(CLIENT, "session_add_answers", channel_id="C0MEET")
+    slack.emulator.wait_for("views.open", predicate=lambda c: "session_answers" in str(c.params)
+                            and c.params.get("trigger_id", "").startswith(""), count=2)
+    slack.driver.submit(CLIENT, {"q2": "A self-service portal", "ideas_ambitious": "Portal"})
+    updated = wait_card(slack, "C0MEET", ts, f"<@{CLIENT}> (1/1)")
+    assert "*3* respuestas" in text_of(updated)
+
+    # A single idea from the card.
+    slack.driver.click(CLIENT, "session_add_idea", channel_id="C0MEET")
+    slack.emulator.wait_for("views.open", predicate=lambda c: "idea_add" in str(c.params))
+    slack.driver.submit(CLIENT, {"idea_text": "Quarterly executive dinner", "idea_tag":
+                                 "realistic", "idea_question": "3"})
+    wait_card(slack, "C0MEET", ts, f"<@{CLIENT}> (1/2)")
+
+    # My answers: prefilled with what the account manager wrote, corrections saved.
+    slack.driver.click(AM, "session_my_answers", channel_id="C0MEET")
+    slack.emulator.wait_for("views.open", predicate=lambda c: "session_my_answers"
+                            in str(c.params))
+    mine = slack.emulator.top_view(AM)
+    prefilled = {b["block_id"]: b["element"].get("initial_value") for b in mine["blocks"]
+                 if b["type"] == "input"}
+    assert sorted(prefilled.values()) == ["Renewals are late <!channel>",
+                                          "Stop the weekly report"]
+    first_block = next(k for k, v in prefilled.items() if v.startswith("Renewals"))
+    slack.driver.submit(AM, {first_block: "Renewals are late in Q4"})
+    with db(slack) as session:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:  # the correction is stored after the ack
+            texts = {a.text for a in session.exec(select(Answer).where(Answer.user_id == AM))}
+            if "Renewals are late in Q4" in texts:
+                break
+            session.expire_all()
+            time.sleep(0.02)
+        answers = session.exec(select(Answer).join(StrategySession).where(
+            StrategySession.channel_id == "C0MEET").order_by(Answer.question)).all()
+        assert [(a.question, a.text, a.user_id, a.user_team_id) for a in answers] == [
+            (1, "Renewals are late in Q4", AM, "T0HOME"),
+            (2, "A self-service portal", CLIENT, "T0CLIENT"),
+            (3, "Stop the weekly report", AM, "T0HOME")]
+        ideas = session.exec(select(Idea).join(Plan).where(Plan.channel_id == "C0MEET")
+                             .order_by(Idea.id)).all()
+        assert [(i.text, i.tag, i.user_id) for i in ideas] == [
+            ("Shared dashboard", "realistic", AM), ("Monthly review", "realistic", AM),
+            ("AI forecasts", "someday", AM), ("Portal", "ambitious", CLIENT),
+            ("Quarterly executive dinner", "realistic", CLIENT)]
+        assert ideas[-1].source_question == 3
+
+    # Only facilitators end the session; the others get a polite refusal.
+    slack.driver.click(CLIENT, "session_end", channel_id="C0MEET")
+    refusal = slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c:
+                                      c.params["user"] == CLIENT)[-1].params
+    assert "facilitador" in text_of(refusal)
+    with db(slack) as session:
+        assert session.exec(select(StrategySession).where(
+            StrategySession.channel_id == "C0MEET")).one().ended_at is None
+
+    slack.driver.click(AM, "session_end", channel_id="C0MEET")
+    recap = slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params["channel"]
+                                    == "C0MEET" and "Resumen de la sesión" in c.params["text"])
+    shown = text_of(recap[-1].params)
+    assert shown.index("Renewals are late in Q4") < shown.index("A self-service portal") \
+        < shown.index("Stop the weekly report")
+    assert "&lt;!channel&gt;" not in shown  # the corrected answer replaced the original
+    for idea in ("Shared dashboard", "AI forecasts", "Portal", "Quarterly executive dinner"):
+        assert idea in shown
+    ended = wait_card(slack, "C0MEET", ts, "terminó")
+    assert "session_end" not in text_of(ended)  # no more buttons
+
+    # A double click on the old card (or a late one) never posts a second recap.
+    slack.driver.click(AM, "session_end", channel_id="C0MEET", message_ts=ts) \
+        if "session_end" in text_of(card(slack, "C0MEET", ts)) else None
+    assert len([c for c in slack.emulator.calls_to("chat.postMessage")
+                if "Resumen de la sesión" in c.params["text"]]) == 1
