@@ -170,7 +170,7 @@ def test_a_second_plan_is_never_overwritten_and_archiving_is_for_facilitators(sl
         assert session.get(Plan, first.id).status == "active"
 
     # The facilitator archives it and gets the new-plan modal straight away.
-    slack.driver.command(AM, "C0TWICE", "new")
+    reply_to(slack, slack.driver.command(AM, "C0TWICE", "new"))
     click = slack.driver.click(AM, "plan_archive", channel_id="C0TWICE", ephemeral=True)
     slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
                             == click.trigger_id)
