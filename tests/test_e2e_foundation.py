@@ -57,7 +57,7 @@ def start_session(slack, channel_id, minutes=""):
     assert response.status == 200
     post = slack.emulator.wait_for(
         "chat.postMessage", predicate=lambda c: c.params["channel"] == channel_id
-        and "session_end" in text_of(c.params))[-1]
+        and "session_end" in text_of(c.params) and (c.response or {}).get("ok"))[-1]
     return post.response["ts"]
 
 
@@ -279,3 +279,170 @@ def test_a_strategy_session_with_two_participants(slack):
         if "session_end" in text_of(card(slack, "C0MEET", ts)) else None
     assert len([c for c in slack.emulator.calls_to("chat.postMessage")
                 if "Resumen de la sesión" in c.params["text"]]) == 1
+
+
+# --- retries, double clicks, forged ids ------------------------------------------------------
+
+def count(slack, model, **where):
+    with db(slack) as session:
+        query = select(model)
+        for field, value in where.items():
+            query = query.where(getattr(model, field) == value)
+        return len(session.exec(query).all())
+
+
+def test_retries_and_double_submits_never_duplicate(slack):
+    setup_channel(slack, "C0RETRY")
+    plan = create_plan(slack, "C0RETRY", "Initech")
+
+    # A slash command retried by Slack (same trigger, X-Slack-Retry-Num) adds one idea.
+    first = slack.driver.command(TEAMMATE, "C0RETRY", "idea Shared <b>roadmap</b>")
+    reply = reply_to(slack, first)
+    assert "Shared &lt;b&gt;roadmap&lt;/b&gt;" in text_of(reply)
+    assert slack.driver.resend(first, retry_num=1).status == 200
+    assert slack.driver.resend(first, retry_num=2).status == 200
+    ts = start_session(slack, "C0RETRY")
+    assert count(slack, Idea, plan_id=plan.id) == 1
+
+    # A view submission sent twice (a double submit or a retry) stores its answers once.
+    slack.driver.click(TEAMMATE, "session_add_answers", channel_id="C0RETRY")
+    slack.emulator.wait_for("views.open", predicate=lambda c: "session_answers" in str(c.params)
+                            and "C0RETRY" in str(c.params))
+    submitted = slack.driver.submit(TEAMMATE, {"q1": "Fine", "ideas_ambitious": "Moonshot"})
+    slack.driver.resend(submitted, retry_num=None)
+    slack.driver.resend(submitted, retry_num=1)
+    wait_card(slack, "C0RETRY", ts, f"<@{TEAMMATE}> (1/1)")
+    # /plan session retried: still one session, one card.
+    assert count(slack, Answer, plan_id=plan.id) == 1
+    assert count(slack, Idea, plan_id=plan.id) == 2
+    assert count(slack, StrategySession, plan_id=plan.id) == 1
+
+    # A double click on End session posts one recap.
+    end = slack.driver.click(AM, "session_end", channel_id="C0RETRY")
+    slack.driver.resend(end, retry_num=None)
+    slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params["channel"]
+                            == "C0RETRY" and "Resumen" in c.params["text"])
+    wait_card(slack, "C0RETRY", ts, "terminó")
+    slack.driver.resend(end, retry_num=None)
+    recaps = [c for c in slack.emulator.calls_to("chat.postMessage")
+              if c.params["channel"] == "C0RETRY" and "Resumen" in c.params["text"]]
+    assert len(recaps) == 1
+
+
+def test_ids_from_another_channel_or_workspace_are_refused(slack):
+    setup_channel(slack, "C0MINE")
+    setup_channel(slack, "C0THEIRS")
+    create_plan(slack, "C0MINE", "Mine")
+    theirs = create_plan(slack, "C0THEIRS", "Theirs")
+    ts = start_session(slack, "C0THEIRS")
+    with db(slack) as session:
+        their_session = session.exec(select(StrategySession).where(
+            StrategySession.channel_id == "C0THEIRS")).one()
+
+    # A legitimate click in C0THEIRS...
+    click = slack.driver.click(AM, "session_add_idea", channel_id="C0THEIRS")
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == click.trigger_id)
+
+    # ...replayed as an End session click from C0MINE: refused, nothing ended.
+    def to_my_channel(payload):
+        payload["channel"] = {"id": "C0MINE", "name": "c0mine"}
+        payload["container"]["channel_id"] = "C0MINE"
+        payload["actions"][0]["value"] = str(their_session.id)
+        payload["actions"][0]["action_id"] = "session_end"
+
+    forged = slack.driver.forge(click, to_my_channel)
+    assert forged.status == 200
+    slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["channel"]
+                            == "C0MINE" and "canal" in text_of(c.params))
+
+    # A modal whose metadata points at another channel's session stores nothing.
+    slack.driver.click(CLIENT, "session_add_answers", channel_id="C0THEIRS")
+    slack.emulator.wait_for("views.open", predicate=lambda c: "C0THEIRS" in str(c.params)
+                            and "session_answers" in str(c.params))
+    submitted = slack.driver.submit(CLIENT, {"q1": "legit"})
+
+    def other_workspace(payload):
+        meta = json.loads(payload["view"]["private_metadata"])
+        meta["channel_id"] = "C0MINE"
+        payload["view"]["private_metadata"] = json.dumps(meta)
+        payload["view"]["id"] = "V0FORGED"
+        payload["view"]["state"]["values"]["q1"]["value"]["value"] = "forged"
+
+    slack.driver.forge(submitted, other_workspace)
+    wait_card(slack, "C0THEIRS", ts, f"<@{CLIENT}> (1/0)")
+    slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"] == CLIENT
+                            and "forged" in text_of(c.params))
+    with db(slack) as session:
+        texts = [a.text for a in session.exec(select(Answer))]
+    assert "legit" in texts and "forged" not in texts
+    with db(slack) as session:
+        assert session.get(StrategySession, their_session.id).ended_at is None
+        assert session.get(Plan, theirs.id).status == "active"
+
+
+# --- Slack failures ---------------------------------------------------------------------------
+
+def test_rate_limits_are_retried_and_channel_errors_explained(slack):
+    setup_channel(slack, "C0LIMIT")
+    create_plan(slack, "C0LIMIT", "Umbrella")
+    slack.emulator.fail_next("chat.postMessage", "ratelimited", retry_after=1)
+    start_session(slack, "C0LIMIT")
+    cards = [c for c in slack.emulator.calls_to("chat.postMessage")
+             if c.params["channel"] == "C0LIMIT" and "session_end" in text_of(c.params)]
+    assert [c.http_status for c in cards] == [429, 200]  # Retry-After honoured, then posted
+    assert count(slack, StrategySession, channel_id="C0LIMIT") == 1
+
+
+def test_a_channel_rumbo_cannot_post_in_keeps_the_plan_and_tells_the_user(slack):
+    setup_channel(slack, "C0NOBOT", bot_is_member=False)
+    response = slack.driver.command(AM, "C0NOBOT", "new Hooli")
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == response.trigger_id)
+    slack.driver.submit(AM, {"account_name": "Hooli"})
+    told = slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params["channel"]
+                                   == AM and "/invite @Rumbo" in text_of(c.params))
+    assert "Hooli" in text_of(told[-1].params)
+    assert count(slack, Plan, channel_id="C0NOBOT") == 1  # the user's input is kept
+
+    # The session cannot start without a card: explained, and no half-started session.
+    response = slack.driver.command(AM, "C0NOBOT", "session")
+    assert "/invite @Rumbo" in text_of(reply_to(slack, response))
+    assert count(slack, StrategySession, channel_id="C0NOBOT") == 0
+
+
+def test_answers_for_a_plan_archived_meanwhile_are_given_back(slack):
+    setup_channel(slack, "C0GONE")
+    create_plan(slack, "C0GONE", "Vandelay")
+    start_session(slack, "C0GONE")
+    slack.driver.click(CLIENT, "session_add_answers", channel_id="C0GONE")
+    slack.emulator.wait_for("views.open", predicate=lambda c: "C0GONE" in str(c.params)
+                            and "session_answers" in str(c.params))
+    # Meanwhile the facilitator archives the plan.
+    reply_to(slack, slack.driver.command(AM, "C0GONE", "new"))
+    click = slack.driver.click(AM, "plan_archive", channel_id="C0GONE", ephemeral=True)
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == click.trigger_id)
+    slack.driver.submit(CLIENT, {"q5": "Net promoter score every quarter"})
+    given_back = slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c:
+                                         c.params["user"] == CLIENT and "Net promoter"
+                                         in text_of(c.params))
+    assert given_back
+    assert count(slack, Answer, text="Net promoter score every quarter") == 0
+
+
+# --- App Home ---------------------------------------------------------------------------------
+
+def test_app_home_lists_the_users_plans_and_event_retries_are_ignored(slack):
+    setup_channel(slack, "C0HOME")
+    create_plan(slack, "C0HOME", "Stark")
+    before = len(slack.emulator.calls_to("views.publish"))
+    event = {"type": "app_home_opened", "user": AM, "channel": "D0AM", "tab": "home",
+             "event_ts": str(time.time())}
+    first = slack.driver.event(event)
+    assert first.status == 200
+    slack.emulator.wait_for("views.publish", count=before + 1)
+    assert "Stark" in text_of(slack.emulator.home(AM))
+    slack.driver.event(event, event_id=first.event_id, retry_num=1, retry_reason="http_timeout")
+    time.sleep(0.3)  # give a wrongly handled retry the chance to show up
+    assert len(slack.emulator.calls_to("views.publish")) == before + 1

@@ -14,7 +14,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
@@ -70,6 +70,8 @@ class Response:
     response_url: str | None = None
     event_id: str | None = None
     errors: dict = field(default_factory=dict)  # response_action "errors" of a view_submission
+    body: bytes = b""  # the request body sent, so a test can send it again (a retry)
+    content_type: str = ""
 
     def json(self) -> Any:
         return json.loads(self.text) if self.text.strip() else None
@@ -134,7 +136,22 @@ class SlackDriver:
         except urllib.error.HTTPError as error:
             status, reply_headers, text = error.code, error.headers, error.read()
         return Response(status, dict(reply_headers.items()), text.decode("utf-8", "replace"),
-                        elapsed=time.perf_counter() - started)
+                        elapsed=time.perf_counter() - started, body=raw,
+                        content_type=content_type)
+
+    def resend(self, response: Response, *, retry_num: int | None = 1) -> Response:
+        """Send the very same request again, freshly signed: a Slack retry (with
+        X-Slack-Retry-Num) or, with retry_num=None, a double click or double submit."""
+        return self.post(response.body, response.content_type, retry_num=retry_num)
+
+    def forge(self, response: Response, change) -> Response:
+        """Send an interactive payload again, signed, after `change(payload)` edited it (ids
+        of another channel or workspace, say): for testing that handlers check ownership."""
+        fields = dict(parse_qsl(response.body.decode()))
+        payload = json.loads(fields["payload"])
+        payload["trigger_id"] = self.emulator.new_trigger_id(payload["user"]["id"])
+        change(payload)
+        return self.post(urlencode({"payload": json.dumps(payload)}), FORM)
 
     # ---- slash commands --------------------------------------------------------------------
 
