@@ -35,7 +35,10 @@ QUESTIONS: tuple[Question, ...] = (
             "“someday” ideas: you will come back to them."
         ),
         (
-            N_("What is the overall purpose or mission? What do you both want from the partnership?"),
+            N_(
+                "What is the overall purpose or mission? "
+                "What do you both want from the partnership?"
+            ),
             N_("Are you happy or unhappy with the status quo?"),
             N_("Is there an appetite to do something totally different? A game changer?"),
             N_("What is the biggest problem your client faces?"),

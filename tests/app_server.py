@@ -50,11 +50,16 @@ def _wait_healthy(base: str, process, log_path, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"rumbo serve exited: {open(log_path).read()[-2000:]}")
+            raise RuntimeError(f"rumbo serve exited: {_tail(log_path)}")
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=1) as reply:  # noqa: S310
                 if reply.status == 200:
                     return
         except OSError:
             time.sleep(0.05)  # polling the server start-up, not timing anything
-    raise RuntimeError(f"rumbo serve did not become healthy: {open(log_path).read()[-2000:]}")
+    raise RuntimeError(f"rumbo serve did not become healthy: {_tail(log_path)}")
+
+
+def _tail(path) -> str:
+    with open(path) as log:
+        return log.read()[-2000:]

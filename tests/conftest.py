@@ -48,12 +48,14 @@ def slack(tmp_path_factory):
 
     workdir = tmp_path_factory.mktemp("rumbo")
     database_url = f"sqlite:///{workdir / 'rumbo.db'}"
-    with SlackEmulator(bot_token=BOT_TOKEN) as emulator:
-        with running_rumbo(api_url=emulator.api_url, database_url=database_url,
-                           log_path=workdir / "rumbo.log") as base:
-            driver = SlackDriver(f"{base}/slack/events", SIGNING_SECRET, emulator)
-            engine = make_engine(database_url)
-            yield SimpleNamespace(emulator=emulator, driver=driver, engine=engine, base=base,
-                                  log=workdir / "rumbo.log")
-            engine.dispose()
+    with (
+        SlackEmulator(bot_token=BOT_TOKEN) as emulator,
+        running_rumbo(api_url=emulator.api_url, database_url=database_url,
+                      log_path=workdir / "rumbo.log") as base,
+    ):
+        driver = SlackDriver(f"{base}/slack/events", SIGNING_SECRET, emulator)
+        engine = make_engine(database_url)
+        yield SimpleNamespace(emulator=emulator, driver=driver, engine=engine, base=base,
+                              log=workdir / "rumbo.log")
+        engine.dispose()
     assert emulator.violations == [], emulator.violations

@@ -18,9 +18,9 @@ CATEGORIES_MAX = 12
 TIMEZONE_MAX = 64
 
 # Block ids are the PlanInput field names, so validation errors land on the right field.
-NAME, CLIENT_SIZE, PERIOD, START, END = "account_name", "client_size", "period", "start_date", "end_date"
-CATEGORIES, TIMEZONE, WEEKDAY, TIME = "categories", "timezone", "review_weekday", "review_time"
-LANGUAGE, FACILITATORS = "language", "facilitators"
+NAME, CLIENT_SIZE, PERIOD = "account_name", "client_size", "period"
+START, END, CATEGORIES, TIMEZONE = "start_date", "end_date", "categories", "timezone"
+WEEKDAY, TIME, LANGUAGE, FACILITATORS = "review_weekday", "review_time", "language", "facilitators"
 
 
 class PlanInput(BaseModel):

@@ -104,10 +104,12 @@ def long_date(day, lang: str) -> str:
 
 def local_time(moment: datetime, timezone: str, lang: str) -> str:
     """A moment in the plan's timezone, e.g. '14:30 (Europe/Madrid)'."""
-    return f"{format_datetime(moment, 'HH:mm', tzinfo=ZoneInfo(timezone), locale=lang)} ({timezone})"
+    clock = format_datetime(moment, "HH:mm", tzinfo=ZoneInfo(timezone), locale=lang)
+    return f"{clock} ({timezone})"
 
 
 def local_datetime(moment: datetime, timezone: str, lang: str) -> str:
     """A date and time in the plan's timezone, in the plan's language."""
     local = moment.astimezone(ZoneInfo(timezone))
-    return f"{format_date(local.date(), format='full', locale=lang)}, {local_time(moment, timezone, lang)}"
+    day = format_date(local.date(), format="full", locale=lang)
+    return f"{day}, {local_time(moment, timezone, lang)}"
