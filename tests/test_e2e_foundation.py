@@ -446,3 +446,32 @@ def test_app_home_lists_the_users_plans_and_event_retries_are_ignored(slack):
     slack.driver.event(event, event_id=first.event_id, retry_num=1, retry_reason="http_timeout")
     time.sleep(0.3)  # give a wrongly handled retry the chance to show up
     assert len(slack.emulator.calls_to("views.publish")) == before + 1
+
+
+# --- ack first --------------------------------------------------------------------------------
+
+def test_acks_do_not_wait_for_a_slow_slack_or_a_locked_database(slack):
+    setup_channel(slack, "C0SLOW")
+    create_plan(slack, "C0SLOW", "Soylent")
+
+    # Slack answers users.info (the user's language) slowly: still acknowledged at once.
+    setup_channel(slack, "C0SLOWHELP")
+    slack.emulator.add_user("U0NEWBIE", "nina", locale="es-MX", tz="America/Mexico_City")
+    slack.emulator.slow_next("users.info", 3.5)
+    response = slack.driver.command("U0NEWBIE", "C0SLOWHELP", "help")
+    assert response.status == 200 and response.elapsed < 3
+    help_message = slack.emulator.wait_for("response_url", timeout=10, predicate=lambda c:
+                                           c.url == response.response_url)[-1].params
+    assert "todavía no tiene" in text_of(help_message)
+    assert [c.params["user"] for c in slack.emulator.calls_to("users.info")][-1] == "U0NEWBIE"
+
+    # The database is locked by another writer: the ack still comes at once, the idea is
+    # stored when the lock goes, and nothing is lost.
+    with slack.engine.connect() as connection:
+        connection.exec_driver_sql("BEGIN EXCLUSIVE")
+        response = slack.driver.command(AM, "C0SLOW", "idea Written while the database was busy")
+        assert response.status == 200 and response.elapsed < 3
+        time.sleep(0.5)
+        connection.exec_driver_sql("ROLLBACK")
+    assert "Written while" in text_of(reply_to(slack, response))
+    assert count(slack, Idea, text="Written while the database was busy") == 1

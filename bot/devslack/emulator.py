@@ -91,6 +91,7 @@ class SlackEmulator:
         self._triggers: dict[str, dict] = {}
         self._response_urls: dict[str, dict] = {}
         self._failures: dict[str, list[dict]] = {}
+        self._delays: dict[str, list[float]] = {}
         self._last_ts = 0
         self._serial = 0
         self._server: ThreadingHTTPServer | None = None
@@ -237,6 +238,12 @@ class SlackEmulator:
         with self._cond:
             self._failures.setdefault(method, []).extend(dict(failure) for _ in range(times))
 
+    def slow_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Make the next `times` calls to `method` answer only after `seconds`: a slow
+        Slack, to show the app acknowledges requests without waiting for it."""
+        with self._cond:
+            self._delays.setdefault(method, []).extend([seconds] * times)
+
     # ---- triggers and response_urls --------------------------------------------------------
 
     def new_trigger_id(self, user_id: str) -> str:
@@ -348,6 +355,11 @@ class SlackEmulator:
         return _text(404, "not_found")
 
     def _api(self, method: str, params: dict, token: str | None) -> tuple[int, dict, bytes]:
+        with self._cond:
+            delays = self._delays.get(method)
+            delay = delays.pop(0) if delays else 0
+        if delay:
+            time.sleep(delay)  # outside the lock: only this call is slow
         with self._cond:
             status, headers = 200, {}
             failure = self._take_failure(method)

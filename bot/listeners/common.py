@@ -51,7 +51,7 @@ def view_metadata(view: dict) -> dict:
 
 def apologise_on_failure(deps: Deps):
     """Lazy listeners run after the ack: a crash there must still reach the user as a
-    message, never as silence. Every lazy listener takes `body` and `client`."""
+    message, never as silence. Every lazy listener takes `client` (and `body`)."""
 
     def decorate(function):
         @wraps(function)
@@ -60,7 +60,7 @@ def apologise_on_failure(deps: Deps):
                 return function(*args, **kwargs)
             except Exception:
                 log.exception("%s failed", function.__name__)
-                body, client = kwargs["body"], kwargs["client"]
+                body, client = kwargs.get("body") or {}, kwargs["client"]
                 user = (body.get("user") or {}).get("id") or body.get("user_id")
                 channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
                 if user:

@@ -3,11 +3,12 @@
 from slack_bolt import App
 
 from bot.blocks.home import home_view
-from bot.listeners.common import Deps, workspace_id
+from bot.listeners.common import Deps, apologise_on_failure, workspace_id
 from storage import queries
 
 
 def register(app: App, deps: Deps) -> None:
+    @apologise_on_failure(deps)
     def publish_home(event, client, context):
         user_id = event["user"]
         lang = deps.users.profile(client, user_id)[0]
