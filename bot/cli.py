@@ -4,6 +4,7 @@ import argparse
 import logging
 import signal
 import sys
+import threading
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -33,11 +34,11 @@ def cmd_serve(settings: Settings, args) -> None:
 
     def load_app():
         from bot.app import create_app
-        from bot.scheduler import build_scheduler
+        from bot.scheduler import start_in_background
         from bot.server import wsgi_app
 
         if not args.no_scheduler:
-            build_scheduler().start()
+            start_in_background()
         return wsgi_app(create_app(settings, engine), engine)
 
     from bot.server import GunicornServer
@@ -52,9 +53,9 @@ def cmd_socket(settings: Settings, _args) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import create_app
-    from bot.scheduler import build_scheduler
+    from bot.scheduler import start_in_background
 
-    build_scheduler().start()
+    start_in_background()
     app = create_app(settings, engine)
     SocketModeHandler(app, settings.slack_app_token).start()
 
@@ -62,12 +63,14 @@ def cmd_socket(settings: Settings, _args) -> None:
 def cmd_worker(settings: Settings, _args) -> None:
     settings.require("slack_bot_token")
     _prepare(settings)
-    from bot.scheduler import build_scheduler
+    from bot.scheduler import start_in_background
 
-    scheduler = build_scheduler(blocking=True)
-    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
-    log.info("scheduler running")
-    scheduler.start()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    scheduler = start_in_background()
+    stop.wait()
+    scheduler.shutdown()
 
 
 def parser() -> argparse.ArgumentParser:

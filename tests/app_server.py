@@ -19,7 +19,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_rumbo(*, api_url: str, database_url: str, log_path):
+def running_rumbo(*, api_url: str, database_url: str, log_path, scheduler: bool = False):
     port = free_port()
     env = {
         **os.environ,
@@ -33,7 +33,8 @@ def running_rumbo(*, api_url: str, database_url: str, log_path):
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port",
-             str(port), "--no-scheduler"], env=env, stdout=log, stderr=subprocess.STDOUT)
+             str(port), *([] if scheduler else ["--no-scheduler"])],
+            env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(base, process, log_path)

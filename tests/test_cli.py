@@ -1,6 +1,7 @@
 """The running contract: settings errors are one clear line, never a traceback."""
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -55,3 +56,28 @@ def test_an_unreachable_database_is_one_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("rumbo: cannot use the database at DATABASE_URL")
     assert "Traceback" not in result.stderr
+
+
+def test_worker_runs_the_scheduler_and_stops_cleanly(tmp_path):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "worker"], cwd=tmp_path, text=True,
+        env={**clean, "SLACK_BOT_TOKEN": "xoxb-test"}, stderr=subprocess.PIPE)
+    try:
+        for line in process.stderr:
+            if "scheduler started" in line:
+                break
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        process.kill()
+
+
+def test_serve_runs_the_scheduler_in_process(tmp_path):
+    from tests.app_server import running_rumbo
+
+    log = tmp_path / "serve.log"
+    with running_rumbo(api_url="http://127.0.0.1:9/api/", log_path=log, scheduler=True,
+                       database_url=f"sqlite:///{tmp_path / 'r.db'}"):
+        pass
+    assert "scheduler started" in log.read_text()

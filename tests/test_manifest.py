@@ -1,0 +1,56 @@
+"""manifest.yml: a valid app manifest asking for the minimum scopes the code really uses."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).parent.parent
+# The bot scope each Web API method needs (Slack's method reference); None: no scope.
+SCOPE_OF = {
+    "auth_test": None,
+    "chat_postEphemeral": "chat:write",
+    "chat_postMessage": "chat:write",
+    "chat_update": "chat:write",
+    "users_info": "users:read",
+    "views_open": None,
+    "views_publish": None,
+    "views_update": None,
+    "views_push": None,
+}
+
+
+def manifest() -> dict:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+def methods_called_by_the_app() -> set[str]:
+    called = set()
+    for path in (ROOT / "bot").rglob("*.py"):
+        if "devslack" in path.parts:
+            continue
+        called |= set(re.findall(r"\bclient\.((?:chat|users|views|conversations|files|"
+                                 r"reactions|pins|team|auth)_\w+)\(", path.read_text()))
+    return called
+
+
+def test_scopes_are_exactly_what_the_code_uses():
+    called = methods_called_by_the_app()
+    assert called, "the scan found no Web API calls"
+    unknown = called - set(SCOPE_OF)
+    assert not unknown, f"add the scopes of {unknown} to SCOPE_OF and manifest.yml"
+    needed = {SCOPE_OF[m] for m in called} - {None} | {"commands"}
+    assert set(manifest()["oauth_config"]["scopes"]["bot"]) == needed
+
+
+def test_manifest_declares_the_command_interactivity_home_and_socket_mode():
+    data = manifest()
+    commands = data["features"]["slash_commands"]
+    assert [c["command"] for c in commands] == ["/plan"]
+    assert "new" in commands[0]["usage_hint"] and len(commands[0]["description"]) <= 100
+    assert data["features"]["app_home"]["home_tab_enabled"] is True
+    assert data["settings"]["interactivity"]["is_enabled"] is True
+    assert data["settings"]["socket_mode_enabled"] is True
+    assert data["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert len(data["display_information"]["name"]) <= 35
+    assert 175 <= len(data["display_information"]["long_description"]) <= 4000
