@@ -13,6 +13,7 @@ from bot.listeners import register_listeners
 from bot.listeners.common import Deps
 from bot.settings import Settings
 from bot.slack import make_client
+from bot.work_process import hand_work_to_process
 
 
 def utc_now() -> datetime:
@@ -54,11 +55,19 @@ class RetryGuard:
 
 
 def create_app(
-    settings: Settings, engine: Engine, *, clock: Callable[[], datetime] = utc_now
+    settings: Settings,
+    engine: Engine,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    work_in_process: bool = False,
+    verify_requests: bool = True,
 ) -> App:
+    """The Bolt app. With work_in_process, what listeners do after the ack runs in a
+    separate work process (see bot/work_process.py); otherwise on Bolt's threads."""
     app = App(
         client=make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
         signing_secret=settings.slack_signing_secret,
+        request_verification_enabled=verify_requests,
         # Listeners ack at once and hand slow work to lazy listeners; answering after the
         # ack function (rather than polling for it) keeps every reply fast.
         process_before_response=True,
@@ -66,6 +75,9 @@ def create_app(
         # depend on Slack being reachable.
         token_verification_enabled=False,
     )
-    app.middleware(RetryGuard())
+    if work_in_process:
+        hand_work_to_process(app, settings)
+    if verify_requests:
+        app.middleware(RetryGuard())
     register_listeners(app, Deps(engine=engine, clock=clock))
     return app

@@ -39,7 +39,7 @@ def cmd_serve(settings: Settings, args) -> None:
 
         if not args.no_scheduler:
             start_in_background()
-        return wsgi_app(create_app(settings, engine), engine)
+        return wsgi_app(create_app(settings, engine, work_in_process=True), engine)
 
     from bot.server import GunicornServer
 

@@ -296,20 +296,23 @@ def count_ideas(session: Session, *, plan: Plan) -> int:
 
 def contributors(session: Session, *, strategy_session: StrategySession) -> dict[str, list[int]]:
     """{user_id: [answers, ideas]} for the session card, in order of first contribution."""
+    answers = session.exec(
+        select(Answer.user_id, func.count(), func.min(Answer.created_at))
+        .where(Answer.session_id == strategy_session.id, col(Answer.deleted_at).is_(None))
+        .group_by(Answer.user_id)
+    ).all()
+    ideas = session.exec(
+        select(Idea.user_id, func.count(), func.min(Idea.created_at))
+        .where(Idea.session_id == strategy_session.id)
+        .group_by(Idea.user_id)
+    ).all()
     counts: dict[str, list[int]] = {}
-    rows = session.exec(
-        select(Answer.user_id, Answer.created_at).where(
-            Answer.session_id == strategy_session.id, col(Answer.deleted_at).is_(None)
-        )
-    ).all()
-    idea_rows = session.exec(
-        select(Idea.user_id, Idea.created_at).where(Idea.session_id == strategy_session.id)
-    ).all()
-    for kind, (user_id, _created) in sorted(
-        [(0, row) for row in rows] + [(1, row) for row in idea_rows], key=lambda item: item[1][1]
-    ):
-        counts.setdefault(user_id, [0, 0])[kind] += 1
-    return counts
+    first: dict[str, datetime] = {}
+    for kind, rows in ((0, answers), (1, ideas)):
+        for user_id, number, earliest in rows:
+            counts.setdefault(user_id, [0, 0])[kind] = number
+            first[user_id] = min(first.get(user_id, earliest), earliest)
+    return {user_id: counts[user_id] for user_id in sorted(counts, key=first.__getitem__)}
 
 
 def plans_for_user(session: Session, *, team_id: str, user_id: str) -> list[Plan]:

@@ -7,6 +7,7 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
+from typing import NamedTuple
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test"
@@ -16,6 +17,11 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+class RunningServer(NamedTuple):
+    url: str
+    pid: int
 
 
 @contextmanager
@@ -38,7 +44,7 @@ def running_rumbo(*, api_url: str, database_url: str, log_path, scheduler: bool 
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(base, process, log_path)
-            yield base
+            yield RunningServer(base, process.pid)
         finally:
             process.terminate()
             try:

@@ -51,8 +51,9 @@ def slack(tmp_path_factory):
     with (
         SlackEmulator(bot_token=BOT_TOKEN) as emulator,
         running_rumbo(api_url=emulator.api_url, database_url=database_url,
-                      log_path=workdir / "rumbo.log") as base,
+                      log_path=workdir / "rumbo.log") as server,
     ):
+        base = server.url
         driver = SlackDriver(f"{base}/slack/events", SIGNING_SECRET, emulator)
         engine = make_engine(database_url)
         yield SimpleNamespace(emulator=emulator, driver=driver, engine=engine, base=base,

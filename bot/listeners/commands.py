@@ -171,7 +171,7 @@ def add_idea(deps: Deps, command: Command) -> None:
             _("Idea added to *{account}*:").format(account=escape(plan.account_name))
             + "\n" + quote(command.text)))
         if running is not None:
-            refresh_card(deps, db, command.client, plan=plan, strategy_session=running)
+            refresh_card(deps, command.client, strategy_session=running)
 
 
 SUBCOMMANDS = {

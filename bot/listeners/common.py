@@ -20,13 +20,44 @@ from storage.db import new_session
 log = logging.getLogger("rumbo")
 
 
+class Debouncer:
+    """Runs a job for a key once, `delay` seconds after the first request; requests made
+    before that run starts are folded into it. A burst of submissions gives one card update
+    a second, as Slack's rate limits want (chat.update: about one message per second per
+    channel), and since each run reads the data when it starts, the last update shows
+    everything. Runs for one key never overlap, so an older view never lands last."""
+
+    def __init__(self, delay: float):
+        self.delay = delay
+        self._lock = threading.Lock()
+        self._scheduled: set = set()
+        self._running: defaultdict = defaultdict(threading.Lock)
+
+    def request(self, key, job: Callable[[], None]) -> None:
+        with self._lock:
+            if key in self._scheduled:
+                return
+            self._scheduled.add(key)
+        timer = threading.Timer(self.delay, self._run, (key, job))
+        timer.daemon = True
+        timer.start()
+
+    def _run(self, key, job: Callable[[], None]) -> None:
+        with self._running[key]:
+            with self._lock:
+                self._scheduled.discard(key)
+            try:
+                job()
+            except Exception:
+                log.exception("debounced job for %s failed", key)
+
+
 @dataclass
 class Deps:
     engine: Engine
     clock: Callable[[], datetime]
     users: UserDirectory = field(default_factory=UserDirectory)
-    # Serialises card refreshes per session, so the last chat.update shows the latest counts.
-    card_locks: defaultdict = field(default_factory=lambda: defaultdict(threading.Lock))
+    card_updates: Debouncer = field(default_factory=lambda: Debouncer(delay=1.0))
 
     def db(self):
         return new_session(self.engine)

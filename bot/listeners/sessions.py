@@ -39,17 +39,23 @@ def post_session_card(deps: Deps, db, client: WebClient, *, plan, strategy_sessi
     queries.set_session_message(db, strategy_session=strategy_session, ts=response["ts"])
 
 
-def refresh_card(deps: Deps, db, client: WebClient, *, plan, strategy_session) -> None:
-    """Bring the card up to date. A failure here loses nothing: the data is stored."""
+def refresh_card(deps: Deps, client: WebClient, *, strategy_session) -> None:
+    """Bring the card up to date from the database, within a second. A failure here
+    loses nothing: the data is stored, and the next refresh shows it."""
     if not strategy_session.message_ts:
         return
-    with deps.card_locks[strategy_session.id]:
-        db.refresh(strategy_session)
+
+    def update():
+        with deps.db() as db:
+            fresh = db.get(StrategySession, strategy_session.id)
+            plan = db.get(Plan, fresh.plan_id)
+            card = _card(db, plan=plan, strategy_session=fresh)
         try:
-            client.chat_update(channel=plan.channel_id, ts=strategy_session.message_ts,
-                               **_card(db, plan=plan, strategy_session=strategy_session))
+            client.chat_update(channel=fresh.channel_id, ts=fresh.message_ts, **card)
         except SlackApiError as error:
             log.warning("could not update the session card: %s", slack_error(error))
+
+    deps.card_updates.request(strategy_session.id, update)
 
 
 def _unsaved(lang: str, reason: str, texts: list[str]) -> dict:
@@ -155,7 +161,7 @@ def register(app: App, deps: Deps) -> None:
             if not queries.end_session(db, strategy_session=strategy_session, user_id=user_id,
                                        now=deps.clock()):
                 return  # already ended: a double click
-            refresh_card(deps, db, client, plan=plan, strategy_session=strategy_session)
+            refresh_card(deps, client, strategy_session=strategy_session)
             recap = msg.session_recap(
                 lang=plan.language, plan=plan,
                 answers=queries.answers_of(db, strategy_session=strategy_session),
@@ -216,7 +222,7 @@ def register(app: App, deps: Deps) -> None:
                     now=deps.clock(), request_key=f"view:{view['id']}")
             except queries.DuplicateRequest:
                 return
-            refresh_card(deps, db, client, plan=plan, strategy_session=strategy_session)
+            refresh_card(deps, client, strategy_session=strategy_session)
 
     def ack_my_answers(ack, body):
         lang = view_metadata(body["view"]).get("lang", "en")
@@ -235,7 +241,7 @@ def register(app: App, deps: Deps) -> None:
                 return
             if queries.edit_answers(db, strategy_session=strategy_session, user_id=user_id,
                                     texts=texts, now=deps.clock()):
-                refresh_card(deps, db, client, plan=plan, strategy_session=strategy_session)
+                refresh_card(deps, client, strategy_session=strategy_session)
 
     def ack_idea(ack, body):
         lang = view_metadata(body["view"]).get("lang", "en")
@@ -279,7 +285,7 @@ def register(app: App, deps: Deps) -> None:
             except queries.DuplicateRequest:
                 return
             if strategy_session is not None:
-                refresh_card(deps, db, client, plan=plan, strategy_session=strategy_session)
+                refresh_card(deps, client, strategy_session=strategy_session)
             else:
                 tell_user(client, channel_id=plan.channel_id, user_id=user_id,
                           message=msg.notice(_("Idea added to *{account}*.").format(
