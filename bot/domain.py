@@ -26,10 +26,6 @@ def plan_end_date(period: str, start: date) -> date | None:
     raise ValueError(f"unknown period {period!r}")
 
 
-def default_start_date(period: str, today: date) -> date:
-    return date(today.year, 1, 1) if period == "calendar_year" else today
-
-
 def is_known_timezone(name: str) -> bool:
     if name not in available_timezones():
         return False

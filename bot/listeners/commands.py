@@ -11,7 +11,7 @@ from bot.blocks.messages import archive_offer, help_message, notice
 from bot.blocks.text import escape, quote
 from bot.domain import session_end
 from bot.i18n import gettext_for
-from bot.listeners.common import Deps, apologise_on_failure, log, workspace_id
+from bot.listeners.common import Deps, ack_now, apologise_on_failure, log, workspace_id
 from bot.listeners.sessions import post_session_card, refresh_card
 from bot.method import SESSION_MINUTES_DEFAULT
 from bot.slack import channel_problem, slack_error
@@ -38,9 +38,6 @@ class Command:
 
 
 def register(app: App, deps: Deps) -> None:
-    def ack_command(ack):
-        ack()
-
     @apologise_on_failure(deps)
     def run_command(body, client, respond, context):
         name, _, rest = (body.get("text") or "").strip().partition(" ")
@@ -60,7 +57,7 @@ def register(app: App, deps: Deps) -> None:
         else:
             handler(deps, command)
 
-    app.command("/plan")(ack=ack_command, lazy=[run_command])
+    app.command("/plan")(ack=ack_now, lazy=[run_command])
 
 
 def _language(deps: Deps, command: Command, plan: Plan | None) -> str:

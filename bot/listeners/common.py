@@ -13,7 +13,7 @@ from functools import wraps
 from sqlalchemy.engine import Engine
 
 from bot.blocks.messages import notice
-from bot.i18n import gettext_for
+from bot.i18n import DEFAULT_LANGUAGE, gettext_for
 from bot.slack import UserDirectory, tell_user
 from storage.db import new_session
 
@@ -78,6 +78,27 @@ def view_metadata(view: dict) -> dict:
         return json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         return {}
+
+
+def ack_now(ack) -> None:
+    """The ack of listeners whose work all happens after it."""
+    ack()
+
+
+def validate_in_ack(parse):
+    """An ack for a modal submission: `parse(values, lang)`, whose last result is the
+    errors by block id, runs in the ack so errors show on the fields; the modal closes
+    when there are none. Pure parsing only: the ack waits for no database and no Slack."""
+
+    def ack_submission(ack, body):
+        lang = view_metadata(body["view"]).get("lang", DEFAULT_LANGUAGE)
+        errors = parse(body["view"]["state"]["values"], lang)[-1]
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:
+            ack()
+
+    return ack_submission
 
 
 def apologise_on_failure(deps: Deps):

@@ -3,7 +3,7 @@
 from slack_bolt import App
 
 from bot.blocks.home import home_view
-from bot.listeners.common import Deps, apologise_on_failure, workspace_id
+from bot.listeners.common import Deps, ack_now, apologise_on_failure, workspace_id
 from storage import queries
 
 
@@ -15,8 +15,5 @@ def register(app: App, deps: Deps) -> None:
         with deps.db() as db:
             plans = queries.plans_for_user(db, team_id=workspace_id(context), user_id=user_id)
         client.views_publish(user_id=user_id, view=home_view(lang=lang, plans=plans))
-
-    def ack_now(ack):
-        ack()
 
     app.event("app_home_opened")(ack=ack_now, lazy=[publish_home])

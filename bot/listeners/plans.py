@@ -9,7 +9,15 @@ from bot.blocks.text import escape, mention
 from bot.domain import plan_end_date
 from bot.i18n import gettext_for
 from bot.listeners.commands import open_new_plan_modal
-from bot.listeners.common import Deps, apologise_on_failure, log, view_metadata, workspace_id
+from bot.listeners.common import (
+    Deps,
+    ack_now,
+    apologise_on_failure,
+    log,
+    validate_in_ack,
+    view_metadata,
+    workspace_id,
+)
 from bot.slack import channel_problem, slack_error, tell_user
 from storage import queries
 from storage.models import Plan
@@ -17,11 +25,6 @@ from storage.models import Plan
 
 def register(app: App, deps: Deps) -> None:
     guarded = apologise_on_failure(deps)
-
-    def ack_new_plan(ack, body):
-        lang = view_metadata(body["view"]).get("lang", "en")
-        _data, errors = plan_form.parse(body["view"]["state"]["values"], lang)
-        ack(response_action="errors", errors=errors) if errors else ack()
 
     @guarded
     def create_plan(body, client, context):
@@ -71,10 +74,7 @@ def register(app: App, deps: Deps) -> None:
                 _("The plan *{account}* is saved.").format(account=escape(plan.account_name))
                 + " " + channel_problem(error, plan.language)))
 
-    app.view(plan_form.CALLBACK_ID)(ack=ack_new_plan, lazy=[create_plan])
-
-    def ack_now(ack):
-        ack()
+    app.view(plan_form.CALLBACK_ID)(ack=validate_in_ack(plan_form.parse), lazy=[create_plan])
 
     @guarded
     def archive(body, client, context, respond):

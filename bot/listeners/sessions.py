@@ -10,9 +10,11 @@ from bot.blocks.text import chunk_lines, escape, mention, section
 from bot.i18n import gettext_for
 from bot.listeners.common import (
     Deps,
+    ack_now,
     apologise_on_failure,
     log,
     user_team_id,
+    validate_in_ack,
     view_metadata,
     workspace_id,
 )
@@ -75,12 +77,10 @@ def _channel_of(body: dict) -> str | None:
 def register(app: App, deps: Deps) -> None:
     guarded = apologise_on_failure(deps)
 
-    def ack_now(ack):
-        ack()
-
-    def from_button(db, body, context, client):
+    def from_button(db, body, context, client, *, running=True):
         """The session the clicked button belongs to, checked against the request's
-        workspace and channel; None (and the user told) otherwise."""
+        workspace and channel (and, with `running`, still running); (None, None) and the
+        user told otherwise."""
         value = body["actions"][0].get("value", "")
         channel_id = _channel_of(body)
         strategy_session = None
@@ -92,22 +92,20 @@ def register(app: App, deps: Deps) -> None:
             tell_user(client, channel_id=channel_id, user_id=body["user"]["id"],
                       message=msg.notice(_("That session doesn't belong to this channel.")))
             return None, None
-        return db.get(Plan, strategy_session.plan_id), strategy_session
-
-    def refuse_if_ended(client, body, plan, strategy_session) -> bool:
-        if strategy_session.ended_at is None and plan.status == "active":
-            return False
-        _ = gettext_for(plan.language)
-        tell_user(client, channel_id=plan.channel_id, user_id=body["user"]["id"],
-                  message=msg.notice(_("This session has ended. You can still add ideas "
-                                       "with `/plan idea`.")))
-        return True
+        plan = db.get(Plan, strategy_session.plan_id)
+        if running and (strategy_session.ended_at is not None or plan.status != "active"):
+            _ = gettext_for(plan.language)
+            tell_user(client, channel_id=plan.channel_id, user_id=body["user"]["id"],
+                      message=msg.notice(_("This session has ended. You can still add ideas "
+                                           "with `/plan idea`.")))
+            return None, None
+        return plan, strategy_session
 
     @guarded
     def open_answers(body, client, context):
         with deps.db() as db:
             plan, strategy_session = from_button(db, body, context, client)
-            if plan is None or refuse_if_ended(client, body, plan, strategy_session):
+            if plan is None:
                 return
         client.views_open(trigger_id=body["trigger_id"], view=forms.answers_modal(
             lang=plan.language, private_metadata=forms.metadata(
@@ -118,7 +116,7 @@ def register(app: App, deps: Deps) -> None:
         user_id = body["user"]["id"]
         with deps.db() as db:
             plan, strategy_session = from_button(db, body, context, client)
-            if plan is None or refuse_if_ended(client, body, plan, strategy_session):
+            if plan is None:
                 return
             answers = queries.answers_of(db, strategy_session=strategy_session, user_id=user_id)
             ideas = [i for i in queries.ideas_of(db, plan=plan, strategy_session=strategy_session)
@@ -136,7 +134,7 @@ def register(app: App, deps: Deps) -> None:
     def open_idea(body, client, context):
         with deps.db() as db:
             plan, strategy_session = from_button(db, body, context, client)
-            if plan is None or refuse_if_ended(client, body, plan, strategy_session):
+            if plan is None:
                 return
         client.views_open(trigger_id=body["trigger_id"], view=forms.idea_modal(
             lang=plan.language, private_metadata=forms.metadata(
@@ -147,7 +145,7 @@ def register(app: App, deps: Deps) -> None:
     def end(body, client, context):
         user_id = body["user"]["id"]
         with deps.db() as db:
-            plan, strategy_session = from_button(db, body, context, client)
+            plan, strategy_session = from_button(db, body, context, client, running=False)
             if plan is None:
                 return
             _ = gettext_for(plan.language)
@@ -193,11 +191,6 @@ def register(app: App, deps: Deps) -> None:
             return None, None
         return db.get(Plan, strategy_session.plan_id), strategy_session
 
-    def ack_answers(ack, body):
-        lang = view_metadata(body["view"]).get("lang", "en")
-        _answers, _ideas, errors = forms.parse_answers(body["view"]["state"]["values"], lang)
-        ack(response_action="errors", errors=errors) if errors else ack()
-
     @guarded
     def save_answers(body, client, context):
         view, user_id = body["view"], body["user"]["id"]
@@ -224,11 +217,6 @@ def register(app: App, deps: Deps) -> None:
                 return
             refresh_card(deps, client, strategy_session=strategy_session)
 
-    def ack_my_answers(ack, body):
-        lang = view_metadata(body["view"]).get("lang", "en")
-        _texts, errors = forms.parse_my_answers(body["view"]["state"]["values"], lang)
-        ack(response_action="errors", errors=errors) if errors else ack()
-
     @guarded
     def save_my_answers(body, client, context):
         view, user_id = body["view"], body["user"]["id"]
@@ -242,11 +230,6 @@ def register(app: App, deps: Deps) -> None:
             if queries.edit_answers(db, strategy_session=strategy_session, user_id=user_id,
                                     texts=texts, now=deps.clock()):
                 refresh_card(deps, client, strategy_session=strategy_session)
-
-    def ack_idea(ack, body):
-        lang = view_metadata(body["view"]).get("lang", "en")
-        _idea, errors = forms.parse_idea(body["view"]["state"]["values"], lang)
-        ack(response_action="errors", errors=errors) if errors else ack()
 
     def idea_plan(db, view, context):
         meta = view_metadata(view)
@@ -291,7 +274,9 @@ def register(app: App, deps: Deps) -> None:
                           message=msg.notice(_("Idea added to *{account}*.").format(
                               account=escape(plan.account_name))))
 
-    app.view(forms.ANSWERS_CALLBACK)(ack=ack_answers, lazy=[save_answers])
-    app.view(forms.EDIT_CALLBACK)(ack=ack_my_answers, lazy=[save_my_answers])
-    app.view(forms.IDEA_CALLBACK)(ack=ack_idea, lazy=[save_idea])
+    app.view(forms.ANSWERS_CALLBACK)(ack=validate_in_ack(forms.parse_answers),
+                                     lazy=[save_answers])
+    app.view(forms.EDIT_CALLBACK)(ack=validate_in_ack(forms.parse_my_answers),
+                                  lazy=[save_my_answers])
+    app.view(forms.IDEA_CALLBACK)(ack=validate_in_ack(forms.parse_idea), lazy=[save_idea])
 
