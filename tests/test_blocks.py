@@ -100,6 +100,20 @@ def test_user_text_is_escaped_everywhere_it_is_shown():
     assert "<@U1>" in text and "<@U2>" in text  # authors are real mentions
 
 
+def test_notification_text_is_escaped_and_headers_are_plain():
+    p = plan(account_name="<!channel> Acme")
+    for message in (
+        msg.plan_announcement(lang="en", plan=p, categories=["A"], facilitators=["U1"]),
+        msg.session_card(lang="en", plan=p, strategy_session=session(), contributions={},
+                         answer_count=0, idea_count=0),
+        *msg.session_recap(lang="en", plan=p, answers=[], ideas=[]),
+    ):
+        assert "<!channel>" not in message["text"] and "&lt;!channel&gt;" in message["text"]
+        assert message["blocks"][0]["text"] == {"type": "plain_text", "emoji": True,
+                                                "text": message["blocks"][0]["text"]["text"]}
+        assert "<!channel> Acme" in message["blocks"][0]["text"]["text"]
+
+
 def test_escape_only_touches_the_three_characters():
     assert escape("a & b < c > d *bold* _it_") == "a &amp; b &lt; c &gt; d *bold* _it_"
 

@@ -138,8 +138,9 @@ def test_plan_creation_validates_in_the_modal_and_announces_the_plan(slack):
     announcement = slack.emulator.wait_for(
         "chat.postMessage", predicate=lambda c: c.params["channel"] == "C0NEW")[-1].params
     shown = text_of(announcement)
-    assert "Acme <Iberia> & Co" in announcement["text"]  # header text is plain_text
-    assert "&lt;Iberia&gt;" not in announcement["text"]
+    header = announcement["blocks"][0]
+    assert header["type"] == "header" and "Acme <Iberia> & Co" in header["text"]["text"]
+    assert "Acme &lt;Iberia&gt; &amp; Co" in announcement["text"]  # notifications parse it
     assert "Cada 6 meses" in shown and "Finanzas" in shown and f"<@{TEAMMATE}>" in shown
 
     with db(slack) as session:

@@ -25,7 +25,11 @@ PLAN_ARCHIVE = "plan_archive"
 
 
 def notice(text: str) -> dict:
-    """A one-paragraph message; `text` is already mrkdwn-safe."""
+    """A one-paragraph message; `text` is already mrkdwn-safe.
+
+    Every builder's "text" (the notification fallback, which Slack parses for mentions
+    and links) carries user text escaped, like the blocks' mrkdwn; header blocks are
+    plain_text and need no escaping."""
     return {"text": text, "blocks": [section(text)]}
 
 
@@ -120,7 +124,7 @@ def plan_announcement(*, lang, plan, categories, facilitators) -> dict:
         context(_("Created by {user}. Next: run the strategy session with `/plan session`.")
                 .format(user=mention(plan.created_by))),
     ]
-    return {"text": title, "blocks": blocks}
+    return {"text": escape(title), "blocks": blocks}
 
 
 def session_card(*, lang, plan, strategy_session, contributions, answer_count, idea_count):
@@ -170,7 +174,7 @@ def session_card(*, lang, plan, strategy_session, contributions, answer_count, i
             button(_("My answers"), SESSION_MY_ANSWERS, value),
             button(_("End session"), SESSION_END, value, style="danger", confirm=end_confirm),
         ]})
-    return {"text": title, "blocks": blocks}
+    return {"text": escape(title), "blocks": blocks}
 
 
 def session_recap(*, lang, plan, answers, ideas) -> list[dict]:
@@ -193,7 +197,7 @@ def session_recap(*, lang, plan, answers, ideas) -> list[dict]:
         lines.append(f"_{no_ideas}_")
     blocks += [section(chunk) for chunk in chunk_lines(lines)]
     blocks.append(context(_("Next: evaluate and score the ideas together.")))
-    return [{"text": title, "blocks": part} for part in split_messages(blocks)]
+    return [{"text": escape(title), "blocks": part} for part in split_messages(blocks)]
 
 
 def _entry(text: str, user_id: str, prefix: str = "") -> str:
