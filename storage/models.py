@@ -1,7 +1,6 @@
 """Rumbo's tables. Every row carries the Slack workspace (`team_id`) it belongs to."""
 
 from datetime import date, datetime, time
-from enum import StrEnum
 
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -9,30 +8,12 @@ from sqlmodel import Field, SQLModel
 from storage.types import UTCDateTime, utcnow
 
 
-class ClientSize(StrEnum):
-    LARGE = "large"
-    SMALL = "small"
-
-class Period(StrEnum):
-    CALENDAR_YEAR = "calendar_year"
-    SIX_MONTHS = "six_months"
-    TWELVE_MONTHS = "twelve_months"
-    PERPETUAL = "perpetual"
-
-class PlanStatus(StrEnum):
-    ACTIVE = "active"
-    ARCHIVED = "archived"
-
-class IdeaTag(StrEnum):
-    REALISTIC = "realistic"
-    AMBITIOUS = "ambitious"
-    SOMEDAY = "someday"
-
 class Workspace(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=32)
     name: str | None = Field(default=None, max_length=255)
     bot_user_id: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
 
 class Plan(SQLModel, table=True):
     __table_args__ = (
@@ -59,16 +40,18 @@ class Plan(SQLModel, table=True):
     review_weekday: int = Field(ge=0, le=6)
     review_time: time
     language: str = Field(max_length=8)
-    status: str = Field(default=PlanStatus.ACTIVE, max_length=16)
+    status: str = Field(default="active", max_length=16)
     created_by: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     archived_by: str | None = Field(default=None, max_length=32)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
+
 class Facilitator(SQLModel, table=True):
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
     plan_id: int = Field(foreign_key="plan.id", primary_key=True)
     user_id: str = Field(primary_key=True, max_length=32)
+
 
 class Category(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("plan_id", "position"),)
@@ -78,6 +61,7 @@ class Category(SQLModel, table=True):
     plan_id: int = Field(foreign_key="plan.id", index=True)
     name: str = Field(max_length=75)
     position: int
+
 
 class StrategySession(SQLModel, table=True):
     __tablename__ = "strategy_session"
@@ -103,6 +87,7 @@ class StrategySession(SQLModel, table=True):
     ended_by: str | None = Field(default=None, max_length=32)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
+
 class Answer(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
@@ -118,6 +103,7 @@ class Answer(SQLModel, table=True):
     # Cleared answers are kept, only hidden: nothing a user typed is lost.
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
+
 class Idea(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
@@ -130,6 +116,82 @@ class Idea(SQLModel, table=True):
     user_team_id: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The settled score ("3", "2", "1", "discard"); None while unscored.
+    score: str | None = Field(default=None, max_length=8)
+    # Participants' scores stay hidden from each other until a facilitator reveals them.
+    revealed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A merged idea is kept, hidden behind the idea it was merged into.
+    merged_into_id: int | None = Field(default=None, foreign_key="idea.id")
+    # Bumped on every change, so two facilitators settling at once cannot both win.
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class Evaluation(SQLModel, table=True):
+    """One participant's evaluation of an idea (the seed's step 2 prompts) and score."""
+
+    __table_args__ = (UniqueConstraint("idea_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
+    idea_id: int = Field(foreign_key="idea.id", index=True)
+    user_id: str = Field(max_length=32)
+    user_team_id: str | None = Field(default=None, max_length=32)
+    pros: str | None = Field(default=None, max_length=3000)
+    cons: str | None = Field(default=None, max_length=3000)
+    likelihood: str | None = Field(default=None, max_length=16)
+    costs: str | None = Field(default=None, max_length=3000)
+    need: str | None = Field(default=None, max_length=16)
+    time_resources: str | None = Field(default=None, max_length=3000)
+    urgency: str | None = Field(default=None, max_length=16)
+    effort: str | None = Field(default=None, max_length=16)
+    worth_it: str | None = Field(default=None, max_length=16)
+    score: str = Field(max_length=8)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class IdeaHistory(SQLModel, table=True):
+    """What happened to an idea: scored or moved, edited, merged, scores revealed."""
+
+    __tablename__ = "idea_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
+    idea_id: int = Field(foreign_key="idea.id", index=True)
+    kind: str = Field(max_length=16)
+    before: str | None = Field(default=None, max_length=3000)
+    after: str | None = Field(default=None, max_length=3000)
+    note: str | None = Field(default=None, max_length=3000)
+    user_id: str = Field(max_length=32)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ScoringRound(SQLModel, table=True):
+    """A facilitator-led walk through the unscored ideas, on one card in the channel."""
+
+    __tablename__ = "scoring_round"
+    __table_args__ = (
+        Index(
+            "uq_round_running_plan",
+            "plan_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    channel_id: str = Field(max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    # The ideas to walk through, comma-separated ids, fixed when the round starts.
+    idea_ids: str = Field(max_length=10000)
+    position: int = Field(default=0)
+    started_by: str = Field(max_length=32)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
 
 class ProcessedRequest(SQLModel, table=True):
     """Idempotency keys: written in the same transaction as the data they guard."""

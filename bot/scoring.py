@@ -1,0 +1,54 @@
+"""Step 2 of the method: scores, what they mean for an idea, and the consensus rule."""
+
+from dataclasses import dataclass
+
+from bot.i18n import N_
+
+# The seed's scores, best first, with what each means and where the idea goes.
+SCORES: dict[str, str] = {
+    "3": N_("3 · Obvious winner: to the top of the priority list"),
+    "2": N_("2 · Has potential: needs further evaluation"),
+    "1": N_("1 · Sounds good, unlikely to succeed right now: on hold"),
+    "discard": N_("Discard · Will never work"),
+}
+SCORE_LABELS: dict[str, str] = {"3": "3", "2": "2", "1": "1", "discard": N_("discard")}
+
+# An idea's status follows from its settled score; None: not scored yet.
+STATUSES: dict[str | None, str] = {
+    None: N_("Not scored yet"),
+    "3": N_("3 · Top priority"),
+    "2": N_("2 · Needs further evaluation"),
+    "1": N_("1 · On hold"),
+    "discard": N_("Discarded"),
+}
+STATUS_ORDER: tuple[str | None, ...] = (None, "3", "2", "1", "discard")
+
+_RANK = {"discard": 0, "1": 1, "2": 2, "3": 3}
+_SCORE_OF_RANK = {rank: score for score, rank in _RANK.items()}
+
+
+@dataclass(frozen=True)
+class Consensus:
+    suggested: str | None  # None when nobody has scored
+    count: int
+    unanimous: bool
+    tie: tuple[str, str] | None  # the two middle scores, when an even count splits them
+    split: tuple[str, str] | None  # lowest and highest, when they are two steps apart or more
+
+
+def consensus(scores: list[str]) -> Consensus:
+    """The median score. With an even count and different middle scores, the more
+    cautious one is suggested and the tie is called out; a spread of two steps or more
+    (3 against 1, 2 against discard) is called out as a split."""
+    if not scores:
+        return Consensus(None, 0, False, None, None)
+    ranks = sorted(_RANK[score] for score in scores)
+    low, high = ranks[(len(ranks) - 1) // 2], ranks[len(ranks) // 2]
+    tie = (_SCORE_OF_RANK[high], _SCORE_OF_RANK[low]) if low != high else None
+    spread = ranks[-1] - ranks[0]
+    split = (_SCORE_OF_RANK[ranks[-1]], _SCORE_OF_RANK[ranks[0]]) if spread >= 2 else None
+    return Consensus(_SCORE_OF_RANK[low], len(ranks), spread == 0, tie, split)
+
+
+def is_score(value) -> bool:
+    return value in SCORES

@@ -1,0 +1,256 @@
+"""Queries and writes for step 2: evaluating, scoring and settling ideas, scoring rounds.
+
+Like storage.queries: keyword-only, and every lookup from ids found in a Slack payload
+checks the request's workspace and channel.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    Answer,
+    Evaluation,
+    Facilitator,
+    Idea,
+    IdeaHistory,
+    Plan,
+    ScoringRound,
+)
+from storage.queries import commit_once
+
+EVALUATION_FIELDS = ("pros", "cons", "likelihood", "costs", "need", "time_resources",
+                     "urgency", "effort", "worth_it", "score")
+
+
+class StaleIdea(Exception):
+    """The idea changed since the user looked at it (another facilitator settled it)."""
+
+
+class RoundAlreadyRunning(Exception):
+    """The plan already has a running scoring round."""
+
+
+@dataclass
+class IdeaRow:
+    """An idea as lists show it: with who has scored it and the viewer's own score."""
+
+    idea: Idea
+    scorers: dict[str, str]  # user_id -> score
+    merged: int  # how many ideas were merged into it
+
+
+def idea_in_channel(session: Session, *, idea_id: int, team_id: str, channel_id: str):
+    """(plan, idea) when the idea belongs to the active plan of this workspace's channel."""
+    idea = session.get(Idea, idea_id)
+    if idea is None:
+        return None, None
+    plan = session.get(Plan, idea.plan_id)
+    if (plan.team_id != team_id or plan.channel_id != channel_id or plan.status != "active"
+            or idea.team_id != team_id):
+        return None, None
+    return plan, idea
+
+
+def idea_rows(session: Session, *, plan: Plan) -> list[IdeaRow]:
+    """Every idea of the plan that was not merged into another, oldest first."""
+    ideas = session.exec(select(Idea).where(Idea.plan_id == plan.id)
+                         .order_by(Idea.created_at, Idea.id)).all()
+    evaluations = session.exec(
+        select(Evaluation.idea_id, Evaluation.user_id, Evaluation.score)
+        .join(Idea, col(Idea.id) == col(Evaluation.idea_id))
+        .where(Idea.plan_id == plan.id)
+        .order_by(Evaluation.created_at, Evaluation.id)
+    ).all()
+    scorers: dict[int, dict[str, str]] = {}
+    for idea_id, user_id, score in evaluations:
+        scorers.setdefault(idea_id, {})[user_id] = score
+    merged: dict[int, int] = {}
+    for idea in ideas:
+        if idea.merged_into_id is not None:
+            merged[idea.merged_into_id] = merged.get(idea.merged_into_id, 0) + 1
+    return [IdeaRow(idea, scorers.get(idea.id, {}), merged.get(idea.id, 0))
+            for idea in ideas if idea.merged_into_id is None]
+
+
+def evaluation_of(session: Session, *, idea: Idea, user_id: str) -> Evaluation | None:
+    return session.exec(select(Evaluation).where(Evaluation.idea_id == idea.id,
+                                                 Evaluation.user_id == user_id)).first()
+
+
+def evaluations_of(session: Session, *, idea: Idea) -> list[Evaluation]:
+    return list(session.exec(select(Evaluation).where(Evaluation.idea_id == idea.id)
+                             .order_by(Evaluation.created_at, Evaluation.id)))
+
+
+def save_evaluation(
+    session: Session, *, idea: Idea, user_id: str, user_team_id: str | None, values: dict,
+    now: datetime,
+) -> Evaluation:
+    """Create or replace the user's own evaluation: one per participant and idea, however
+    often it is submitted, from however many modals at once."""
+    for _attempt in range(2):
+        evaluation = evaluation_of(session, idea=idea, user_id=user_id)
+        if evaluation is None:
+            evaluation = Evaluation(team_id=idea.team_id, idea_id=idea.id, user_id=user_id,
+                                    user_team_id=user_team_id, created_at=now, **values)
+        else:
+            for name in EVALUATION_FIELDS:
+                setattr(evaluation, name, values.get(name))
+            evaluation.updated_at = now
+        session.add(evaluation)
+        try:
+            session.commit()
+            return evaluation
+        except IntegrityError:
+            session.rollback()  # a simultaneous first submission won: update it instead
+    raise RuntimeError("could not save the evaluation")
+
+
+def _record(session, idea: Idea, *, kind: str, user_id: str, now: datetime, before=None,
+            after=None, note=None) -> None:
+    session.add(IdeaHistory(team_id=idea.team_id, idea_id=idea.id, kind=kind, before=before,
+                            after=after, note=note, user_id=user_id, at=now))
+
+
+def _change(session: Session, idea: Idea, *, expected_version: int, **values) -> None:
+    """Update the idea only if nobody changed it since `expected_version` was read."""
+    result = session.exec(
+        update(Idea)
+        .where(col(Idea.id) == idea.id, col(Idea.version) == expected_version)
+        .values(version=expected_version + 1, **values)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise StaleIdea(idea.id)
+
+
+def settle(
+    session: Session, *, idea: Idea, score: str | None, user_id: str, now: datetime,
+    expected_version: int, note: str | None = None,
+) -> None:
+    """Set the idea's final score (its status), recorded with who, when and from what.
+    Settling also reveals the participants' scores."""
+    before = idea.score
+    _change(session, idea, expected_version=expected_version, score=score,
+            revealed_at=idea.revealed_at or now, updated_at=now)
+    _record(session, idea, kind="score", user_id=user_id, now=now, before=before, after=score,
+            note=note)
+    session.commit()
+    session.refresh(idea)
+
+
+def reveal(session: Session, *, idea: Idea, user_id: str, now: datetime) -> bool:
+    result = session.exec(
+        update(Idea).where(col(Idea.id) == idea.id, col(Idea.revealed_at).is_(None))
+        .values(revealed_at=now)
+    )
+    if result.rowcount == 1:
+        _record(session, idea, kind="reveal", user_id=user_id, now=now)
+    session.commit()
+    session.refresh(idea)
+    return result.rowcount == 1
+
+
+def edit_idea(
+    session: Session, *, idea: Idea, text: str, tag: str | None, user_id: str, now: datetime,
+    expected_version: int,
+) -> None:
+    before = f"{idea.tag or ''}|{idea.text}"
+    _change(session, idea, expected_version=expected_version, text=text, tag=tag,
+            updated_at=now)
+    _record(session, idea, kind="edit", user_id=user_id, now=now, before=before,
+            after=f"{tag or ''}|{text}")
+    session.commit()
+    session.refresh(idea)
+
+
+def merge(session: Session, *, idea: Idea, into: Idea, user_id: str, now: datetime,
+          expected_version: int) -> None:
+    """Hide `idea` behind `into`: nothing is deleted, its evaluations stay."""
+    _change(session, idea, expected_version=expected_version, merged_into_id=into.id,
+            updated_at=now)
+    _record(session, idea, kind="merge", user_id=user_id, now=now, after=str(into.id))
+    session.commit()
+    session.refresh(idea)
+
+
+def history_of(session: Session, *, idea: Idea) -> list[IdeaHistory]:
+    return list(session.exec(select(IdeaHistory).where(IdeaHistory.idea_id == idea.id)
+                             .order_by(IdeaHistory.at, IdeaHistory.id)))
+
+
+def participants(session: Session, *, plan: Plan) -> list[str]:
+    """Who is expected to score: facilitators and everyone who contributed to the plan."""
+    people: dict[str, None] = {}
+    for query in (
+        select(Facilitator.user_id).where(Facilitator.plan_id == plan.id),
+        select(Answer.user_id).where(Answer.plan_id == plan.id),
+        select(Idea.user_id).where(Idea.plan_id == plan.id),
+        select(Evaluation.user_id).join(Idea, col(Idea.id) == col(Evaluation.idea_id))
+        .where(Idea.plan_id == plan.id),
+    ):
+        people.update(dict.fromkeys(session.exec(query.distinct())))
+    return list(people)
+
+
+# --- scoring rounds ---------------------------------------------------------------------------
+
+def running_round(session: Session, *, plan: Plan) -> ScoringRound | None:
+    return session.exec(select(ScoringRound).where(
+        ScoringRound.plan_id == plan.id, col(ScoringRound.ended_at).is_(None))).first()
+
+
+def start_round(session: Session, *, plan: Plan, idea_ids: list[int], user_id: str,
+                now: datetime, request_key: str) -> ScoringRound:
+    if running_round(session, plan=plan):
+        raise RoundAlreadyRunning(plan.id)
+    scoring_round = ScoringRound(team_id=plan.team_id, plan_id=plan.id,
+                                 channel_id=plan.channel_id, started_by=user_id,
+                                 started_at=now, idea_ids=",".join(map(str, idea_ids)))
+    session.add(scoring_round)
+    try:
+        commit_once(session, team_id=plan.team_id, key=request_key)
+    except IntegrityError:
+        raise RoundAlreadyRunning(plan.id) from None
+    return scoring_round
+
+
+def round_in_channel(session: Session, *, round_id: int, team_id: str, channel_id: str):
+    scoring_round = session.get(ScoringRound, round_id)
+    if (scoring_round is None or scoring_round.team_id != team_id
+            or scoring_round.channel_id != channel_id):
+        return None
+    return scoring_round
+
+
+def round_ideas(scoring_round: ScoringRound) -> list[int]:
+    return [int(i) for i in scoring_round.idea_ids.split(",") if i]
+
+
+def move_round(session: Session, *, scoring_round: ScoringRound, position: int) -> None:
+    """Show another idea; positions outside the list are clamped."""
+    last = max(len(round_ideas(scoring_round)) - 1, 0)
+    scoring_round.position = min(max(position, 0), last)
+    session.add(scoring_round)
+    session.commit()
+
+
+def set_round_message(session: Session, *, scoring_round: ScoringRound, ts: str) -> None:
+    scoring_round.message_ts = ts
+    session.add(scoring_round)
+    session.commit()
+
+
+def end_round(session: Session, *, scoring_round: ScoringRound, now: datetime) -> bool:
+    result = session.exec(
+        update(ScoringRound)
+        .where(col(ScoringRound.id) == scoring_round.id, col(ScoringRound.ended_at).is_(None))
+        .values(ended_at=now)
+    )
+    session.commit()
+    session.refresh(scoring_round)
+    return result.rowcount == 1
