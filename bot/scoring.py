@@ -4,12 +4,12 @@ from dataclasses import dataclass
 
 from bot.i18n import N_
 
-# The seed's scores, best first, with what each means and where the idea goes.
-SCORES: dict[str, str] = {
-    "3": N_("3 · Obvious winner: to the top of the priority list"),
-    "2": N_("2 · Has potential: needs further evaluation"),
-    "1": N_("1 · Sounds good, unlikely to succeed right now: on hold"),
-    "discard": N_("Discard · Will never work"),
+# The seed's scores, best first: (what it says, where the idea goes).
+SCORES: dict[str, tuple[str, str]] = {
+    "3": (N_("3 · Obvious winner"), N_("Goes to the top of the priority list")),
+    "2": (N_("2 · Has potential"), N_("Needs further evaluation")),
+    "1": (N_("1 · Sounds good, unlikely right now"), N_("On hold, revisited later")),
+    "discard": (N_("Discard"), N_("Will never work: hidden, still recoverable")),
 }
 SCORE_LABELS: dict[str, str] = {"3": "3", "2": "2", "1": "1", "discard": N_("discard")}
 
@@ -52,3 +52,20 @@ def consensus(scores: list[str]) -> Consensus:
 
 def is_score(value) -> bool:
     return value in SCORES
+
+
+# The evaluation prompts of step 2 that have a few natural answers.
+LIKELIHOOD: dict[str, str] = {
+    "likely": N_("Likely to succeed"),
+    "uncertain": N_("Could go either way"),
+    "unlikely": N_("Likely to fail"),
+}
+NEED: dict[str, str] = {"need": N_("A need"), "nice": N_("A nice-to-have")}
+URGENCY: dict[str, str] = {
+    "urgent": N_("Urgent"),
+    "important": N_("Important"),
+    "both": N_("Urgent and important"),
+    "neither": N_("Neither"),
+}
+EFFORT: dict[str, str] = {"easy": N_("Easy"), "hard": N_("Hard")}
+WORTH_IT: dict[str, str] = {"yes": N_("Yes"), "no": N_("No"), "unsure": N_("Not sure yet")}

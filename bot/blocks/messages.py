@@ -80,6 +80,9 @@ def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=
         ("/plan new [account]", _("create this channel's account plan")),
         ("/plan session [minutes]", _("start the strategy session (90 minutes by default)")),
         ("/plan idea <text>", _("add an idea at any time")),
+        ("/plan ideas", _("evaluate and score the ideas, settle them, merge duplicates")),
+        ("/plan score", _("a scoring round: the team scores the unscored ideas one by one")),
+        ("/plan priorities", _("the priority list: 3s first, 2s to evaluate, 1s on hold")),
         ("/plan help", _("show this help")),
     ]
     blocks.append(section("\n".join(f"`{cmd}`: {what}" for cmd, what in commands)))

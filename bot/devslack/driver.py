@@ -214,7 +214,7 @@ class SlackDriver:
         response_url = None
         if channel_id is None:
             view = self._view_for(user_id, view_id, action_id, value)
-            block, element = _find_element(view["blocks"], action_id, value)
+            block, element = _find_element(view["blocks"], action_id, value, selected)
             if selected is not None and block.get("type") == "input":
                 self._typed.setdefault(view["id"], {})[block["block_id"]] = selected
             typed = self._typed.get(view["id"], {})
@@ -226,7 +226,7 @@ class SlackDriver:
                 found = self.emulator.ephemerals(channel["id"], user_id)
             else:
                 found = self.emulator.messages(channel["id"])
-            message, block, element = _find_message(found, message_ts, action_id, value,
+            message, block, element = _find_message(found, message_ts, action_id, value, selected,
                                                     "ephemeral" if ephemeral else "message")
             response_url = self.emulator.new_response_url(channel["id"], user_id,
                                                           message_ts=message["ts"])
@@ -476,12 +476,18 @@ def _elements(block: dict) -> list[dict]:
     return [block[k] for k in ("accessory", "element") if isinstance(block.get(k), dict)]
 
 
-def _find_element(blocks: list, action_id: str, value: str | None, *, quiet: bool = False
-                  ) -> tuple[dict, dict] | None:
+def _find_element(blocks: list, action_id: str, value: str | None, selected: Any = None, *,
+                  quiet: bool = False) -> tuple[dict, dict] | None:
+    """The element with that action_id (and button value; or, for menus sharing an
+    action_id, the one offering the `selected` option)."""
     for block in blocks:
         for element in _elements(block):
-            if element.get("action_id") == action_id and value in (None, element.get("value")):
-                return block, element
+            if element.get("action_id") != action_id or value not in (None, element.get("value")):
+                continue
+            offered = [o.get("value") for o in _options(element)]
+            if isinstance(selected, str) and offered and selected not in offered:
+                continue
+            return block, element
     if quiet:
         return None
     seen = sorted({e.get("action_id") for b in blocks for e in _elements(b)} - {None})
@@ -490,10 +496,12 @@ def _find_element(blocks: list, action_id: str, value: str | None, *, quiet: boo
 
 
 def _find_message(messages: list[dict], ts: str | None, action_id: str, value: str | None,
+                  selected: Any,
                   what: str) -> tuple[dict, dict, dict]:
     candidates = [m for m in messages if ts in (None, m["ts"])]
     for message in reversed(candidates):
-        found = _find_element(message.get("blocks") or [], action_id, value, quiet=True)
+        found = _find_element(message.get("blocks") or [], action_id, value, selected,
+                              quiet=True)
         if found:
             return message, *found
     where = f"{what} {ts}" if ts else f"any {what} of the {len(messages)} there"

@@ -1,9 +1,6 @@
 """`/plan` and its subcommands: one router, one small function per subcommand."""
 
-from dataclasses import dataclass
-
-from slack_bolt import App, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import forms, plan_form
@@ -11,30 +8,23 @@ from bot.blocks.messages import archive_offer, help_message, notice
 from bot.blocks.text import escape, quote
 from bot.domain import session_end
 from bot.i18n import gettext_for
-from bot.listeners.common import Deps, ack_now, apologise_on_failure, log, workspace_id
+from bot.listeners.common import (
+    Command,
+    Deps,
+    ack_now,
+    apologise_on_failure,
+    command_language,
+    log,
+    plan_or_explain,
+    workspace_id,
+)
+from bot.listeners.ideas import show_ideas, show_priorities, start_round_command
 from bot.listeners.sessions import post_session_card, refresh_card
 from bot.method import SESSION_MINUTES_DEFAULT
 from bot.slack import channel_problem, slack_error
 from storage import queries
-from storage.models import Plan
 
 SESSION_MINUTES_RANGE = range(5, 481)
-
-
-@dataclass
-class Command:
-    team_id: str
-    channel_id: str
-    user_id: str
-    user_team_id: str | None
-    text: str
-    trigger_id: str
-    client: WebClient
-    respond: Respond
-
-    @property
-    def key(self) -> str:
-        return f"cmd:{self.trigger_id}"
 
 
 def register(app: App, deps: Deps) -> None:
@@ -60,16 +50,12 @@ def register(app: App, deps: Deps) -> None:
     app.command("/plan")(ack=ack_now, lazy=[run_command])
 
 
-def _language(deps: Deps, command: Command, plan: Plan | None) -> str:
-    return plan.language if plan else deps.users.profile(command.client, command.user_id)[0]
-
-
 def show_help(deps: Deps, command: Command, not_understood: str | None = None) -> None:
     with deps.db() as db:
         plan = queries.active_plan(db, team_id=command.team_id, channel_id=command.channel_id)
         running = plan and queries.running_session(db, plan=plan)
         idea_count = queries.count_ideas(db, plan=plan) if plan else 0
-    message = help_message(lang=_language(deps, command, plan), plan=plan, running=running,
+    message = help_message(lang=command_language(deps, command, plan), plan=plan, running=running,
                            idea_count=idea_count, not_understood=not_understood)
     command.respond(response_type="ephemeral", **message)
 
@@ -93,18 +79,9 @@ def open_new_plan_modal(deps, client, *, trigger_id, channel_id, user_id, accoun
         creator_id=user_id, account_name=account_name))
 
 
-def _plan_or_explain(deps: Deps, command: Command, db) -> Plan | None:
-    plan = queries.active_plan(db, team_id=command.team_id, channel_id=command.channel_id)
-    if plan is None:
-        _ = gettext_for(_language(deps, command, None))
-        command.respond(response_type="ephemeral", **notice(
-            _("This channel has no account plan yet. Create one with `/plan new`.")))
-    return plan
-
-
 def start_session(deps: Deps, command: Command) -> None:
     with deps.db() as db:
-        plan = _plan_or_explain(deps, command, db)
+        plan = plan_or_explain(deps, command, db)
         if plan is None:
             return
         _ = gettext_for(plan.language)
@@ -140,7 +117,7 @@ def start_session(deps: Deps, command: Command) -> None:
 
 def add_idea(deps: Deps, command: Command) -> None:
     with deps.db() as db:
-        plan = _plan_or_explain(deps, command, db)
+        plan = plan_or_explain(deps, command, db)
         if plan is None:
             return
         running = queries.running_session(db, plan=plan)
@@ -181,4 +158,9 @@ SUBCOMMANDS = {
     "sesion": start_session,
     "sesión": start_session,
     "idea": add_idea,
+    "ideas": show_ideas,
+    "priorities": show_priorities,
+    "prioridades": show_priorities,
+    "score": start_round_command,
+    "puntuar": start_round_command,
 }

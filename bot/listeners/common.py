@@ -10,12 +10,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import wraps
 
+from slack_bolt import Respond
+from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.blocks.messages import notice
 from bot.i18n import DEFAULT_LANGUAGE, gettext_for
 from bot.slack import UserDirectory, tell_user
+from storage import queries
 from storage.db import new_session
+from storage.models import Plan
 
 log = logging.getLogger("rumbo")
 
@@ -42,6 +46,10 @@ class Debouncer:
         timer.daemon = True
         timer.start()
 
+    def run_now(self, key, job: Callable[[], None]) -> None:
+        """Run the job at once (a user is waiting for it), still one run at a time."""
+        self._run(key, job)
+
     def _run(self, key, job: Callable[[], None]) -> None:
         with self._running[key]:
             with self._lock:
@@ -61,6 +69,38 @@ class Deps:
 
     def db(self):
         return new_session(self.engine)
+
+
+@dataclass
+class Command:
+    """A `/plan` subcommand, as the handlers see it."""
+
+    team_id: str
+    channel_id: str
+    user_id: str
+    user_team_id: str | None
+    text: str
+    trigger_id: str
+    client: WebClient
+    respond: Respond
+
+    @property
+    def key(self) -> str:
+        return f"cmd:{self.trigger_id}"
+
+
+def command_language(deps: Deps, command: Command, plan: Plan | None) -> str:
+    return plan.language if plan else deps.users.profile(command.client, command.user_id)[0]
+
+
+def plan_or_explain(deps: Deps, command: Command, db) -> Plan | None:
+    """The channel's active plan, or None and the user told how to create one."""
+    plan = queries.active_plan(db, team_id=command.team_id, channel_id=command.channel_id)
+    if plan is None:
+        _ = gettext_for(command_language(deps, command, None))
+        command.respond(response_type="ephemeral", **notice(
+            _("This channel has no account plan yet. Create one with `/plan new`.")))
+    return plan
 
 
 def workspace_id(context) -> str:

@@ -1,0 +1,453 @@
+"""Step 2 on Slack: the ideas list, the priority list, the scoring round card, and the
+evaluate / settle / edit / merge modals (builders and parsers together)."""
+
+from bot.blocks.state import CHOOSE, REQUIRED, TOO_LONG, read_state
+from bot.blocks.text import (
+    button,
+    chunk_lines,
+    context,
+    escape,
+    header,
+    mention,
+    plain,
+    section,
+    split_messages,
+)
+from bot.i18n import N_, gettext_for, ngettext_for
+from bot.method import IDEA_TAGS
+from bot.scoring import (
+    EFFORT,
+    LIKELIHOOD,
+    NEED,
+    SCORE_LABELS,
+    SCORES,
+    STATUS_ORDER,
+    STATUSES,
+    URGENCY,
+    WORTH_IT,
+    consensus,
+)
+
+PAGE_SIZE = 15
+TEXT_MAX = 3000
+IDEA_MENU = "idea_menu"
+IDEAS_PAGE = "ideas_page"
+IDEAS_PRIORITIES = "ideas_priorities"
+PRIORITIES_SHARE = "priorities_share"
+ROUND_START = "round_start"
+ROUND_EVALUATE, ROUND_PREVIOUS, ROUND_NEXT = "round_evaluate", "round_previous", "round_next"
+ROUND_REVEAL, ROUND_SETTLE, ROUND_NUDGE = "round_reveal", "round_settle", "round_nudge"
+ROUND_END = "round_end"
+EVALUATE_CALLBACK, SETTLE_CALLBACK = "idea_evaluate", "idea_settle"
+EDIT_CALLBACK, MERGE_CALLBACK = "idea_edit", "idea_merge"
+
+# Evaluation inputs, the seed's step 2 prompts: (block id, label, choices; None: free text).
+EVALUATION_INPUTS = (
+    ("pros", N_("What are the pros?"), None),
+    ("cons", N_("What are the cons?"), None),
+    ("likelihood", N_("How likely is it to succeed or fail?"), LIKELIHOOD),
+    ("costs", N_("What are the costs?"), None),
+    ("need", N_("Is it a need or a nice-to-have?"), NEED),
+    ("time_resources", N_("How much time and how many resources will it take?"), None),
+    ("urgency", N_("Is it urgent or important?"), URGENCY),
+    ("effort", N_("Will it be easy or hard?"), EFFORT),
+    ("worth_it", N_("Is the return on investment worth it?"), WORTH_IT),
+)
+
+
+def _score_label(score: str | None, lang: str) -> str:
+    return gettext_for(lang)(SCORE_LABELS[score]) if score else "–"
+
+
+def _idea_meta(idea, lang: str) -> list[str]:
+    _ = gettext_for(lang)
+    parts = []
+    if idea.source_question:
+        parts.append(_("Q{number}").format(number=idea.source_question))
+    if idea.tag:
+        parts.append(_(IDEA_TAGS[idea.tag]))
+    parts.append(mention(idea.user_id))
+    return parts
+
+
+def _option(text: str, value: str, description: str | None = None) -> dict:
+    option = {"text": plain(text, 75), "value": value}
+    if description:
+        option["description"] = plain(description, 75)
+    return option
+
+
+# --- the ideas list ---------------------------------------------------------------------------
+
+def ideas_message(*, lang, plan, rows, viewer, is_facilitator, page=0, show_discarded=False):
+    """The channel's ideas grouped by status, a page at a time (never cut short)."""
+    _ = gettext_for(lang)
+    n_ = ngettext_for(lang)
+    discarded = [r for r in rows if r.idea.score == "discard"]
+    visible = [r for r in rows if show_discarded or r.idea.score != "discard"]
+    visible.sort(key=lambda r: STATUS_ORDER.index(r.idea.score))
+    pages = max(1, -(-len(visible) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = visible[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+    group_sizes = {status: sum(1 for r in visible if r.idea.score == status)
+                   for status in STATUS_ORDER}
+
+    summary = n_("{count} idea", "{count} ideas", len(rows)).format(count=len(rows))
+    if discarded and not show_discarded:
+        summary += " · " + n_("{count} discarded, hidden", "{count} discarded, hidden",
+                              len(discarded)).format(count=len(discarded))
+    if pages > 1:
+        summary += " · " + _("page {page} of {pages}").format(page=page + 1, pages=pages)
+    blocks = [header(_("Ideas: {account}").format(account=plan.account_name)),
+              context(summary)]
+    if not rows:
+        blocks.append(section(_("No ideas yet. Add one with `/plan idea <text>` or in a "
+                                "strategy session.")))
+    group = object()
+    for row in shown:
+        if row.idea.score != group:
+            group = row.idea.score
+            blocks.append(section(f"*{_(STATUSES[group])}* ({group_sizes[group]})"))
+        blocks.append(_idea_section(row, lang, viewer, is_facilitator))
+
+    elements = []
+    if page > 0:
+        elements.append(button(_("Previous page"), IDEAS_PAGE,
+                               f"{page - 1}:{int(show_discarded)}"))
+    if page < pages - 1:
+        elements.append(button(_("Next page"), IDEAS_PAGE, f"{page + 1}:{int(show_discarded)}"))
+    if discarded:
+        label = _("Hide discarded") if show_discarded else _("Show discarded")
+        elements.append(button(label, IDEAS_PAGE, f"0:{int(not show_discarded)}"))
+    elements.append(button(_("Priority list"), IDEAS_PRIORITIES, str(plan.id)))
+    if is_facilitator:
+        elements.append(button(_("Start a scoring round"), ROUND_START, str(plan.id),
+                               style="primary"))
+    blocks.append({"type": "actions", "elements": elements})
+    return {"text": escape(_("Ideas: {account}").format(account=plan.account_name)),
+            "blocks": blocks}
+
+
+def _idea_section(row, lang, viewer, is_facilitator) -> dict:
+    _ = gettext_for(lang)
+    idea = row.idea
+    meta = _idea_meta(idea, lang)
+    if row.merged:
+        meta.append(_("+{count} merged").format(count=row.merged))
+    meta.append(_("scored by {count}").format(count=len(row.scorers)))
+    if viewer in row.scorers:
+        meta.append(_("your score: {score}").format(score=_score_label(row.scorers[viewer],
+                                                                         lang)))
+    lines = [f"*{escape(idea.text)}*", " · ".join(meta)]
+    if idea.revealed_at and row.scorers:
+        lines.append(_("Scores: {scores}").format(scores=", ".join(
+            f"{mention(user)} {_score_label(score, lang)}"
+            for user, score in list(row.scorers.items())[:30])))
+    options = [_option(_("Evaluate and score"), f"evaluate:{idea.id}")]
+    if is_facilitator:
+        options.append(_option(_("Settle or move"), f"settle:{idea.id}"))
+    if is_facilitator or viewer == idea.user_id:
+        options.append(_option(_("Edit"), f"edit:{idea.id}"))
+    if is_facilitator:
+        options.append(_option(_("Merge into another idea"), f"merge:{idea.id}"))
+    text = "\n".join(lines)
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]},
+            "accessory": {"type": "overflow", "action_id": IDEA_MENU, "options": options}}
+
+
+# --- the priority list ------------------------------------------------------------------------
+
+def priorities_messages(*, lang, plan, rows, show_discarded=False, shared=False) -> list[dict]:
+    """Ideas by settled score: 3s first, 2s to evaluate further, 1s on hold; discarded
+    ones out of sight unless asked for. As many messages as Slack's limits need."""
+    _ = gettext_for(lang)
+    title = _("Priority list: {account}").format(account=plan.account_name)
+    blocks = [header(title)]
+    groups = ["3", "2", "1"] + (["discard"] if show_discarded else [])
+    for score in groups:
+        members = [r for r in rows if r.idea.score == score]
+        lines = [f"*{_(STATUSES[score])}* ({len(members)})"]
+        lines += [f"• {escape(r.idea.text)} _({' · '.join(_idea_meta(r.idea, lang))})_"
+                  for r in members] or [f"_{_('None.')}_"]
+        blocks += [section(chunk) for chunk in chunk_lines(lines)]
+    unscored = sum(1 for r in rows if r.idea.score is None)
+    discarded = sum(1 for r in rows if r.idea.score == "discard")
+    notes = []
+    if unscored:
+        notes.append(ngettext_for(lang)("{count} idea not scored yet",
+                                        "{count} ideas not scored yet",
+                                        unscored).format(count=unscored))
+    if discarded and not show_discarded:
+        notes.append(ngettext_for(lang)("{count} discarded idea, hidden",
+                                        "{count} discarded ideas, hidden",
+                                        discarded).format(count=discarded))
+    if notes:
+        blocks.append(context(" · ".join(notes)))
+    if not shared:
+        elements = [button(_("Post to the channel"), PRIORITIES_SHARE, str(plan.id))]
+        if discarded:
+            label = _("Hide discarded") if show_discarded else _("Show discarded")
+            elements.append(button(label, IDEAS_PRIORITIES,
+                                   f"{plan.id}:{int(not show_discarded)}"))
+        blocks.append({"type": "actions", "elements": elements})
+    return [{"text": escape(title), "blocks": part} for part in split_messages(blocks)]
+
+
+# --- the scoring round ------------------------------------------------------------------------
+
+def round_card(*, lang, plan, scoring_round, row, position, total, participants, settled):
+    _ = gettext_for(lang)
+    title = _("Scoring round: {account}").format(account=plan.account_name)
+    blocks = [header(title)]
+    if scoring_round.ended_at is not None:
+        blocks.append(section(_("This scoring round has ended: {settled} of {total} ideas "
+                                "settled.").format(settled=settled, total=total)))
+        return {"text": escape(title), "blocks": blocks}
+    if row is None:
+        blocks.append(section(_("There are no ideas to score.")))
+        return {"text": escape(title), "blocks": blocks}
+    idea = row.idea
+    blocks.append(context(_("Idea {position} of {total} · {settled} settled").format(
+        position=position + 1, total=total, settled=settled)))
+    lines = [f"*{escape(idea.text)}*", " · ".join(_idea_meta(idea, lang))]
+    if idea.score:
+        lines.append(_("Settled: {status}").format(status=_(STATUSES[idea.score])))
+    blocks.append(section("\n".join(lines)))
+    waiting = [user for user in participants if user not in row.scorers]
+    scored = _("Scored by {count} of {total}").format(
+        count=len(row.scorers), total=len(set(participants) | set(row.scorers)))
+    if row.scorers:
+        scored += ": " + ", ".join(mention(user) for user in list(row.scorers)[:40])
+    blocks.append(section(scored))
+    if waiting:
+        blocks.append(context(_("Waiting for: {people}").format(
+            people=", ".join(mention(user) for user in waiting[:40]))))
+    if idea.revealed_at and row.scorers:
+        blocks.append(section(_consensus_text(list(row.scorers.values()), lang) + "\n"
+                              + ", ".join(f"{mention(u)} {_score_label(s, lang)}"
+                                          for u, s in list(row.scorers.items())[:40])))
+    else:
+        blocks.append(context(_("Scores stay hidden until a facilitator reveals them, so "
+                                "nobody anchors on the first vote.")))
+    value = f"{scoring_round.id}:{idea.id}"
+    end_confirm = {
+        "title": plain(_("End the round?"), 100),
+        "text": plain(_("Unsettled ideas keep their scores and can be settled later.")),
+        "confirm": plain(_("End round"), 30),
+        "deny": plain(_("Keep going"), 30),
+    }
+    blocks.append({"type": "actions", "block_id": "round_actions", "elements": [
+        button(_("Evaluate and score"), ROUND_EVALUATE, value, style="primary"),
+        button(_("Previous"), ROUND_PREVIOUS, value),
+        button(_("Next"), ROUND_NEXT, value),
+        button(_("Reveal scores"), ROUND_REVEAL, value),
+        button(_("Settle"), ROUND_SETTLE, value),
+        button(_("Nudge who is missing"), ROUND_NUDGE, value),
+        button(_("End round"), ROUND_END, value, style="danger", confirm=end_confirm),
+    ]})
+    return {"text": escape(title), "blocks": blocks}
+
+
+def _consensus_text(scores: list[str], lang: str) -> str:
+    _ = gettext_for(lang)
+    result = consensus(scores)
+    if result.suggested is None:
+        return _("Nobody has scored this idea yet.")
+    parts = [_("Suggested: *{score}* (the median of {count}).").format(
+        score=_score_label(result.suggested, lang), count=result.count)]
+    if result.unanimous:
+        parts.append(_("Everyone agrees."))
+    if result.tie:
+        parts.append(_("Tie between {high} and {low}: the more cautious score is suggested.")
+                     .format(high=_score_label(result.tie[0], lang),
+                             low=_score_label(result.tie[1], lang)))
+    if result.split:
+        parts.append(_("Opinions are split, from {low} to {high}: worth a discussion.").format(
+            low=_score_label(result.split[1], lang), high=_score_label(result.split[0], lang)))
+    return " ".join(parts)
+
+
+def nudge_message(*, lang, idea, waiting) -> dict:
+    _ = gettext_for(lang)
+    text = _("{people}: your score for “{idea}” is still missing. Use *Evaluate and score* "
+             "on the round card.").format(people=", ".join(mention(u) for u in waiting),
+                                          idea=escape(idea.text[:200]))
+    return {"text": text, "blocks": [section(text[:3000])]}
+
+
+# --- modals -----------------------------------------------------------------------------------
+
+def _modal(callback_id, title, submit, lang, blocks, private_metadata) -> dict:
+    _ = gettext_for(lang)
+    return {"type": "modal", "callback_id": callback_id, "private_metadata": private_metadata,
+            "title": plain(title, 24), "submit": plain(submit, 24),
+            "close": plain(_("Cancel"), 24), "blocks": blocks}
+
+
+def _text_input(block_id, label, *, initial=None, optional=True, multiline=True, hint=None):
+    element = {"type": "plain_text_input", "action_id": "value", "multiline": multiline,
+               "max_length": TEXT_MAX}
+    if initial:
+        element["initial_value"] = initial
+    block = {"type": "input", "block_id": block_id, "label": plain(label),
+             "element": element, "optional": optional}
+    if hint:
+        block["hint"] = plain(hint)
+    return block
+
+
+def _radio_input(block_id, label, options, initial=None, *, optional=True) -> dict:
+    element = {"type": "radio_buttons", "action_id": "value", "options": options}
+    chosen = next((o for o in options if o["value"] == initial), None)
+    if chosen:
+        element["initial_option"] = chosen
+    return {"type": "input", "block_id": block_id, "label": plain(label), "element": element,
+            "optional": optional}
+
+
+def _idea_context(idea, lang) -> dict:
+    return context(f"*{escape(idea.text[:2000])}*\n" + " · ".join(_idea_meta(idea, lang)))
+
+
+def _score_options(lang) -> list[dict]:
+    _ = gettext_for(lang)
+    return [_option(_(name), score, _(meaning)) for score, (name, meaning) in SCORES.items()]
+
+
+def evaluate_modal(*, lang, idea, evaluation, others, private_metadata) -> dict:
+    """The seed's evaluation prompts and the score. `others` is [(user, score)] once a
+    facilitator has revealed the scores, None before: each sees only their own."""
+    _ = gettext_for(lang)
+    blocks = [_idea_context(idea, lang)]
+    for block_id, label, choices in EVALUATION_INPUTS:
+        current = getattr(evaluation, block_id, None) if evaluation else None
+        if choices is None:
+            blocks.append(_text_input(block_id, _(label), initial=current))
+        else:
+            options = [_option(_(text), value) for value, text in choices.items()]
+            blocks.append(_radio_input(block_id, _(label), options, current))
+    blocks.append(_radio_input("score", _("Your score"), _score_options(lang),
+                               evaluation.score if evaluation else None, optional=False))
+    if others is None:
+        blocks.append(context(_("Others' scores stay hidden until a facilitator reveals "
+                                "them.")))
+    elif others:
+        blocks.append(context(_("Scores so far: {scores}").format(scores=", ".join(
+            f"{mention(u)} {_score_label(s, lang)}" for u, s in others[:40]))))
+    return _modal(EVALUATE_CALLBACK, _("Evaluate idea"), _("Save"), lang, blocks,
+                  private_metadata)
+
+
+def parse_evaluation(values: dict, lang: str):
+    """({field: value}, errors by block id)."""
+    _ = gettext_for(lang)
+    raw = read_state(values)
+    result, errors = {}, {}
+    for block_id, _label, choices in EVALUATION_INPUTS:
+        value = raw.get(block_id)
+        if isinstance(value, str):
+            value = value.strip() or None
+        if choices is None and value and len(value) > TEXT_MAX:
+            errors[block_id] = _(TOO_LONG).format(max_length=TEXT_MAX)
+        elif choices is not None and value is not None and value not in choices:
+            errors[block_id] = _(CHOOSE)
+        result[block_id] = value
+    score = raw.get("score")
+    if score is None:
+        errors["score"] = _(REQUIRED)
+    elif score not in SCORES:
+        errors["score"] = _(CHOOSE)
+    result["score"] = score
+    return result, errors
+
+
+def settle_modal(*, lang, idea, evaluations, private_metadata) -> dict:
+    """Every participant's score, the suggested consensus, and the final score to
+    confirm or override (any status, so an idea can also be moved or restored)."""
+    _ = gettext_for(lang)
+    scores = [e.score for e in evaluations]
+    suggested = consensus(scores).suggested
+    blocks = [_idea_context(idea, lang)]
+    if evaluations:
+        lines = []
+        for e in evaluations:
+            line = f"{mention(e.user_id)}: *{_score_label(e.score, lang)}*"
+            notes = [escape(x[:150]) for x in (e.pros, e.cons) if x]
+            if notes:
+                line += " — " + " / ".join(notes)
+            lines.append(line)
+        blocks += [section(chunk) for chunk in chunk_lines(lines)][:40]
+    blocks.append(section(_consensus_text(scores, lang)))
+    if idea.score:
+        blocks.append(context(_("Currently: {status}").format(status=_(STATUSES[idea.score]))))
+    options = _score_options(lang) + [_option(_("Not scored yet"), "none")]
+    blocks.append(_radio_input("score", _("Final score"), options,
+                               idea.score or suggested, optional=False))
+    blocks.append(_text_input("note", _("Why (optional)"), multiline=False,
+                              hint=_("Kept in the idea's history.")))
+    return _modal(SETTLE_CALLBACK, _("Settle the score"), _("Settle"), lang, blocks,
+                  private_metadata)
+
+
+def parse_settle(values: dict, lang: str):
+    """((score or None, note), errors)."""
+    _ = gettext_for(lang)
+    raw = read_state(values)
+    score, note = raw.get("score"), (raw.get("note") or "").strip() or None
+    if score is None:
+        return None, {"score": _(REQUIRED)}
+    if score != "none" and score not in SCORES:
+        return None, {"score": _(CHOOSE)}
+    if note and len(note) > TEXT_MAX:
+        return None, {"note": _(TOO_LONG).format(max_length=TEXT_MAX)}
+    return (None if score == "none" else score, note), {}
+
+
+def edit_modal(*, lang, idea, private_metadata) -> dict:
+    _ = gettext_for(lang)
+    tags = [_option(_(label), tag) for tag, label in IDEA_TAGS.items()]
+    blocks = [
+        _text_input("idea_text", _("Idea"), initial=idea.text, optional=False),
+        _radio_input("idea_tag", _("Kind"), tags, idea.tag),
+    ]
+    return _modal(EDIT_CALLBACK, _("Edit idea"), _("Save"), lang, blocks, private_metadata)
+
+
+def parse_edit(values: dict, lang: str):
+    """((text, tag), errors)."""
+    _ = gettext_for(lang)
+    raw = read_state(values)
+    text, tag = (raw.get("idea_text") or "").strip(), raw.get("idea_tag")
+    if not text:
+        return None, {"idea_text": _(REQUIRED)}
+    if len(text) > TEXT_MAX:
+        return None, {"idea_text": _(TOO_LONG).format(max_length=TEXT_MAX)}
+    if tag is not None and tag not in IDEA_TAGS:
+        return None, {"idea_tag": _(CHOOSE)}
+    return (text, tag), {}
+
+
+def merge_modal(*, lang, idea, candidates, private_metadata) -> dict:
+    _ = gettext_for(lang)
+    options = [_option(c.text[:75], str(c.id)) for c in candidates[:100]]
+    blocks = [_idea_context(idea, lang)]
+    if options:
+        blocks.append({"type": "input", "block_id": "into", "label": plain(_("Merge into")),
+                       "element": {"type": "static_select", "action_id": "value",
+                                   "options": options,
+                                   "placeholder": plain(_("Choose the idea that says the "
+                                                          "same"))}})
+        blocks.append(context(_("The merged idea is kept, hidden behind the other one, with "
+                                "its evaluations.")))
+    else:
+        blocks.append(section(_("There is no other idea to merge into.")))
+    return _modal(MERGE_CALLBACK, _("Merge idea"), _("Merge"), lang, blocks, private_metadata)
+
+
+def parse_merge(values: dict, lang: str):
+    """(target idea id, errors)."""
+    _ = gettext_for(lang)
+    into = read_state(values).get("into")
+    if into is None or not str(into).isdigit():
+        return None, {"into": _(REQUIRED)}
+    return int(into), {}
