@@ -6,70 +6,21 @@ import time
 
 from sqlmodel import select
 
-from storage.db import new_session
 from storage.models import Answer, Idea, Plan, StrategySession
-
-AM, TEAMMATE, CLIENT = "U0AM", "U0MATE", "U0CLIENT"  # the client is a Slack Connect guest
-
-
-def setup_channel(slack, channel_id, *, bot_is_member=True):
-    emulator = slack.emulator
-    emulator.add_user(AM, "ana", locale="es-ES", tz="Europe/Madrid")
-    emulator.add_user(TEAMMATE, "tom", locale="en-US", tz="America/New_York")
-    emulator.add_user(CLIENT, "carla", locale="en-GB", tz="America/Mexico_City",
-                      team_id="T0CLIENT")
-    emulator.add_channel(channel_id, channel_id.lower(), members=[AM, TEAMMATE, CLIENT],
-                         bot_is_member=bot_is_member)
-
-
-def reply_to(slack, response):
-    """What the app posted to a command's or click's response_url."""
-    calls = slack.emulator.wait_for("response_url",
-                                    predicate=lambda c: c.url == response.response_url)
-    return calls[-1].params
-
-
-def text_of(message) -> str:
-    """Every text in a message's or view's blocks, joined."""
-    return json.dumps(message.get("blocks") or [], ensure_ascii=False)
-
-
-def db(slack):
-    return new_session(slack.engine)
-
-
-def create_plan(slack, channel_id, name="Acme", **values):
-    response = slack.driver.command(AM, channel_id, f"new {name}")
-    assert response.status == 200
-    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
-                            == response.trigger_id)
-    answer = slack.driver.submit(AM, {"facilitators": [AM], **values})
-    assert answer.status == 200 and answer.json() is None, answer.text
-    slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params["channel"]
-                            == channel_id)
-    with db(slack) as session:
-        return session.exec(select(Plan).where(Plan.channel_id == channel_id,
-                                               Plan.status == "active")).one()
-
-
-def start_session(slack, channel_id, minutes=""):
-    response = slack.driver.command(AM, channel_id, f"session {minutes}".strip())
-    assert response.status == 200
-    post = slack.emulator.wait_for(
-        "chat.postMessage", predicate=lambda c: c.params["channel"] == channel_id
-        and "session_end" in text_of(c.params) and (c.response or {}).get("ok"))[-1]
-    return post.response["ts"]
-
-
-def card(slack, channel_id, ts):
-    return slack.emulator.message(channel_id, ts)
-
-
-def wait_card(slack, channel_id, ts, needle):
-    slack.emulator.wait_for("chat.update", predicate=lambda c: c.params["ts"] == ts
-                            and needle in text_of(c.params))
-    return card(slack, channel_id, ts)
-
+from tests.scenario import (
+    AM,
+    CLIENT,
+    TEAMMATE,
+    card,
+    count,
+    create_plan,
+    db,
+    reply_to,
+    setup_channel,
+    start_session,
+    text_of,
+    wait_card,
+)
 
 # --- help -----------------------------------------------------------------------------------
 
@@ -283,14 +234,6 @@ def test_a_strategy_session_with_two_participants(slack):
 
 
 # --- retries, double clicks, forged ids ------------------------------------------------------
-
-def count(slack, model, **where):
-    with db(slack) as session:
-        query = select(model)
-        for field, value in where.items():
-            query = query.where(getattr(model, field) == value)
-        return len(session.exec(query).all())
-
 
 def test_retries_and_double_submits_never_duplicate(slack):
     setup_channel(slack, "C0RETRY")

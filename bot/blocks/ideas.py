@@ -133,7 +133,9 @@ def _idea_section(row, lang, viewer, is_facilitator) -> dict:
     idea = row.idea
     meta = _idea_meta(idea, lang)
     if row.merged:
-        meta.append(_("+{count} merged").format(count=row.merged))
+        n_ = ngettext_for(lang)
+        meta.append(n_("+{count} merged idea", "+{count} merged ideas", row.merged).format(
+            count=row.merged))
     meta.append(_("scored by {count}").format(count=len(row.scorers)))
     if viewer in row.scorers:
         meta.append(_("your score: {score}").format(score=_score_label(row.scorers[viewer],
@@ -164,23 +166,23 @@ def priorities_messages(*, lang, plan, rows, show_discarded=False, shared=False)
     title = _("Priority list: {account}").format(account=plan.account_name)
     blocks = [header(title)]
     groups = ["3", "2", "1"] + (["discard"] if show_discarded else [])
+    none = _("None.")
     for score in groups:
         members = [r for r in rows if r.idea.score == score]
         lines = [f"*{_(STATUSES[score])}* ({len(members)})"]
         lines += [f"• {escape(r.idea.text)} _({' · '.join(_idea_meta(r.idea, lang))})_"
-                  for r in members] or [f"_{_('None.')}_"]
+                  for r in members] or [f"_{none}_"]
         blocks += [section(chunk) for chunk in chunk_lines(lines)]
     unscored = sum(1 for r in rows if r.idea.score is None)
     discarded = sum(1 for r in rows if r.idea.score == "discard")
+    n_ = ngettext_for(lang)
     notes = []
     if unscored:
-        notes.append(ngettext_for(lang)("{count} idea not scored yet",
-                                        "{count} ideas not scored yet",
-                                        unscored).format(count=unscored))
+        notes.append(n_("{count} idea not scored yet", "{count} ideas not scored yet",
+                        unscored).format(count=unscored))
     if discarded and not show_discarded:
-        notes.append(ngettext_for(lang)("{count} discarded idea, hidden",
-                                        "{count} discarded ideas, hidden",
-                                        discarded).format(count=discarded))
+        notes.append(n_("{count} discarded idea, hidden", "{count} discarded ideas, hidden",
+                        discarded).format(count=discarded))
     if notes:
         blocks.append(context(" · ".join(notes)))
     if not shared:
@@ -234,7 +236,7 @@ def round_card(*, lang, plan, scoring_round, row, position, total, participants,
         "title": plain(_("End the round?"), 100),
         "text": plain(_("Unsettled ideas keep their scores and can be settled later.")),
         "confirm": plain(_("End round"), 30),
-        "deny": plain(_("Keep going"), 30),
+        "deny": plain(_("Keep scoring"), 30),
     }
     blocks.append({"type": "actions", "block_id": "round_actions", "elements": [
         button(_("Evaluate and score"), ROUND_EVALUATE, value, style="primary"),
@@ -253,7 +255,7 @@ def _consensus_text(scores: list[str], lang: str) -> str:
     result = consensus(scores)
     if result.suggested is None:
         return _("Nobody has scored this idea yet.")
-    parts = [_("Suggested: *{score}* (the median of {count}).").format(
+    parts = [_("Suggested: *{score}* (the median of {count} scores).").format(
         score=_score_label(result.suggested, lang), count=result.count)]
     if result.unanimous:
         parts.append(_("Everyone agrees."))

@@ -22,7 +22,7 @@ from bot.listeners.common import (
     view_metadata,
     workspace_id,
 )
-from bot.scoring import SCORE_LABELS
+from bot.scoring import STATUSES
 from bot.slack import channel_problem, slack_error, tell_user
 from storage import queries, scoring
 from storage.models import Idea, Plan
@@ -389,8 +389,7 @@ def register(app: App, deps: Deps) -> None:
                                    "your change was not applied. It is now: {status}. Open it "
                                    "again to review.").format(
                       idea=escape(idea.text[:200]),
-                      status=_(SCORE_LABELS[idea.score]) if idea.score
-                      else _("not scored yet"))))
+                      status=_(STATUSES[idea.score]))))
 
     @guarded
     def save_evaluation(body, client, context):

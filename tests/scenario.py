@@ -1,0 +1,98 @@
+"""Helpers for end-to-end scenarios: set up Slack's side, run the app's flows, read what
+the app posted and stored."""
+
+import json
+import time
+
+from sqlmodel import select
+
+from storage.db import new_session
+from storage.models import Idea, Plan
+
+AM, TEAMMATE, CLIENT = "U0AM", "U0MATE", "U0CLIENT"  # the client is a Slack Connect guest
+
+
+def setup_channel(slack, channel_id, *, bot_is_member=True):
+    emulator = slack.emulator
+    emulator.add_user(AM, "ana", locale="es-ES", tz="Europe/Madrid")
+    emulator.add_user(TEAMMATE, "tom", locale="en-US", tz="America/New_York")
+    emulator.add_user(CLIENT, "carla", locale="en-GB", tz="America/Mexico_City",
+                      team_id="T0CLIENT")
+    emulator.add_channel(channel_id, channel_id.lower(), members=[AM, TEAMMATE, CLIENT],
+                         bot_is_member=bot_is_member)
+
+
+def reply_to(slack, response):
+    """What the app posted to a command's or click's response_url."""
+    calls = slack.emulator.wait_for("response_url",
+                                    predicate=lambda c: c.url == response.response_url)
+    return calls[-1].params
+
+
+def text_of(message) -> str:
+    """Every text in a message's or view's blocks, joined."""
+    return json.dumps(message.get("blocks") or [], ensure_ascii=False)
+
+
+def db(slack):
+    return new_session(slack.engine)
+
+
+def create_plan(slack, channel_id, name="Acme", **values):
+    response = slack.driver.command(AM, channel_id, f"new {name}")
+    assert response.status == 200
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == response.trigger_id)
+    answer = slack.driver.submit(AM, {"facilitators": [AM], **values})
+    assert answer.status == 200 and answer.json() is None, answer.text
+    slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params["channel"]
+                            == channel_id)
+    with db(slack) as session:
+        return session.exec(select(Plan).where(Plan.channel_id == channel_id,
+                                               Plan.status == "active")).one()
+
+
+def start_session(slack, channel_id, minutes=""):
+    response = slack.driver.command(AM, channel_id, f"session {minutes}".strip())
+    assert response.status == 200
+    post = slack.emulator.wait_for(
+        "chat.postMessage", predicate=lambda c: c.params["channel"] == channel_id
+        and "session_end" in text_of(c.params) and (c.response or {}).get("ok"))[-1]
+    return post.response["ts"]
+
+
+def card(slack, channel_id, ts):
+    return slack.emulator.message(channel_id, ts)
+
+
+def wait_card(slack, channel_id, ts, needle):
+    slack.emulator.wait_for("chat.update", predicate=lambda c: c.params["ts"] == ts
+                            and needle in text_of(c.params))
+    return card(slack, channel_id, ts)
+
+
+def count(slack, model, **where):
+    with db(slack) as session:
+        query = select(model)
+        for field, value in where.items():
+            query = query.where(getattr(model, field) == value)
+        return len(session.exec(query).all())
+
+
+def eventually(check, timeout=5.0):
+    """Wait for work the app does after its ack: `check()` must become truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            assert result, "the app did not get there in time"
+            return result
+        time.sleep(0.02)
+
+
+def ideas_of(slack, channel_id):
+    with db(slack) as session:
+        plan = session.exec(select(Plan).where(Plan.channel_id == channel_id,
+                                               Plan.status == "active")).one()
+        return session.exec(select(Idea).where(Idea.plan_id == plan.id)
+                            .order_by(Idea.id)).all()

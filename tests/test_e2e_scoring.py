@@ -1,0 +1,273 @@
+"""Step 2 end to end: three participants evaluate and score ideas, a facilitator reveals
+and settles (with an override), a scoring round walks the list, on-hold ideas come back,
+forged payloads are refused. Real `rumbo serve`, signed requests, the Web API emulator."""
+
+import json
+
+from sqlmodel import select
+
+from storage.models import Evaluation, Idea, IdeaHistory
+from tests.scenario import (
+    AM,
+    CLIENT,
+    TEAMMATE,
+    count,
+    create_plan,
+    db,
+    eventually,
+    ideas_of,
+    reply_to,
+    setup_channel,
+    text_of,
+)
+
+CHANNEL = "C0SCORE"
+
+
+def add_ideas(slack, channel, texts_by_user):
+    for user, text in texts_by_user:
+        reply_to(slack, slack.driver.command(user, channel, f"idea {text}"))
+    return ideas_of(slack, channel)
+
+
+def open_from_list(slack, user, channel, option):
+    """Open the ideas list and pick an idea's menu option (evaluate:ID, settle:ID, …)."""
+    reply_to(slack, slack.driver.command(user, channel, "ideas"))
+    click = slack.driver.click(user, "idea_menu", channel_id=channel, ephemeral=True,
+                               selected=option)
+    return slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                                   == click.trigger_id)[-1]
+
+
+def evaluate(slack, user, channel, idea_id, score, **fields):
+    open_from_list(slack, user, channel, f"evaluate:{idea_id}")
+    answer = slack.driver.submit(user, {"score": score, **fields})
+    assert answer.json() is None, answer.text
+    eventually(lambda: count(slack, Evaluation, idea_id=idea_id, user_id=user, score=score))
+
+
+def test_three_participants_score_and_a_facilitator_settles(slack):
+    setup_channel(slack, CHANNEL)
+    create_plan(slack, CHANNEL, "Wayne", language="en", facilitators=[AM, TEAMMATE])
+    portal, dinner, forecasts = add_ideas(slack, CHANNEL, [
+        (CLIENT, "Self-service portal"), (AM, "Quarterly executive dinner"),
+        (TEAMMATE, "AI forecasts")])
+
+    # The list: grouped, not scored yet; a guest can evaluate and edit only their own idea.
+    listing = reply_to(slack, slack.driver.command(CLIENT, CHANNEL, "ideas"))
+    shown = text_of(listing)
+    assert "Not scored yet* (3)" in shown and "Self-service portal" in shown
+    menus = [b["accessory"]["options"] for b in listing["blocks"]
+             if b.get("accessory", {}).get("type") == "overflow"]
+    assert [o["value"] for o in menus[0]] == [f"evaluate:{portal.id}", f"edit:{portal.id}"]
+    assert [o["value"] for o in menus[1]] == [f"evaluate:{dinner.id}"]
+
+    # Three evaluations; each sees only their own until a facilitator reveals.
+    evaluate(slack, AM, CHANNEL, portal.id, "3", pros="Fewer tickets", need="need")
+    evaluate(slack, TEAMMATE, CHANNEL, portal.id, "3", effort="hard")
+    view = open_from_list(slack, CLIENT, CHANNEL, f"evaluate:{portal.id}").params["view"]
+    assert "hidden" in text_of(view) and "<@U0AM> 3" not in text_of(view)
+    slack.driver.submit(CLIENT, {"score": "1", "cons": "Our IT team is busy <!here>",
+                                 "likelihood": "unlikely", "worth_it": "unsure"})
+    eventually(lambda: count(slack, Evaluation, idea_id=portal.id) == 3)
+    # Changing one's mind: the modal comes back prefilled, and the evaluation is replaced,
+    # still one per participant.
+    evaluate(slack, CLIENT, CHANNEL, portal.id, "2")
+    assert count(slack, Evaluation, idea_id=portal.id) == 3
+    with db(slack) as session:
+        mine = session.exec(select(Evaluation).where(Evaluation.idea_id == portal.id,
+                                                     Evaluation.user_id == CLIENT)).one()
+        assert (mine.score, mine.cons, mine.user_team_id) == (
+            "2", "Our IT team is busy <!here>", "T0CLIENT")
+
+    # Only facilitators settle.
+    open_from_list(slack, CLIENT, CHANNEL, f"evaluate:{portal.id}")  # allowed
+    reply_to(slack, slack.driver.command(CLIENT, CHANNEL, "ideas"))
+    refused = slack.driver.forge(
+        slack.driver.click(CLIENT, "idea_menu", channel_id=CHANNEL, ephemeral=True,
+                           selected=f"evaluate:{portal.id}"),
+        lambda p: p["actions"][0]["selected_option"].update(value=f"settle:{portal.id}"))
+    assert refused.status == 200
+    slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"]
+                            == CLIENT and "facilitators" in text_of(c.params))
+
+    # The facilitator sees every score and the suggested consensus, and overrides it.
+    settle_view = open_from_list(slack, AM, CHANNEL, f"settle:{portal.id}").params["view"]
+    shown = text_of(settle_view)
+    assert "<@U0AM>: *3*" in shown and "<@U0CLIENT>: *2*" in shown
+    assert "Suggested: *3*" in shown
+    assert "Our IT team is busy &lt;!here&gt;" in shown and "<!here>" not in shown
+    radio = next(b for b in settle_view["blocks"] if b.get("block_id") == "score")
+    assert radio["element"]["initial_option"]["value"] == "3"
+    slack.driver.submit(AM, {"score": "2", "note": "Budget first"})
+    eventually(lambda: ideas_of(slack, CHANNEL)[0].score == "2")
+    with db(slack) as session:
+        history = session.exec(select(IdeaHistory).where(IdeaHistory.idea_id == portal.id)
+                               ).all()
+        assert [(h.kind, h.before, h.after, h.user_id, h.note) for h in history] == [
+            ("score", None, "2", AM, "Budget first")]
+
+    # Once settled, the scores are revealed in the list.
+    shown = text_of(reply_to(slack, slack.driver.command(CLIENT, CHANNEL, "ideas")))
+    assert "2 · Needs further evaluation* (1)" in shown and "<@U0AM> 3" in shown
+
+
+def test_a_scoring_round_walks_the_ideas_and_on_hold_ideas_come_back(slack):
+    channel = "C0ROUND"
+    setup_channel(slack, channel)
+    create_plan(slack, channel, "Acme", language="en", facilitators=[AM])
+    first, second = add_ideas(slack, channel, [(CLIENT, "Shared roadmap"),
+                                               (TEAMMATE, "Monthly demo")])
+
+    response = slack.driver.command(CLIENT, channel, "score")
+    assert "facilitators" in text_of(reply_to(slack, response))
+
+    slack.driver.command(AM, channel, "score")
+    posted = slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params[
+        "channel"] == channel and "round_next" in text_of(c.params))[-1]
+    ts = posted.response["ts"]
+    shown = text_of(posted.params)
+    assert "Idea 1 of 2" in shown and "Shared roadmap" in shown
+    assert "Waiting for:" in shown and "<@U0CLIENT>" in shown
+
+    # Participants score from the card; the card follows the count live.
+    for user, score in ((AM, "1"), (CLIENT, "3"), (TEAMMATE, "1")):
+        click = slack.driver.click(user, "round_evaluate", channel_id=channel, message_ts=ts)
+        slack.emulator.wait_for("views.open", predicate=lambda c, t=click.trigger_id:
+                                c.params["trigger_id"] == t)
+        slack.driver.submit(user, {"score": score})
+    slack.emulator.wait_for("chat.update", timeout=10, predicate=lambda c: c.params["ts"]
+                            == ts and "Scored by 3 of 3" in text_of(c.params))
+
+    # Only facilitators steer the round.
+    slack.driver.click(CLIENT, "round_next", channel_id=channel, message_ts=ts)
+    slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"]
+                            == CLIENT and "facilitators" in text_of(c.params))
+
+    slack.driver.click(AM, "round_reveal", channel_id=channel, message_ts=ts)
+    revealed = slack.emulator.wait_for("chat.update", predicate=lambda c: c.params["ts"] == ts
+                                       and "Suggested" in text_of(c.params))[-1]
+    assert "split" in text_of(revealed.params)  # 3 against 1: worth a discussion
+
+    click = slack.driver.click(AM, "round_settle", channel_id=channel, message_ts=ts)
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == click.trigger_id)
+    slack.driver.submit(AM, {})  # confirms the suggested score: 1, on hold
+    eventually(lambda: ideas_of(slack, channel)[0].score == "1")
+
+    slack.driver.click(AM, "round_next", channel_id=channel, message_ts=ts)
+    moved = slack.emulator.wait_for("chat.update", predicate=lambda c: c.params["ts"] == ts
+                                    and "Idea 2 of 2" in text_of(c.params))[-1]
+    assert "Monthly demo" in text_of(moved.params) and "1 settled" in text_of(moved.params)
+
+    slack.driver.click(AM, "round_nudge", channel_id=channel, message_ts=ts)
+    nudge = slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params.get(
+        "thread_ts") == ts)[-1]
+    assert "<@U0CLIENT>" in nudge.params["text"] and "Monthly demo" in nudge.params["text"]
+
+    slack.driver.click(AM, "round_end", channel_id=channel, message_ts=ts)
+    slack.emulator.wait_for("chat.update", predicate=lambda c: c.params["ts"] == ts
+                            and "ended" in text_of(c.params))
+
+    # Priorities: the on-hold idea is listed, and months later it is revisited.
+    listing = reply_to(slack, slack.driver.command(AM, channel, "priorities"))
+    shown = text_of(listing)
+    assert "1 · On hold* (1)" in shown and "Shared roadmap" in shown
+    assert "1 idea not scored yet" in shown
+    open_from_list(slack, AM, channel, f"settle:{first.id}")
+    slack.driver.submit(AM, {"score": "3", "note": "The client reorganised"})
+    eventually(lambda: ideas_of(slack, channel)[0].score == "3")
+    with db(slack) as session:
+        history = session.exec(select(IdeaHistory).where(IdeaHistory.idea_id == first.id)
+                               .order_by(IdeaHistory.id)).all()
+    assert [(h.before, h.after) for h in history if h.kind == "score"] == [
+        (None, "1"), ("1", "3")]
+    # Shared to the channel for everyone.
+    reply_to(slack, slack.driver.command(AM, channel, "priorities"))
+    slack.driver.click(AM, "priorities_share", channel_id=channel, ephemeral=True)
+    shared = slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params[
+        "channel"] == channel and "Priority list" in c.params["text"])[-1]
+    assert "Shared roadmap" in text_of(shared.params)
+    assert "priorities_share" not in text_of(shared.params)
+    assert second.score is None
+
+
+def test_two_facilitators_settling_at_once_and_forged_payloads(slack):
+    channel, other = "C0RACE", "C0ELSEWHERE"
+    setup_channel(slack, channel)
+    setup_channel(slack, other)
+    create_plan(slack, channel, "Race", language="en", facilitators=[AM, TEAMMATE])
+    create_plan(slack, other, "Elsewhere", language="en", facilitators=[AM])
+    (idea,) = add_ideas(slack, channel, [(CLIENT, "Loyalty program")])
+    (theirs,) = add_ideas(slack, other, [(AM, "Private idea")])
+
+    # Both facilitators open Settle on the same version; the first to submit wins.
+    open_from_list(slack, AM, channel, f"settle:{idea.id}")
+    open_from_list(slack, TEAMMATE, channel, f"settle:{idea.id}")
+    slack.driver.submit(AM, {"score": "3"})
+    eventually(lambda: ideas_of(slack, channel)[0].score == "3")
+    slack.driver.submit(TEAMMATE, {"score": "discard"})
+    told = slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"]
+                                   == TEAMMATE and "changed" in text_of(c.params))
+    assert "Loyalty program" in text_of(told[-1].params)
+    assert ideas_of(slack, channel)[0].score == "3"
+    assert count(slack, IdeaHistory, idea_id=idea.id, kind="score") == 1
+
+    # An evaluation for another channel's idea (a forged id): refused, nothing stored.
+    view = open_from_list(slack, CLIENT, channel, f"evaluate:{idea.id}").params["view"]
+    submitted = slack.driver.submit(CLIENT, {"score": "2"})
+    eventually(lambda: count(slack, Evaluation, idea_id=idea.id, user_id=CLIENT))
+
+    def other_idea(payload):
+        meta = json.loads(payload["view"]["private_metadata"])
+        meta["idea_id"] = theirs.id
+        payload["view"]["private_metadata"] = json.dumps(meta)
+
+    slack.driver.forge(submitted, other_idea)
+    slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"]
+                            == CLIENT and "no longer belongs" in text_of(c.params))
+    assert count(slack, Evaluation, idea_id=theirs.id) == 0
+    assert view["callback_id"] == "idea_evaluate"
+
+    # A score outside 3 / 2 / 1 / discard (a forged payload): a clear error, nothing stored.
+    open_from_list(slack, CLIENT, channel, f"evaluate:{idea.id}")
+    submitted = slack.driver.submit(CLIENT, {"score": "1"})
+    eventually(lambda: count(slack, Evaluation, idea_id=idea.id, user_id=CLIENT, score="1"))
+
+    def score_four(payload):
+        payload["view"]["id"] = "V0FOUR"
+        payload["view"]["state"]["values"]["score"]["value"]["selected_option"] = {
+            "text": {"type": "plain_text", "text": "4"}, "value": "4"}
+
+    answer = slack.driver.forge(submitted, score_four)
+    assert answer.json() == {"response_action": "errors",
+                             "errors": {"score": "Choose one of the options."}}
+    assert count(slack, Evaluation, idea_id=idea.id, user_id=CLIENT, score="1") == 1
+
+
+def test_edit_and_merge(slack):
+    channel = "C0MERGE"
+    setup_channel(slack, channel)
+    create_plan(slack, channel, "Merge", language="en", facilitators=[AM])
+    a, b = add_ideas(slack, channel, [(CLIENT, "Self service portal"),
+                                      (TEAMMATE, "Customer portal")])
+
+    open_from_list(slack, CLIENT, channel, f"edit:{a.id}")
+    slack.driver.submit(CLIENT, {"idea_text": "Self-service portal", "idea_tag": "ambitious"})
+    eventually(lambda: ideas_of(slack, channel)[0].text == "Self-service portal")
+
+    # Someone else's idea: not the author, not a facilitator.
+    reply_to(slack, slack.driver.command(CLIENT, channel, "ideas"))
+    forged = slack.driver.click(CLIENT, "idea_menu", channel_id=channel, ephemeral=True,
+                                selected=f"evaluate:{b.id}")
+    slack.driver.forge(forged, lambda p: p["actions"][0]["selected_option"].update(
+        value=f"edit:{b.id}"))
+    slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"]
+                            == CLIENT and "author" in text_of(c.params))
+
+    open_from_list(slack, AM, channel, f"merge:{b.id}")
+    slack.driver.submit(AM, {"into": str(a.id)})
+    eventually(lambda: ideas_of(slack, channel)[1].merged_into_id == a.id)
+    shown = text_of(reply_to(slack, slack.driver.command(AM, channel, "ideas")))
+    assert "Customer portal" not in shown and "+1 merged idea" in shown
+    assert count(slack, Idea, plan_id=a.plan_id) == 2  # nothing deleted
