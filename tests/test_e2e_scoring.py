@@ -271,3 +271,26 @@ def test_edit_and_merge(slack):
     shown = text_of(reply_to(slack, slack.driver.command(AM, channel, "ideas")))
     assert "Customer portal" not in shown and "+1 merged idea" in shown
     assert count(slack, Idea, plan_id=a.plan_id) == 2  # nothing deleted
+
+
+def test_discarded_ideas_are_hidden_and_restorable(slack):
+    channel = "C0DISCARD"
+    setup_channel(slack, channel)
+    create_plan(slack, channel, "Discard", language="en", facilitators=[AM])
+    (idea,) = add_ideas(slack, channel, [(CLIENT, "Blockchain everything")])
+    open_from_list(slack, AM, channel, f"settle:{idea.id}")
+    slack.driver.submit(AM, {"score": "discard"})
+    eventually(lambda: ideas_of(slack, channel)[0].score == "discard")
+
+    shown = text_of(reply_to(slack, slack.driver.command(AM, channel, "ideas")))
+    assert "1 discarded, hidden" in shown and "Blockchain everything" not in shown
+    click = slack.driver.click(AM, "ideas_discarded", channel_id=channel, ephemeral=True)
+    redrawn = reply_to(slack, click)
+    assert redrawn["replace_original"] is True and "Blockchain everything" in text_of(redrawn)
+
+    click = slack.driver.click(AM, "idea_menu", channel_id=channel, ephemeral=True,
+                               selected=f"settle:{idea.id}")
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == click.trigger_id)
+    slack.driver.submit(AM, {"score": "2", "note": "New CTO likes it"})
+    eventually(lambda: ideas_of(slack, channel)[0].score == "2")

@@ -31,7 +31,10 @@ from bot.scoring import (
 PAGE_SIZE = 15
 TEXT_MAX = 3000
 IDEA_MENU = "idea_menu"
-IDEAS_PAGE = "ideas_page"
+# Paging and the discarded toggle share one handler; ids differ (unique within a block).
+IDEAS_PAGE_PREVIOUS, IDEAS_PAGE_NEXT = "ideas_page_previous", "ideas_page_next"
+IDEAS_DISCARDED = "ideas_discarded"
+IDEAS_PAGES = (IDEAS_PAGE_PREVIOUS, IDEAS_PAGE_NEXT, IDEAS_DISCARDED)
 IDEAS_PRIORITIES = "ideas_priorities"
 PRIORITIES_SHARE = "priorities_share"
 ROUND_START = "round_start"
@@ -112,13 +115,14 @@ def ideas_message(*, lang, plan, rows, viewer, is_facilitator, page=0, show_disc
 
     elements = []
     if page > 0:
-        elements.append(button(_("Previous page"), IDEAS_PAGE,
+        elements.append(button(_("Previous page"), IDEAS_PAGE_PREVIOUS,
                                f"{page - 1}:{int(show_discarded)}"))
     if page < pages - 1:
-        elements.append(button(_("Next page"), IDEAS_PAGE, f"{page + 1}:{int(show_discarded)}"))
+        elements.append(button(_("Next page"), IDEAS_PAGE_NEXT,
+                               f"{page + 1}:{int(show_discarded)}"))
     if discarded:
         label = _("Hide discarded") if show_discarded else _("Show discarded")
-        elements.append(button(label, IDEAS_PAGE, f"0:{int(not show_discarded)}"))
+        elements.append(button(label, IDEAS_DISCARDED, f"0:{int(not show_discarded)}"))
     elements.append(button(_("Priority list"), IDEAS_PRIORITIES, str(plan.id)))
     if is_facilitator:
         elements.append(button(_("Start a scoring round"), ROUND_START, str(plan.id),

@@ -276,7 +276,8 @@ def register(app: App, deps: Deps) -> None:
                          tell=lambda text: refuse(client, body, text))
 
     app.action(ui.IDEA_MENU)(ack=ack_now, lazy=[idea_menu])
-    app.action(ui.IDEAS_PAGE)(ack=ack_now, lazy=[ideas_page])
+    for action_id in ui.IDEAS_PAGES:
+        app.action(action_id)(ack=ack_now, lazy=[ideas_page])
     app.action(ui.IDEAS_PRIORITIES)(ack=ack_now, lazy=[priorities])
     app.action(ui.PRIORITIES_SHARE)(ack=ack_now, lazy=[share_priorities])
     app.action(ui.ROUND_START)(ack=ack_now, lazy=[round_start])
