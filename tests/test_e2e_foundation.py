@@ -223,8 +223,15 @@ def test_a_strategy_session_with_two_participants(slack):
     assert "&lt;!channel&gt;" not in shown  # the corrected answer replaced the original
     for idea in ("Shared dashboard", "AI forecasts", "Portal", "Quarterly executive dinner"):
         assert idea in shown
+    assert "round_start" in text_of(recap[-1].params)  # next step: score the ideas
     ended = wait_card(slack, "C0MEET", ts, "terminó")
     assert "session_end" not in text_of(ended)  # no more buttons
+
+    # From the recap, the facilitator goes straight to scoring the ideas.
+    slack.driver.click(AM, "round_start", channel_id="C0MEET")
+    round_card = slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params[
+        "channel"] == "C0MEET" and "round_next" in text_of(c.params))[-1]
+    assert "Shared dashboard" in text_of(round_card.params)  # the first unscored idea
 
     # A double click on the old card (or a late one) never posts a second recap.
     slack.driver.click(AM, "session_end", channel_id="C0MEET", message_ts=ts) \

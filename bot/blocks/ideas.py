@@ -1,6 +1,7 @@
 """Step 2 on Slack: the ideas list, the priority list, the scoring round card, and the
 evaluate / settle / edit / merge modals (builders and parsers together)."""
 
+from bot.blocks.messages import ROUND_START
 from bot.blocks.state import CHOOSE, REQUIRED, TOO_LONG, read_state
 from bot.blocks.text import (
     button,
@@ -37,7 +38,6 @@ IDEAS_DISCARDED = "ideas_discarded"
 IDEAS_PAGES = (IDEAS_PAGE_PREVIOUS, IDEAS_PAGE_NEXT, IDEAS_DISCARDED)
 IDEAS_PRIORITIES = "ideas_priorities"
 PRIORITIES_SHARE = "priorities_share"
-ROUND_START = "round_start"
 ROUND_EVALUATE, ROUND_PREVIOUS, ROUND_NEXT = "round_evaluate", "round_previous", "round_next"
 ROUND_REVEAL, ROUND_SETTLE, ROUND_NUDGE = "round_reveal", "round_settle", "round_nudge"
 ROUND_END = "round_end"

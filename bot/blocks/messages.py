@@ -17,6 +17,7 @@ from bot.blocks.text import (
 from bot.i18n import gettext_for, ngettext_for
 from bot.method import IDEA_TAGS, PERIODS, QUESTIONS, WEEKDAYS
 
+ROUND_START = "round_start"  # handled with the scoring round (bot/listeners/ideas.py)
 SESSION_ADD_ANSWERS = "session_add_answers"
 SESSION_ADD_IDEA = "session_add_idea"
 SESSION_MY_ANSWERS = "session_my_answers"
@@ -200,6 +201,9 @@ def session_recap(*, lang, plan, answers, ideas) -> list[dict]:
         lines.append(f"_{no_ideas}_")
     blocks += [section(chunk) for chunk in chunk_lines(lines)]
     blocks.append(context(_("Next: evaluate and score the ideas together.")))
+    if ideas:
+        blocks.append({"type": "actions", "elements": [
+            button(_("Start a scoring round"), ROUND_START, str(plan.id), style="primary")]})
     return [{"text": escape(title), "blocks": part} for part in split_messages(blocks)]
 
 
