@@ -193,6 +193,64 @@ class ScoringRound(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class Objective(SQLModel, table=True):
+    """A strategy on the plan: usually an idea settled at 3, with a target and a measure."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    idea_id: int | None = Field(default=None, foreign_key="idea.id")
+    category_id: int = Field(foreign_key="category.id")
+    statement: str = Field(max_length=3000)
+    target: str = Field(max_length=3000)
+    measure: str = Field(max_length=255)
+    unit: str | None = Field(default=None, max_length=32)
+    baseline: float | None = None
+    target_value: float | None = None
+    target_date: date | None = None
+    horizon: str = Field(max_length=16)  # quick_win, medium, long
+    owner_id: str | None = Field(default=None, max_length=32)
+    status: str = Field(default="not_started", max_length=16)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Initiative(SQLModel, table=True):
+    """A milestone towards an objective ("run 3 times a week"), with its own measure."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    objective_id: int = Field(foreign_key="objective.id", index=True)
+    title: str = Field(max_length=3000)
+    target: str = Field(max_length=3000)
+    measure: str = Field(max_length=255)
+    owner_id: str | None = Field(default=None, max_length=32)
+    due_date: date | None = None
+    status: str = Field(default="not_started", max_length=16)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PlanChange(SQLModel, table=True):
+    """The plan's history: who changed what, when, from what to what."""
+
+    __tablename__ = "plan_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    entity: str = Field(max_length=16)  # plan, category, objective, initiative
+    entity_id: int | None = None
+    field: str = Field(max_length=32)  # "created" for a new item
+    before: str | None = Field(default=None, max_length=3000)
+    after: str | None = Field(default=None, max_length=3000)
+    user_id: str = Field(max_length=32)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class ProcessedRequest(SQLModel, table=True):
     """Idempotency keys: written in the same transaction as the data they guard."""
 
