@@ -7,6 +7,7 @@ import pytest
 from bot.blocks import forms, plan_form
 from bot.blocks import messages as msg
 from bot.blocks.home import home_view
+from bot.blocks.inputs import metadata
 from bot.blocks.text import chunk_lines, escape
 from bot.devslack.blockkit import check_message, check_view
 from storage.models import Answer, Idea, Plan, StrategySession
@@ -51,8 +52,8 @@ def test_modals_are_valid(lang):
     views = [
         plan_form.modal(lang=lang, channel_id="C1", today=date(2026, 11, 30),
                         timezone="Europe/Madrid", creator_id="U1", account_name="x" * 500),
-        forms.answers_modal(lang=lang, private_metadata=forms.metadata(session_id=3)),
-        forms.idea_modal(lang=lang, private_metadata=forms.metadata(plan_id=7)),
+        forms.answers_modal(lang=lang, private_metadata=metadata(session_id=3)),
+        forms.idea_modal(lang=lang, private_metadata=metadata(plan_id=7)),
         forms.my_answers_modal(
             lang=lang, private_metadata="{}",
             answers=[Answer(id=i, team_id="T1", plan_id=7, session_id=3, question=i % 5 + 1,

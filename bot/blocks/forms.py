@@ -1,58 +1,18 @@
 """Session modals (answers, corrections, a single idea): builders and parsers together."""
 
-import json
-
+from bot.blocks.inputs import TEXT_MAX, modal, option, radio_input, select_input, text_input
 from bot.blocks.state import CHOOSE, REQUIRED, TOO_LONG, read_state
-from bot.blocks.text import context, escape, plain
+from bot.blocks.text import context, escape
 from bot.domain import split_idea_lines
 from bot.i18n import N_, gettext_for
 from bot.method import IDEA_FIELDS, IDEA_TAGS, QUESTIONS
 
-TEXT_MAX = 3000
 ANSWERS_CALLBACK = "session_answers"
 EDIT_CALLBACK = "session_my_answers"
 IDEA_CALLBACK = "idea_add"
 IDEA_TEXT, IDEA_TAG, IDEA_QUESTION = "idea_text", "idea_tag", "idea_question"
 # Room left in a modal's 100 blocks for answers being corrected.
 EDITABLE_ANSWERS_MAX = 90
-
-
-def metadata(**ids) -> str:
-    return json.dumps(ids, separators=(",", ":"))
-
-
-def _text_input(block_id, label, *, hint=None, initial=None, optional=True, multiline=True):
-    element = {
-        "type": "plain_text_input",
-        "action_id": "value",
-        "multiline": multiline,
-        "max_length": TEXT_MAX,
-    }
-    if initial:
-        element["initial_value"] = initial
-    block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint[:2000])
-    return block
-
-
-def _modal(callback_id, title, submit, lang, blocks, private_metadata) -> dict:
-    _ = gettext_for(lang)
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "private_metadata": private_metadata,
-        "title": plain(title, 24),
-        "submit": plain(submit, 24),
-        "close": plain(_("Cancel"), 24),
-        "blocks": blocks,
-    }
 
 
 def answers_modal(*, lang: str, private_metadata: str) -> dict:
@@ -62,12 +22,13 @@ def answers_modal(*, lang: str, private_metadata: str) -> dict:
     for question in QUESTIONS:
         prompts = " · ".join(_(p) for p in question.prompts)
         blocks.append(
-            _text_input(f"q{question.number}", f"{question.number}. {_(question.title)}",
+            text_input(f"q{question.number}", f"{question.number}. {_(question.title)}",
                         hint=prompts)
         )
     for tag, label in IDEA_FIELDS.items():
-        blocks.append(_text_input(f"ideas_{tag}", _(label), hint=_("One idea per line.")))
-    return _modal(ANSWERS_CALLBACK, _("Add answers"), _("Save"), lang, blocks, private_metadata)
+        blocks.append(text_input(f"ideas_{tag}", _(label), hint=_("One idea per line.")))
+    return modal(ANSWERS_CALLBACK, lang=lang, title=_("Add answers"), submit=_("Save"),
+                 blocks=blocks, private_metadata=private_metadata)
 
 
 def parse_answers(values: dict, lang: str):
@@ -93,13 +54,14 @@ def my_answers_modal(*, lang: str, answers, ideas, private_metadata: str) -> dic
     blocks = [context(_("Correct anything you wrote. Empty an answer to remove it."))]
     for answer in answers[:EDITABLE_ANSWERS_MAX]:
         blocks.append(
-            _text_input(f"a{answer.id}", f"{answer.question}. {titles[answer.question]}",
+            text_input(f"a{answer.id}", f"{answer.question}. {titles[answer.question]}",
                         initial=answer.text)
         )
     if ideas:
         lines = "\n".join(f"• {escape(idea.text)}" for idea in ideas)
         blocks.append(context(_("Your ideas in this session:") + "\n" + lines[:2900]))
-    return _modal(EDIT_CALLBACK, _("My answers"), _("Save"), lang, blocks, private_metadata)
+    return modal(EDIT_CALLBACK, lang=lang, title=_("My answers"), submit=_("Save"),
+                 blocks=blocks, private_metadata=private_metadata)
 
 
 def parse_my_answers(values: dict, lang: str):
@@ -118,20 +80,17 @@ def parse_my_answers(values: dict, lang: str):
 
 def idea_modal(*, lang: str, private_metadata: str, initial_text: str = "") -> dict:
     _ = gettext_for(lang)
-    tags = [{"text": plain(_(label)), "value": tag} for tag, label in IDEA_TAGS.items()]
-    questions = [{"text": plain(f"{q.number}. {_(q.title)}", 75), "value": str(q.number)}
-                 for q in QUESTIONS]
+    tags = [option(_(label), tag) for tag, label in IDEA_TAGS.items()]
+    questions = [option(f"{q.number}. {_(q.title)}", str(q.number)) for q in QUESTIONS]
     blocks = [
-        _text_input(IDEA_TEXT, _("Idea"), optional=False, initial=initial_text,
+        text_input(IDEA_TEXT, _("Idea"), optional=False, initial=initial_text,
                     hint=_("What would create the most value if there were no obstacles?")),
-        {"type": "input", "block_id": IDEA_TAG, "optional": True, "label": plain(_("Kind")),
-         "element": {"type": "radio_buttons", "action_id": "value", "options": tags}},
-        {"type": "input", "block_id": IDEA_QUESTION, "optional": True,
-         "label": plain(_("Comes from question")),
-         "element": {"type": "static_select", "action_id": "value", "options": questions,
-                     "placeholder": plain(_("Choose a question"))}},
+        radio_input(IDEA_TAG, _("Kind"), tags),
+        select_input(IDEA_QUESTION, _("Comes from question"), questions, optional=True,
+                     placeholder=_("Choose a question")),
     ]
-    return _modal(IDEA_CALLBACK, _("Add idea"), _("Add"), lang, blocks, private_metadata)
+    return modal(IDEA_CALLBACK, lang=lang, title=_("Add idea"), submit=_("Add"),
+                 blocks=blocks, private_metadata=private_metadata)
 
 
 def parse_idea(values: dict, lang: str):

@@ -1,6 +1,14 @@
 """Step 2 on Slack: the ideas list, the priority list, the scoring round card, and the
 evaluate / settle / edit / merge modals (builders and parsers together)."""
 
+from bot.blocks.inputs import (
+    TEXT_MAX,
+    modal,
+    option,
+    radio_input,
+    select_input,
+    text_input,
+)
 from bot.blocks.messages import ROUND_START
 from bot.blocks.state import CHOOSE, REQUIRED, TOO_LONG, read_state
 from bot.blocks.text import (
@@ -30,7 +38,6 @@ from bot.scoring import (
 )
 
 PAGE_SIZE = 15
-TEXT_MAX = 3000
 IDEA_MENU = "idea_menu"
 # Paging and the discarded toggle share one handler; ids differ (unique within a block).
 IDEAS_PAGE_PREVIOUS, IDEAS_PAGE_NEXT = "ideas_page_previous", "ideas_page_next"
@@ -71,13 +78,6 @@ def _idea_meta(idea, lang: str) -> list[str]:
         parts.append(_(IDEA_TAGS[idea.tag]))
     parts.append(mention(idea.user_id))
     return parts
-
-
-def _option(text: str, value: str, description: str | None = None) -> dict:
-    option = {"text": plain(text, 75), "value": value}
-    if description:
-        option["description"] = plain(description, 75)
-    return option
 
 
 # --- the ideas list ---------------------------------------------------------------------------
@@ -149,13 +149,13 @@ def _idea_section(row, lang, viewer, is_facilitator) -> dict:
         lines.append(_("Scores: {scores}").format(scores=", ".join(
             f"{mention(user)} {_score_label(score, lang)}"
             for user, score in list(row.scorers.items())[:30])))
-    options = [_option(_("Evaluate and score"), f"evaluate:{idea.id}")]
+    options = [option(_("Evaluate and score"), f"evaluate:{idea.id}")]
     if is_facilitator:
-        options.append(_option(_("Settle or move"), f"settle:{idea.id}"))
+        options.append(option(_("Settle or move"), f"settle:{idea.id}"))
     if is_facilitator or viewer == idea.user_id:
-        options.append(_option(_("Edit"), f"edit:{idea.id}"))
+        options.append(option(_("Edit"), f"edit:{idea.id}"))
     if is_facilitator:
-        options.append(_option(_("Merge into another idea"), f"merge:{idea.id}"))
+        options.append(option(_("Merge into another idea"), f"merge:{idea.id}"))
     text = "\n".join(lines)
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]},
             "accessory": {"type": "overflow", "action_id": IDEA_MENU, "options": options}}
@@ -283,41 +283,13 @@ def nudge_message(*, lang, idea, waiting) -> dict:
 
 # --- modals -----------------------------------------------------------------------------------
 
-def _modal(callback_id, title, submit, lang, blocks, private_metadata) -> dict:
-    _ = gettext_for(lang)
-    return {"type": "modal", "callback_id": callback_id, "private_metadata": private_metadata,
-            "title": plain(title, 24), "submit": plain(submit, 24),
-            "close": plain(_("Cancel"), 24), "blocks": blocks}
-
-
-def _text_input(block_id, label, *, initial=None, optional=True, multiline=True, hint=None):
-    element = {"type": "plain_text_input", "action_id": "value", "multiline": multiline,
-               "max_length": TEXT_MAX}
-    if initial:
-        element["initial_value"] = initial
-    block = {"type": "input", "block_id": block_id, "label": plain(label),
-             "element": element, "optional": optional}
-    if hint:
-        block["hint"] = plain(hint)
-    return block
-
-
-def _radio_input(block_id, label, options, initial=None, *, optional=True) -> dict:
-    element = {"type": "radio_buttons", "action_id": "value", "options": options}
-    chosen = next((o for o in options if o["value"] == initial), None)
-    if chosen:
-        element["initial_option"] = chosen
-    return {"type": "input", "block_id": block_id, "label": plain(label), "element": element,
-            "optional": optional}
-
-
 def _idea_context(idea, lang) -> dict:
     return context(f"*{escape(idea.text[:2000])}*\n" + " · ".join(_idea_meta(idea, lang)))
 
 
 def _score_options(lang) -> list[dict]:
     _ = gettext_for(lang)
-    return [_option(_(name), score, _(meaning)) for score, (name, meaning) in SCORES.items()]
+    return [option(_(name), score, _(meaning)) for score, (name, meaning) in SCORES.items()]
 
 
 def evaluate_modal(*, lang, idea, evaluation, others, private_metadata) -> dict:
@@ -328,11 +300,11 @@ def evaluate_modal(*, lang, idea, evaluation, others, private_metadata) -> dict:
     for block_id, label, choices in EVALUATION_INPUTS:
         current = getattr(evaluation, block_id, None) if evaluation else None
         if choices is None:
-            blocks.append(_text_input(block_id, _(label), initial=current))
+            blocks.append(text_input(block_id, _(label), initial=current))
         else:
-            options = [_option(_(text), value) for value, text in choices.items()]
-            blocks.append(_radio_input(block_id, _(label), options, current))
-    blocks.append(_radio_input("score", _("Your score"), _score_options(lang),
+            options = [option(_(text), value) for value, text in choices.items()]
+            blocks.append(radio_input(block_id, _(label), options, current))
+    blocks.append(radio_input("score", _("Your score"), _score_options(lang),
                                evaluation.score if evaluation else None, optional=False))
     if others is None:
         blocks.append(context(_("Others' scores stay hidden until a facilitator reveals "
@@ -340,8 +312,8 @@ def evaluate_modal(*, lang, idea, evaluation, others, private_metadata) -> dict:
     elif others:
         blocks.append(context(_("Scores so far: {scores}").format(scores=", ".join(
             f"{mention(u)} {_score_label(s, lang)}" for u, s in others[:40]))))
-    return _modal(EVALUATE_CALLBACK, _("Evaluate idea"), _("Save"), lang, blocks,
-                  private_metadata)
+    return modal(EVALUATE_CALLBACK, lang=lang, title=_("Evaluate idea"), submit=_("Save"),
+                 blocks=blocks, private_metadata=private_metadata)
 
 
 def parse_evaluation(values: dict, lang: str):
@@ -386,13 +358,13 @@ def settle_modal(*, lang, idea, evaluations, private_metadata) -> dict:
     blocks.append(section(_consensus_text(scores, lang)))
     if idea.score:
         blocks.append(context(_("Currently: {status}").format(status=_(STATUSES[idea.score]))))
-    options = _score_options(lang) + [_option(_("Not scored yet"), "none")]
-    blocks.append(_radio_input("score", _("Final score"), options,
+    options = _score_options(lang) + [option(_("Not scored yet"), "none")]
+    blocks.append(radio_input("score", _("Final score"), options,
                                idea.score or suggested, optional=False))
-    blocks.append(_text_input("note", _("Why (optional)"), multiline=False,
+    blocks.append(text_input("note", _("Why (optional)"), multiline=False,
                               hint=_("Kept in the idea's history.")))
-    return _modal(SETTLE_CALLBACK, _("Settle the score"), _("Settle"), lang, blocks,
-                  private_metadata)
+    return modal(SETTLE_CALLBACK, lang=lang, title=_("Settle the score"), submit=_("Settle"),
+                 blocks=blocks, private_metadata=private_metadata)
 
 
 def parse_settle(values: dict, lang: str):
@@ -411,12 +383,13 @@ def parse_settle(values: dict, lang: str):
 
 def edit_modal(*, lang, idea, private_metadata) -> dict:
     _ = gettext_for(lang)
-    tags = [_option(_(label), tag) for tag, label in IDEA_TAGS.items()]
+    tags = [option(_(label), tag) for tag, label in IDEA_TAGS.items()]
     blocks = [
-        _text_input("idea_text", _("Idea"), initial=idea.text, optional=False),
-        _radio_input("idea_tag", _("Kind"), tags, idea.tag),
+        text_input("idea_text", _("Idea"), initial=idea.text, optional=False),
+        radio_input("idea_tag", _("Kind"), tags, idea.tag),
     ]
-    return _modal(EDIT_CALLBACK, _("Edit idea"), _("Save"), lang, blocks, private_metadata)
+    return modal(EDIT_CALLBACK, lang=lang, title=_("Edit idea"), submit=_("Save"),
+                 blocks=blocks, private_metadata=private_metadata)
 
 
 def parse_edit(values: dict, lang: str):
@@ -435,19 +408,17 @@ def parse_edit(values: dict, lang: str):
 
 def merge_modal(*, lang, idea, candidates, private_metadata) -> dict:
     _ = gettext_for(lang)
-    options = [_option(c.text[:75], str(c.id)) for c in candidates[:100]]
+    options = [option(c.text[:75], str(c.id)) for c in candidates[:100]]
     blocks = [_idea_context(idea, lang)]
     if options:
-        blocks.append({"type": "input", "block_id": "into", "label": plain(_("Merge into")),
-                       "element": {"type": "static_select", "action_id": "value",
-                                   "options": options,
-                                   "placeholder": plain(_("Choose the idea that says the "
-                                                          "same"))}})
+        blocks.append(select_input("into", _("Merge into"), options,
+                                   placeholder=_("Choose the idea that says the same")))
         blocks.append(context(_("The merged idea is kept, hidden behind the other one, with "
                                 "its evaluations.")))
     else:
         blocks.append(section(_("There is no other idea to merge into.")))
-    return _modal(MERGE_CALLBACK, _("Merge idea"), _("Merge"), lang, blocks, private_metadata)
+    return modal(MERGE_CALLBACK, lang=lang, title=_("Merge idea"), submit=_("Merge"),
+                 blocks=blocks, private_metadata=private_metadata)
 
 
 def parse_merge(values: dict, lang: str):

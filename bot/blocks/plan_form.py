@@ -1,12 +1,13 @@
 """The new-plan modal: builder and parser in one place, sharing the block ids."""
 
-import json
 from datetime import date, time
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
+from bot.blocks import inputs
+from bot.blocks.inputs import input_block, option
 from bot.blocks.state import CHOOSE, errors_for_blocks, read_state
-from bot.blocks.text import context, plain
+from bot.blocks.text import context
 from bot.domain import is_known_timezone
 from bot.i18n import LANGUAGES, N_, gettext_for
 from bot.method import CLIENT_SIZES, DEFAULT_CATEGORIES, LANGUAGE_NAMES, PERIODS, WEEKDAYS
@@ -106,23 +107,6 @@ def parse(values: dict, lang: str) -> tuple[PlanInput | None, dict[str, str]]:
         return None, errors_for_blocks(error, lang)
 
 
-def _option(text: str, value: str) -> dict:
-    return {"text": plain(text, 75), "value": value}
-
-
-def _input(block_id: str, label: str, element: dict, *, optional=False, hint=None) -> dict:
-    block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label),
-        "element": {"action_id": "value", **element},
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint)
-    return block
-
-
 def modal(
     *,
     lang: str,
@@ -133,41 +117,41 @@ def modal(
     account_name: str = "",
 ) -> dict:
     _ = gettext_for(lang)
-    sizes = [_option(_(label), value) for value, label in CLIENT_SIZES.items()]
-    periods = [_option(_(label), value) for value, label in PERIODS.items()]
-    weekdays = [_option(_(name), str(i)) for i, name in enumerate(WEEKDAYS)]
-    languages = [_option(name, code) for code, name in LANGUAGE_NAMES.items()]
+    sizes = [option(_(label), value) for value, label in CLIENT_SIZES.items()]
+    periods = [option(_(label), value) for value, label in PERIODS.items()]
+    weekdays = [option(_(name), str(i)) for i, name in enumerate(WEEKDAYS)]
+    languages = [option(name, code) for code, name in LANGUAGE_NAMES.items()]
     name_element = {"type": "plain_text_input", "max_length": NAME_MAX}
     if account_name:
         name_element["initial_value"] = account_name[:NAME_MAX]
     blocks = [
         context(_("One active plan per channel; older plans stay readable.")),
-        _input(NAME, _("Account name"), name_element),
-        _input(
+        input_block(NAME, _("Account name"), name_element),
+        input_block(
             CLIENT_SIZE,
             _("Client size"),
             {"type": "radio_buttons", "options": sizes, "initial_option": sizes[0]},
             hint=_("Sets how often the plan is reviewed."),
         ),
-        _input(
+        input_block(
             PERIOD,
             _("Plan period"),
             {"type": "static_select", "options": periods, "initial_option": periods[0]},
         ),
-        _input(
+        input_block(
             START,
             _("Start date"),
             {"type": "datepicker", "initial_date": today.isoformat()},
             hint=_("A plan can start any day: no need to wait for the start of the year."),
         ),
-        _input(
+        input_block(
             END,
             _("End date"),
             {"type": "datepicker"},
             optional=True,
             hint=_("Leave it empty to use the end of the period. Perpetual plans have no end."),
         ),
-        _input(
+        input_block(
             CATEGORIES,
             _("Categories, one per line"),
             {
@@ -178,19 +162,19 @@ def modal(
             },
             hint=_("The four Balanced Scorecard buckets by default: rename, add or remove."),
         ),
-        _input(
+        input_block(
             TIMEZONE,
             _("Timezone"),
             {"type": "plain_text_input", "max_length": TIMEZONE_MAX, "initial_value": timezone},
             hint=_("An IANA name such as Europe/Madrid or America/Mexico_City."),
         ),
-        _input(
+        input_block(
             WEEKDAY,
             _("Review day"),
             {"type": "static_select", "options": weekdays, "initial_option": weekdays[0]},
         ),
-        _input(TIME, _("Review time"), {"type": "timepicker", "initial_time": "09:00"}),
-        _input(
+        input_block(TIME, _("Review time"), {"type": "timepicker", "initial_time": "09:00"}),
+        input_block(
             LANGUAGE,
             _("Plan language"),
             {
@@ -199,7 +183,7 @@ def modal(
                 "initial_option": languages[list(LANGUAGE_NAMES).index(lang)],
             },
         ),
-        _input(
+        input_block(
             FACILITATORS,
             _("Facilitators"),
             {"type": "multi_users_select", "initial_users": [creator_id]},
@@ -207,12 +191,6 @@ def modal(
             hint=_("Facilitators run sessions and settle decisions. You are always one."),
         ),
     ]
-    return {
-        "type": "modal",
-        "callback_id": CALLBACK_ID,
-        "private_metadata": json.dumps({"channel_id": channel_id, "lang": lang}),
-        "title": plain(_("New account plan"), 24),
-        "submit": plain(_("Create plan"), 24),
-        "close": plain(_("Cancel"), 24),
-        "blocks": blocks,
-    }
+    return inputs.modal(CALLBACK_ID, lang=lang, title=_("New account plan"),
+                        submit=_("Create plan"), blocks=blocks,
+                        private_metadata=inputs.metadata(channel_id=channel_id, lang=lang))

@@ -4,6 +4,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import forms, plan_form
+from bot.blocks.inputs import metadata
 from bot.blocks.messages import archive_offer, help_message, notice
 from bot.blocks.text import escape, quote
 from bot.domain import session_end
@@ -123,7 +124,7 @@ def add_idea(deps: Deps, command: Command) -> None:
         running = queries.running_session(db, plan=plan)
         if not command.text:
             command.client.views_open(trigger_id=command.trigger_id, view=forms.idea_modal(
-                lang=plan.language, private_metadata=forms.metadata(
+                lang=plan.language, private_metadata=metadata(
                     channel_id=plan.channel_id, plan_id=plan.id,
                     session_id=running.id if running else None, lang=plan.language)))
             return

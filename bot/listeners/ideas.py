@@ -6,7 +6,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import ideas as ui
-from bot.blocks.forms import metadata
+from bot.blocks.inputs import metadata
 from bot.blocks.messages import notice
 from bot.blocks.text import escape, mention
 from bot.i18n import gettext_for

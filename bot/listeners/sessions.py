@@ -6,6 +6,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import forms
 from bot.blocks import messages as msg
+from bot.blocks.inputs import metadata
 from bot.blocks.text import chunk_lines, escape, mention, section
 from bot.i18n import gettext_for
 from bot.listeners.common import (
@@ -108,7 +109,7 @@ def register(app: App, deps: Deps) -> None:
             if plan is None:
                 return
         client.views_open(trigger_id=body["trigger_id"], view=forms.answers_modal(
-            lang=plan.language, private_metadata=forms.metadata(
+            lang=plan.language, private_metadata=metadata(
                 channel_id=plan.channel_id, session_id=strategy_session.id, lang=plan.language)))
 
     @guarded
@@ -121,7 +122,7 @@ def register(app: App, deps: Deps) -> None:
             answers = queries.answers_of(db, strategy_session=strategy_session, user_id=user_id)
             ideas = [i for i in queries.ideas_of(db, plan=plan, strategy_session=strategy_session)
                      if i.user_id == user_id]
-        private_metadata = forms.metadata(
+        private_metadata = metadata(
             channel_id=plan.channel_id, session_id=strategy_session.id, lang=plan.language)
         if answers:
             view = forms.my_answers_modal(lang=plan.language, answers=answers, ideas=ideas,
@@ -137,7 +138,7 @@ def register(app: App, deps: Deps) -> None:
             if plan is None:
                 return
         client.views_open(trigger_id=body["trigger_id"], view=forms.idea_modal(
-            lang=plan.language, private_metadata=forms.metadata(
+            lang=plan.language, private_metadata=metadata(
                 channel_id=plan.channel_id, plan_id=plan.id, session_id=strategy_session.id,
                 lang=plan.language)))
 
