@@ -2,8 +2,9 @@
 rules the plan holds itself to."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from bot.domain import add_months
 from bot.i18n import N_
 
 HORIZONS: dict[str, str] = {
@@ -59,3 +60,18 @@ def gaps(*, categories, objectives, initiatives) -> Gaps:
         initiatives_without_owner=[i.title for i in live_initiatives if not i.owner_id],
         initiatives_without_due_date=[i.title for i in live_initiatives if not i.due_date],
     )
+
+
+REVIEW_MONTHS = {"large": 3, "small": 6}  # quarterly for large clients, else every 6 months
+
+
+def next_review(*, start: date, client_size: str, weekday: int, today: date) -> date:
+    """The next review date on the plan's cadence, counted from its start and moved to the
+    review weekday (on or after)."""
+    months = REVIEW_MONTHS.get(client_size, 6)
+    step = 1
+    review = add_months(start, months)
+    while review < today:
+        step += 1
+        review = add_months(start, months * step)
+    return review + timedelta(days=(weekday - review.weekday()) % 7)

@@ -40,29 +40,40 @@ def slack_error(error: SlackApiError) -> str:
 
 
 class UserDirectory:
-    """Each user's language and timezone (users.info with include_locale), cached a while."""
+    """Each user's language, timezone and name (users.info with include_locale), cached a
+    while so that a busy meeting does not ask Slack again and again."""
 
     def __init__(self, ttl_seconds: float = 3600):
         self._ttl = ttl_seconds
-        self._cache: dict[str, tuple[float, str, str]] = {}
+        self._cache: dict[str, tuple[float, dict]] = {}
         self._lock = threading.Lock()
 
-    def profile(self, client: WebClient, user_id: str) -> tuple[str, str]:
-        """(language, timezone) of a user; English and UTC when Slack cannot tell."""
+    def _user(self, client: WebClient, user_id: str) -> dict:
         now = time.monotonic()
         with self._lock:
             cached = self._cache.get(user_id)
         if cached and now - cached[0] < self._ttl:
-            return cached[1], cached[2]
+            return cached[1]
         try:
             user = client.users_info(user=user_id, include_locale=True)["user"]
         except SlackApiError as error:
             log.warning("users.info failed for %s: %s", user_id, slack_error(error))
-            return language_from_locale(None), "UTC"
-        lang, tz = language_from_locale(user.get("locale")), user.get("tz") or "UTC"
+            return {}
         with self._lock:
-            self._cache[user_id] = (now, lang, tz)
-        return lang, tz
+            self._cache[user_id] = (now, user)
+        return user
+
+    def profile(self, client: WebClient, user_id: str) -> tuple[str, str]:
+        """(language, timezone) of a user; English and UTC when Slack cannot tell."""
+        user = self._user(client, user_id)
+        return language_from_locale(user.get("locale")), user.get("tz") or "UTC"
+
+    def name(self, client: WebClient, user_id: str) -> str:
+        """The name people know the user by; the id when Slack cannot tell."""
+        user = self._user(client, user_id)
+        profile = user.get("profile") or {}
+        return (profile.get("real_name") or profile.get("display_name") or user.get("name")
+                or user_id)
 
 
 def tell_user(client: WebClient, *, channel_id: str | None, user_id: str, message: dict) -> None:

@@ -11,32 +11,19 @@ from tests.scenario import (
     AM,
     CLIENT,
     TEAMMATE,
+    add_ideas,
     count,
     create_plan,
     db,
     eventually,
     ideas_of,
+    open_from_list,
     reply_to,
     setup_channel,
     text_of,
 )
 
 CHANNEL = "C0SCORE"
-
-
-def add_ideas(slack, channel, texts_by_user):
-    for user, text in texts_by_user:
-        reply_to(slack, slack.driver.command(user, channel, f"idea {text}"))
-    return ideas_of(slack, channel)
-
-
-def open_from_list(slack, user, channel, option):
-    """Open the ideas list and pick an idea's menu option (evaluate:ID, settle:ID, …)."""
-    reply_to(slack, slack.driver.command(user, channel, "ideas"))
-    click = slack.driver.click(user, "idea_menu", channel_id=channel, ephemeral=True,
-                               selected=option)
-    return slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
-                                   == click.trigger_id)[-1]
 
 
 def evaluate(slack, user, channel, idea_id, score, **fields):

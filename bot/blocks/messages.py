@@ -84,6 +84,12 @@ def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=
         ("/plan ideas", _("evaluate and score the ideas, settle them, merge duplicates")),
         ("/plan score", _("a scoring round: the team scores the unscored ideas one by one")),
         ("/plan priorities", _("the priority list: 3s first, 2s to evaluate, 1s on hold")),
+        ("/plan objectives", _("turn 3s into objectives with a target and a measure; add "
+                               "initiatives")),
+        ("/plan show", _("the plan as it stands, with its completeness check")),
+        ("/plan export", _("download the plan template (Excel and Markdown)")),
+        ("/plan settings", _("period, categories, cadence, facilitators")),
+        ("/plan history", _("who changed what in the plan, and when")),
         ("/plan help", _("show this help")),
     ]
     blocks.append(section("\n".join(f"`{cmd}`: {what}" for cmd, what in commands)))

@@ -2,10 +2,10 @@
 
 from slack_bolt import App
 
-from bot.listeners import commands, home, ideas, plans, sessions
+from bot.listeners import commands, home, ideas, objectives, plans, sessions
 from bot.listeners.common import Deps
 
 
 def register_listeners(app: App, deps: Deps) -> None:
-    for module in (commands, plans, sessions, ideas, home):
+    for module in (commands, plans, sessions, ideas, objectives, home):
         module.register(app, deps)

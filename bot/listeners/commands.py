@@ -20,6 +20,13 @@ from bot.listeners.common import (
     workspace_id,
 )
 from bot.listeners.ideas import show_ideas, show_priorities, start_round_command
+from bot.listeners.objectives import (
+    export_plan,
+    open_settings,
+    show_history,
+    show_objectives,
+    show_plan,
+)
 from bot.listeners.sessions import post_session_card, refresh_card
 from bot.method import SESSION_MINUTES_DEFAULT
 from bot.slack import channel_problem, slack_error
@@ -164,4 +171,14 @@ SUBCOMMANDS = {
     "prioridades": show_priorities,
     "score": start_round_command,
     "puntuar": start_round_command,
+    "objectives": show_objectives,
+    "objetivos": show_objectives,
+    "show": show_plan,
+    "ver": show_plan,
+    "settings": open_settings,
+    "ajustes": open_settings,
+    "history": show_history,
+    "export": export_plan,
+    "exportar": export_plan,
+    "historial": show_history,
 }

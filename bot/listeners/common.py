@@ -125,14 +125,17 @@ def ack_now(ack) -> None:
     ack()
 
 
-def validate_in_ack(parse):
-    """An ack for a modal submission: `parse(values, lang)`, whose last result is the
-    errors by block id, runs in the ack so errors show on the fields; the modal closes
-    when there are none. Pure parsing only: the ack waits for no database and no Slack."""
+def validate_in_ack(parse, *, with_metadata: bool = False):
+    """An ack for a modal submission: `parse(values, lang)` (and the view's metadata, when
+    asked), whose last result is the errors by block id, runs in the ack so errors show on
+    the fields; the modal closes when there are none. Pure parsing only: the ack waits for
+    no database and no Slack."""
 
     def ack_submission(ack, body):
-        lang = view_metadata(body["view"]).get("lang", DEFAULT_LANGUAGE)
-        errors = parse(body["view"]["state"]["values"], lang)[-1]
+        meta = view_metadata(body["view"])
+        lang = meta.get("lang", DEFAULT_LANGUAGE)
+        extra = (meta,) if with_metadata else ()
+        errors = parse(body["view"]["state"]["values"], lang, *extra)[-1]
         if errors:
             ack(response_action="errors", errors=errors)
         else:

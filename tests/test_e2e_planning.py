@@ -1,0 +1,210 @@
+"""Step 3 end to end: ideas settled at 3 become objectives with a target and a measure,
+initiatives are added, the plan is shown, edited, exported (XLSX opened and checked, and
+Markdown), and every change is in the history. Real server, signed requests, emulator."""
+
+from io import BytesIO
+
+from openpyxl import load_workbook
+from sqlmodel import select
+
+from storage.models import Initiative, Objective, PlanChange
+from tests.scenario import (
+    AM,
+    CLIENT,
+    TEAMMATE,
+    add_ideas,
+    count,
+    create_plan,
+    db,
+    eventually,
+    open_from_list,
+    reply_to,
+    setup_channel,
+    text_of,
+)
+
+CHANNEL = "C0PLAN"
+OUTSIDER = "U0OUTSIDE"  # a client stakeholder who is not in the channel
+
+
+def settle(slack, idea_id, score="3"):
+    open_from_list(slack, AM, CHANNEL, f"settle:{idea_id}")
+    slack.driver.submit(AM, {"score": score})
+    eventually(lambda: count(slack, PlanChange) >= 0 and _score(slack, idea_id) == score)
+
+
+def _score(slack, idea_id):
+    from storage.models import Idea
+
+    with db(slack) as session:
+        return session.get(Idea, idea_id).score
+
+
+def objectives_list(slack, user=AM):
+    return reply_to(slack, slack.driver.command(user, CHANNEL, "objectives"))
+
+
+def opened(slack, click):
+    return slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                                   == click.trigger_id)[-1].params["view"]
+
+
+def test_objectives_initiatives_show_edit_and_export(slack):
+    setup_channel(slack, CHANNEL)
+    slack.emulator.add_user(OUTSIDER, "olga", real_name="Olga Outside", team_id="T0CLIENT")
+    create_plan(slack, CHANNEL, "Globex", language="en", facilitators=[AM],
+                period="calendar_year", start_date="2027-01-01", client_size="large",
+                categories="Financial\nCustomer experience\nProcess\nTechnology")
+    portal, dinner = add_ideas(slack, CHANNEL, [(CLIENT, "Self-service portal"),
+                                                (TEAMMATE, "Quarterly dinner")])
+    settle(slack, portal.id)
+    settle(slack, dinner.id, "2")
+
+    # Only the 3 is offered for promotion.
+    listing = objectives_list(slack)
+    shown = text_of(listing)
+    assert "ready to become objectives" in shown and "Self-service portal" in shown
+    assert "Quarterly dinner" not in shown
+    click = slack.driver.click(AM, "objective_promote", channel_id=CHANNEL, ephemeral=True,
+                               value=str(portal.id))
+    modal = opened(slack, click)
+    statement = next(b for b in modal["blocks"] if b["block_id"] == "statement")
+    assert statement["element"]["initial_value"] == "Self-service portal"
+    category = next(b for b in modal["blocks"] if b["block_id"] == "category")
+    process_id = next(o["value"] for o in category["element"]["options"]
+                      if o["text"]["text"].startswith("Process"))
+
+    # The method insists: no target or measure, no objective. A date outside the period
+    # is a clear warning until the user says to keep it.
+    answer = slack.driver.submit(AM, {"category": process_id, "target": " ", "measure": " ",
+                                      "target_date": "2028-03-01"}, )
+    assert set(answer.errors) == {"target", "measure", "target_date"}
+    assert "outside the plan's period" in answer.errors["target_date"]
+    answer = slack.driver.submit(AM, {
+        "category": process_id, "target_date": "2028-03-01",
+        "target": "Half of the tickets solved by the client", "measure": "Share of tickets",
+        "unit": "%", "baseline": "10", "target_value": "50", "horizon": "medium",
+        "owner": OUTSIDER, "keep_dates": ["yes"]})
+    assert answer.json() is None, answer.errors
+    note = slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"]
+                                   == AM and "Saved" in text_of(c.params))[-1]
+    assert f"<@{OUTSIDER}> is not in this channel" in text_of(note.params)
+    objective = eventually(lambda: _objective(slack, "Self-service portal"))
+    assert (objective.idea_id, objective.baseline, objective.target_value, objective.unit,
+            str(objective.target_date)) == (portal.id, 10.0, 50.0, "%", "2028-03-01")
+
+    # Written directly, without an idea (new objectives come up during the year).
+    objectives_list(slack)
+    click = slack.driver.click(AM, "objective_new", channel_id=CHANNEL, ephemeral=True)
+    opened(slack, click)
+    slack.driver.submit(AM, {"category": process_id, "statement": "Lose 15 lb by Christmas",
+                             "target": "15 lb", "measure": "Weight", "horizon": "quick_win"})
+    direct = eventually(lambda: _objective(slack, "Lose 15 lb by Christmas"))
+    assert direct.idea_id is None
+
+    # An initiative: a milestone, with its own target and measure.
+    objectives_list(slack)
+    click = slack.driver.click(AM, "objective_menu", channel_id=CHANNEL, ephemeral=True,
+                               selected=f"initiative:{direct.id}")
+    opened(slack, click)
+    slack.driver.submit(AM, {"title": "Run 3 times a week", "target": "3 runs a week",
+                             "measure": "Runs logged", "owner": CLIENT,
+                             "due_date": "2027-06-30"})
+    eventually(lambda: count(slack, Initiative, objective_id=direct.id) == 1)
+    assert _objective(slack, "Self-service portal") is not None
+
+    # The plan holds itself to the method: the completeness check shows the gaps.
+    shown = "".join(text_of(reply_to(slack, slack.driver.command(AM, CHANNEL, "show"))))
+    assert "Lose 15 lb by Christmas" in shown and "Run 3 times a week" in shown
+    assert "Categories with no objective" in shown and "Financial" in shown
+    assert "Objectives with no initiative" in shown and "Self-service portal" in shown
+
+    # Editing: re-categorise and re-own; both changes are in the history.
+    objectives_list(slack)
+    click = slack.driver.click(AM, "objective_menu", channel_id=CHANNEL, ephemeral=True,
+                               selected=f"edit:{direct.id}")
+    view = opened(slack, click)
+    financial = next(o["value"] for b in view["blocks"] if b["block_id"] == "category"
+                     for o in b["element"]["options"] if o["text"]["text"].startswith("Fin"))
+    slack.driver.submit(AM, {"category": financial, "owner": TEAMMATE})
+    eventually(lambda: _objective(slack, "Lose 15 lb by Christmas").owner_id == TEAMMATE)
+    with db(slack) as session:
+        changes = session.exec(select(PlanChange).where(PlanChange.entity == "objective",
+                                                        PlanChange.entity_id == direct.id)
+                               .order_by(PlanChange.id)).all()
+    assert [(c.field, c.before, c.after, c.user_id) for c in changes] == [
+        ("created", None, "Lose 15 lb by Christmas", AM),
+        ("category_id", process_id, financial, AM), ("owner_id", None, TEAMMATE, AM)]
+    assert "owner" in text_of(reply_to(slack, slack.driver.command(AM, CHANNEL, "history")))
+
+    # Export: an upload Slack refuses is explained, changes nothing, and a retry works.
+    slack.emulator.fail_next("files.getUploadURLExternal", "not_in_channel")
+    failed = reply_to(slack, slack.driver.command(AM, CHANNEL, "export"))
+    assert "not_in_channel" in text_of(failed) and "/invite" in text_of(failed)
+    response = slack.driver.command(AM, CHANNEL, "export")
+    slack.emulator.wait_for("files.completeUploadExternal")
+    files = {f["name"]: f for f in slack.emulator.files if f["channel"] == CHANNEL}
+    assert response.status == 200
+    xlsx = next(f for name, f in files.items() if name.endswith(".xlsx"))
+    markdown = next(f for name, f in files.items() if name.endswith(".md"))
+    workbook = load_workbook(BytesIO(xlsx["content"]))
+    cells = [str(c.value) for sheet in workbook.worksheets for row in sheet.iter_rows()
+             for c in row if c.value is not None]
+    assert "Lose 15 lb by Christmas" in cells and "Run 3 times a week" in cells
+    assert "Olga Outside" in cells  # owners by name
+    assert "Self-service portal" in markdown["content"].decode()
+
+
+def _objective(slack, statement):
+    with db(slack) as session:
+        return session.exec(select(Objective).where(Objective.statement == statement)).first()
+
+
+def test_settings_change_the_plan_and_are_recorded(slack):
+    channel = "C0SETTINGS"
+    setup_channel(slack, channel)
+    create_plan(slack, channel, "Initech", language="en", facilitators=[AM],
+                client_size="large", categories="Money\nPeople\nTools")
+    from storage.models import Category, Plan
+
+    with db(slack) as session:
+        plan = session.exec(select(Plan).where(Plan.channel_id == channel)).one()
+        money, people, tools = session.exec(select(Category).where(Category.plan_id == plan.id)
+                                            .order_by(Category.position)).all()
+        session.add(Objective(team_id=plan.team_id, plan_id=plan.id, category_id=tools.id,
+                              statement="Automate invoices", target="All", measure="Share",
+                              horizon="medium", created_by=AM))
+        session.commit()
+
+    # Not a facilitator: refused.
+    refusal = reply_to(slack, slack.driver.command(CLIENT, channel, "settings"))
+    assert "facilitators" in text_of(refusal)
+
+    def open_settings():
+        response = slack.driver.command(AM, channel, "settings")
+        return opened(slack, response)
+
+    view = open_settings()
+    assert {b["block_id"] for b in view["blocks"]} >= {f"cat_{money.id}", "new_categories",
+                                                        "client_size", "facilitators"}
+    # Removing a category that still has objectives is refused; nothing changes.
+    slack.driver.submit(AM, {f"cat_{tools.id}": None})
+    slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"] == AM
+                            and "still has objectives" in text_of(c.params))
+    assert count(slack, Category, plan_id=plan.id) == 3
+
+    open_settings()
+    slack.driver.submit(AM, {f"cat_{money.id}": "Finance", f"cat_{people.id}": None,
+                             "new_categories": "Customers", "client_size": "small",
+                             "facilitators": [AM, TEAMMATE]})
+    eventually(lambda: count(slack, Category, plan_id=plan.id, name="Customers") == 1)
+    with db(slack) as session:
+        names = [c.name for c in session.exec(select(Category).where(
+            Category.plan_id == plan.id).order_by(Category.position))]
+        changes = {(c.entity, c.field, c.before, c.after) for c in session.exec(
+            select(PlanChange).where(PlanChange.plan_id == plan.id))}
+        assert session.get(Plan, plan.id).client_size == "small"
+    assert names == ["Finance", "Tools", "Customers"]
+    assert {("category", "name", "Money", "Finance"), ("category", "removed", "People", None),
+            ("category", "created", None, "Customers"), ("plan", "client_size", "large", "small"),
+            ("plan", "facilitator", None, TEAMMATE)} <= changes
