@@ -208,3 +208,20 @@ def test_settings_change_the_plan_and_are_recorded(slack):
     assert {("category", "name", "Money", "Finance"), ("category", "removed", "People", None),
             ("category", "created", None, "Customers"), ("plan", "client_size", "large", "small"),
             ("plan", "facilitator", None, TEAMMATE)} <= changes
+
+
+def test_export_from_app_home(slack):
+    channel = "C0HOMEEXPORT"
+    setup_channel(slack, channel)
+    create_plan(slack, channel, "Home Export", language="en", facilitators=[AM])
+    import time as clock
+
+    slack.driver.event({"type": "app_home_opened", "user": AM, "channel": "D0AM",
+                        "tab": "home", "event_ts": str(clock.time())})
+    eventually(lambda: "home_export" in text_of(slack.emulator.home(AM) or {}))
+    before = len([f for f in slack.emulator.files if f["channel"] == channel])
+    plan_button = next(e for b in slack.emulator.home(AM)["blocks"]
+                       if "Home Export" in str(b) for e in [b["accessory"]])
+    slack.driver.click(AM, "home_export", value=plan_button["value"])
+    eventually(lambda: len([f for f in slack.emulator.files if f["channel"] == channel])
+               == before + 2)

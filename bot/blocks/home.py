@@ -1,9 +1,10 @@
 """The App Home tab."""
 
-from bot.blocks.text import context, divider, escape, header, section
+from bot.blocks.text import button, context, divider, escape, header, section
 from bot.i18n import gettext_for
 
 HOME_PLANS_MAX = 90  # a Home tab holds at most 100 blocks
+HOME_EXPORT = "home_export"
 
 
 def home_view(*, lang: str, plans) -> dict:
@@ -18,7 +19,8 @@ def home_view(*, lang: str, plans) -> dict:
         title = _("Plans you facilitate")
         blocks.append(section(f"*{title}*"))
         for plan in plans[:HOME_PLANS_MAX]:
-            blocks.append(section(f"*{escape(plan.account_name)}* · <#{plan.channel_id}>"))
+            blocks.append(section(f"*{escape(plan.account_name)}* · <#{plan.channel_id}>",
+                                  accessory=button(_("Export"), HOME_EXPORT, str(plan.id))))
     else:
         blocks.append(context(_("You don't facilitate any plan yet.")))
     return {"type": "home", "blocks": blocks}

@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import export
 from bot.blocks import plan_items as ui
+from bot.blocks.home import HOME_EXPORT
 from bot.blocks.inputs import metadata
 from bot.blocks.messages import notice
 from bot.blocks.text import escape, mention
@@ -99,21 +100,26 @@ def open_settings(deps: Deps, command: Command) -> None:
 
 
 def export_plan(deps: Deps, command: Command) -> None:
-    """Upload the filled-in template (XLSX and Markdown) to the channel. Nothing in the
-    plan changes, so a failed upload can simply be tried again."""
     with deps.db() as db:
         plan = plan_or_explain(deps, command, db)
-        if plan is None:
-            return
+    if plan is not None:
+        export_to_channel(deps, command.client, plan=plan, tell=lambda message:
+                          command.respond(response_type="ephemeral", **message))
+
+
+def export_to_channel(deps: Deps, client: WebClient, *, plan: Plan, tell) -> None:
+    """Upload the filled-in template (XLSX and Markdown) to the plan's channel. Nothing in
+    the plan changes, so a failed upload can simply be tried again."""
+    with deps.db() as db:
         people = export.people_in(db, plan=plan)
-    names = {user_id: deps.users.name(command.client, user_id) for user_id in people}
+    names = {user_id: deps.users.name(client, user_id) for user_id in people}
     with deps.db() as db:
         document = export.collect(db, plan=plan, names=names)
     _ = gettext_for(plan.language)
     base = export_filename(plan, deps.clock().date())
     title = _("Account plan: {account}").format(account=plan.account_name)
     try:
-        command.client.files_upload_v2(
+        client.files_upload_v2(
             channel=plan.channel_id,
             initial_comment=_("The plan template, filled in: {account}").format(
                 account=escape(plan.account_name)),
@@ -125,11 +131,11 @@ def export_plan(deps: Deps, command: Command) -> None:
             ])
     except SlackApiError as error:
         log.warning("export upload refused: %s", slack_error(error))
-        command.respond(response_type="ephemeral", **notice(
-            _("Slack did not take the export ({error}). Nothing in the plan changed: try "
-              "`/plan export` again in a moment.").format(error=slack_error(error))
-            + ("\n" + channel_problem(error, plan.language)
-               if slack_error(error) in CHANNEL_ERRORS else "")))
+        text = _("Slack did not take the export ({error}). Nothing in the plan changed: try "
+                 "`/plan export` again in a moment.").format(error=slack_error(error))
+        if slack_error(error) in CHANNEL_ERRORS:
+            text += "\n" + channel_problem(error, plan.language)
+        tell(notice(text))
 
 
 def export_filename(plan: Plan, today: date) -> str:
@@ -279,6 +285,21 @@ def register(app: App, deps: Deps) -> None:
     app.action(ui.OBJECTIVES_PREVIOUS)(ack=ack_now, lazy=[objectives_page])
     app.action(ui.OBJECTIVES_NEXT)(ack=ack_now, lazy=[objectives_page])
     app.action(ui.PLAN_SHARE)(ack=ack_now, lazy=[share_plan])
+
+    @guarded
+    def export_from_home(body, client, context):
+        """App Home's Export button: the plan of any channel the user facilitates."""
+        value, user_id = body["actions"][0]["value"], body["user"]["id"]
+        with deps.db() as db:
+            plan = db.get(Plan, int(value)) if value.isdigit() else None
+            if (plan is None or plan.team_id != workspace_id(context)
+                    or plan.status != "active"
+                    or not queries.is_facilitator(db, plan=plan, user_id=user_id)):
+                return
+        export_to_channel(deps, client, plan=plan, tell=lambda message: tell_user(
+            client, channel_id=None, user_id=user_id, message=message))
+
+    app.action(HOME_EXPORT)(ack=ack_now, lazy=[export_from_home])
 
     # --- submissions ---
 
