@@ -45,6 +45,19 @@ class Plan(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     archived_by: str | None = Field(default=None, max_length=32)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Review cadence: quarterly, semiannual, monthly, or every `cadence_weeks` weeks.
+    cadence: str | None = Field(default=None, max_length=16)
+    cadence_weeks: int | None = None
+    # The next review's date when a facilitator postponed it; else it follows the cadence.
+    next_review_on: date | None = None
+    reminder_days: str = Field(default="7,1", max_length=32,  # days before the review
+                               sa_column_kwargs={"server_default": "7,1"})
+    overdue_every_days: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
+    overdue_max: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
+    summary_frequency: str = Field(default="monthly", max_length=16,  # weekly … off
+                                   sa_column_kwargs={"server_default": "monthly"})
+    # Set when Slack refuses the channel (archived, bot removed): nudges wait.
+    nudges_paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Facilitator(SQLModel, table=True):
@@ -249,6 +262,59 @@ class PlanChange(SQLModel, table=True):
     after: str | None = Field(default=None, max_length=3000)
     user_id: str = Field(max_length=32)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Review(SQLModel, table=True):
+    """A review held: what worked, what did not; item statuses are in ItemReview."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    due_on: date | None = None  # the scheduled review it fulfils
+    held_by: str = Field(max_length=32)
+    held_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    worked: str | None = Field(default=None, max_length=3000)
+    not_worked: str | None = Field(default=None, max_length=3000)
+
+
+class ItemReview(SQLModel, table=True):
+    """An objective's or initiative's status, measured value and note at a review."""
+
+    __tablename__ = "item_review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    entity: str = Field(max_length=16)  # objective, initiative
+    entity_id: int
+    status: str = Field(max_length=16)
+    value: float | None = None
+    note: str | None = Field(default=None, max_length=3000)
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: every scheduled message, keyed before it is sent, so a restart, a
+    second process or a job that fires twice never posts it twice."""
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "key"),
+        Index("ix_delivery_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    kind: str = Field(max_length=24)
+    key: str = Field(max_length=255)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    # pending → sending → sent; or skipped (cancelled, collapsed, stale), paused, failed.
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=255)
+    payload: str = Field(default="{}", max_length=3000)
 
 
 class ProcessedRequest(SQLModel, table=True):

@@ -62,3 +62,13 @@ def test_spanish_follows_the_seed():
     assert spanish.gettext("Customer experience") == "Experiencia del cliente"
     assert spanish.ngettext("{count} idea so far", "{count} ideas so far", 1) != \
         spanish.ngettext("{count} idea so far", "{count} ideas so far", 2)
+
+
+def test_no_translated_string_hides_inside_an_f_string():
+    """pybabel cannot extract `_('…')` written inside an f-string: it would stay English."""
+    hidden = []
+    for path in (ROOT / "bot").rglob("*.py"):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"\{_\(['\"]", line):
+                hidden.append(f"{path.relative_to(ROOT)}:{number}")
+    assert not hidden, hidden

@@ -145,3 +145,29 @@ def test_every_table_row_belongs_to_a_workspace(engine):
         assert "team_id" in table.columns, table.name
     assert ProcessedRequest.__table__.primary_key.columns.keys() == ["team_id", "key"]
     assert Idea.__table__.c.team_id.nullable is False
+
+
+def test_migrations_upgrade_a_database_that_holds_data(tmp_path):
+    """Each migration applies to a database with rows in it, not only to an empty one."""
+    from alembic import command
+
+    from storage.db import alembic_config, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO workspace (team_id, created_at) "
+                                "VALUES ('T1', '2026-01-01 00:00:00')"))
+        connection.execute(text(
+            "INSERT INTO plan (team_id, channel_id, account_name, client_size, period, "
+            "start_date, timezone, review_weekday, review_time, language, status, created_by, "
+            "created_at) VALUES ('T1', 'C1', 'Old', 'large', 'perpetual', '2026-01-01', "
+            "'UTC', 0, '09:00:00', 'en', 'active', 'U1', '2026-01-01 00:00:00')"))
+        connection.execute(text(
+            "INSERT INTO idea (team_id, plan_id, text, user_id, created_at) "
+            "VALUES ('T1', 1, 'Old idea', 'U1', '2026-01-01 00:00:00')"))
+    command.upgrade(alembic_config(engine), "head")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version FROM idea")).scalar() == 0
+        assert connection.execute(text("SELECT reminder_days, summary_frequency FROM plan")
+                                  ).one() == ("7,1", "monthly")

@@ -299,7 +299,8 @@ def _gap_lines(lang, categories, objectives, initiatives) -> list[str]:
     if found.complete:
         return [_("✅ The plan is complete: every category has an objective, every objective "
                   "an initiative, every initiative an owner and a due date.")]
-    lines = [f"*{_('Before the first review')}*"]
+    title = _("Before the first review")
+    lines = [f"*{title}*"]
     for label, items in (
         (_("Categories with no objective"), found.empty_categories),
         (_("Objectives with no initiative"), found.objectives_without_initiatives),
@@ -318,7 +319,8 @@ def objectives_message(*, lang, plan, categories, objectives, initiatives, to_pr
     _ = gettext_for(lang)
     blocks = []
     if to_promote:
-        blocks.append(section(f"*{_('Ideas settled at 3, ready to become objectives')}*"))
+        ready = _("Ideas settled at 3, ready to become objectives")
+        blocks.append(section(f"*{ready}*"))
         for idea in to_promote:
             blocks.append({"type": "section", "text": {"type": "mrkdwn",
                                                        "text": escape(idea.text)[:3000]},
@@ -377,11 +379,12 @@ def plan_messages(*, lang, plan, categories, objectives, initiatives, facilitato
              _("*Facilitators:* {people}").format(people=", ".join(mention(u)
                                                                   for u in facilitators))]
     blocks = [header(title), section("\n".join(intro))]
+    no_objective = _("No objective yet.")
     for category in categories:
         lines = [f"*{escape(category.name)}*"]
         mine = [o for o in objectives if o.category_id == category.id]
         if not mine:
-            lines.append(f"_{_('No objective yet.')}_")
+            lines.append(f"_{no_objective}_")
         for o in mine:
             lines.append(_objective_line(o, lang))
             lines += ["    " + _initiative_line(i, lang).replace("\n", "\n    ")
