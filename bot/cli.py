@@ -22,6 +22,15 @@ def _prepare(settings: Settings):
     return engine
 
 
+def dispatcher(settings: Settings, engine):
+    from bot.app import utc_now
+    from bot.dispatch import Dispatcher
+    from bot.slack import make_client
+
+    client = make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    return Dispatcher(engine, client, utc_now)
+
+
 def cmd_migrate(settings: Settings, _args) -> None:
     _prepare(settings)
     print("rumbo: database is up to date")
@@ -38,7 +47,7 @@ def cmd_serve(settings: Settings, args) -> None:
         from bot.server import wsgi_app
 
         if not args.no_scheduler:
-            start_in_background()
+            start_in_background(dispatcher(settings, engine))
         return wsgi_app(create_app(settings, engine, work_in_process=True), engine)
 
     from bot.server import GunicornServer
@@ -55,20 +64,20 @@ def cmd_socket(settings: Settings, _args) -> None:
     from bot.app import create_app
     from bot.scheduler import start_in_background
 
-    start_in_background()
+    start_in_background(dispatcher(settings, engine))
     app = create_app(settings, engine)
     SocketModeHandler(app, settings.slack_app_token).start()
 
 
 def cmd_worker(settings: Settings, _args) -> None:
     settings.require("slack_bot_token")
-    _prepare(settings)
+    engine = _prepare(settings)
     from bot.scheduler import start_in_background
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    scheduler = start_in_background()
+    scheduler = start_in_background(dispatcher(settings, engine))
     stop.wait()
     scheduler.shutdown()
 

@@ -2,9 +2,8 @@
 rules the plan holds itself to."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from bot.domain import add_months
 from bot.i18n import N_
 
 HORIZONS: dict[str, str] = {
@@ -62,16 +61,19 @@ def gaps(*, categories, objectives, initiatives) -> Gaps:
     )
 
 
-REVIEW_MONTHS = {"large": 3, "small": 6}  # quarterly for large clients, else every 6 months
+def measure_progress(baseline: float | None, target: float | None,
+                     value: float | None) -> float | None:
+    """How far a measure has come from its baseline to its target, in percent (may pass
+    100 or go below 0); None when it cannot be told."""
+    if baseline is None or target is None or value is None or target == baseline:
+        return None
+    return (value - baseline) / (target - baseline) * 100
 
 
-def next_review(*, start: date, client_size: str, weekday: int, today: date) -> date:
-    """The next review date on the plan's cadence, counted from its start and moved to the
-    review weekday (on or after)."""
-    months = REVIEW_MONTHS.get(client_size, 6)
-    step = 1
-    review = add_months(start, months)
-    while review < today:
-        step += 1
-        review = add_months(start, months * step)
-    return review + timedelta(days=(weekday - review.weekday()) % 7)
+def trend(current: float | None, previous: float | None, *, rising_is_good: bool) -> str:
+    """"up", "down" or "flat" for the better, since the previous review; "" unknown."""
+    if current is None or previous is None:
+        return ""
+    if current == previous:
+        return "flat"
+    return "up" if (current > previous) == rising_is_good else "down"

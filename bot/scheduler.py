@@ -1,4 +1,4 @@
-"""The in-process scheduler (APScheduler 3). The reminders it runs arrive with reviews."""
+"""The in-process scheduler (APScheduler 3): it runs the delivery dispatcher."""
 
 import logging
 
@@ -9,8 +9,16 @@ log = logging.getLogger("rumbo")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 
 
-def start_in_background() -> BackgroundScheduler:
+TICK_SECONDS = 15
+
+
+def start_in_background(dispatcher=None) -> BackgroundScheduler:
+    """The scheduler ticks; what is due lives in the database (bot/dispatch.py), so the
+    job itself keeps no state worth persisting and a restart loses nothing."""
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
+    if dispatcher is not None:
+        scheduler.add_job(dispatcher.run_once, "interval", seconds=TICK_SECONDS,
+                          id="deliveries", replace_existing=True)
     scheduler.start()
     log.info("scheduler started")
     return scheduler

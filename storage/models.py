@@ -273,6 +273,8 @@ class Review(SQLModel, table=True):
     due_on: date | None = None  # the scheduled review it fulfils
     held_by: str = Field(max_length=32)
     held_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # None while the review is being filled in, page by page.
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     worked: str | None = Field(default=None, max_length=3000)
     not_worked: str | None = Field(default=None, max_length=3000)
 
@@ -281,6 +283,7 @@ class ItemReview(SQLModel, table=True):
     """An objective's or initiative's status, measured value and note at a review."""
 
     __tablename__ = "item_review"
+    __table_args__ = (UniqueConstraint("review_id", "entity", "entity_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32)

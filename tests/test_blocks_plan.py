@@ -7,7 +7,8 @@ import pytest
 from bot.blocks import plan_items as ui
 from bot.devslack.blockkit import check_message, check_view
 from bot.devslack.driver import view_state
-from bot.planning import gaps, next_review, outside_period
+from bot.planning import gaps, outside_period
+from bot.reminders import review_dates
 from storage.models import Category, Initiative, Objective
 from tests.test_blocks import EVIL, all_text, plan
 
@@ -109,7 +110,7 @@ def test_period_gaps_and_next_review():
     assert found.initiatives_without_owner == [initiatives[0].title]
     assert not found.complete
     # Quarterly for large clients, every 6 months for small ones, on the review weekday.
-    assert next_review(start=date(2027, 1, 1), client_size="large", weekday=0,
-                       today=date(2027, 1, 2)) == date(2027, 4, 5)
-    assert next_review(start=date(2027, 1, 31), client_size="small", weekday=3,
-                       today=date(2027, 8, 1)) == date(2028, 2, 3)
+    large = plan(start_date=date(2027, 1, 1), client_size="large", review_weekday=0)
+    assert review_dates(large, after=date(2027, 1, 2)) == date(2027, 4, 5)
+    small = plan(start_date=date(2027, 1, 31), client_size="small", review_weekday=3)
+    assert review_dates(small, after=date(2027, 8, 1)) == date(2027, 8, 5)  # Jul 31 → Thu

@@ -7,6 +7,7 @@ from bot.blocks import forms, plan_form
 from bot.blocks.inputs import metadata
 from bot.blocks.messages import archive_offer, help_message, notice
 from bot.blocks.text import escape, quote
+from bot.dispatch import schedule_session_timers
 from bot.domain import session_end
 from bot.i18n import gettext_for
 from bot.listeners.common import (
@@ -121,6 +122,8 @@ def start_session(deps: Deps, command: Command) -> None:
             log.warning("Slack refused the session card: %s", slack_error(error))
             command.respond(response_type="ephemeral",
                             **notice(channel_problem(error, plan.language)))
+            return
+        schedule_session_timers(db, plan=plan, strategy_session=strategy_session)
 
 
 def add_idea(deps: Deps, command: Command) -> None:

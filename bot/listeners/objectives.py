@@ -1,6 +1,6 @@
 """Step 3: objectives and initiatives, the plan as it stands, its settings and history."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -12,6 +12,7 @@ from bot.blocks.home import HOME_EXPORT
 from bot.blocks.inputs import metadata
 from bot.blocks.messages import notice
 from bot.blocks.text import escape, mention
+from bot.dispatch import reschedule_plan
 from bot.i18n import gettext_for
 from bot.listeners.common import (
     Command,
@@ -24,7 +25,7 @@ from bot.listeners.common import (
     view_metadata,
     workspace_id,
 )
-from bot.planning import next_review
+from bot.reminders import review_dates
 from bot.slack import CHANNEL_ERRORS, channel_problem, slack_error, tell_user
 from storage import planning, queries
 from storage.models import Idea, Initiative, Objective, Plan
@@ -49,8 +50,7 @@ def _plan_messages(db, plan: Plan, today: date, shared=False) -> list[dict]:
         objectives=planning.objectives(db, plan=plan),
         initiatives=planning.initiatives(db, plan=plan),
         facilitators=queries.facilitators_of(db, plan=plan), shared=shared,
-        next_review=next_review(start=plan.start_date, client_size=plan.client_size,
-                                weekday=plan.review_weekday, today=today))
+        next_review=plan.next_review_on or review_dates(plan, after=today))
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -417,6 +417,11 @@ def register(app: App, deps: Deps) -> None:
                       "first. Nothing was changed.").format(category=escape(str(error)))))
                 return
             db.refresh(plan)
+            if changed:
+                # The cadence, day, time or timezone may have moved: the reminders follow.
+                plan.next_review_on = review_dates(plan, after=deps.clock().date()
+                                                   - timedelta(days=1))
+                reschedule_plan(db, plan=plan, now=deps.clock())
             _ = gettext_for(plan.language)
         tell_user(client, channel_id=plan.channel_id, user_id=user_id, message=notice(
             _("Settings saved: {count} changes, all recorded in `/plan history`.").format(

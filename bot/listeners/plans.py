@@ -6,6 +6,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks import plan_form
 from bot.blocks.messages import PLAN_ARCHIVE, notice, plan_announcement
 from bot.blocks.text import escape, mention
+from bot.dispatch import reschedule_plan
 from bot.domain import plan_end_date
 from bot.i18n import gettext_for
 from bot.listeners.commands import open_new_plan_modal
@@ -63,6 +64,7 @@ def register(app: App, deps: Deps) -> None:
                       "*{account}* was not created. Archive the other plan first with "
                       "`/plan new`.").format(account=escape(data.account_name))))
                 return
+            reschedule_plan(db, plan=plan, now=deps.clock())
             message = plan_announcement(
                 lang=plan.language, plan=plan, categories=queries.categories_of(db, plan=plan),
                 facilitators=queries.facilitators_of(db, plan=plan))
@@ -100,6 +102,8 @@ def register(app: App, deps: Deps) -> None:
                         people=people)))
                 return
             queries.archive_plan(db, plan=plan, user_id=user_id, now=deps.clock())
+            db.refresh(plan)
+            reschedule_plan(db, plan=plan, now=deps.clock())  # its reminders go too
         # Open the new modal first: the trigger expires 3 seconds after the click.
         open_new_plan_modal(deps, client, trigger_id=body["trigger_id"], channel_id=channel_id,
                             user_id=user_id)

@@ -8,6 +8,7 @@ from bot.blocks import forms
 from bot.blocks import messages as msg
 from bot.blocks.inputs import metadata
 from bot.blocks.text import chunk_lines, escape, mention, section
+from bot.dispatch import cancel_session_timers
 from bot.i18n import gettext_for
 from bot.listeners.common import (
     Deps,
@@ -160,6 +161,7 @@ def register(app: App, deps: Deps) -> None:
             if not queries.end_session(db, strategy_session=strategy_session, user_id=user_id,
                                        now=deps.clock()):
                 return  # already ended: a double click
+            cancel_session_timers(db, plan=plan, strategy_session=strategy_session)
             refresh_card(deps, client, strategy_session=strategy_session)
             recap = msg.session_recap(
                 lang=plan.language, plan=plan,

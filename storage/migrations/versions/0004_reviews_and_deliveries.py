@@ -59,6 +59,7 @@ def upgrade() -> None:
         sa.Column("due_on", sa.Date(), nullable=True),
         sa.Column("held_by", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("held_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("worked", sqlmodel.sql.sqltypes.AutoString(length=3000), nullable=True),
         sa.Column("not_worked", sqlmodel.sql.sqltypes.AutoString(length=3000), nullable=True),
         sa.ForeignKeyConstraint(
@@ -93,6 +94,7 @@ def upgrade() -> None:
             ["workspace.team_id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("review_id", "entity", "entity_id"),
     )
     with op.batch_alter_table("item_review", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_item_review_review_id"), ["review_id"], unique=False)
@@ -107,22 +109,22 @@ def upgrade() -> None:
             sa.Column(
                 "reminder_days",
                 sqlmodel.sql.sqltypes.AutoString(length=32),
-                nullable=False,
                 server_default="7,1",
+                nullable=False,
             )
         )
         batch_op.add_column(
-            sa.Column("overdue_every_days", sa.Integer(), nullable=False, server_default="3")
+            sa.Column("overdue_every_days", sa.Integer(), server_default="3", nullable=False)
         )
         batch_op.add_column(
-            sa.Column("overdue_max", sa.Integer(), nullable=False, server_default="3")
+            sa.Column("overdue_max", sa.Integer(), server_default="3", nullable=False)
         )
         batch_op.add_column(
             sa.Column(
                 "summary_frequency",
                 sqlmodel.sql.sqltypes.AutoString(length=16),
-                nullable=False,
                 server_default="monthly",
+                nullable=False,
             )
         )
         batch_op.add_column(

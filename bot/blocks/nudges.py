@@ -1,0 +1,62 @@
+"""Scheduled messages: review reminders, session timers, progress summaries."""
+
+from bot.blocks.text import button, context, escape, header, long_date, mention, section
+from bot.i18n import gettext_for, ngettext_for
+
+REVIEW_START, REVIEW_POSTPONE, REVIEW_SKIP = "review_start", "review_postpone", "review_skip"
+
+
+def review_reminder(*, lang, plan, kind, due, days=None, overdue_days=None) -> dict:
+    _ = gettext_for(lang)
+    n_ = ngettext_for(lang)
+    account = escape(plan.account_name)
+    when = long_date(due, lang)
+    if kind == "review_ahead":
+        text = n_("The review of *{account}* is in {days} day, on {date}.",
+                  "The review of *{account}* is in {days} days, on {date}.", days).format(
+            account=account, days=days, date=when)
+    elif kind == "review_due":
+        text = _("It is time to review *{account}*: be critical about what worked and what "
+                 "did not, tick off what is done.").format(account=account)
+    else:
+        text = n_("The review of *{account}* is overdue by {days} day (it was due on {date}).",
+                  "The review of *{account}* is overdue by {days} days (it was due on "
+                  "{date}).", overdue_days).format(account=account, days=overdue_days,
+                                                   date=when)
+    value = f"{plan.id}:{due.isoformat()}"
+    blocks = [section(text), {"type": "actions", "elements": [
+        button(_("Start review"), REVIEW_START, value, style="primary"),
+        button(_("Postpone"), REVIEW_POSTPONE, value),
+        button(_("Skip the next reminder"), REVIEW_SKIP, value),
+    ]}, context(_("Postponing and skipping are for facilitators."))]
+    return {"text": text, "blocks": blocks}
+
+
+def session_timer(*, lang, plan, kind, facilitators) -> dict:
+    _ = gettext_for(lang)
+    if kind == "session_warning":
+        text = _("10 minutes left in the strategy session of *{account}*: time to add the "
+                 "last ideas.").format(account=escape(plan.account_name))
+    else:
+        text = _("Time is up for the strategy session of *{account}*. {people}: end it from "
+                 "the card to post the recap.").format(
+            account=escape(plan.account_name),
+            people=", ".join(mention(u) for u in facilitators))
+    return {"text": text, "blocks": [section(text)]}
+
+
+def channel_paused(*, lang, plan, error) -> dict:
+    _ = gettext_for(lang)
+    text = _("I can't post in <#{channel}> any more ({error}), so the reminders and "
+             "summaries of *{account}* are paused. Invite me back with `/invite @Rumbo`, then "
+             "run `/plan resume` there.").format(channel=plan.channel_id, error=error,
+                                                 account=escape(plan.account_name))
+    return {"text": text, "blocks": [section(text)]}
+
+
+def progress_title(lang, plan) -> str:
+    return gettext_for(lang)("Progress: {account}").format(account=plan.account_name)
+
+
+def summary_header(lang, plan) -> dict:
+    return header(progress_title(lang, plan))

@@ -1,0 +1,105 @@
+"""When Rumbo nudges a channel: review reminders, session timers and progress summaries.
+Pure functions of a plan's settings and dates; times are local to the plan's timezone
+(a 09:00 review stays at 09:00 across daylight-saving changes) and stored in UTC."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain import add_months
+
+CADENCE_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6}
+SUMMARY_MONTHS = {"monthly": 1, "quarterly": 3}
+SESSION_WARNING = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A delivery to put in the outbox: its unique key, kind, due moment and details."""
+
+    key: str
+    kind: str
+    due_at: datetime
+    payload: dict
+
+
+def local_moment(day: date, at: time, timezone: str) -> datetime:
+    """`day` at `at` in the plan's timezone, as a UTC moment. A time that does not exist
+    that day (the spring-forward gap) moves forward with the clocks."""
+    zone = ZoneInfo(timezone)
+    moment = datetime.combine(day, at, tzinfo=zone)
+    # Round-trip through UTC: a non-existent wall time normalises to a real one.
+    return moment.astimezone(UTC)
+
+
+def cadence_of(plan) -> str:
+    """quarterly for large clients, every six months for small ones, unless set."""
+    return plan.cadence or ("quarterly" if plan.client_size == "large" else "semiannual")
+
+
+def review_dates(plan, *, after: date) -> date:
+    """The first review on the plan's cadence after `after`, counted from its start (so a
+    quarterly review on the 31st stays on month ends), on the review weekday or after."""
+    cadence = cadence_of(plan)
+    step = 1
+    while True:
+        if cadence == "weeks":
+            due = plan.start_date + timedelta(weeks=(plan.cadence_weeks or 12) * step)
+        else:
+            due = add_months(plan.start_date, CADENCE_MONTHS[cadence] * step)
+        due += timedelta(days=(plan.review_weekday - due.weekday()) % 7)
+        if due > after:
+            return due
+        step += 1
+
+
+def review_reminders(plan, due: date) -> list[Planned]:
+    """Ahead of the review (default 7 and 1 days before), at its time, then overdue every
+    few days (default every 3 days, at most 3) until it is held."""
+    planned = []
+    base = f"review:{plan.id}:{due.isoformat()}"
+    ahead = sorted({int(d) for d in plan.reminder_days.split(",") if d.strip().isdigit()},
+                   reverse=True)
+    for days in ahead:
+        planned.append(Planned(f"{base}:ahead:{days}", "review_ahead",
+                               local_moment(due - timedelta(days=days), plan.review_time,
+                                            plan.timezone), {"due": due.isoformat(),
+                                                             "days": days}))
+    planned.append(Planned(f"{base}:due", "review_due",
+                           local_moment(due, plan.review_time, plan.timezone),
+                           {"due": due.isoformat()}))
+    for n in range(1, plan.overdue_max + 1):
+        day = due + timedelta(days=plan.overdue_every_days * n)
+        planned.append(Planned(f"{base}:overdue:{n}", "review_overdue",
+                               local_moment(day, plan.review_time, plan.timezone),
+                               {"due": due.isoformat(), "n": n}))
+    return planned
+
+
+def session_timers(strategy_session) -> list[Planned]:
+    base = f"session:{strategy_session.id}"
+    return [
+        Planned(f"{base}:warning", "session_warning",
+                strategy_session.ends_at - SESSION_WARNING, {"session_id": strategy_session.id}),
+        Planned(f"{base}:end", "session_end", strategy_session.ends_at,
+                {"session_id": strategy_session.id}),
+    ]
+
+
+def next_summary(plan, *, after: datetime) -> Planned | None:
+    """The next periodic progress summary after `after`, at the review time; None when
+    summaries are off."""
+    frequency = plan.summary_frequency
+    if frequency == "off":
+        return None
+    step = 1
+    while True:
+        if frequency == "weekly":
+            day = plan.start_date + timedelta(weeks=step)
+        else:
+            day = add_months(plan.start_date, SUMMARY_MONTHS.get(frequency, 1) * step)
+        moment = local_moment(day, plan.review_time, plan.timezone)
+        if moment > after:
+            return Planned(f"summary:{plan.id}:{day.isoformat()}", "summary", moment,
+                           {"day": day.isoformat()})
+        step += 1

@@ -1,0 +1,99 @@
+"""Reviews (step 4): drafts filled in page by page, closed reviews, measured values."""
+
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from storage.models import Initiative, ItemReview, Objective, Plan, PlanChange, Review
+from storage.planning import _apply
+
+
+def open_review(session: Session, *, plan: Plan, due_on: date | None, user_id: str,
+                now: datetime) -> Review:
+    """The plan's review being filled in, or a new one."""
+    review = session.exec(select(Review).where(Review.plan_id == plan.id,
+                                               col(Review.closed_at).is_(None))).first()
+    if review is None:
+        review = Review(team_id=plan.team_id, plan_id=plan.id, due_on=due_on,
+                        held_by=user_id, held_at=now)
+        session.add(review)
+        session.commit()
+    return review
+
+
+def review_in_plan(session: Session, *, review_id: int, plan: Plan) -> Review | None:
+    review = session.get(Review, review_id)
+    return review if review is not None and review.plan_id == plan.id else None
+
+
+def save_items(session: Session, *, review: Review, items: list[dict]) -> None:
+    """Store (or replace) the items of one page: {entity, entity_id, status, value, note}."""
+    existing = {(i.entity, i.entity_id): i for i in session.exec(
+        select(ItemReview).where(ItemReview.review_id == review.id))}
+    for item in items:
+        row = existing.get((item["entity"], item["entity_id"])) or ItemReview(
+            team_id=review.team_id, review_id=review.id, entity=item["entity"],
+            entity_id=item["entity_id"], status=item["status"])
+        row.status, row.value, row.note = item["status"], item.get("value"), item.get("note")
+        session.add(row)
+    session.commit()
+
+
+def close_review(session: Session, *, plan: Plan, review: Review, worked: str | None,
+                 not_worked: str | None, user_id: str, now: datetime) -> bool:
+    """Close the review: statuses move onto the objectives and initiatives (recorded in the
+    history), done items are ticked off. False when it was closed already (a retry)."""
+    if review.closed_at is not None:
+        return False
+    items = session.exec(select(ItemReview).where(ItemReview.review_id == review.id)).all()
+    objectives = {o.id: o for o in session.exec(select(Objective).where(
+        Objective.plan_id == plan.id))}
+    initiatives = {i.id: i for i in session.exec(select(Initiative).where(
+        Initiative.plan_id == plan.id))}
+    for item in items:
+        if item.entity == "objective" and item.entity_id in objectives:
+            target, fields = objectives[item.entity_id], ("status",)
+        elif item.entity == "initiative" and item.entity_id in initiatives:
+            target, fields = initiatives[item.entity_id], ("status",)
+        else:
+            continue
+        if _apply(session, plan, target, entity=item.entity, fields=fields,
+                  values={"status": item.status}, user_id=user_id, now=now):
+            target.updated_at = now
+            session.add(target)
+    review.worked, review.not_worked = worked, not_worked
+    review.closed_at, review.held_by, review.held_at = now, user_id, now
+    session.add(review)
+    session.commit()
+    return True
+
+
+def closed_reviews(session: Session, *, plan: Plan) -> list[Review]:
+    return list(session.exec(select(Review).where(Review.plan_id == plan.id,
+                                                  col(Review.closed_at).is_not(None))
+                             .order_by(col(Review.closed_at).desc())))
+
+
+def measured_values(session: Session, *, plan: Plan) -> dict[int, tuple]:
+    """{objective id: (value at the last review, value at the one before)}."""
+    reviews = closed_reviews(session, plan=plan)[:2]
+    values: dict[int, list] = {}
+    for position, review in enumerate(reviews):
+        for item in session.exec(select(ItemReview).where(ItemReview.review_id == review.id,
+                                                          ItemReview.entity == "objective")):
+            values.setdefault(item.entity_id, [None, None])[position] = item.value
+    return {key: (pair[0], pair[1]) for key, pair in values.items()}
+
+
+def items_of(session: Session, *, review: Review) -> dict[tuple[str, int], ItemReview]:
+    return {(i.entity, i.entity_id): i for i in session.exec(
+        select(ItemReview).where(ItemReview.review_id == review.id))}
+
+
+def changes_since(session: Session, *, plan: Plan, since: datetime | None) -> list[PlanChange]:
+    """What changed in the plan since the last review: new, ticked off, modified, abandoned."""
+    query = select(PlanChange).where(PlanChange.plan_id == plan.id,
+                                     col(PlanChange.entity).in_(("objective", "initiative")))
+    if since is not None:
+        query = query.where(PlanChange.at > since)
+    return list(session.exec(query.order_by(PlanChange.at, PlanChange.id)))
