@@ -108,6 +108,7 @@ class Dispatcher:
                     if deliveries.claim(db, delivery=latest, now=now):
                         deliveries.finish(db, delivery=latest, status="skipped", now=now,
                                           error="no longer relevant")
+                        self._after(db, latest, now)
                     continue
                 if deliveries.claim(db, delivery=latest, now=now):
                     sent += self._send(db, latest, now)
@@ -139,9 +140,14 @@ class Dispatcher:
             self._failed(db, plan, delivery, now, type(error).__name__)
             return 0
         deliveries.finish(db, delivery=delivery, status="sent", now=now)
-        if delivery.kind == "summary":
-            reschedule_plan(db, plan=plan, now=now)
+        self._after(db, delivery, now)
         return 1
+
+    def _after(self, db, delivery: Delivery, now: datetime) -> None:
+        """A periodic summary, sent or skipped, makes room for the next one."""
+        plan = db.get(Plan, delivery.plan_id)
+        if delivery.kind == "summary" and plan is not None:
+            reschedule_plan(db, plan=plan, now=now)
 
     def _messages(self, db, plan: Plan, delivery: Delivery, now: datetime):
         payload = json.loads(delivery.payload)
