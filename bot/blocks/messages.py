@@ -90,6 +90,10 @@ def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=
         ("/plan export", _("download the plan template (Excel and Markdown)")),
         ("/plan settings", _("period, categories, cadence, facilitators")),
         ("/plan history", _("who changed what in the plan, and when")),
+        ("/plan review", _("review the plan: status and value of every objective and "
+                           "initiative, what worked, what did not")),
+        ("/plan summary", _("the progress summary, per category")),
+        ("/plan resume", _("turn reminders back on after a channel problem")),
         ("/plan help", _("show this help")),
     ]
     blocks.append(section("\n".join(f"`{cmd}`: {what}" for cmd, what in commands)))

@@ -28,6 +28,7 @@ from bot.listeners.objectives import (
     show_objectives,
     show_plan,
 )
+from bot.listeners.reviews import resume_command, review_command, summary_command
 from bot.listeners.sessions import post_session_card, refresh_card
 from bot.method import SESSION_MINUTES_DEFAULT
 from bot.slack import channel_problem, slack_error
@@ -182,6 +183,13 @@ SUBCOMMANDS = {
     "ajustes": open_settings,
     "history": show_history,
     "export": export_plan,
+    "review": review_command,
+    "revision": review_command,
+    "revisión": review_command,
+    "summary": summary_command,
+    "resumen": summary_command,
+    "resume": resume_command,
+    "reanudar": resume_command,
     "exportar": export_plan,
     "historial": show_history,
 }

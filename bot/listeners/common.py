@@ -129,7 +129,8 @@ def validate_in_ack(parse, *, with_metadata: bool = False):
     """An ack for a modal submission: `parse(values, lang)` (and the view's metadata, when
     asked), whose last result is the errors by block id, runs in the ack so errors show on
     the fields; the modal closes when there are none. Pure parsing only: the ack waits for
-    no database and no Slack."""
+    no database and no Slack. Bolt runs the lazy listener after every submission, refused
+    ones too, so each lazy listener parses again and stops on errors."""
 
     def ack_submission(ack, body):
         meta = view_metadata(body["view"])

@@ -1,0 +1,154 @@
+"""The review (step 4): a modal paged through every objective and initiative (status,
+measured value, note), what worked and what did not; and what changed since the last one."""
+
+from bot.blocks.inputs import input_block, option, select_input, text_input
+from bot.blocks.state import CHOOSE, TOO_LONG, read_state
+from bot.blocks.text import chunk_lines, context, escape, long_date, plain, section
+from bot.i18n import gettext_for
+from bot.planning import STATUSES
+
+CALLBACK = "review_page"
+PAGE_ITEMS = 15
+NOTE_MAX = 3000
+
+
+def items_for_review(objectives, initiatives) -> list[tuple[str, object]]:
+    """Every objective followed by its initiatives; abandoned ones stay in the history."""
+    items = []
+    for objective in objectives:
+        if objective.status == "abandoned":
+            continue
+        items.append(("objective", objective))
+        items += [("initiative", i) for i in initiatives
+                  if i.objective_id == objective.id and i.status != "abandoned"]
+    return items
+
+
+def pages_of(items) -> int:
+    return max(1, -(-len(items) // PAGE_ITEMS))
+
+
+def change_lines(*, lang, changes, objectives, initiatives) -> list[str]:
+    """What changed since the last review, in words: new, ticked off, modified, abandoned."""
+    _ = gettext_for(lang)
+    titles = {("objective", o.id): o.statement for o in objectives}
+    titles.update({("initiative", i.id): i.title for i in initiatives})
+    lines = []
+    for change in changes:
+        title = escape(titles.get((change.entity, change.entity_id), change.after or "")[:200])
+        if change.field == "created":
+            lines.append("🆕 " + _("New: {title}").format(title=title))
+        elif change.field == "status" and change.after == "done":
+            lines.append("✅ " + _("Done: {title}").format(title=title))
+        elif change.field == "status" and change.after == "abandoned":
+            lines.append("🗑️ " + _("Abandoned: {title}").format(title=title))
+        elif change.field == "status":
+            lines.append(_("{title}: {before} → {after}").format(
+                title=title, before=_(STATUSES.get(change.before, "Not started")),
+                after=_(STATUSES.get(change.after, "Not started"))))
+        else:
+            lines.append("✏️ " + _("Modified: {title}").format(title=title))
+    return lines
+
+
+def review_page(*, lang, plan, items, page, current, values, changes, private_metadata):
+    """One page of the review modal. `current` is {(entity, id): ItemReview} already saved
+    in this review; `values` {objective id: last measured value}."""
+    _ = gettext_for(lang)
+    pages = pages_of(items)
+    statuses = [option(_(label), code) for code, label in STATUSES.items()]
+    blocks = []
+    if page == 0:
+        blocks.append(section(_("Be critical: what worked and what did not? Modify or "
+                                "abandon strategies that no longer serve, even favourite "
+                                "ones, and tick off what is done.")))
+        if changes:
+            heading = _("Since the last review")
+            blocks += [section(chunk) for chunk in chunk_lines(
+                [f"*{heading}*"] + changes)][:5]
+    blocks.append(context(_("Page {page} of {pages}").format(page=page + 1, pages=pages)))
+    for entity, item in items[page * PAGE_ITEMS:(page + 1) * PAGE_ITEMS]:
+        prefix = f"{entity[0]}{item.id}"
+        saved = current.get((entity, item.id))
+        status = saved.status if saved else item.status
+        if entity == "objective":
+            describe = f"*{escape(item.statement[:500])}*\n" + _("Target: {target}").format(
+                target=escape(item.target[:500]))
+        else:
+            describe = "◦ " + f"*{escape(item.title[:500])}*\n" + _("Target: {target}").format(
+                target=escape(item.target[:500]))
+        blocks.append(section(describe))
+        blocks.append(select_input(f"{prefix}_status", _("Status"), statuses, status))
+        if entity == "objective":
+            last = saved.value if saved and saved.value is not None else values.get(item.id)
+            element = {"type": "number_input", "is_decimal_allowed": True}
+            if last is not None:
+                element["initial_value"] = f"{last:g}"
+            unit = f" ({item.unit})" if item.unit else ""
+            blocks.append(input_block(f"{prefix}_value", _("Current value of “{measure}”")
+                                      .format(measure=item.measure[:100]) + unit, element,
+                                      optional=True))
+        blocks.append(text_input(f"{prefix}_note", _("Note"), initial=saved and saved.note,
+                                 multiline=False, max_length=NOTE_MAX))
+    last_page = page == pages - 1
+    if last_page:
+        blocks.append(text_input("worked", _("What worked?"), max_length=NOTE_MAX))
+        blocks.append(text_input("not_worked", _("What did not?"), max_length=NOTE_MAX))
+    title = _("Review: {account}").format(account=plan.account_name)
+    return {"type": "modal", "callback_id": CALLBACK, "private_metadata": private_metadata,
+            "title": plain(title, 24),
+            "submit": plain(_("Close the review") if last_page else _("Next page"), 24),
+            "close": plain(_("Later"), 24), "blocks": blocks}
+
+
+def saving_view(lang) -> dict:
+    """Shown while the next page is prepared (the ack has no database to read it from)."""
+    _ = gettext_for(lang)
+    return {"type": "modal", "title": plain(_("Review"), 24),
+            "close": plain(_("Later"), 24),
+            "blocks": [section(_("Saving this page… the next one opens in a moment."))]}
+
+
+def parse_page(values: dict, lang: str):
+    """(items [{entity, entity_id, status, value, note}], worked, not_worked), errors."""
+    _ = gettext_for(lang)
+    raw, errors, items = read_state(values), {}, {}
+    for block_id, value in raw.items():
+        head, _sep, field = block_id.partition("_")
+        if head[:1] not in ("o", "i") or not head[1:].isdigit() or not field:
+            continue
+        entity = "objective" if head[0] == "o" else "initiative"
+        item = items.setdefault(head, {"entity": entity, "entity_id": int(head[1:]),
+                                       "status": None, "value": None, "note": None})
+        if field == "status":
+            if value not in STATUSES:
+                errors[block_id] = _(CHOOSE)
+            item["status"] = value
+        elif field == "value" and value not in (None, ""):
+            try:
+                item["value"] = float(value)
+            except ValueError:
+                errors[block_id] = _("Enter a number.")
+        elif field == "note" and value:
+            if len(value) > NOTE_MAX:
+                errors[block_id] = _(TOO_LONG).format(max_length=NOTE_MAX)
+            item["note"] = value.strip() or None
+    texts = {}
+    for name in ("worked", "not_worked"):
+        text = (raw.get(name) or "").strip() or None
+        if text and len(text) > NOTE_MAX:
+            errors[name] = _(TOO_LONG).format(max_length=NOTE_MAX)
+        texts[name] = text
+    return (list(items.values()), texts["worked"], texts["not_worked"]), errors
+
+
+def review_summary_lines(*, lang, review, due) -> list[str]:
+    _ = gettext_for(lang)
+    lines = []
+    if due:
+        lines.append(_("Review of {date}").format(date=long_date(due, lang)))
+    for label, text in ((_("What worked"), review.worked),
+                        (_("What did not"), review.not_worked)):
+        if text:
+            lines.append(f"*{label}*\n" + escape(text))
+    return lines
