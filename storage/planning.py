@@ -21,6 +21,8 @@ OBJECTIVE_FIELDS = ("category_id", "statement", "target", "measure", "unit", "ba
                     "target_value", "target_date", "horizon", "owner_id", "status")
 INITIATIVE_FIELDS = ("title", "target", "measure", "owner_id", "due_date", "status")
 PLAN_FIELDS = ("account_name", "client_size", "period", "start_date", "end_date", "timezone",
+               "cadence", "cadence_weeks", "reminder_days", "overdue_every_days",
+               "overdue_max", "summary_frequency",
                "review_weekday", "review_time", "language")
 
 

@@ -7,7 +7,7 @@ from io import BytesIO
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from storage.models import Initiative, Objective, PlanChange
+from storage.models import Delivery, Initiative, Objective, PlanChange
 from tests.scenario import (
     AM,
     CLIENT,
@@ -205,6 +205,32 @@ def test_settings_change_the_plan_and_are_recorded(slack):
             select(PlanChange).where(PlanChange.plan_id == plan.id))}
         assert session.get(Plan, plan.id).client_size == "small"
     assert names == ["Finance", "Tools", "Customers"]
+
+    # The cadence, lead times and timezone are settings too; the reminders follow them.
+    open_settings()
+    answer = slack.driver.submit(AM, {"cadence": "weeks", "cadence_weeks": "4",
+                                      "reminder_days": "3", "overdue_max": "99"})
+    assert set(answer.errors) == {"overdue_max"}
+    answer = slack.driver.submit(AM, {"cadence": "weeks", "cadence_weeks": "4",
+                                      "reminder_days": "3", "overdue_max": "1",
+                                      "timezone": "America/Mexico_City"})
+    assert answer.json() is None
+
+    def pending_reviews():
+        with db(slack) as session:
+            return sorted(d.key.split(":", 3)[-1] for d in session.exec(select(Delivery).where(
+                Delivery.plan_id == plan.id, Delivery.status == "pending",
+                Delivery.kind.startswith("review"))))
+
+    eventually(lambda: pending_reviews() == ["ahead:3", "due", "overdue:1"])
+    with db(slack) as session:
+        changed = session.get(Plan, plan.id)
+        assert (changed.cadence, changed.cadence_weeks, changed.timezone) == (
+            "weeks", 4, "America/Mexico_City")
+        due = session.exec(select(Delivery).where(Delivery.plan_id == plan.id,
+                                                  Delivery.status == "pending",
+                                                  Delivery.key.endswith(":due"))).one()
+        assert due.due_at.hour == 15  # 09:00 in Mexico City
     assert {("category", "name", "Money", "Finance"), ("category", "removed", "People", None),
             ("category", "created", None, "Customers"), ("plan", "client_size", "large", "small"),
             ("plan", "facilitator", None, TEAMMATE)} <= changes

@@ -229,14 +229,86 @@ def settings_modal(*, lang, plan, categories, facilitators, private_metadata) ->
         if block_id is None:
             continue  # the new-plan modal's introduction
         blocks.append(block)
+    blocks += _nudge_settings(lang, plan)
     return modal(SETTINGS_CALLBACK, lang=lang, title=_("Plan settings"), submit=_("Save"),
                  blocks=blocks, private_metadata=private_metadata)
+
+
+CADENCES = {
+    "default": N_("From the client size (quarterly or every 6 months)"),
+    "monthly": N_("Monthly"),
+    "quarterly": N_("Quarterly"),
+    "semiannual": N_("Every 6 months"),
+    "weeks": N_("Every N weeks (below)"),
+}
+SUMMARY_FREQUENCIES = {"weekly": N_("Weekly"), "monthly": N_("Monthly"),
+                       "quarterly": N_("Quarterly"), "off": N_("Off")}
+
+
+def _nudge_settings(lang, plan) -> list[dict]:
+    _ = gettext_for(lang)
+    number = {"type": "number_input", "is_decimal_allowed": False}
+
+    def count(block_id, label, value, hint=None):
+        return input_block(block_id, label, {**number, "initial_value": str(value),
+                                             "min_value": "1", "max_value": "52"},
+                           optional=True, hint=hint)
+
+    cadences = [option(_(label), code) for code, label in CADENCES.items()]
+    summaries = [option(_(label), code) for code, label in SUMMARY_FREQUENCIES.items()]
+    return [
+        select_input("cadence", _("Review cadence"), cadences, plan.cadence or "default"),
+        count("cadence_weeks", _("Weeks between reviews"), plan.cadence_weeks or 12),
+        text_input("reminder_days", _("Remind this many days before a review"),
+                   initial=plan.reminder_days.replace(",", ", "), multiline=False,
+                   max_length=30, optional=False, hint=_("Comma-separated, e.g. 7, 1.")),
+        count("overdue_every_days", _("Nudge every N days while a review is overdue"),
+              plan.overdue_every_days),
+        count("overdue_max", _("At most this many overdue nudges"), plan.overdue_max),
+        select_input("summary_frequency", _("Progress summaries"), summaries,
+                     plan.summary_frequency),
+    ]
+
+
+def _parse_nudges(raw: dict, lang: str):
+    """The nudge settings, or errors on their fields."""
+    _ = gettext_for(lang)
+    errors, values = {}, {}
+    cadence = raw.pop("cadence", None) or "default"
+    if cadence not in CADENCES:
+        errors["cadence"] = _(CHOOSE)
+    values["cadence"] = None if cadence == "default" else cadence
+    for name, low, high in (("cadence_weeks", 1, 52), ("overdue_every_days", 1, 30),
+                            ("overdue_max", 0, 10)):
+        text = raw.pop(name, None)
+        if text in (None, ""):
+            values[name] = None if name == "cadence_weeks" else {"overdue_every_days": 3,
+                                                                 "overdue_max": 3}[name]
+            continue
+        if not str(text).isdigit() or not low <= int(text) <= high:
+            errors[name] = _("Enter a whole number from {low} to {high}.").format(
+                low=low, high=high)
+        else:
+            values[name] = int(text)
+    if values.get("cadence") == "weeks" and not values.get("cadence_weeks"):
+        errors["cadence_weeks"] = _("How many weeks between reviews?")
+    days = [d.strip() for d in (raw.pop("reminder_days", None) or "").split(",") if d.strip()]
+    if not days or not all(d.isdigit() and 0 < int(d) <= 90 for d in days):
+        errors["reminder_days"] = _("Days between 1 and 90, separated by commas.")
+    values["reminder_days"] = ",".join(str(int(d)) for d in sorted(
+        {d for d in days if d.isdigit()}, key=int, reverse=True))
+    frequency = raw.pop("summary_frequency", None) or "monthly"
+    if frequency not in SUMMARY_FREQUENCIES:
+        errors["summary_frequency"] = _(CHOOSE)
+    values["summary_frequency"] = frequency
+    return values, errors
 
 
 def parse_settings(values: dict, lang: str):
     """((plan values, renames {id: name}, removed [ids], added [names], facilitators),
     errors)."""
     raw = read_state(values)
+    nudges, nudge_errors = _parse_nudges(raw, lang)
     renames = {int(k[4:]): (v or "").strip() for k, v in raw.items()
                if k.startswith("cat_") and k[4:].isdigit()}
     added = [line.strip() for line in (raw.get("new_categories") or "").splitlines()
@@ -251,8 +323,10 @@ def parse_settings(values: dict, lang: str):
         if "categories" in errors:
             target = "new_categories" if added or not renames else f"cat_{next(iter(renames))}"
             errors[target] = errors.pop("categories")
-        return None, errors
-    plan_values = data.model_dump(exclude={"categories", "facilitators"})
+        return None, {**errors, **nudge_errors}
+    if nudge_errors:
+        return None, nudge_errors
+    plan_values = {**data.model_dump(exclude={"categories", "facilitators"}), **nudges}
     removed = [category_id for category_id, name in renames.items() if not name]
     kept = {category_id: name for category_id, name in renames.items() if name}
     return (plan_values, kept, removed, added, data.facilitators), {}
