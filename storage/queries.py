@@ -7,7 +7,7 @@ workspace (and channel), so a forged or stale id from elsewhere finds nothing.
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -316,14 +316,29 @@ def contributors(session: Session, *, strategy_session: StrategySession) -> dict
 
 
 def plans_for_user(session: Session, *, team_id: str, user_id: str) -> list[Plan]:
-    """Active plans the user facilitates, for App Home."""
-    return list(
-        session.exec(
-            select(Plan)
-            .join(Facilitator, col(Facilitator.plan_id) == col(Plan.id))
-            .where(
-                Plan.team_id == team_id, Plan.status == "active", Facilitator.user_id == user_id
-            )
-            .order_by(Plan.account_name)
-        )
+    """Active plans the user facilitates or owns something in, for App Home."""
+    from storage.models import Initiative, Objective
+
+    mine = union(
+        select(Facilitator.plan_id).where(Facilitator.user_id == user_id),
+        select(Objective.plan_id).where(Objective.owner_id == user_id),
+        select(Initiative.plan_id).where(Initiative.owner_id == user_id),
     )
+    return list(session.exec(
+        select(Plan).where(Plan.team_id == team_id, Plan.status == "active",
+                           col(Plan.id).in_(mine)).order_by(Plan.account_name)))
+
+
+def at_risk_for_owner(session: Session, *, team_id: str, user_id: str) -> list[tuple]:
+    """(plan, title, status) of the objectives and initiatives the user owns that are at
+    risk or off track, in active plans."""
+    from storage.models import Initiative, Objective
+
+    rows = []
+    for model, title in ((Objective, Objective.statement), (Initiative, Initiative.title)):
+        rows += session.exec(
+            select(Plan, title, model.status).join(Plan, col(Plan.id) == col(model.plan_id))
+            .where(Plan.team_id == team_id, Plan.status == "active",
+                   model.owner_id == user_id,
+                   col(model.status).in_(("at_risk", "off_track")))).all()
+    return rows

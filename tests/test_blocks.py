@@ -59,7 +59,9 @@ def test_modals_are_valid(lang):
             answers=[Answer(id=i, team_id="T1", plan_id=7, session_id=3, question=i % 5 + 1,
                             text="a" * 3000, user_id="U1") for i in range(200)],
             ideas=[Idea(id=1, team_id="T1", plan_id=7, text=EVIL * 100, user_id="U1")]),
-        home_view(lang=lang, plans=[plan(id=i) for i in range(300)]),
+        home_view(lang=lang, plans=[(plan(id=i, next_review_on=date(2026, 1, 5)), i % 2 == 0)
+                                    for i in range(300)], today=date(2026, 11, 30),
+                  at_risk=[(plan(), EVIL * 30, "at_risk")] * 50),
     ]
     for view in views:
         assert check_view(view) == [], view["blocks"][:2]

@@ -244,10 +244,11 @@ def test_export_from_app_home(slack):
 
     slack.driver.event({"type": "app_home_opened", "user": AM, "channel": "D0AM",
                         "tab": "home", "event_ts": str(clock.time())})
-    eventually(lambda: "home_export" in text_of(slack.emulator.home(AM) or {}))
+    eventually(lambda: "Home Export" in text_of(slack.emulator.home(AM) or {}))
     before = len([f for f in slack.emulator.files if f["channel"] == channel])
-    plan_button = next(e for b in slack.emulator.home(AM)["blocks"]
-                       if "Home Export" in str(b) for e in [b["accessory"]])
-    slack.driver.click(AM, "home_export", value=plan_button["value"])
+    menu = next(b["accessory"] for b in slack.emulator.home(AM)["blocks"]
+                if "Home Export" in str(b))
+    export = next(o["value"] for o in menu["options"] if o["value"].startswith("export:"))
+    slack.driver.click(AM, "home_menu", selected=export)
     eventually(lambda: len([f for f in slack.emulator.files if f["channel"] == channel])
                == before + 2)

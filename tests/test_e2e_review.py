@@ -15,6 +15,7 @@ from tests.scenario import (
     CLIENT,
     create_plan,
     db,
+    eventually,
     reply_to,
     setup_channel,
     text_of,
@@ -142,3 +143,39 @@ def test_postpone_and_skip_from_the_reminder(slack):
             Delivery.plan_id == plan.id, Delivery.status == "pending"))]
     assert any("2027-02-15:due" in k for k in pending)
     assert not any(due.isoformat() in k for k in pending)
+
+
+def test_app_home_shows_plans_reviews_and_items_at_risk(slack):
+    channel = "C0HOMEREVIEW"
+    setup_channel(slack, channel)
+    plan = create_plan(slack, channel, "Home Co", language="en", facilitators=[AM],
+                       start_date="2026-01-05", period="twelve_months", client_size="large")
+    with db(slack) as session:
+        plan = session.get(Plan, plan.id)
+        portal = objective(session, plan, "Portal at risk", owner_id=CLIENT, status="at_risk")
+        assert portal.status == "at_risk"
+    import time as clock
+
+    # The client owns an item at risk: the plan shows in their Home, without review buttons.
+    slack.driver.event({"type": "app_home_opened", "user": CLIENT, "channel": "D0C",
+                        "tab": "home", "event_ts": str(clock.time())})
+    home = eventually(lambda: "Home Co" in text_of(slack.emulator.home(CLIENT) or {})
+                      and slack.emulator.home(CLIENT))
+    shown = text_of(home)
+    assert "Home Co" in shown and "Portal at risk" in shown and "At risk" in shown
+    assert f"review:{plan.id}" not in shown and f"summary:{plan.id}" in shown
+
+    # The facilitator sees the overdue review and starts it from Home.
+    slack.driver.event({"type": "app_home_opened", "user": AM, "channel": "D0A",
+                        "tab": "home", "event_ts": str(clock.time())})
+    home = eventually(lambda: "Home Co" in text_of(slack.emulator.home(AM) or {})
+                      and slack.emulator.home(AM))
+    assert "⚠️" in text_of(home) and f"review:{plan.id}" in text_of(home)  # overdue (Spanish)
+    click = slack.driver.click(AM, "home_menu", selected=f"review:{plan.id}")
+    view = slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                                   == click.trigger_id)[-1].params["view"]
+    assert view["callback_id"] == "review_page"
+    click = slack.driver.click(CLIENT, "home_menu", selected=f"summary:{plan.id}")
+    view = slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                                   == click.trigger_id)[-1].params["view"]
+    assert "Portal at risk" in text_of(view)

@@ -1,14 +1,19 @@
-"""The App Home tab."""
+"""The App Home tab: the user's plans across channels, next and overdue reviews, the items
+they own that are at risk, and what they can do about each."""
 
-from bot.blocks.text import button, context, divider, escape, header, section
-from bot.i18n import gettext_for
+from bot.blocks.inputs import option
+from bot.blocks.text import context, divider, escape, header, long_date, section
+from bot.i18n import gettext_for, ngettext_for
+from bot.planning import STATUSES
 
-HOME_PLANS_MAX = 90  # a Home tab holds at most 100 blocks
-HOME_EXPORT = "home_export"
+HOME_PLANS_MAX = 60  # a Home tab holds at most 100 blocks
+HOME_MENU = "home_menu"
 
 
-def home_view(*, lang: str, plans) -> dict:
+def home_view(*, lang: str, plans, today, at_risk) -> dict:
+    """`plans` is [(plan, is_facilitator)]; `at_risk` [(plan, title, status)]."""
     _ = gettext_for(lang)
+    n_ = ngettext_for(lang)
     blocks = [
         header(_("Rumbo: strategic account planning")),
         section(_("Plan with your clients where you already talk to them: type `/plan` in "
@@ -16,11 +21,34 @@ def home_view(*, lang: str, plans) -> dict:
         divider(),
     ]
     if plans:
-        title = _("Plans you facilitate")
+        title = _("Your plans")
         blocks.append(section(f"*{title}*"))
-        for plan in plans[:HOME_PLANS_MAX]:
-            blocks.append(section(f"*{escape(plan.account_name)}* · <#{plan.channel_id}>",
-                                  accessory=button(_("Export"), HOME_EXPORT, str(plan.id))))
-    else:
-        blocks.append(context(_("You don't facilitate any plan yet.")))
+    for plan, facilitates in plans[:HOME_PLANS_MAX]:
+        lines = [f"*{escape(plan.account_name)}* · <#{plan.channel_id}>"]
+        due = plan.next_review_on
+        if due and due < today:
+            days = (today - due).days
+            lines.append("⚠️ " + n_("Review overdue by {days} day (due {date})",
+                                    "Review overdue by {days} days (due {date})", days).format(
+                days=days, date=long_date(due, lang)))
+        elif due:
+            lines.append(_("Next review: {date}").format(date=long_date(due, lang)))
+        options = [option(_("Progress summary"), f"summary:{plan.id}")]
+        if facilitates:
+            options = [option(_("Start review"), f"review:{plan.id}"), *options,
+                       option(_("Export"), f"export:{plan.id}")]
+        blocks.append({"type": "section", "text": {"type": "mrkdwn",
+                                                   "text": "\n".join(lines)[:3000]},
+                       "accessory": {"type": "overflow", "action_id": HOME_MENU,
+                                     "options": options}})
+    if not plans:
+        blocks.append(context(_("No plans yet: create one with `/plan new` in an account's "
+                                "channel.")))
+    if at_risk:
+        blocks.append(divider())
+        title = _("Items you own that are at risk")
+        lines = [f"*{title}*"] + [
+            f"• {escape(item[:200])} — {_(STATUSES[status])} · {escape(plan.account_name)}"
+            for plan, item, status in at_risk[:30]]
+        blocks.append(section("\n".join(lines)[:3000]))
     return {"type": "home", "blocks": blocks}

@@ -157,7 +157,8 @@ def apologise_on_failure(deps: Deps):
             except Exception:
                 log.exception("%s failed", function.__name__)
                 body, client = kwargs.get("body") or {}, kwargs["client"]
-                user = (body.get("user") or {}).get("id") or body.get("user_id")
+                user = ((body.get("user") or {}).get("id") or body.get("user_id")
+                        or (kwargs.get("event") or {}).get("user"))
                 channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
                 if user:
                     _ = gettext_for(deps.users.profile(client, user)[0])

@@ -8,7 +8,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot import export
 from bot.blocks import plan_items as ui
-from bot.blocks.home import HOME_EXPORT
 from bot.blocks.inputs import metadata
 from bot.blocks.messages import notice
 from bot.blocks.text import escape, mention
@@ -286,20 +285,7 @@ def register(app: App, deps: Deps) -> None:
     app.action(ui.OBJECTIVES_NEXT)(ack=ack_now, lazy=[objectives_page])
     app.action(ui.PLAN_SHARE)(ack=ack_now, lazy=[share_plan])
 
-    @guarded
-    def export_from_home(body, client, context):
-        """App Home's Export button: the plan of any channel the user facilitates."""
-        value, user_id = body["actions"][0]["value"], body["user"]["id"]
-        with deps.db() as db:
-            plan = db.get(Plan, int(value)) if value.isdigit() else None
-            if (plan is None or plan.team_id != workspace_id(context)
-                    or plan.status != "active"
-                    or not queries.is_facilitator(db, plan=plan, user_id=user_id)):
-                return
-        export_to_channel(deps, client, plan=plan, tell=lambda message: tell_user(
-            client, channel_id=None, user_id=user_id, message=message))
 
-    app.action(HOME_EXPORT)(ack=ack_now, lazy=[export_from_home])
 
     # --- submissions ---
 

@@ -39,7 +39,7 @@ def _facilitators_only(db, plan) -> str:
     return _("Only the plan's facilitators ({people}) can do that.").format(people=people)
 
 
-def _progress(db, plan, *, title=None, changes=None) -> list[dict]:
+def progress_for(db, plan, *, title=None, changes=None) -> list[dict]:
     return progress_messages(
         lang=plan.language, plan=plan, categories=planning.categories(db, plan=plan),
         objectives=planning.objectives(db, plan=plan),
@@ -97,7 +97,7 @@ def summary_command(deps: Deps, command: Command) -> None:
         plan = plan_or_explain(deps, command, db)
         if plan is None:
             return
-        messages = _progress(db, plan)
+        messages = progress_for(db, plan)
     for message in messages:
         command.respond(response_type="ephemeral", **message)
 
@@ -290,7 +290,7 @@ def register(app: App, deps: Deps) -> None:
                 return  # closed already: a retried submission
             review_held(db, plan=plan, due=review.due_on, now=now)
             _ = gettext_for(plan.language)
-            summary = _progress(db, plan, title=_("Review: {account}").format(
+            summary = progress_for(db, plan, title=_("Review: {account}").format(
                 account=plan.account_name), changes=ui.review_summary_lines(
                     lang=plan.language, review=review, due=review.due_on) + changes)
         try:
