@@ -46,6 +46,8 @@ def cmd_serve(settings: Settings, args) -> None:
         from bot.scheduler import start_in_background
         from bot.server import wsgi_app
 
+        # Connections opened before gunicorn forked (the migration) belong to the parent.
+        engine.dispose(close=False)
         if not args.no_scheduler:
             start_in_background(dispatcher(settings, engine))
         return wsgi_app(create_app(settings, engine, work_in_process=True), engine)

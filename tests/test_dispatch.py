@@ -20,7 +20,7 @@ from bot.dispatch import (
 from bot.reminders import local_moment, review_reminders
 from bot.slack import make_client
 from storage import deliveries, queries
-from storage.db import new_session
+from storage.db import make_engine, new_session
 from storage.models import Delivery, Plan, StrategySession
 from tests.test_storage import make_plan
 
@@ -147,7 +147,10 @@ def test_two_dispatchers_send_each_delivery_once(engine, slack):
             slack.add_channel(channel, channel.lower(), members=[FACILITATOR])
             new_plan(db, channel=channel)
     clock = Clock(madrid(date(2027, 3, 29)))
-    runners = [dispatcher(engine, slack, clock) for _ in range(2)]
+    # Two schedulers as two processes would have them: separate engines and connections.
+    url = engine.url.render_as_string(hide_password=False)
+    engines = [make_engine(url) for _ in range(2)]
+    runners = [dispatcher(e, slack, clock) for e in engines]
     barrier = threading.Barrier(2)
     sent = []
 
@@ -161,6 +164,8 @@ def test_two_dispatchers_send_each_delivery_once(engine, slack):
         thread.start()
     for thread in threads:
         thread.join()
+    for e in engines:
+        e.dispose()
     assert sum(sent) == 3
     assert sorted(c.params["channel"] for c in slack.calls_to("chat.postMessage")) == [
         "C1", "C2", "C3"]

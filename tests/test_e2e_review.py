@@ -82,6 +82,7 @@ def test_a_paged_review_posts_its_summary_and_moves_the_next_review(slack):
     assert "50% of the way (30 of 50)" in shown
     assert "~Step 0~ ✅" in shown  # done items are ticked off and celebrated
     assert "Step 1" in shown and "At risk" in shown
+    assert "Abandoned: Quarterly dinner — The client prefers calls" in shown
 
     with db(slack) as session:
         assert session.get(Objective, portal.id).status == "on_track"

@@ -348,7 +348,12 @@ def _objective_line(o, lang) -> str:
     parts.append(_("Owner: {owner}").format(owner=mention(o.owner_id) if o.owner_id
                                              else _("nobody yet")))
     parts.append(_(STATUSES[o.status]))
-    return f"*{escape(o.statement)}*\n" + " · ".join(parts)
+    return f"{_ticked(o.statement, o.status)}\n" + " · ".join(parts)
+
+
+def _ticked(text: str, status: str) -> str:
+    """Done items are struck through with a check; the rest in bold."""
+    return f"~{escape(text)}~ ✅" if status == "done" else f"*{escape(text)}*"
 
 
 def _initiative_line(i, lang) -> str:
@@ -360,7 +365,7 @@ def _initiative_line(i, lang) -> str:
              _("Due: {date}").format(date=long_date(i.due_date, lang) if i.due_date
                                      else _("no date yet")),
              _(STATUSES[i.status])]
-    return f"◦ *{escape(i.title)}*\n" + " · ".join(parts)
+    return f"◦ {_ticked(i.title, i.status)}\n" + " · ".join(parts)
 
 
 def _format(number) -> str:

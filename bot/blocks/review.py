@@ -28,12 +28,20 @@ def pages_of(items) -> int:
     return max(1, -(-len(items) // PAGE_ITEMS))
 
 
-def change_lines(*, lang, changes, objectives, initiatives) -> list[str]:
-    """What changed since the last review, in words: new, ticked off, modified, abandoned."""
+def change_lines(*, lang, changes, objectives, initiatives, reasons=None,
+                 values=None) -> list[str]:
+    """What changed since the last review, in words: new, ticked off, targets hit,
+    modified, abandoned (with the reason noted at the review)."""
     _ = gettext_for(lang)
+    reasons, values = reasons or {}, values or {}
     titles = {("objective", o.id): o.statement for o in objectives}
     titles.update({("initiative", i.id): i.title for i in initiatives})
     lines = []
+    for o in objectives:
+        current, previous = values.get(o.id, (None, None))
+        if o.target_value is not None and current is not None and _reached(o, current) and (
+                previous is None or not _reached(o, previous)):
+            lines.append("🎯 " + _("Target hit: {title}").format(title=escape(o.statement)))
     for change in changes:
         title = escape(titles.get((change.entity, change.entity_id), change.after or "")[:200])
         if change.field == "created":
@@ -41,7 +49,11 @@ def change_lines(*, lang, changes, objectives, initiatives) -> list[str]:
         elif change.field == "status" and change.after == "done":
             lines.append("✅ " + _("Done: {title}").format(title=title))
         elif change.field == "status" and change.after == "abandoned":
-            lines.append("🗑️ " + _("Abandoned: {title}").format(title=title))
+            line = "🗑️ " + _("Abandoned: {title}").format(title=title)
+            reason = reasons.get((change.entity, change.entity_id))
+            if reason:
+                line += " — " + escape(reason[:300])
+            lines.append(line)
         elif change.field == "status":
             lines.append(_("{title}: {before} → {after}").format(
                 title=title, before=_(STATUSES.get(change.before, "Not started")),
@@ -49,6 +61,11 @@ def change_lines(*, lang, changes, objectives, initiatives) -> list[str]:
         else:
             lines.append("✏️ " + _("Modified: {title}").format(title=title))
     return lines
+
+
+def _reached(objective, value: float) -> bool:
+    rising = objective.target_value >= (objective.baseline or 0)
+    return value >= objective.target_value if rising else value <= objective.target_value
 
 
 def review_page(*, lang, plan, items, page, current, values, changes, private_metadata):

@@ -47,13 +47,19 @@ def progress_for(db, plan, *, title=None, changes=None) -> list[dict]:
         values=reviews.measured_values(db, plan=plan), title=title, changes=changes)
 
 
-def _changes(db, plan) -> list[str]:
-    closed = reviews.closed_reviews(db, plan=plan)
+def _changes(db, plan, *, just_closed=None) -> list[str]:
+    """What changed since the review before; with `just_closed`, including what that
+    review itself changed, abandoned items with the reason noted there."""
+    closed = [r for r in reviews.closed_reviews(db, plan=plan)
+              if just_closed is None or r.id != just_closed.id]
     since = closed[0].closed_at if closed else None
+    reasons = {key: item.note for key, item in reviews.items_of(
+        db, review=just_closed).items() if item.note} if just_closed else {}
     return ui.change_lines(lang=plan.language,
                            changes=reviews.changes_since(db, plan=plan, since=since),
                            objectives=planning.objectives(db, plan=plan),
-                           initiatives=planning.initiatives(db, plan=plan))
+                           initiatives=planning.initiatives(db, plan=plan), reasons=reasons,
+                           values=reviews.measured_values(db, plan=plan))
 
 
 def _page(db, plan, review, page) -> dict:
@@ -284,10 +290,10 @@ def register(app: App, deps: Deps) -> None:
                 next_page = _page(db, plan, review, page + 1)
                 client.views_update(view_id=view["id"], view=next_page)
                 return
-            changes = _changes(db, plan)
             if not reviews.close_review(db, plan=plan, review=review, worked=worked,
                                         not_worked=not_worked, user_id=user_id, now=now):
                 return  # closed already: a retried submission
+            changes = _changes(db, plan, just_closed=review)
             review_held(db, plan=plan, due=review.due_on, now=now)
             _ = gettext_for(plan.language)
             summary = progress_for(db, plan, title=_("Review: {account}").format(
