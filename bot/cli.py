@@ -84,6 +84,15 @@ def cmd_worker(settings: Settings, _args) -> None:
     scheduler.shutdown()
 
 
+def cmd_sandbox(settings: Settings, args) -> None:
+    logging.basicConfig(level="WARNING", format="%(levelname)s %(name)s: %(message)s")
+    from pathlib import Path
+
+    from bot.sandbox.server import serve
+
+    serve(port=args.port, data_dir=Path(args.data))
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="rumbo", description="Strategic account planning in Slack.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -96,6 +105,10 @@ def parser() -> argparse.ArgumentParser:
         run=cmd_socket)
     commands.add_parser("worker", help="the scheduler alone").set_defaults(run=cmd_worker)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=cmd_migrate)
+    sandbox = commands.add_parser("sandbox", help="try Rumbo in the browser, no Slack needed")
+    sandbox.add_argument("--port", type=int, default=8765, help="loopback port (default 8765)")
+    sandbox.add_argument("--data", default="sandbox-data", help="folder for its database")
+    sandbox.set_defaults(run=cmd_sandbox)
     return root
 
 

@@ -191,6 +191,15 @@ class SlackEmulator:
         with self._cond:
             return [c for c in self._calls if c.method == method]
 
+    def reset_state(self) -> None:
+        """Forget every message, view, file and call; keep the users and channels."""
+        with self._cond:
+            for state in (self._calls, self._messages, self._ephemerals, self._views,
+                          self._stacks, self._homes, self._uploads, self._files,
+                          self._triggers, self._response_urls, self._failures, self._delays):
+                state.clear()
+            self._cond.notify_all()
+
     def reset_calls(self) -> None:
         with self._cond:
             self._calls.clear()
