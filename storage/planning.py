@@ -37,7 +37,8 @@ def _record(session, plan: Plan, *, entity: str, entity_id, field: str, before, 
                            after=_text(after), user_id=user_id, at=now))
 
 
-def _apply(session, plan, item, *, entity: str, fields, values: dict, user_id, now) -> int:
+def apply_changes(session, plan, item, *, entity: str, fields, values: dict, user_id,
+                  now) -> int:
     """Set changed fields on `item`, recording each change; returns how many changed."""
     changed = 0
     for name in fields:
@@ -125,8 +126,8 @@ def add_objective(session: Session, *, plan: Plan, values: dict, idea_id: int | 
 
 def update_objective(session: Session, *, plan: Plan, objective: Objective, values: dict,
                      user_id: str, now: datetime) -> int:
-    changed = _apply(session, plan, objective, entity="objective", fields=OBJECTIVE_FIELDS,
-                     values=values, user_id=user_id, now=now)
+    changed = apply_changes(session, plan, objective, entity="objective",
+                            fields=OBJECTIVE_FIELDS, values=values, user_id=user_id, now=now)
     if changed:
         objective.updated_at = now
         session.add(objective)
@@ -148,8 +149,8 @@ def add_initiative(session: Session, *, plan: Plan, objective: Objective, values
 
 def update_initiative(session: Session, *, plan: Plan, initiative: Initiative, values: dict,
                       user_id: str, now: datetime) -> int:
-    changed = _apply(session, plan, initiative, entity="initiative", fields=INITIATIVE_FIELDS,
-                     values=values, user_id=user_id, now=now)
+    changed = apply_changes(session, plan, initiative, entity="initiative",
+                            fields=INITIATIVE_FIELDS, values=values, user_id=user_id, now=now)
     if changed:
         initiative.updated_at = now
         session.add(initiative)
@@ -165,8 +166,8 @@ def update_settings(session: Session, *, plan: Plan, values: dict, renames: dict
                     removed: list[int], added: list[str], facilitators: list[str],
                     user_id: str, now: datetime) -> int:
     """Change the plan's settings, categories and facilitators, recording every change."""
-    changed = _apply(session, plan, plan, entity="plan", fields=PLAN_FIELDS, values=values,
-                     user_id=user_id, now=now)
+    changed = apply_changes(session, plan, plan, entity="plan", fields=PLAN_FIELDS, values=values,
+                            user_id=user_id, now=now)
     current = {c.id: c for c in categories(session, plan=plan)}
     in_use = {o.category_id for o in objectives(session, plan=plan)}
     for category_id in removed:

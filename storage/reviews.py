@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from storage.models import Initiative, ItemReview, Objective, Plan, PlanChange, Review
-from storage.planning import _apply
+from storage.planning import apply_changes
 
 
 def open_review(session: Session, *, plan: Plan, due_on: date | None, user_id: str,
@@ -57,7 +57,7 @@ def close_review(session: Session, *, plan: Plan, review: Review, worked: str | 
             target, fields = initiatives[item.entity_id], ("status",)
         else:
             continue
-        if _apply(session, plan, target, entity=item.entity, fields=fields,
+        if apply_changes(session, plan, target, entity=item.entity, fields=fields,
                   values={"status": item.status}, user_id=user_id, now=now):
             target.updated_at = now
             session.add(target)
