@@ -58,7 +58,7 @@ def close_review(session: Session, *, plan: Plan, review: Review, worked: str | 
         else:
             continue
         if apply_changes(session, plan, target, entity=item.entity, fields=fields,
-                  values={"status": item.status}, user_id=user_id, now=now):
+                         values={"status": item.status}, user_id=user_id, now=now):
             target.updated_at = now
             session.add(target)
     review.worked, review.not_worked = worked, not_worked
