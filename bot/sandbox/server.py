@@ -109,9 +109,11 @@ class Sandbox:
         names = {u[0]: u[2] for u in USERS} | {self.emulator.bot_user_id: "Rumbo"}
         files = {f["id"]: f for f in self.emulator.files}
 
-        def message(m):
+        def message(m, *, ephemeral=False):
+            # An ephemeral's `user` is who sees it; its author is always the app.
+            author = "Rumbo" if ephemeral else names.get(m.get("user"), "Rumbo")
             return {"ts": m["ts"], "user": m.get("user"),
-                    "user_name": names.get(m.get("user"), "Rumbo"), "text": m.get("text"),
+                    "user_name": author, "text": m.get("text"),
                     "blocks": m.get("blocks"), "thread_ts": m.get("thread_ts"),
                     "files": [{"id": f["id"], "name": files.get(f["id"], f)["name"],
                                "title": f.get("title"), "url": f"/files/{f['id']}"}
@@ -126,7 +128,8 @@ class Sandbox:
                        "guest": u[5] != TEAM} for u in USERS],
             "channels": [{"id": c[0], "name": c[1]} for c in CHANNELS],
             "messages": [message(m) for m in self.emulator.messages(channel)],
-            "ephemerals": [message(m) for m in self.emulator.ephemerals(channel, user)],
+            "ephemerals": [message(m, ephemeral=True)
+                           for m in self.emulator.ephemerals(channel, user)],
             "views": views,
             "home": self.emulator.home(user),
         }
@@ -159,6 +162,12 @@ class Sandbox:
         self.errors[view_id] = response.errors
         self.changes += 1
         return {"ok": response.status == 200, "errors": response.errors}
+
+    def home_opened(self, user: str) -> dict:
+        """What Slack sends when someone opens the app's Home tab: the app publishes it."""
+        event = {"type": "app_home_opened", "user": user, "channel": f"D{user[1:]}",
+                 "tab": "home", "event_ts": f"{self.now().timestamp():.6f}"}
+        return self._answer(self.driver.event(event))
 
     def close(self, user: str, view_id: str) -> dict:
         self.driver.close(user)
@@ -221,6 +230,8 @@ def handler_for(sandbox: Sandbox):
                 elif path == "/api/submit":
                     result = sandbox.submit(data["user"], data["view_id"],
                                             data.get("values") or {})
+                elif path == "/api/home_opened":
+                    result = sandbox.home_opened(data["user"])
                 elif path == "/api/close":
                     result = sandbox.close(data["user"], data.get("view_id"))
                 elif path == "/api/clock":

@@ -1,0 +1,83 @@
+"""The sandbox's API: the page's actions become signed requests to the real app."""
+
+import json
+import threading
+import urllib.request
+
+import pytest
+
+from bot.sandbox.server import CHANNELS, USERS, serve
+
+ANA, TOM = USERS[0][0], USERS[1][0]
+ACME = CHANNELS[0][0]
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    ready = threading.Event()
+    found = {}
+
+    def started(url, box):
+        found.update(url=url, box=box)
+        ready.set()
+
+    thread = threading.Thread(target=serve, daemon=True, kwargs=dict(
+        port=0, data_dir=tmp_path_factory.mktemp("sandbox"), ready=started))
+    thread.start()
+    assert ready.wait(30)
+    yield found
+
+
+def call(sandbox, path, data=None):
+    url = sandbox["url"] + path.lstrip("/")
+    body = None if data is None else json.dumps(data).encode()
+    request = urllib.request.Request(url, data=body, method="POST" if body else "GET",  # noqa: S310
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as reply:  # noqa: S310
+        raw = reply.read()
+        return json.loads(raw) if reply.headers["Content-Type"] == "application/json" else raw
+
+
+def wait_state(sandbox, check, user=ANA, channel=ACME):
+    box = sandbox["box"]
+    box.emulator.wait_for("auth.test", timeout=10)  # the app has started answering
+    import time
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        state = call(sandbox, f"/api/state?user={user}&channel={channel}")
+        if check(state):
+            return state
+        time.sleep(0.05)
+    raise AssertionError("the sandbox did not get there")
+
+
+def test_a_plan_is_created_from_the_page_and_the_clock_moves(sandbox):
+    assert call(sandbox, "/api/command", {"user": ANA, "channel": ACME,
+                                          "text": "/plan new Acme"})["ok"]
+    state = wait_state(sandbox, lambda s: s["views"])
+    view = state["views"][-1]
+    assert view["callback_id"] == "plan_new" and view["title"]["text"] == "Nuevo plan de cuenta"
+    answer = call(sandbox, "/api/submit", {"user": ANA, "view_id": view["id"],
+                                           "values": {"account_name": " "}})
+    assert answer["errors"] == {"account_name": "Este campo es obligatorio."}
+    assert wait_state(sandbox, lambda s: s["views"])["views"][-1]["errors"]
+    answer = call(sandbox, "/api/submit", {"user": ANA, "view_id": view["id"],
+                                           "values": {"account_name": "Acme",
+                                                      "language": "en"}})
+    assert answer["ok"] and not answer["errors"]
+    state = wait_state(sandbox, lambda s: s["messages"])
+    assert "Account plan: Acme" in state["messages"][-1]["text"]
+    assert state["messages"][-1]["user_name"] == "Rumbo"
+
+    assert not call(sandbox, "/api/command", {"user": TOM, "channel": ACME,
+                                              "text": "/other"})["ok"]
+    clock = call(sandbox, "/api/clock", {"advance": "days:200"})
+    assert clock["ok"] and clock["clock"] > state["clock"]
+    # Months later, the review reminders the app scheduled have been posted.
+    state = wait_state(sandbox, lambda s: any("review_start" in json.dumps(m["blocks"])
+                                              for m in s["messages"]))
+    assert b"<html" in call(sandbox, "/").lower()
+    call(sandbox, "/api/reset", {})
+    state = call(sandbox, f"/api/state?user={ANA}&channel={ACME}")
+    assert state["messages"] == [] and state["views"] == []
