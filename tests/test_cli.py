@@ -81,3 +81,19 @@ def test_serve_runs_the_scheduler_in_process(tmp_path):
                        database_url=f"sqlite:///{tmp_path / 'r.db'}"):
         pass
     assert "scheduler started" in log.read_text()
+
+
+def test_sandbox_says_it_listens_on_loopback_only(tmp_path):
+    from tests.app_server import free_port
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "sandbox", "--port", str(free_port()), "--data",
+         str(tmp_path / "data")], cwd=tmp_path, env=clean, text=True, stdout=subprocess.PIPE)
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("Rumbo sandbox: http://127.0.0.1:") and "loopback only" in line
+        assert (tmp_path / "data" / "rumbo-sandbox.db").exists()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

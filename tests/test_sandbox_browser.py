@@ -160,3 +160,16 @@ def test_a_meeting_in_the_browser(page):
     expect(page.locator("#messages")).to_contain_text("review", timeout=20_000)
     expect(page.locator("button[data-action-id='review_start']").last).to_be_visible()
     shot(page, "review-reminder")
+
+    # The export arrives as two downloadable files.
+    command(page, "/plan export")
+    files = page.locator("#messages a.file")
+    expect(files).to_have_count(2, timeout=20_000)
+    with page.expect_download() as download:
+        files.first.click()
+    assert download.value.suggested_filename.startswith("plan-acme-")
+    shot(page, "export")
+
+    # Reset: everything goes, from the page.
+    page.click("#reset")
+    expect(page.locator("#messages .message")).to_have_count(0)
