@@ -103,6 +103,36 @@ def plan_or_explain(deps: Deps, command: Command, db) -> Plan | None:
     return plan
 
 
+def channel_of(body: dict) -> str | None:
+    """The channel an interaction happened in (a message, an ephemeral)."""
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id")
+
+
+def tell_in_channel(client, body: dict, text: str) -> None:
+    """An ephemeral note to whoever clicked, where they clicked."""
+    tell_user(client, channel_id=channel_of(body), user_id=body["user"]["id"],
+              message=notice(text))
+
+
+def facilitators_only(db, plan: Plan) -> str:
+    """The polite refusal, naming who can."""
+    _ = gettext_for(plan.language)
+    people = ", ".join(f"<@{u}>" for u in queries.facilitators_of(db, plan=plan))
+    return _("Only the plan's facilitators ({people}) can do that.").format(people=people)
+
+
+def active_plan_of_view(db, view: dict, context) -> Plan | None:
+    """The active plan a modal was opened for, checked against the request's workspace
+    and the channel the modal came from."""
+    meta = view_metadata(view)
+    if not isinstance(meta.get("plan_id"), int) or not meta.get("channel_id"):
+        return None
+    plan = queries.plan_in_channel(db, plan_id=meta["plan_id"], team_id=workspace_id(context),
+                                   channel_id=meta["channel_id"])
+    return plan if plan is not None and plan.status == "active" else None
+
+
 def workspace_id(context) -> str:
     """The installing workspace: for Slack Connect guests the payload's team may differ."""
     authorized = context.get("authorize_result")

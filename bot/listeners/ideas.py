@@ -8,15 +8,18 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks import ideas as ui
 from bot.blocks.inputs import metadata
 from bot.blocks.messages import notice
-from bot.blocks.text import escape, mention
+from bot.blocks.text import escape
 from bot.i18n import gettext_for
 from bot.listeners.common import (
     Command,
     Deps,
     ack_now,
     apologise_on_failure,
+    channel_of,
+    facilitators_only,
     log,
     plan_or_explain,
+    tell_in_channel,
     user_team_id,
     validate_in_ack,
     view_metadata,
@@ -69,7 +72,7 @@ def _ideas_page(db, plan, user_id, page=0, show_discarded=False) -> dict:
 def _start_round(deps, db, client, *, plan, user_id, key, tell) -> None:
     _ = gettext_for(plan.language)
     if not queries.is_facilitator(db, plan=plan, user_id=user_id):
-        tell(_facilitators_only(db, plan))
+        tell(facilitators_only(db, plan))
         return
     idea_ids = [r.idea.id for r in scoring.idea_rows(db, plan=plan) if r.idea.score is None]
     if not idea_ids:
@@ -92,12 +95,6 @@ def _start_round(deps, db, client, *, plan, user_id, key, tell) -> None:
         tell(channel_problem(error, plan.language))
         return
     scoring.set_round_message(db, scoring_round=scoring_round, ts=posted["ts"])
-
-
-def _facilitators_only(db, plan) -> str:
-    _ = gettext_for(plan.language)
-    people = ", ".join(mention(u) for u in queries.facilitators_of(db, plan=plan))
-    return _("Only the plan's facilitators ({people}) can do that.").format(people=people)
 
 
 def _round_card(db, plan: Plan, scoring_round) -> dict:
@@ -143,14 +140,6 @@ def _refresh_round_card(deps, client, *, round_id, plan_id, now=False) -> None:
 def register(app: App, deps: Deps) -> None:
     guarded = apologise_on_failure(deps)
 
-    def channel_of(body) -> str | None:
-        return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-            "channel_id")
-
-    def refuse(client, body, text) -> None:
-        tell_user(client, channel_id=channel_of(body), user_id=body["user"]["id"],
-                  message=notice(text))
-
     def idea_from(db, body, context, client, idea_id: str | int | None):
         """(plan, idea) checked against the request's workspace and channel, or
         (None, None) and the user told."""
@@ -161,7 +150,7 @@ def register(app: App, deps: Deps) -> None:
                                                  channel_id=channel_of(body))
         if idea is None:
             _ = gettext_for(deps.users.profile(client, body["user"]["id"])[0])
-            refuse(client, body, _("That idea doesn't belong to this channel's plan."))
+            tell_in_channel(client, body, _("That idea doesn't belong to this channel's plan."))
         return plan, idea
 
     def open_evaluate(db, client, body, plan, idea, round_id=None) -> None:
@@ -184,7 +173,7 @@ def register(app: App, deps: Deps) -> None:
     def facilitator_or_refuse(db, client, body, plan) -> bool:
         if queries.is_facilitator(db, plan=plan, user_id=body["user"]["id"]):
             return True
-        refuse(client, body, _facilitators_only(db, plan))
+        tell_in_channel(client, body, facilitators_only(db, plan))
         return False
 
     @guarded
@@ -204,8 +193,8 @@ def register(app: App, deps: Deps) -> None:
                 if user_id != idea.user_id and not queries.is_facilitator(
                         db, plan=plan, user_id=user_id):
                     _ = gettext_for(lang)
-                    refuse(client, body, _("Only the idea's author or a facilitator can edit "
-                                           "it."))
+                    tell_in_channel(client, body, _(
+                        "Only the idea's author or a facilitator can edit it."))
                     return
                 client.views_open(trigger_id=body["trigger_id"], view=ui.edit_modal(
                     lang=lang, idea=idea, private_metadata=metadata(
@@ -261,7 +250,7 @@ def register(app: App, deps: Deps) -> None:
             for message in messages:
                 client.chat_postMessage(channel=plan.channel_id, **message)
         except SlackApiError as error:
-            refuse(client, body, channel_problem(error, plan.language))
+            tell_in_channel(client, body, channel_problem(error, plan.language))
 
     @guarded
     def round_start(body, client, context):
@@ -273,7 +262,7 @@ def register(app: App, deps: Deps) -> None:
                 return
             _start_round(deps, db, client, plan=plan, user_id=body["user"]["id"],
                          key=f"action:{body['trigger_id']}",
-                         tell=lambda text: refuse(client, body, text))
+                         tell=lambda text: tell_in_channel(client, body, text))
 
     app.action(ui.IDEA_MENU)(ack=ack_now, lazy=[idea_menu])
     for action_id in ui.IDEAS_PAGES:
@@ -293,7 +282,7 @@ def register(app: App, deps: Deps) -> None:
                                                      channel_id=channel_of(body))
         if scoring_round is None:
             _ = gettext_for(deps.users.profile(client, body["user"]["id"])[0])
-            refuse(client, body, _("That scoring round doesn't belong to this channel."))
+            tell_in_channel(client, body, _("That scoring round doesn't belong to this channel."))
             return None, None, None
         plan, idea = idea_from(db, body, context, client, idea_id)
         if idea is None or idea.plan_id != scoring_round.plan_id:
@@ -346,7 +335,7 @@ def register(app: App, deps: Deps) -> None:
         waiting = [u for u in scoring.participants(db, plan=plan) if u not in scored]
         if not waiting:
             _ = gettext_for(plan.language)
-            refuse(client, body, _("Everyone has scored this idea."))
+            tell_in_channel(client, body, _("Everyone has scored this idea."))
             return
         client.chat_postMessage(channel=plan.channel_id, thread_ts=scoring_round.message_ts,
                                 **ui.nudge_message(lang=plan.language, idea=idea,
@@ -424,7 +413,7 @@ def register(app: App, deps: Deps) -> None:
                 return
             if not queries.is_facilitator(db, plan=plan, user_id=user_id):
                 tell_user(client, channel_id=plan.channel_id, user_id=user_id,
-                          message=notice(_facilitators_only(db, plan)))
+                          message=notice(facilitators_only(db, plan)))
                 return
             score, note = parsed
             try:

@@ -17,9 +17,13 @@ from bot.listeners.common import (
     Command,
     Deps,
     ack_now,
+    active_plan_of_view,
     apologise_on_failure,
+    channel_of,
+    facilitators_only,
     log,
     plan_or_explain,
+    tell_in_channel,
     validate_in_ack,
     view_metadata,
     workspace_id,
@@ -85,10 +89,7 @@ def open_settings(deps: Deps, command: Command) -> None:
         if plan is None:
             return
         if not queries.is_facilitator(db, plan=plan, user_id=command.user_id):
-            people = ", ".join(mention(u) for u in queries.facilitators_of(db, plan=plan))
-            _ = gettext_for(plan.language)
-            command.respond(response_type="ephemeral", **notice(_(
-                "Only the plan's facilitators ({people}) can do that.").format(people=people)))
+            command.respond(response_type="ephemeral", **notice(facilitators_only(db, plan)))
             return
         view = ui.settings_modal(
             lang=plan.language, plan=plan, categories=planning.categories(db, plan=plan),
@@ -174,14 +175,6 @@ def owner_note(client: WebClient, *, plan: Plan, owner_id: str | None) -> str | 
 def register(app: App, deps: Deps) -> None:
     guarded = apologise_on_failure(deps)
 
-    def channel_of(body) -> str | None:
-        return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-            "channel_id")
-
-    def tell(client, body, text) -> None:
-        tell_user(client, channel_id=channel_of(body), user_id=body["user"]["id"],
-                  message=notice(text))
-
     def active_plan(db, body, context):
         return queries.active_plan(db, team_id=workspace_id(context),
                                    channel_id=channel_of(body))
@@ -210,8 +203,8 @@ def register(app: App, deps: Deps) -> None:
             idea = db.get(Idea, int(value)) if value.isdigit() else None
             if plan is None or idea is None or idea.plan_id != plan.id or idea.score != "3":
                 _ = gettext_for(plan.language if plan else "en")
-                tell(client, body, _("Only ideas settled at 3 of this channel's plan can "
-                                     "become objectives."))
+                tell_in_channel(client, body, _(
+                    "Only ideas settled at 3 of this channel's plan can become objectives."))
                 return
             open_objective(db, client, body, plan, idea=idea)
 
@@ -232,7 +225,8 @@ def register(app: App, deps: Deps) -> None:
                 team_id=workspace_id(context), channel_id=channel_of(body) or "")
             if objective is None:
                 _ = gettext_for(deps.users.profile(client, body["user"]["id"])[0])
-                tell(client, body, _("That objective doesn't belong to this channel's plan."))
+                tell_in_channel(client, body, _(
+                    "That objective doesn't belong to this channel's plan."))
                 return
             if action == "initiative":
                 open_initiative(client, body, plan, objective)
@@ -249,8 +243,8 @@ def register(app: App, deps: Deps) -> None:
                 team_id=workspace_id(context), channel_id=channel_of(body) or "")
             if initiative is None:
                 _ = gettext_for(deps.users.profile(client, body["user"]["id"])[0])
-                tell(client, body, _("That initiative doesn't belong to this channel's "
-                                     "plan."))
+                tell_in_channel(client, body, _(
+                    "That initiative doesn't belong to this channel's plan."))
                 return
             objective = db.get(Objective, initiative.objective_id)
             open_initiative(client, body, plan, objective, initiative)
@@ -275,7 +269,7 @@ def register(app: App, deps: Deps) -> None:
             for message in messages:
                 client.chat_postMessage(channel=plan.channel_id, **message)
         except SlackApiError as error:
-            tell(client, body, channel_problem(error, plan.language))
+            tell_in_channel(client, body, channel_problem(error, plan.language))
 
     app.action(ui.OBJECTIVE_PROMOTE)(ack=ack_now, lazy=[promote])
     app.action(ui.OBJECTIVE_NEW)(ack=ack_now, lazy=[new_objective])
@@ -285,18 +279,7 @@ def register(app: App, deps: Deps) -> None:
     app.action(ui.OBJECTIVES_NEXT)(ack=ack_now, lazy=[objectives_page])
     app.action(ui.PLAN_SHARE)(ack=ack_now, lazy=[share_plan])
 
-
-
     # --- submissions ---
-
-    def plan_of_view(db, view, context):
-        meta = view_metadata(view)
-        if not isinstance(meta.get("plan_id"), int) or not meta.get("channel_id"):
-            return None
-        plan = queries.plan_in_channel(db, plan_id=meta["plan_id"],
-                                       team_id=workspace_id(context),
-                                       channel_id=meta["channel_id"])
-        return plan if plan is not None and plan.status == "active" else None
 
     def gone(client, body) -> None:
         meta = view_metadata(body["view"])
@@ -322,7 +305,7 @@ def register(app: App, deps: Deps) -> None:
         if errors:
             return
         with deps.db() as db:
-            plan = plan_of_view(db, view, context)
+            plan = active_plan_of_view(db, view, context)
             category_ids = {c.id for c in planning.categories(db, plan=plan)} if plan else set()
             if plan is None or values["category_id"] not in category_ids:
                 gone(client, body)
@@ -354,7 +337,7 @@ def register(app: App, deps: Deps) -> None:
         if errors:
             return
         with deps.db() as db:
-            plan = plan_of_view(db, view, context)
+            plan = active_plan_of_view(db, view, context)
             objective = (db.get(Objective, meta["objective_id"])
                          if plan and isinstance(meta.get("objective_id"), int) else None)
             if objective is None or objective.plan_id != plan.id:
@@ -386,7 +369,7 @@ def register(app: App, deps: Deps) -> None:
             return
         plan_values, renames, removed, added, facilitators = parsed
         with deps.db() as db:
-            plan = plan_of_view(db, view, context)
+            plan = active_plan_of_view(db, view, context)
             if plan is None:
                 gone(client, body)
                 return

@@ -20,9 +20,12 @@ from bot.listeners.common import (
     Command,
     Deps,
     ack_now,
+    active_plan_of_view,
     apologise_on_failure,
+    facilitators_only,
     log,
     plan_or_explain,
+    tell_in_channel,
     view_metadata,
     workspace_id,
 )
@@ -31,12 +34,6 @@ from storage import deliveries, planning, queries, reviews
 from storage.models import Plan, PlanChange
 
 POSTPONE_CALLBACK = "review_postpone_date"
-
-
-def _facilitators_only(db, plan) -> str:
-    _ = gettext_for(plan.language)
-    people = ", ".join(mention(u) for u in queries.facilitators_of(db, plan=plan))
-    return _("Only the plan's facilitators ({people}) can do that.").format(people=people)
 
 
 def progress_for(db, plan, *, title=None, changes=None) -> list[dict]:
@@ -80,7 +77,7 @@ def _page(db, plan, review, page) -> dict:
 def start_review(deps: Deps, db, client: WebClient, *, plan: Plan, user_id: str,
                  trigger_id: str, tell) -> None:
     if not queries.is_facilitator(db, plan=plan, user_id=user_id):
-        tell(_facilitators_only(db, plan))
+        tell(facilitators_only(db, plan))
         return
     review = reviews.open_review(db, plan=plan, due_on=plan.next_review_on, user_id=user_id,
                                  now=deps.clock())
@@ -115,7 +112,7 @@ def resume_command(deps: Deps, command: Command) -> None:
             return
         _ = gettext_for(plan.language)
         if not queries.is_facilitator(db, plan=plan, user_id=command.user_id):
-            command.respond(response_type="ephemeral", **notice(_facilitators_only(db, plan)))
+            command.respond(response_type="ephemeral", **notice(facilitators_only(db, plan)))
             return
         resumed = deliveries.resume_plan(db, plan=plan)
         db.refresh(plan)
@@ -145,10 +142,6 @@ def register(app: App, deps: Deps) -> None:
         except ValueError:
             return plan, None
 
-    def tell(client, body, text) -> None:
-        tell_user(client, channel_id=(body.get("channel") or {}).get("id"),
-                  user_id=body["user"]["id"], message=notice(text))
-
     @guarded
     def start(body, client, context):
         with deps.db() as db:
@@ -156,7 +149,7 @@ def register(app: App, deps: Deps) -> None:
             if plan is not None:
                 start_review(deps, db, client, plan=plan, user_id=body["user"]["id"],
                              trigger_id=body["trigger_id"],
-                             tell=lambda text: tell(client, body, text))
+                             tell=lambda text: tell_in_channel(client, body, text))
 
     @guarded
     def postpone(body, client, context):
@@ -165,7 +158,7 @@ def register(app: App, deps: Deps) -> None:
             if plan is None:
                 return
             if not queries.is_facilitator(db, plan=plan, user_id=body["user"]["id"]):
-                tell(client, body, _facilitators_only(db, plan))
+                tell_in_channel(client, body, facilitators_only(db, plan))
                 return
             _ = gettext_for(plan.language)
             element = {"type": "datepicker"}
@@ -187,32 +180,24 @@ def register(app: App, deps: Deps) -> None:
             if plan is None or due is None:
                 return
             if not queries.is_facilitator(db, plan=plan, user_id=body["user"]["id"]):
-                tell(client, body, _facilitators_only(db, plan))
+                tell_in_channel(client, body, facilitators_only(db, plan))
                 return
             upcoming = [d for d in deliveries.pending_for(db, plan=plan)
                         if d.key.startswith(f"review:{plan.id}:{due.isoformat()}:")
                         and d.due_at > now]
             _ = gettext_for(plan.language)
             if not upcoming:
-                tell(client, body, _("There is no reminder left to skip for this review."))
+                tell_in_channel(client, body, _(
+                    "There is no reminder left to skip for this review."))
                 return
             deliveries.cancel(db, plan=plan, key_prefix=upcoming[0].key,
                               reason=f"skipped by {body['user']['id']}")
-        tell(client, body, _("Skipped the reminder of {date}; the others stay.").format(
+        tell_in_channel(client, body, _("Skipped the reminder of {date}; the others stay.").format(
             date=long_date(upcoming[0].due_at.date(), plan.language)))
 
     app.action(nudges.REVIEW_START)(ack=ack_now, lazy=[start])
     app.action(nudges.REVIEW_POSTPONE)(ack=ack_now, lazy=[postpone])
     app.action(nudges.REVIEW_SKIP)(ack=ack_now, lazy=[skip])
-
-    def plan_of_view(db, view, context):
-        meta = view_metadata(view)
-        if not isinstance(meta.get("plan_id"), int) or not meta.get("channel_id"):
-            return None
-        plan = queries.plan_in_channel(db, plan_id=meta["plan_id"],
-                                       team_id=workspace_id(context),
-                                       channel_id=meta["channel_id"])
-        return plan if plan is not None and plan.status == "active" else None
 
     def postponed_to(view) -> date | None:
         """The new review date, if it is one (today or later)."""
@@ -233,7 +218,7 @@ def register(app: App, deps: Deps) -> None:
         day = postponed_to(body["view"])
         user_id, now = body["user"]["id"], deps.clock()
         with deps.db() as db:
-            plan = plan_of_view(db, body["view"], context)
+            plan = active_plan_of_view(db, body["view"], context)
             if plan is None or day is None or not queries.is_facilitator(db, plan=plan,
                                                                          user_id=user_id):
                 return
@@ -276,7 +261,7 @@ def register(app: App, deps: Deps) -> None:
         if errors:
             return
         with deps.db() as db:
-            plan = plan_of_view(db, view, context)
+            plan = active_plan_of_view(db, view, context)
             review = plan and isinstance(meta.get("review_id"), int) and \
                 reviews.review_in_plan(db, review_id=meta["review_id"], plan=plan)
             if not review or not queries.is_facilitator(db, plan=plan, user_id=user_id):

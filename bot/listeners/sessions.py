@@ -14,6 +14,7 @@ from bot.listeners.common import (
     Deps,
     ack_now,
     apologise_on_failure,
+    channel_of,
     log,
     user_team_id,
     validate_in_ack,
@@ -71,11 +72,6 @@ def _unsaved(lang: str, reason: str, texts: list[str]) -> dict:
     return {"text": reason, "blocks": blocks}
 
 
-def _channel_of(body: dict) -> str | None:
-    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id")
-
-
 def register(app: App, deps: Deps) -> None:
     guarded = apologise_on_failure(deps)
 
@@ -84,7 +80,7 @@ def register(app: App, deps: Deps) -> None:
         workspace and channel (and, with `running`, still running); (None, None) and the
         user told otherwise."""
         value = body["actions"][0].get("value", "")
-        channel_id = _channel_of(body)
+        channel_id = channel_of(body)
         strategy_session = None
         if value.isdigit() and channel_id:
             strategy_session = queries.session_in_channel(
