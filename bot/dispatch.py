@@ -30,6 +30,7 @@ log = logging.getLogger("rumbo")
 GRACE = {"session_warning": timedelta(minutes=15), "session_end": timedelta(minutes=30),
          "summary": timedelta(days=2)}
 MAX_ATTEMPTS = 8
+INTERRUPTED_AFTER = timedelta(minutes=10)
 BATCH = 500
 
 
@@ -92,6 +93,9 @@ class Dispatcher:
         """One pass: send what is due now. Returns how many messages were sent."""
         now = self.clock()
         with new_session(self.engine) as db:
+            for stuck in deliveries.interrupted(db, claimed_before=now - INTERRUPTED_AFTER):
+                log.error("delivery %s was interrupted while sending; not sent again",
+                          stuck.key)
             due = deliveries.due(db, now=now, limit=self.batch)
             groups: dict[str, list[Delivery]] = defaultdict(list)
             for delivery in due:

@@ -69,6 +69,19 @@ def claim(session: Session, *, delivery: Delivery, now: datetime) -> bool:
     return result.rowcount == 1
 
 
+def interrupted(session: Session, *, claimed_before: datetime) -> list[Delivery]:
+    """Deliveries claimed long ago and never finished: the process died while sending.
+    Marked failed, not sent again: Slack may have posted them, and a double post is worse
+    than a missing one; the caller logs them so they are not lost silently."""
+    stuck = list(session.exec(select(Delivery).where(
+        Delivery.status == "sending", Delivery.claimed_at < claimed_before)))
+    for delivery in stuck:
+        delivery.status, delivery.last_error = "failed", "interrupted while sending"
+        session.add(delivery)
+    session.commit()
+    return stuck
+
+
 def finish(session: Session, *, delivery: Delivery, status: str, now: datetime,
            error: str | None = None, retry_at: datetime | None = None) -> None:
     values = {"status": status, "last_error": error, "next_attempt_at": retry_at}

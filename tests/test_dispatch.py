@@ -283,3 +283,16 @@ def test_monthly_progress_summaries(engine, slack):
     clock.now = madrid(date(2027, 3, 20))
     assert run.run_once() == 0  # nothing else is due yet
     assert upcoming() == [f"summary:{plan.id}:2027-04-01"]
+
+
+def test_a_delivery_interrupted_while_sending_is_reported_not_resent(engine, slack, caplog):
+    with new_session(engine) as db:
+        plan = new_plan(db)
+        first = deliveries.pending_for(db, plan=plan)[0]
+        assert deliveries.claim(db, delivery=first, now=first.due_at)  # then the process died
+    clock = Clock(first.due_at + timedelta(minutes=11))
+    assert dispatcher(engine, slack, clock).run_once() == 0
+    with new_session(engine) as db:
+        assert db.get(Delivery, first.id).status == "failed"
+    assert "interrupted while sending" in caplog.text
+    assert posts(slack) == []
