@@ -153,7 +153,7 @@ def register(app: App, deps: Deps) -> None:
             tell_in_channel(client, body, _("That idea doesn't belong to this channel's plan."))
         return plan, idea
 
-    def open_evaluate(db, client, body, plan, idea, round_id=None) -> None:
+    def open_evaluate(db, client, body, plan, idea) -> None:
         user_id = body["user"]["id"]
         evaluation = scoring.evaluation_of(db, idea=idea, user_id=user_id)
         others = None
