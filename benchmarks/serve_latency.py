@@ -41,8 +41,8 @@ def cpu_seconds(pids) -> float:
 
 def process_tree(pid: int) -> list[int]:
     """A process and all its descendants (gunicorn's worker, Rumbo's work process)."""
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    kids = [int(p) for p in children.read_text().split()] if children.exists() else []
+    kids = [int(p) for task in Path(f"/proc/{pid}/task").glob("*")
+            for p in (task / "children").read_text().split()]
     return [pid] + [q for kid in kids for q in process_tree(kid)]
 
 

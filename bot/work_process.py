@@ -12,6 +12,7 @@ import atexit
 import logging
 import multiprocessing
 import os
+import queue
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,53 +25,77 @@ log = logging.getLogger("rumbo")
 
 WORK_THREADS = 4  # the work is mostly waiting on Slack and the database
 WORK_NICENESS = 10
+WATCH_SECONDS = 1
 STOP = None
 
 
 class WorkProcessRunner(LazyListenerRunner):
-    """Bolt's lazy listener runner, sending each call to the work process."""
+    """Bolt's lazy listener runner, sending each call to the work process.
+
+    Calls wait in an in-process queue and a feeder thread hands them over a pipe, so an
+    ack never blocks. A watchdog starts a new work process if the old one dies; the pipe
+    then refuses what the feeder sends, and the feeder keeps it for the new process (only
+    a call the dead process had already taken is lost). A pipe, not a multiprocessing
+    Queue: a process killed while reading a Queue can leave its lock taken forever."""
 
     def __init__(self, settings_values: dict):
         self.logger = log
         self._settings_values = settings_values
         self._context = multiprocessing.get_context("spawn")
-        self._queue = self._context.Queue()
-        self._process = None
-        self._checked = 0.0
+        self._outbox: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
+        self._stopping = False
+        self._start_process()
+        threading.Thread(target=self._feed, name="rumbo-work-feeder", daemon=True).start()
+        threading.Thread(target=self._watch, name="rumbo-work-watchdog", daemon=True).start()
         atexit.register(self.stop)
 
     def start(self, function, request: BoltRequest) -> None:
         headers = {key: list(values) for key, values in request.headers.items()}
         headers["x-slack-bolt-lazy-only"] = ["1"]
         headers["x-slack-bolt-lazy-function-name"] = [get_name_for_callable(function)]
-        self._ensure_running()
-        self._queue.put((request.raw_body, headers))
+        self._outbox.put((request.raw_body, headers))
 
-    def _ensure_running(self) -> None:
-        # Checking on the process costs a system call: do it at most once a second.
-        now = time.monotonic()
-        if self._process is not None and now - self._checked < 1:
-            return
-        with self._lock:
-            self._checked = now
-            if self._process is not None and self._process.is_alive():
+    def _start_process(self) -> None:
+        reader, self._pipe = self._context.Pipe(duplex=False)
+        self._process = self._context.Process(
+            target=work, args=(self._settings_values, reader), name="rumbo-work",
+            daemon=True)
+        self._process.start()
+        reader.close()  # only the work process reads, so a dead one breaks the pipe
+
+    def _feed(self) -> None:
+        while True:
+            item = self._outbox.get()
+            while True:
+                try:
+                    with self._lock:
+                        self._pipe.send(item)
+                    break
+                except OSError:  # the work process died: the watchdog starts another
+                    time.sleep(WATCH_SECONDS / 4)
+            if item is STOP:
                 return
-            if self._process is not None:
-                log.error("the work process stopped (exit code %s); starting a new one",
-                          self._process.exitcode)
-            self._process = self._context.Process(
-                target=work, args=(self._settings_values, self._queue), name="rumbo-work",
-                daemon=True)
-            self._process.start()
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(WATCH_SECONDS)
+            with self._lock:
+                if self._stopping:
+                    return
+                if not self._process.is_alive():
+                    log.error("the work process stopped (exit code %s); starting a new one",
+                              self._process.exitcode)
+                    self._start_process()
 
     def stop(self, timeout: float = 20) -> None:
         """Let the work process finish what it was given, then stop it."""
         with self._lock:
-            if self._process is None or not self._process.is_alive():
+            if self._stopping:
                 return
-            self._queue.put(STOP)
-            self._process.join(timeout)
+            self._stopping = True
+        self._outbox.put(STOP)
+        self._process.join(timeout)
 
 
 def hand_work_to_process(app: App, settings) -> None:
@@ -83,7 +108,7 @@ def hand_work_to_process(app: App, settings) -> None:
     runner._build_lazy_request = lambda request, _function_name: request
 
 
-def work(settings_values: dict, queue) -> None:
+def work(settings_values: dict, pipe) -> None:
     """The work process: dispatch lazy-only requests to a Rumbo app of its own."""
     from bot.app import create_app
     from bot.settings import Settings
@@ -97,6 +122,12 @@ def work(settings_values: dict, queue) -> None:
     # backlog may be older than the signature's five minutes.
     app = create_app(settings, make_engine(settings.database_url), verify_requests=False)
     with ThreadPoolExecutor(WORK_THREADS, thread_name_prefix="work") as pool:
-        while (item := queue.get()) is not STOP:
+        while True:
+            try:
+                item = pipe.recv()
+            except EOFError:  # the serving process is gone
+                return
+            if item is STOP:
+                return
             body, headers = item
             pool.submit(app.dispatch, BoltRequest(body=body, headers=headers))

@@ -57,6 +57,6 @@ def slack(tmp_path_factory):
         driver = SlackDriver(f"{base}/slack/events", SIGNING_SECRET, emulator)
         engine = make_engine(database_url)
         yield SimpleNamespace(emulator=emulator, driver=driver, engine=engine, base=base,
-                              log=workdir / "rumbo.log")
+                              log=workdir / "rumbo.log", server_pid=server.pid)
         engine.dispose()
     assert emulator.violations == [], emulator.violations

@@ -15,6 +15,7 @@ from tests.scenario import (
     count,
     create_plan,
     db,
+    eventually,
     reply_to,
     setup_channel,
     start_session,
@@ -426,3 +427,34 @@ def test_acks_do_not_wait_for_a_slow_slack_or_a_locked_database(slack):
         connection.exec_driver_sql("ROLLBACK")
     assert "Written while" in text_of(reply_to(slack, response))
     assert count(slack, Idea, text="Written while the database was busy") == 1
+
+
+def test_work_goes_on_when_the_work_process_dies(slack):
+    import os
+    import signal
+    from pathlib import Path
+
+    def descendants(pid):
+        # Children are listed per thread: the watchdog thread starts the new process.
+        kids = [int(p) for task in Path(f"/proc/{pid}/task").glob("*")
+                for p in (task / "children").read_text().split()]
+        return kids + [k for kid in kids for k in descendants(kid)]
+
+    def work_processes():
+        found = []
+        for pid in descendants(slack.server_pid):
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if b"spawn_main" in cmdline:
+                found.append(pid)
+        return found
+
+    setup_channel(slack, "C0CRASH")
+    create_plan(slack, "C0CRASH", "Crash Co")
+    (victim,) = work_processes()
+    os.kill(victim, signal.SIGKILL)
+    # Acks never depended on it; the watchdog starts a new one within a second or so.
+    response = slack.driver.command(AM, "C0CRASH", "help")
+    assert response.status == 200
+    eventually(lambda: work_processes() and victim not in work_processes(), timeout=10)
+    response = slack.driver.command(AM, "C0CRASH", "idea Written after the restart")
+    assert "Written after" in text_of(reply_to(slack, response))
