@@ -44,7 +44,10 @@ def reschedule_plan(db, *, plan: Plan, now: datetime) -> None:
         deliveries.cancel(db, plan=plan, key_prefix=f"summary:{plan.id}:", reason="archived")
         return
     if plan.next_review_on is None:
-        plan.next_review_on = review_dates(plan, after=plan.start_date)
+        # The first review on the cadence from today on: a plan written down for a period
+        # that started months ago is not born overdue.
+        plan.next_review_on = review_dates(
+            plan, after=max(plan.start_date, now.date() - timedelta(days=1)))
         db.add(plan)
         db.commit()
     planned = review_reminders(plan, plan.next_review_on)

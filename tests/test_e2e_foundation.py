@@ -406,6 +406,10 @@ def test_acks_do_not_wait_for_a_slow_slack_or_a_locked_database(slack):
     setup_channel(slack, "C0SLOW")
     create_plan(slack, "C0SLOW", "Soylent")
 
+    # The help now shows the plan and its first review.
+    shown = text_of(reply_to(slack, slack.driver.command(TEAMMATE, "C0SLOW", "help")))
+    assert "Soylent" in shown and "Próxima revisión" in shown
+
     # Slack answers users.info (the user's language) slowly: still acknowledged at once.
     setup_channel(slack, "C0SLOWHELP")
     slack.emulator.add_user("U0NEWBIE", "nina", locale="es-MX", tz="America/Mexico_City")

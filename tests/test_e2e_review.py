@@ -1,7 +1,7 @@
 """Step 4 end to end: a paged review through signed requests, the posted summary, the
 reminder's postpone and skip buttons, the summary on demand."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import select
 
@@ -153,6 +153,10 @@ def test_app_home_shows_plans_reviews_and_items_at_risk(slack):
                        start_date="2026-01-05", period="twelve_months", client_size="large")
     with db(slack) as session:
         plan = session.get(Plan, plan.id)
+        assert plan.next_review_on >= date.today() - timedelta(days=1)  # not born overdue
+        plan.next_review_on = date(2026, 4, 6)  # a review that was never held
+        session.add(plan)
+        session.commit()
         portal = objective(session, plan, "Portal at risk", owner_id=CLIENT, status="at_risk")
         assert portal.status == "at_risk"
     import time as clock

@@ -75,6 +75,9 @@ def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=
         if running is not None:
             status += "\n" + _("A strategy session is running until {end}.").format(
                 end=local_time(running.ends_at, plan.timezone, lang))
+        if plan.next_review_on is not None:
+            status += "\n" + _("Next review: {date}").format(
+                date=long_date(plan.next_review_on, lang))
     blocks.append(section(status))
     blocks.append(divider())
     commands = [
