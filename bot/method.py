@@ -94,7 +94,6 @@ QUESTIONS: tuple[Question, ...] = (
     ),
 )
 
-QUESTION_NUMBERS = tuple(q.number for q in QUESTIONS)
 
 # The four Balanced-Scorecard buckets the seed suggests.
 DEFAULT_CATEGORIES: tuple[str, ...] = (

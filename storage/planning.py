@@ -3,7 +3,6 @@ history of every change to them (who, when, what, from what to what)."""
 
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -104,10 +103,6 @@ def history(session: Session, *, plan: Plan, limit: int = 50) -> list[PlanChange
     return list(session.exec(select(PlanChange).where(PlanChange.plan_id == plan.id)
                              .order_by(col(PlanChange.at).desc(), col(PlanChange.id).desc())
                              .limit(limit)))
-
-
-def count_changes(session: Session, *, plan: Plan) -> int:
-    return session.exec(select(func.count()).where(PlanChange.plan_id == plan.id)).one()
 
 
 # --- writing ----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Scheduled messages: review reminders, session timers, progress summaries."""
 
-from bot.blocks.text import button, context, escape, header, long_date, mention, section
+from bot.blocks.text import button, context, escape, long_date, mention, section
 from bot.i18n import gettext_for, ngettext_for
 
 REVIEW_START, REVIEW_POSTPONE, REVIEW_SKIP = "review_start", "review_postpone", "review_skip"
@@ -52,11 +52,3 @@ def channel_paused(*, lang, plan, error) -> dict:
              "run `/plan resume` there.").format(channel=plan.channel_id, error=error,
                                                  account=escape(plan.account_name))
     return {"text": text, "blocks": [section(text)]}
-
-
-def progress_title(lang, plan) -> str:
-    return gettext_for(lang)("Progress: {account}").format(account=plan.account_name)
-
-
-def summary_header(lang, plan) -> dict:
-    return header(progress_title(lang, plan))

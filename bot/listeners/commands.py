@@ -5,7 +5,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import forms, plan_form
 from bot.blocks.inputs import metadata
-from bot.blocks.messages import archive_offer, help_message, notice
+from bot.blocks.messages import archive_offer, help_message
 from bot.blocks.text import escape, quote
 from bot.dispatch import schedule_session_timers
 from bot.domain import session_end
@@ -67,14 +67,14 @@ def show_help(deps: Deps, command: Command, not_understood: str | None = None) -
         idea_count = queries.count_ideas(db, plan=plan) if plan else 0
     message = help_message(lang=command_language(deps, command, plan), plan=plan, running=running,
                            idea_count=idea_count, not_understood=not_understood)
-    command.respond(response_type="ephemeral", **message)
+    command.reply(message)
 
 
 def new_plan(deps: Deps, command: Command) -> None:
     with deps.db() as db:
         plan = queries.active_plan(db, team_id=command.team_id, channel_id=command.channel_id)
     if plan is not None:
-        command.respond(response_type="ephemeral", **archive_offer(lang=plan.language, plan=plan))
+        command.reply(archive_offer(lang=plan.language, plan=plan))
         return
     open_new_plan_modal(deps, command.client, trigger_id=command.trigger_id,
                         channel_id=command.channel_id, user_id=command.user_id,
@@ -98,9 +98,9 @@ def start_session(deps: Deps, command: Command) -> None:
         minutes = SESSION_MINUTES_DEFAULT
         if command.text:
             if not command.text.isdigit() or int(command.text) not in SESSION_MINUTES_RANGE:
-                command.respond(response_type="ephemeral", **notice(
+                command.say(
                     _("Give the session length in minutes, between 5 and 480: "
-                      "for example `/plan session 60`.")))
+                      "for example `/plan session 60`."))
                 return
             minutes = int(command.text)
         now = deps.clock()
@@ -111,9 +111,9 @@ def start_session(deps: Deps, command: Command) -> None:
         except queries.DuplicateRequest:
             return
         except queries.SessionAlreadyRunning:
-            command.respond(response_type="ephemeral", **notice(
+            command.say(
                 _("A strategy session is already running in this channel: use the buttons "
-                  "on its card.")))
+                  "on its card."))
             return
         try:
             post_session_card(deps, db, command.client, plan=plan,
@@ -121,8 +121,7 @@ def start_session(deps: Deps, command: Command) -> None:
         except SlackApiError as error:
             queries.discard_session(db, strategy_session=strategy_session)
             log.warning("Slack refused the session card: %s", slack_error(error))
-            command.respond(response_type="ephemeral",
-                            **notice(channel_problem(error, plan.language)))
+            command.say(channel_problem(error, plan.language))
             return
         schedule_session_timers(db, plan=plan, strategy_session=strategy_session)
 
@@ -141,10 +140,10 @@ def add_idea(deps: Deps, command: Command) -> None:
             return
         _ = gettext_for(plan.language)
         if len(command.text) > forms.TEXT_MAX:
-            command.respond(response_type="ephemeral", **notice(
+            command.say(
                 _("That idea is too long: keep it under {max_length} characters. "
                   "Here is what you wrote:").format(max_length=forms.TEXT_MAX)
-                + "\n" + quote(command.text[:2800])))
+                + "\n" + quote(command.text[:2800]))
             return
         try:
             queries.add_contributions(
@@ -153,9 +152,9 @@ def add_idea(deps: Deps, command: Command) -> None:
                 ideas=[(command.text, None, None)], now=deps.clock(), request_key=command.key)
         except queries.DuplicateRequest:
             return
-        command.respond(response_type="ephemeral", **notice(
+        command.say(
             _("Idea added to *{account}*:").format(account=escape(plan.account_name))
-            + "\n" + quote(command.text)))
+            + "\n" + quote(command.text))
         if running is not None:
             refresh_card(deps, command.client, strategy_session=running)
 

@@ -88,6 +88,15 @@ class Command:
     def key(self) -> str:
         return f"cmd:{self.trigger_id}"
 
+    def reply(self, *messages: dict) -> None:
+        """Answer only the user who typed the command, where they typed it."""
+        for message in messages:
+            self.respond(response_type="ephemeral", **message)
+
+    def say(self, text: str) -> None:
+        """Answer with one paragraph of (already escaped) mrkdwn."""
+        self.reply(notice(text))
+
 
 def command_language(deps: Deps, command: Command, plan: Plan | None) -> str:
     return plan.language if plan else deps.users.profile(command.client, command.user_id)[0]
@@ -98,8 +107,8 @@ def plan_or_explain(deps: Deps, command: Command, db) -> Plan | None:
     plan = queries.active_plan(db, team_id=command.team_id, channel_id=command.channel_id)
     if plan is None:
         _ = gettext_for(command_language(deps, command, None))
-        command.respond(response_type="ephemeral", **notice(
-            _("This channel has no account plan yet. Create one with `/plan new`.")))
+        command.say(
+            _("This channel has no account plan yet. Create one with `/plan new`."))
     return plan
 
 

@@ -38,7 +38,7 @@ def show_ideas(deps: Deps, command: Command) -> None:
         if plan is None:
             return
         message = _ideas_page(db, plan, command.user_id)
-    command.respond(response_type="ephemeral", **message)
+    command.reply(message)
 
 
 def show_priorities(deps: Deps, command: Command) -> None:
@@ -48,8 +48,7 @@ def show_priorities(deps: Deps, command: Command) -> None:
             return
         messages = ui.priorities_messages(lang=plan.language, plan=plan,
                                           rows=scoring.idea_rows(db, plan=plan))
-    for message in messages:
-        command.respond(response_type="ephemeral", **message)
+    command.reply(*messages)
 
 
 def start_round_command(deps: Deps, command: Command) -> None:
@@ -58,8 +57,7 @@ def start_round_command(deps: Deps, command: Command) -> None:
         if plan is None:
             return
         _start_round(deps, db, command.client, plan=plan, user_id=command.user_id,
-                     key=command.key, tell=lambda text: command.respond(
-                         response_type="ephemeral", **notice(text)))
+                     key=command.key, tell=command.say)
 
 
 def _ideas_page(db, plan, user_id, page=0, show_discarded=False) -> dict:

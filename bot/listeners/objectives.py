@@ -62,7 +62,7 @@ def show_objectives(deps: Deps, command: Command) -> None:
     with deps.db() as db:
         plan = plan_or_explain(deps, command, db)
         if plan is not None:
-            command.respond(response_type="ephemeral", **_objectives_page(db, plan))
+            command.reply(_objectives_page(db, plan))
 
 
 def show_plan(deps: Deps, command: Command) -> None:
@@ -71,15 +71,14 @@ def show_plan(deps: Deps, command: Command) -> None:
         if plan is None:
             return
         messages = _plan_messages(db, plan, deps.clock().date())
-    for message in messages:
-        command.respond(response_type="ephemeral", **message)
+    command.reply(*messages)
 
 
 def show_history(deps: Deps, command: Command) -> None:
     with deps.db() as db:
         plan = plan_or_explain(deps, command, db)
         if plan is not None:
-            command.respond(response_type="ephemeral", **ui.history_message(
+            command.reply(ui.history_message(
                 lang=plan.language, plan=plan, changes=planning.history(db, plan=plan)))
 
 
@@ -89,7 +88,7 @@ def open_settings(deps: Deps, command: Command) -> None:
         if plan is None:
             return
         if not queries.is_facilitator(db, plan=plan, user_id=command.user_id):
-            command.respond(response_type="ephemeral", **notice(facilitators_only(db, plan)))
+            command.say(facilitators_only(db, plan))
             return
         view = ui.settings_modal(
             lang=plan.language, plan=plan, categories=planning.categories(db, plan=plan),
@@ -103,8 +102,7 @@ def export_plan(deps: Deps, command: Command) -> None:
     with deps.db() as db:
         plan = plan_or_explain(deps, command, db)
     if plan is not None:
-        export_to_channel(deps, command.client, plan=plan, tell=lambda message:
-                          command.respond(response_type="ephemeral", **message))
+        export_to_channel(deps, command.client, plan=plan, tell=command.reply)
 
 
 def export_to_channel(deps: Deps, client: WebClient, *, plan: Plan, tell) -> None:

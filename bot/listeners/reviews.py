@@ -91,8 +91,7 @@ def review_command(deps: Deps, command: Command) -> None:
         plan = plan_or_explain(deps, command, db)
         if plan is not None:
             start_review(deps, db, command.client, plan=plan, user_id=command.user_id,
-                         trigger_id=command.trigger_id, tell=lambda text: command.respond(
-                             response_type="ephemeral", **notice(text)))
+                         trigger_id=command.trigger_id, tell=command.say)
 
 
 def summary_command(deps: Deps, command: Command) -> None:
@@ -101,8 +100,7 @@ def summary_command(deps: Deps, command: Command) -> None:
         if plan is None:
             return
         messages = progress_for(db, plan)
-    for message in messages:
-        command.respond(response_type="ephemeral", **message)
+    command.reply(*messages)
 
 
 def resume_command(deps: Deps, command: Command) -> None:
@@ -112,13 +110,13 @@ def resume_command(deps: Deps, command: Command) -> None:
             return
         _ = gettext_for(plan.language)
         if not queries.is_facilitator(db, plan=plan, user_id=command.user_id):
-            command.respond(response_type="ephemeral", **notice(facilitators_only(db, plan)))
+            command.say(facilitators_only(db, plan))
             return
         resumed = deliveries.resume_plan(db, plan=plan)
         db.refresh(plan)
         reschedule_plan(db, plan=plan, now=deps.clock())
-    command.respond(response_type="ephemeral", **notice(
-        _("Reminders and summaries are back on ({count} waiting).").format(count=resumed)))
+    command.say(
+        _("Reminders and summaries are back on ({count} waiting).").format(count=resumed))
 
 
 # --- listeners --------------------------------------------------------------------------------
