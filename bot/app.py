@@ -4,16 +4,17 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from slack_bolt import App, BoltResponse
 from sqlalchemy.engine import Engine
 
+from bot.cards import Cards
+from bot.dispatch import Dispatcher
 from bot.listeners import register_listeners
 from bot.listeners.common import Deps
 from bot.settings import Settings
 from bot.slack import make_client
-from bot.work_process import hand_work_to_process
 
 
 def utc_now() -> datetime:
@@ -59,25 +60,30 @@ def create_app(
     engine: Engine,
     *,
     clock: Callable[[], datetime] = utc_now,
-    work_in_process: bool = False,
-    verify_requests: bool = True,
 ) -> App:
-    """The Bolt app. With work_in_process, what listeners do after the ack runs in a
-    separate work process (see bot/work_process.py); otherwise on Bolt's threads."""
+    """The Bolt app, with Rumbo's dependencies (`Deps`) in every request's context."""
+    client = make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     app = App(
-        client=make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
+        client=client,
         signing_secret=settings.slack_signing_secret,
-        request_verification_enabled=verify_requests,
-        # Listeners ack at once and hand slow work to lazy listeners; answering after the
-        # ack function (rather than polling for it) keeps every reply fast.
+        # Listeners answer when their function returns, after the write is committed; the
+        # work after the ack runs on Rumbo's own threads (Deps.later).
         process_before_response=True,
         # auth.test runs on the first request instead of at start, so a start-up does not
         # depend on Slack being reachable.
         token_verification_enabled=False,
     )
-    if work_in_process:
-        hand_work_to_process(app, settings)
-    if verify_requests:
-        app.middleware(RetryGuard())
-    register_listeners(app, Deps(engine=engine, clock=clock))
+    deps = Deps(engine=engine, clock=clock)
+    deps.cards = Cards(engine, client, clock)
+    deps.outbox = Dispatcher(engine, client, clock, users=deps.users, cards=deps.cards,
+                             lease=timedelta(seconds=settings.rumbo_lease_seconds))
+    app.middleware(RetryGuard())
+
+    @app.middleware
+    def provide_deps(context, next):
+        context["rumbo"] = deps
+        next()
+
+    register_listeners(app)
+    app.rumbo = deps  # for the scheduler and the server's shutdown
     return app

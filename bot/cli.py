@@ -2,9 +2,11 @@
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
+from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,11 +26,13 @@ def _prepare(settings: Settings):
 
 def dispatcher(settings: Settings, engine):
     from bot.app import utc_now
+    from bot.cards import Cards
     from bot.dispatch import Dispatcher
     from bot.slack import make_client
 
     client = make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    return Dispatcher(engine, client, utc_now)
+    return Dispatcher(engine, client, utc_now, cards=Cards(engine, client, utc_now),
+                      lease=timedelta(seconds=settings.rumbo_lease_seconds))
 
 
 def cmd_migrate(settings: Settings, _args) -> None:
@@ -38,24 +42,15 @@ def cmd_migrate(settings: Settings, _args) -> None:
 
 def cmd_serve(settings: Settings, args) -> None:
     settings.require("slack_bot_token", "slack_signing_secret")
-    engine = _prepare(settings)
+    _prepare(settings).dispose()
     port = args.port or settings.port
-
-    def load_app():
-        from bot.app import create_app
-        from bot.scheduler import start_in_background
-        from bot.server import wsgi_app
-
-        # Connections opened before gunicorn forked (the migration) belong to the parent.
-        engine.dispose(close=False)
-        if not args.no_scheduler:
-            start_in_background(dispatcher(settings, engine))
-        return wsgi_app(create_app(settings, engine, work_in_process=True), engine)
-
-    from bot.server import GunicornServer
-
     log.info("serving on %s:%s (POST /slack/events, GET /healthz)", args.host, port)
-    GunicornServer(load_app, host=args.host, port=port).run()
+    # A fresh process for gunicorn's master: it keeps none of what the checks above
+    # imported; its worker loads the app (bot/server.py).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    argv = [sys.executable, "-m", "bot.server", args.host, str(port)]
+    os.execv(sys.executable, argv + (["--no-scheduler"] if args.no_scheduler else []))  # noqa: S606
 
 
 def cmd_socket(settings: Settings, _args) -> None:
@@ -66,8 +61,8 @@ def cmd_socket(settings: Settings, _args) -> None:
     from bot.app import create_app
     from bot.scheduler import start_in_background
 
-    start_in_background(dispatcher(settings, engine))
     app = create_app(settings, engine)
+    start_in_background(app.rumbo.outbox)
     SocketModeHandler(app, settings.slack_app_token).start()
 
 

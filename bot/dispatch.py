@@ -1,44 +1,56 @@
-"""Scheduled nudges: keeping each plan's outbox up to date, and sending what is due.
+"""The outbox's sender, and each plan's scheduled nudges kept in the outbox.
 
-The scheduler (APScheduler) only ticks; what to send lives in the database (the
-`delivery` outbox), so a restart loses nothing, and each delivery is claimed by one
-conditional UPDATE before it is sent, so two processes never send it twice.
+What to send lives in the database (the `delivery` outbox, storage/deliveries.py). It comes
+from two places: the nudges a plan's settings schedule (review reminders, session timers,
+progress summaries: `reschedule_plan`), and the posts users ask for (a session's card and
+recap, a review's summary, the plan or the priority list posted to the channel, an export:
+`request`, written in the same transaction as what asked for it).
+
+The Dispatcher sends them: a user's request at once after the ack (`deliver`), and on each
+scheduler tick everything due, including what a process that died was sending once its
+lease runs out. Every message it posts carries its delivery's key and part in Slack's
+message metadata; taking over a dead process's delivery first reads what the channel
+already holds (conversations.history), so no part is ever posted twice.
 """
 
 import json
 import logging
 import random
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from bot import export, surfaces
 from bot.blocks import nudges
-from bot.blocks.progress import progress_messages
+from bot.blocks.messages import notice
+from bot.blocks.text import escape, long_date, mention
+from bot.i18n import gettext_for
 from bot.reminders import next_summary, review_dates, review_reminders, session_timers
-from bot.slack import CHANNEL_ERRORS, slack_error, tell_user
-from storage import deliveries, planning, queries, reviews
+from bot.slack import CHANNEL_ERRORS, UserDirectory, channel_problem, slack_error, tell_user
+from storage import deliveries, queries, scoring
 from storage.db import new_session
-from storage.models import Delivery, Plan, StrategySession
+from storage.models import Delivery, Plan, Review, ScoringRound, StrategySession
 
 log = logging.getLogger("rumbo")
 
-# How late a delivery may still go out after downtime; reminders of a review not held
-# stay relevant until it is.
-GRACE = {"session_warning": timedelta(minutes=15), "session_end": timedelta(minutes=30),
-         "summary": timedelta(days=2)}
 MAX_ATTEMPTS = 8
-INTERRUPTED_AFTER = timedelta(minutes=10)
+LEASE = timedelta(seconds=60)
 BATCH = 500
+MARK = "rumbo_delivery"  # the message metadata event type that names a delivery's part
 
 
 # --- keeping the outbox up to date ------------------------------------------------------------
 
-def reschedule_plan(db, *, plan: Plan, now: datetime) -> None:
-    """Bring the plan's review reminders and next summary in line with its settings:
-    called when a plan is created, its settings change, a review is held or postponed."""
+def reschedule_plan(db: Session, *, plan: Plan, now: datetime) -> None:
+    """Bring the plan's review reminders and next summary in line with its settings, in
+    the caller's transaction: when a plan is created, its settings change, a review is
+    held or postponed."""
     if plan.status != "active":
         deliveries.cancel(db, plan=plan, key_prefix=f"review:{plan.id}:", reason="archived")
         deliveries.cancel(db, plan=plan, key_prefix=f"summary:{plan.id}:", reason="archived")
@@ -49,7 +61,6 @@ def reschedule_plan(db, *, plan: Plan, now: datetime) -> None:
         plan.next_review_on = review_dates(
             plan, after=max(plan.start_date, now.date() - timedelta(days=1)))
         db.add(plan)
-        db.commit()
     planned = review_reminders(plan, plan.next_review_on)
     deliveries.cancel(db, plan=plan, key_prefix=f"review:{plan.id}:", reason="rescheduled",
                       keep=[p.key for p in planned])
@@ -57,6 +68,7 @@ def reschedule_plan(db, *, plan: Plan, now: datetime) -> None:
     deliveries.cancel(db, plan=plan, key_prefix=f"summary:{plan.id}:", reason="rescheduled",
                       keep=[summary.key] if summary else [])
     deliveries.schedule(db, plan=plan, planned=planned + ([summary] if summary else []))
+    db.flush()
 
 
 def schedule_session_timers(db, *, plan: Plan, strategy_session: StrategySession) -> None:
@@ -72,120 +84,333 @@ def review_held(db, *, plan: Plan, due: date | None, now: datetime) -> None:
     """The review is done: its remaining reminders go, the next one follows the cadence."""
     plan.next_review_on = review_dates(plan, after=max(due or now.date(), now.date()))
     db.add(plan)
-    db.commit()
     reschedule_plan(db, plan=plan, now=now)
 
 
-# --- sending what is due ----------------------------------------------------------------------
+def request(db: Session, *, plan: Plan, kind: str, key: str, now: datetime,
+            **payload) -> int | None:
+    """A post a user asked for, in the transaction that stores what asked for it: the
+    delivery's id to send at once after the ack, or None when it was asked for already."""
+    assert kind in KINDS and not KINDS[kind].scheduled, kind
+    return deliveries.add(db, plan=plan, kind=kind, key=key, now=now, payload=payload)
+
+
+# --- what each kind of delivery posts ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Kind:
+    # The messages to post, drawn when sending; None when no longer relevant.
+    draw: Callable[[Session, Plan, dict, datetime], list[dict] | None]
+    scheduled: bool = False  # a nudge from the plan's settings, not a user's request
+    grace: timedelta | None = None  # how late a nudge may still go out after downtime
+    any_plan: bool = False  # sent even when the plan was archived meanwhile
+    posted: Callable[[Session, dict, str], None] | None = None  # the first message's ts
+    refused: Callable[[Session, dict, datetime], None] | None = None  # Slack said no
+
+
+def _review_reminder(db, plan, payload, now):
+    due = date.fromisoformat(payload["due"])
+    if plan.next_review_on != due:
+        return None  # held or postponed meanwhile
+    kind = payload.get("kind")
+    return [nudges.review_reminder(lang=plan.language, plan=plan, kind=kind, due=due,
+                                   days=payload.get("days"),
+                                   overdue_days=(now.date() - due).days)]
+
+
+def _session_timer(db, plan, payload, now):
+    strategy_session = db.get(StrategySession, payload["session_id"])
+    if strategy_session is None or strategy_session.ended_at is not None:
+        return None
+    return [nudges.session_timer(lang=plan.language, plan=plan, kind=payload["kind"],
+                                 facilitators=queries.facilitators_of(db, plan=plan))]
+
+
+def _session(db, payload):
+    return db.get(StrategySession, payload["session_id"])
+
+
+def _session_card(db, plan, payload, now):
+    strategy_session = _session(db, payload)
+    if strategy_session is None or strategy_session.message_ts:
+        return None
+    return [surfaces.session_card(db, plan=plan, strategy_session=strategy_session)]
+
+
+def _recap(db, plan, payload, now):
+    strategy_session = _session(db, payload)
+    if strategy_session is None:
+        return None
+    return surfaces.session_recap(db, plan=plan, strategy_session=strategy_session)
+
+
+def _round_card(db, plan, payload, now):
+    scoring_round = db.get(ScoringRound, payload["round_id"])
+    if scoring_round is None or scoring_round.message_ts or scoring_round.ended_at:
+        return None
+    return [surfaces.round_card(db, plan=plan, scoring_round=scoring_round)]
+
+
+def _review_summary(db, plan, payload, now):
+    review = db.get(Review, payload["review_id"])
+    return surfaces.review_summary(db, plan=plan, closed=review) if review else None
+
+
+def _postponed(db, plan, payload, now):
+    _ = gettext_for(plan.language)
+    return [notice(_("{who} moved the review of *{account}* to {date}; the reminders follow.")
+                   .format(who=mention(payload["user_id"]), account=escape(plan.account_name),
+                           date=long_date(date.fromisoformat(payload["day"]), plan.language)))]
+
+
+def _discard_session(db, payload, now):
+    """A session nobody can see the card of is not left running."""
+    if not queries.discard_session(db, session_id=payload["session_id"]):
+        strategy_session = _session(db, payload)
+        queries.end_session(db, strategy_session=strategy_session,
+                            user_id=strategy_session.started_by, now=now)
+
+
+def _end_round(db, payload, now):
+    scoring_round = db.get(ScoringRound, payload["round_id"])
+    if scoring_round is not None:
+        scoring.end_round(db, scoring_round=scoring_round, now=now)
+
+
+KINDS: dict[str, Kind] = {
+    "review_ahead": Kind(_review_reminder, scheduled=True),
+    "review_due": Kind(_review_reminder, scheduled=True),
+    "review_overdue": Kind(_review_reminder, scheduled=True),
+    "session_warning": Kind(_session_timer, scheduled=True, grace=timedelta(minutes=15)),
+    "session_end": Kind(_session_timer, scheduled=True, grace=timedelta(minutes=30)),
+    "summary": Kind(lambda db, plan, payload, now: surfaces.progress(db, plan=plan),
+                    scheduled=True, grace=timedelta(days=2)),
+    "session_card": Kind(_session_card, refused=_discard_session,
+                         posted=lambda db, p, ts: queries.set_session_message(
+                             db, session_id=p["session_id"], ts=ts)),
+    "recap": Kind(_recap, any_plan=True),
+    "round_card": Kind(_round_card, refused=_end_round,
+                       posted=lambda db, p, ts: scoring.set_round_message(
+                           db, round_id=p["round_id"], ts=ts)),
+    "announcement": Kind(lambda db, plan, payload, now: [surfaces.announcement(db, plan=plan)]),
+    "postponed": Kind(_postponed),
+    "plan_post": Kind(lambda db, plan, payload, now: surfaces.plan_messages(
+        db, plan=plan, today=now.date(), shared=True)),
+    "priorities_post": Kind(lambda db, plan, payload, now: surfaces.priorities(
+        db, plan=plan, shared=True)),
+    "review_summary": Kind(_review_summary, any_plan=True),
+    "export": Kind(lambda db, plan, payload, now: []),  # an upload: see Dispatcher._upload
+}
+
 
 def _group(delivery: Delivery) -> str:
-    """Deliveries that say the same thing at different times: after downtime only the
-    latest of a group goes out."""
+    """Nudges that say the same thing at different times: after downtime only the latest
+    of a group goes out. A user's request is a group of its own."""
     if delivery.kind.startswith("review"):
         return delivery.key.split(":ahead")[0].split(":due")[0].split(":overdue")[0]
-    if delivery.kind.startswith("session"):
+    if delivery.kind.startswith("session_") and KINDS[delivery.kind].scheduled:
         return delivery.key.rsplit(":", 1)[0]
-    return f"summary:{delivery.plan_id}"
+    if delivery.kind == "summary":
+        return f"summary:{delivery.plan_id}"
+    return delivery.key
 
+
+# --- sending ----------------------------------------------------------------------------------
 
 class Dispatcher:
-    def __init__(self, engine: Engine, client: WebClient, clock, *, batch: int = BATCH):
-        self.engine, self.client, self.clock, self.batch = engine, client, clock, batch
+    def __init__(self, engine: Engine, client: WebClient, clock, *, lease: timedelta = LEASE,
+                 batch: int = BATCH, users: UserDirectory | None = None, cards=None):
+        self.engine, self.client, self.clock = engine, client, clock
+        self.lease, self.batch = lease, batch
+        self.users = users or UserDirectory()
+        self.cards = cards  # redraws live cards a dead process left marked (bot/cards.py)
 
     def run_once(self) -> int:
-        """One pass: send what is due now. Returns how many messages were sent."""
+        """One pass: send what is due now. Returns how many deliveries were sent."""
         now = self.clock()
+        sent = 0
         with new_session(self.engine) as db:
-            for stuck in deliveries.interrupted(db, claimed_before=now - INTERRUPTED_AFTER):
-                log.error("delivery %s was interrupted while sending; not sent again",
-                          stuck.key)
-            due = deliveries.due(db, now=now, limit=self.batch)
             groups: dict[str, list[Delivery]] = defaultdict(list)
-            for delivery in due:
+            for delivery in deliveries.due(db, now=now, limit=self.batch):
                 groups[_group(delivery)].append(delivery)
-            sent = 0
             for members in groups.values():
                 *older, latest = members
                 for delivery in older:
-                    if deliveries.claim(db, delivery=delivery, now=now):
+                    if deliveries.claim(db, delivery=delivery, now=now, lease=self.lease):
                         deliveries.finish(db, delivery=delivery, status="skipped", now=now,
                                           error="collapsed into a later reminder")
-                grace = GRACE.get(latest.kind)
+                grace = KINDS[latest.kind].grace
                 if grace is not None and now - latest.due_at > grace:
-                    if deliveries.claim(db, delivery=latest, now=now):
+                    if deliveries.claim(db, delivery=latest, now=now, lease=self.lease):
                         deliveries.finish(db, delivery=latest, status="skipped", now=now,
                                           error="no longer relevant")
                         self._after(db, latest, now)
                     continue
-                if deliveries.claim(db, delivery=latest, now=now):
-                    sent += self._send(db, latest, now)
-            return sent
+                sent += self._claim_and_send(db, latest, now)
+        if self.cards is not None:
+            self.cards.redraw_stale()
+        return sent
 
-    def _send(self, db, delivery: Delivery, now: datetime) -> int:
+    def deliver(self, delivery_id: int) -> bool:
+        """Send one delivery now (a user just asked for it). False when it is not pending:
+        sent already, or another process is sending it."""
+        with new_session(self.engine) as db:
+            delivery = db.get(Delivery, delivery_id)
+            if delivery is None or delivery.status != "pending":
+                return False
+            return bool(self._claim_and_send(db, delivery, self.clock()))
+
+    def _claim_and_send(self, db: Session, delivery: Delivery, now: datetime) -> int:
+        abandoned = delivery.claimed_at if delivery.status == "sending" else None
+        if not deliveries.claim(db, delivery=delivery, now=now, lease=self.lease):
+            return 0
+        if abandoned is not None:
+            log.warning("taking over delivery %s, abandoned by a process since %s",
+                        delivery.key, abandoned.isoformat())
+        return self._send(db, delivery, now, abandoned=abandoned)
+
+    def _send(self, db: Session, delivery: Delivery, now: datetime, *,
+              abandoned: datetime | None) -> int:
+        kind = KINDS[delivery.kind]
+        payload = {**json.loads(delivery.payload), "kind": delivery.kind}
         plan = db.get(Plan, delivery.plan_id)
-        if plan is None or plan.status != "active":
+        if plan is None or (plan.status != "active" and not kind.any_plan):
             deliveries.finish(db, delivery=delivery, status="skipped", now=now,
                               error="plan archived")
             return 0
-        if plan.nudges_paused_at is not None:
+        if kind.scheduled and plan.nudges_paused_at is not None:
             deliveries.finish(db, delivery=delivery, status="paused", now=now,
                               error="channel unavailable")
             return 0
-        messages = self._messages(db, plan, delivery, now)
-        if messages is None:
-            deliveries.finish(db, delivery=delivery, status="skipped", now=now,
-                              error="no longer relevant")
-            return 0
         try:
-            for message in messages:
-                self.client.chat_postMessage(channel=plan.channel_id, **message)
+            if delivery.kind == "export":
+                done = self._upload(db, plan, delivery, payload, abandoned)
+            else:
+                done = self._post(db, plan, delivery, payload, now, abandoned)
         except SlackApiError as error:
-            self._failed(db, plan, delivery, now, slack_error(error))
+            db.rollback()
+            self._failed(db, plan, delivery, payload, now, slack_error(error), error)
             return 0
         except Exception as error:  # a dropped connection, a bug: retry later, loudly
+            db.rollback()
             log.exception("delivery %s failed", delivery.key)
-            self._failed(db, plan, delivery, now, type(error).__name__)
+            self._failed(db, plan, delivery, payload, now, type(error).__name__, None)
+            return 0
+        if not done:
+            deliveries.finish(db, delivery=delivery, status="skipped", now=now,
+                              error="no longer relevant")
             return 0
         deliveries.finish(db, delivery=delivery, status="sent", now=now)
         self._after(db, delivery, now)
         return 1
+
+    def _post(self, db, plan, delivery, payload, now, abandoned) -> bool:
+        kind = KINDS[delivery.kind]
+        messages = kind.draw(db, plan, payload, now)
+        if messages is None:
+            return False
+        done = delivery.parts_done
+        if abandoned is not None:
+            found = self._posted_parts(plan, delivery, since=abandoned)
+            if 0 in found and kind.posted:
+                kind.posted(db, payload, found[0])
+            done = max([done] + [part + 1 for part in found])
+            deliveries.progress(db, delivery=delivery, parts_done=done, now=now,
+                                lease=self.lease)
+        for part, message in enumerate(messages):
+            if part < done:
+                continue
+            posted = self.client.chat_postMessage(
+                channel=plan.channel_id, **message,
+                metadata={"event_type": MARK,
+                          "event_payload": {"key": delivery.key, "part": part}})
+            if part == 0 and kind.posted:
+                kind.posted(db, payload, posted["ts"])
+            deliveries.progress(db, delivery=delivery, parts_done=part + 1, now=self.clock(),
+                                lease=self.lease)
+        return True
+
+    def _posted_parts(self, plan: Plan, delivery: Delivery, *, since: datetime) -> dict:
+        """{part: ts} of this delivery's messages the channel already holds."""
+        found = {}
+        for message in self._history(plan, since):
+            meta = message.get("metadata") or {}
+            mark = meta.get("event_payload") or {}
+            if meta.get("event_type") == MARK and mark.get("key") == delivery.key:
+                found[int(mark.get("part", 0))] = message["ts"]
+        return found
+
+    def _history(self, plan: Plan, since: datetime) -> list[dict]:
+        """The channel's messages since a moment (a little before it, clocks differ)."""
+        messages, cursor = [], None
+        oldest = f"{(since - timedelta(seconds=30)).timestamp():.6f}"
+        try:
+            for _page in range(10):
+                page = self.client.conversations_history(
+                    channel=plan.channel_id, oldest=oldest, include_all_metadata=True,
+                    limit=200, cursor=cursor)
+                messages += page.get("messages") or []
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+        except SlackApiError as error:
+            if slack_error(error) not in ("missing_scope", "not_allowed_token_type"):
+                raise
+            # An install from before the history scopes: a repeat is possible, a loss not.
+            log.warning("cannot read %s's history (%s): the delivery may repeat",
+                        plan.channel_id, slack_error(error))
+        return messages
+
+    def _upload(self, db, plan, delivery, payload, abandoned) -> bool:
+        """The filled-in template (XLSX and Markdown), uploaded to the plan's channel."""
+        base = payload["base"]
+        filenames = {f"{base}.xlsx", f"{base}.md"}
+        if abandoned is not None and any(
+                filenames & {f.get("name") for f in message.get("files") or []}
+                for message in self._history(plan, abandoned)):
+            return True  # the dead process got it there
+        people = export.people_in(db, plan=plan)
+        names = {user_id: self.users.name(self.client, user_id) for user_id in people}
+        document = export.collect(db, plan=plan, names=names)
+        _ = gettext_for(plan.language)
+        title = _("Account plan: {account}").format(account=plan.account_name)
+        self.client.files_upload_v2(
+            channel=plan.channel_id,
+            initial_comment=_("The plan template, filled in: {account}").format(
+                account=escape(plan.account_name)),
+            file_uploads=[
+                {"content": export.to_xlsx(document), "filename": f"{base}.xlsx",
+                 "title": title},
+                {"content": export.to_markdown(document).encode(), "filename": f"{base}.md",
+                 "title": title},
+            ])
+        return True
 
     def _after(self, db, delivery: Delivery, now: datetime) -> None:
         """A periodic summary, sent or skipped, makes room for the next one."""
         plan = db.get(Plan, delivery.plan_id)
         if delivery.kind == "summary" and plan is not None:
             reschedule_plan(db, plan=plan, now=now)
+            db.commit()
 
-    def _messages(self, db, plan: Plan, delivery: Delivery, now: datetime):
-        payload = json.loads(delivery.payload)
-        lang = plan.language
-        if delivery.kind.startswith("review"):
-            due = date.fromisoformat(payload["due"])
-            if plan.next_review_on != due:
-                return None  # held or postponed meanwhile
-            return [nudges.review_reminder(lang=lang, plan=plan, kind=delivery.kind, due=due,
-                                           days=payload.get("days"),
-                                           overdue_days=(now.date() - due).days)]
-        if delivery.kind.startswith("session"):
-            strategy_session = db.get(StrategySession, payload["session_id"])
-            if strategy_session is None or strategy_session.ended_at is not None:
-                return None
-            return [nudges.session_timer(lang=lang, plan=plan, kind=delivery.kind,
-                                         facilitators=queries.facilitators_of(db, plan=plan))]
-        return progress_messages(
-            lang=lang, plan=plan, categories=planning.categories(db, plan=plan),
-            objectives=planning.objectives(db, plan=plan),
-            initiatives=planning.initiatives(db, plan=plan),
-            values=reviews.measured_values(db, plan=plan))
-
-    def _failed(self, db, plan: Plan, delivery: Delivery, now: datetime, error: str) -> None:
-        if error in CHANNEL_ERRORS:
+    def _failed(self, db, plan: Plan, delivery: Delivery, payload: dict, now: datetime,
+                error: str, slack: SlackApiError | None) -> None:
+        kind = KINDS[delivery.kind]
+        if error in CHANNEL_ERRORS and kind.scheduled:
             deliveries.finish(db, delivery=delivery, status="paused", now=now, error=error)
             if deliveries.pause_plan(db, plan=plan, now=now, reason=error):
                 for user_id in queries.facilitators_of(db, plan=plan):
                     tell_user(self.client, channel_id=None, user_id=user_id,
                               message=nudges.channel_paused(lang=plan.language, plan=plan,
                                                             error=error))
+            return
+        if error in CHANNEL_ERRORS or (slack is not None and delivery.kind == "export"):
+            # A request Slack will not take as it is: tell whoever asked, do not insist.
+            if kind.refused:
+                kind.refused(db, payload, now)
+                db.commit()
+            deliveries.finish(db, delivery=delivery, status="failed", now=now, error=error)
+            self._tell_requester(plan, payload, error, slack)
             return
         if delivery.attempts >= MAX_ATTEMPTS:
             log.error("delivery %s failed %s times (%s): kept as failed", delivery.key,
@@ -198,3 +423,18 @@ class Dispatcher:
         log.warning("delivery %s failed (%s); retrying in %s", delivery.key, error, delay)
         deliveries.finish(db, delivery=delivery, status="pending", now=now, error=error,
                           retry_at=now + delay)
+
+    def _tell_requester(self, plan: Plan, payload: dict, error: str, slack) -> None:
+        user_id = payload.get("user_id")
+        if not user_id:
+            return
+        _ = gettext_for(plan.language)
+        if payload["kind"] == "export":
+            text = _("Slack did not take the export ({error}). Nothing in the plan changed: try "
+                     "`/plan export` again in a moment.").format(error=error)
+            if error in CHANNEL_ERRORS:
+                text += "\n" + channel_problem(slack, plan.language)
+        else:
+            text = channel_problem(slack, plan.language)
+        tell_user(self.client, channel_id=plan.channel_id, user_id=user_id,
+                  message=notice(text))

@@ -1,6 +1,7 @@
 """The in-process scheduler (APScheduler 3): it runs the delivery dispatcher."""
 
 import logging
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -17,8 +18,10 @@ def start_in_background(dispatcher=None) -> BackgroundScheduler:
     job itself keeps no state worth persisting and a restart loses nothing."""
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
     if dispatcher is not None:
+        # The first pass at once: what a stopped process left due or half-sent goes out.
         scheduler.add_job(dispatcher.run_once, "interval", seconds=TICK_SECONDS,
-                          id="deliveries", replace_existing=True)
+                          id="deliveries", replace_existing=True,
+                          next_run_time=datetime.now(UTC))
     scheduler.start()
     log.info("scheduler started")
     return scheduler

@@ -1,17 +1,29 @@
-"""HTTP serving: Bolt's WSGI adapter behind gunicorn's threaded worker, plus /healthz."""
+"""HTTP serving: Bolt's WSGI adapter behind gunicorn's threaded worker, plus /healthz.
+
+`rumbo serve` checks the settings, migrates the database, then becomes
+`python -m bot.server` (exec): a gunicorn master that imports nothing of Rumbo's, and one
+worker process that loads the app. One worker keeps the memory of the whole process tree
+small; its threads suit Bolt's synchronous app, and the writes each request makes are
+short.
+"""
 
 import json
 import logging
+import sys
 
 from gunicorn.app.base import BaseApplication
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger("rumbo")
 
+THREADS = 8
+GRACEFUL_SECONDS = 20
+
 
 def wsgi_app(bolt_app, engine):
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
     slack_handler = SlackRequestHandler(bolt_app)
 
     def application(environ, start_response):
@@ -35,11 +47,38 @@ def wsgi_app(bolt_app, engine):
     return application
 
 
-class GunicornServer(BaseApplication):
-    """gunicorn run from `rumbo serve`: one worker process with threads. One process
-    keeps a single scheduler; threads suit Bolt's synchronous app."""
+class Worker:
+    """What the gunicorn worker runs: the app, and the scheduler unless told not to."""
 
-    def __init__(self, load_app, *, host: str, port: int, threads: int = 8):
+    def __init__(self, *, scheduler: bool):
+        self.scheduler_wanted, self.scheduler, self.app = scheduler, None, None
+
+    def load(self):
+        from bot.app import create_app
+        from bot.scheduler import start_in_background
+        from bot.settings import load_settings
+        from storage.db import make_engine
+
+        settings = load_settings()
+        logging.basicConfig(level=settings.log_level,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        engine = make_engine(settings.database_url)
+        self.app = create_app(settings, engine)
+        if self.scheduler_wanted:
+            self.scheduler = start_in_background(self.app.rumbo.outbox)
+        return wsgi_app(self.app, engine)
+
+    def stop(self) -> None:
+        """Finish the work after the acks already given (it is in the outbox anyway)."""
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+        if self.app is not None:
+            self.app.rumbo.pool.shutdown(wait=True)
+
+
+class GunicornServer(BaseApplication):
+    def __init__(self, load_app, *, host: str, port: int, threads: int = THREADS,
+                 on_exit=None):
         self._load_app = load_app
         self._options = {
             "bind": f"{host}:{port}",
@@ -47,12 +86,14 @@ class GunicornServer(BaseApplication):
             "worker_class": "gthread",
             "threads": threads,
             "timeout": 30,
-            "graceful_timeout": 10,
+            "graceful_timeout": GRACEFUL_SECONDS,
             "keepalive": 5,
             "accesslog": None,
             "errorlog": "-",
             "loglevel": "warning",
         }
+        if on_exit is not None:
+            self._options["worker_exit"] = on_exit
         super().__init__()
 
     def load_config(self):
@@ -61,3 +102,15 @@ class GunicornServer(BaseApplication):
 
     def load(self):
         return self._load_app()
+
+
+def main(argv: list[str]) -> None:
+    """python -m bot.server HOST PORT [--no-scheduler]"""
+    host, port = argv[0], int(argv[1])
+    worker = Worker(scheduler="--no-scheduler" not in argv)
+    GunicornServer(worker.load, host=host, port=port,
+                   on_exit=lambda server, gunicorn_worker: worker.stop()).run()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///rumbo.db"
     port: int = 3000
     log_level: str = "INFO"
+    # How long a process may hold a delivery it is sending before another takes it over.
+    rumbo_lease_seconds: int = 60
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -45,6 +47,13 @@ class Settings(BaseSettings):
     def _port(cls, value: int) -> int:
         if not 0 < value < 65536:
             raise ValueError("must be between 1 and 65535")
+        return value
+
+    @field_validator("rumbo_lease_seconds")
+    @classmethod
+    def _lease(cls, value: int) -> int:
+        if not 1 <= value <= 3600:
+            raise ValueError("must be between 1 and 3600 seconds")
         return value
 
     @field_validator("log_level")

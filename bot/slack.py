@@ -76,6 +76,53 @@ class UserDirectory:
                 or user_id)
 
 
+class ChannelMembers:
+    """Who is in a channel (conversations.members), cached a while. Only a channel's members
+    may act on its plan: guests and Slack Connect clients included, others not."""
+
+    def __init__(self, ttl_seconds: float = 600, recheck_seconds: float = 30):
+        self._ttl, self._recheck = ttl_seconds, recheck_seconds
+        self._lists: dict[str, tuple[float, set[str]]] = {}  # channel -> (fetched, members)
+        self._seen: dict[tuple[str, str], float] = {}  # (channel, user) -> when
+        self._lock = threading.Lock()
+
+    def saw(self, channel_id: str, user_id: str) -> None:
+        """Slack itself placed the user in the channel (a slash command typed there)."""
+        with self._lock:
+            self._seen[(channel_id, user_id)] = time.monotonic()
+
+    def includes(self, client: WebClient, channel_id: str, user_id: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            seen = self._seen.get((channel_id, user_id))
+            fetched, members = self._lists.get(channel_id, (None, set()))
+        if seen is not None and now - seen < self._ttl:
+            return True
+        if fetched is not None and (now - fetched < self._recheck
+                                    or (user_id in members and now - fetched < self._ttl)):
+            return user_id in members
+        try:
+            members = self._fetch(client, channel_id)
+        except SlackApiError as error:
+            log.warning("conversations.members failed for %s: %s", channel_id,
+                        slack_error(error))
+            return False
+        with self._lock:
+            self._lists[channel_id] = (now, members)
+        return user_id in members
+
+    @staticmethod
+    def _fetch(client: WebClient, channel_id: str) -> set[str]:
+        members: set[str] = set()
+        cursor = None
+        while True:
+            page = client.conversations_members(channel=channel_id, cursor=cursor, limit=1000)
+            members |= set(page["members"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return members
+
+
 def tell_user(client: WebClient, *, channel_id: str | None, user_id: str, message: dict) -> None:
     """An ephemeral message in the channel, or a direct message when that is impossible."""
     if channel_id:

@@ -1,21 +1,36 @@
-"""Engine and session factory, and migrations on start."""
+"""Engine and session factory, dialect-neutral upserts, and migrations on start."""
 
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+# Writes happen before Slack gets its answer, within its 3 seconds: a database that cannot
+# take a write (locked, out of connections) must fail within this, so the user can be told.
+WRITE_WAIT_SECONDS = 2
+
 
 def make_engine(database_url: str) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                               pool_timeout=WRITE_WAIT_SECONDS)
+
+        @event.listens_for(engine, "connect")
+        def _postgres_timeouts(dbapi_connection, _record):
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f"SET lock_timeout = '{WRITE_WAIT_SECONDS}s'")
+            dbapi_connection.commit()
+
+        return engine
+    engine = create_engine(url, connect_args={"check_same_thread": False,
+                                              "timeout": WRITE_WAIT_SECONDS})
 
     # Per pooled connection, not once: SQLite forgets these on every new connection.
     @event.listens_for(engine, "connect")
@@ -31,6 +46,12 @@ def make_engine(database_url: str) -> Engine:
 
 def new_session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
+
+
+def insert(session: Session, model):
+    """INSERT for the session's database, with its ON CONFLICT clauses."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
 
 
 def alembic_config(engine: Engine) -> Config:

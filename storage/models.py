@@ -99,6 +99,9 @@ class StrategySession(SQLModel, table=True):
     ends_at: datetime = Field(sa_type=UTCDateTime)
     ended_by: str | None = Field(default=None, max_length=32)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set by every write the card shows, cleared when the card is redrawn (bot/cards.py).
+    card_dirty_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    card_drawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Answer(SQLModel, table=True):
@@ -204,6 +207,8 @@ class ScoringRound(SQLModel, table=True):
     started_by: str = Field(max_length=32)
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    card_dirty_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    card_drawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Objective(SQLModel, table=True):
@@ -296,8 +301,9 @@ class ItemReview(SQLModel, table=True):
 
 
 class Delivery(SQLModel, table=True):
-    """The outbox: every scheduled message, keyed before it is sent, so a restart, a
-    second process or a job that fires twice never posts it twice."""
+    """The outbox: every message the team depends on (scheduled nudges, and the posts and
+    uploads users ask for), keyed and committed before it is sent, so a crash, a restart,
+    a second process or a job that fires twice never loses it nor posts it twice."""
 
     __table_args__ = (
         UniqueConstraint("team_id", "key"),
@@ -315,6 +321,10 @@ class Delivery(SQLModel, table=True):
     attempts: int = Field(default=0)
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A claim is a lease: a process that died while sending loses it at this time.
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # How many of its messages are posted already (a recap can take several).
+    parts_done: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=255)
     payload: str = Field(default="{}", max_length=3000)

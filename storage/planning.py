@@ -14,7 +14,6 @@ from storage.models import (
     Plan,
     PlanChange,
 )
-from storage.queries import commit_once
 
 OBJECTIVE_FIELDS = ("category_id", "statement", "target", "measure", "unit", "baseline",
                     "target_value", "target_date", "horizon", "owner_id", "status")
@@ -108,14 +107,14 @@ def history(session: Session, *, plan: Plan, limit: int = 50) -> list[PlanChange
 # --- writing ----------------------------------------------------------------------------------
 
 def add_objective(session: Session, *, plan: Plan, values: dict, idea_id: int | None,
-                  user_id: str, now: datetime, request_key: str) -> Objective:
+                  user_id: str, now: datetime) -> Objective:
     objective = Objective(team_id=plan.team_id, plan_id=plan.id, idea_id=idea_id,
                           created_by=user_id, created_at=now, **values)
     session.add(objective)
     session.flush()
     _record(session, plan, entity="objective", entity_id=objective.id, field="created",
             before=None, after=objective.statement, user_id=user_id, now=now)
-    commit_once(session, team_id=plan.team_id, key=request_key)
+    session.flush()
     return objective
 
 
@@ -126,19 +125,19 @@ def update_objective(session: Session, *, plan: Plan, objective: Objective, valu
     if changed:
         objective.updated_at = now
         session.add(objective)
-    session.commit()
+    session.flush()
     return changed
 
 
 def add_initiative(session: Session, *, plan: Plan, objective: Objective, values: dict,
-                   user_id: str, now: datetime, request_key: str) -> Initiative:
+                   user_id: str, now: datetime) -> Initiative:
     initiative = Initiative(team_id=plan.team_id, plan_id=plan.id, objective_id=objective.id,
                             created_by=user_id, created_at=now, **values)
     session.add(initiative)
     session.flush()
     _record(session, plan, entity="initiative", entity_id=initiative.id, field="created",
             before=None, after=initiative.title, user_id=user_id, now=now)
-    commit_once(session, team_id=plan.team_id, key=request_key)
+    session.flush()
     return initiative
 
 
@@ -149,7 +148,7 @@ def update_initiative(session: Session, *, plan: Plan, initiative: Initiative, v
     if changed:
         initiative.updated_at = now
         session.add(initiative)
-    session.commit()
+    session.flush()
     return changed
 
 
@@ -167,7 +166,6 @@ def update_settings(session: Session, *, plan: Plan, values: dict, renames: dict
     in_use = {o.category_id for o in objectives(session, plan=plan)}
     for category_id in removed:
         if category_id in in_use:
-            session.rollback()
             raise CategoryInUse(current[category_id].name)
     for category_id, name in renames.items():
         category = current.get(category_id)
@@ -206,5 +204,5 @@ def update_settings(session: Session, *, plan: Plan, values: dict, renames: dict
                 before=person, after=None, user_id=user_id, now=now)
         changed += 1
     session.add(plan)
-    session.commit()
+    session.flush()
     return changed

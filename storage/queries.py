@@ -1,4 +1,6 @@
-"""The queries and writes the app needs. Keyword-only, one session per unit of work.
+"""The queries and writes the app needs. Keyword-only; writes flush and leave the commit
+to the caller, so everything one request brings is committed together, with its
+idempotency key (`claim_request`) and the deliveries it asks for.
 
 Every lookup that starts from ids found in a Slack payload also takes the request's
 workspace (and channel), so a forged or stale id from elsewhere finds nothing.
@@ -7,10 +9,11 @@ workspace (and channel), so a forged or stale id from elsewhere finds nothing.
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, union, update
+from sqlalchemy import delete, func, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.db import insert
 from storage.models import (
     Answer,
     Category,
@@ -21,6 +24,7 @@ from storage.models import (
     StrategySession,
     Workspace,
 )
+from storage.types import utcnow
 
 
 class DuplicateRequest(Exception):
@@ -35,28 +39,21 @@ class SessionAlreadyRunning(Exception):
     """The plan already has a running strategy session."""
 
 
-def commit_once(session: Session, *, team_id: str, key: str) -> None:
-    """Commit the pending writes together with an idempotency key.
-
-    Raises DuplicateRequest (and writes nothing) when the key was stored before.
-    """
+def claim_request(session: Session, *, team_id: str, key: str) -> None:
+    """Write a request's idempotency key first in the transaction that stores what the
+    request brought, so the two commit together. Raises DuplicateRequest (and rolls back)
+    when the key was stored before: a retry, a double submit."""
     session.add(ProcessedRequest(team_id=team_id, key=key))
     try:
-        session.commit()
+        session.flush()
     except IntegrityError:
         session.rollback()
-        if session.get(ProcessedRequest, (team_id, key)) is not None:
-            raise DuplicateRequest(key) from None
-        raise
+        raise DuplicateRequest(key) from None
 
 
 def ensure_workspace(session: Session, *, team_id: str) -> None:
-    if session.get(Workspace, team_id) is None:
-        try:
-            session.add(Workspace(team_id=team_id))
-            session.commit()
-        except IntegrityError:
-            session.rollback()  # created meanwhile by another request
+    session.exec(insert(session, Workspace).values(team_id=team_id, created_at=utcnow())
+                 .on_conflict_do_nothing(index_elements=["team_id"]))
 
 
 def active_plan(session: Session, *, team_id: str, channel_id: str) -> Plan | None:
@@ -75,27 +72,23 @@ def plan_in_channel(session: Session, *, plan_id: int, team_id: str, channel_id:
 
 
 def create_plan(
-    session: Session,
-    *,
-    plan: Plan,
-    categories: Iterable[str],
-    facilitators: Iterable[str],
-    request_key: str,
+    session: Session, *, plan: Plan, categories: Iterable[str], facilitators: Iterable[str]
 ) -> Plan:
     ensure_workspace(session, team_id=plan.team_id)
     if active_plan(session, team_id=plan.team_id, channel_id=plan.channel_id):
         raise ChannelHasPlan(plan.channel_id)
     session.add(plan)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another plan won the race for the channel.
+        session.rollback()
+        raise ChannelHasPlan(plan.channel_id) from None
     for position, name in enumerate(categories):
         session.add(Category(team_id=plan.team_id, plan_id=plan.id, name=name, position=position))
     for user_id in dict.fromkeys([plan.created_by, *facilitators]):
         session.add(Facilitator(team_id=plan.team_id, plan_id=plan.id, user_id=user_id))
-    try:
-        commit_once(session, team_id=plan.team_id, key=request_key)
-    except IntegrityError:
-        # Not a duplicate of this request: another plan won the race for the channel.
-        raise ChannelHasPlan(plan.channel_id) from None
+    session.flush()
     return plan
 
 
@@ -111,7 +104,6 @@ def archive_plan(session: Session, *, plan: Plan, user_id: str, now: datetime) -
         .where(col(StrategySession.plan_id) == plan.id, col(StrategySession.ended_at).is_(None))
         .values(ended_at=now, ended_by=user_id)
     )
-    session.commit()
     return result.rowcount == 1
 
 
@@ -140,7 +132,7 @@ def running_session(session: Session, *, plan: Plan) -> StrategySession | None:
 
 
 def start_session(
-    session: Session, *, plan: Plan, user_id: str, now: datetime, ends_at: datetime, request_key
+    session: Session, *, plan: Plan, user_id: str, now: datetime, ends_at: datetime
 ) -> StrategySession:
     if running_session(session, plan=plan):
         raise SessionAlreadyRunning(plan.id)
@@ -154,8 +146,9 @@ def start_session(
     )
     session.add(strategy_session)
     try:
-        commit_once(session, team_id=plan.team_id, key=request_key)
+        session.flush()
     except IntegrityError:
+        session.rollback()
         raise SessionAlreadyRunning(plan.id) from None
     return strategy_session
 
@@ -173,16 +166,32 @@ def session_in_channel(
     return strategy_session
 
 
-def set_session_message(session: Session, *, strategy_session: StrategySession, ts: str) -> None:
-    strategy_session.message_ts = ts
-    session.add(strategy_session)
-    session.commit()
+def session_with_plan(
+    session: Session, *, session_id: int, team_id: str, channel_id: str
+) -> tuple[Plan, StrategySession] | tuple[None, None]:
+    """(plan, session) in one query, checked against the workspace and channel."""
+    row = session.exec(
+        select(Plan, StrategySession).join(Plan, col(Plan.id) == col(StrategySession.plan_id))
+        .where(StrategySession.id == session_id, StrategySession.team_id == team_id,
+               StrategySession.channel_id == channel_id)).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
-def discard_session(session: Session, *, strategy_session: StrategySession) -> None:
-    """Remove a session that never got its card posted (nothing was typed into it)."""
-    session.delete(strategy_session)
-    session.commit()
+def set_session_message(session: Session, *, session_id: int, ts: str) -> None:
+    session.exec(update(StrategySession).where(col(StrategySession.id) == session_id)
+                 .values(message_ts=ts))
+
+
+def discard_session(session: Session, *, session_id: int) -> bool:
+    """Remove a session whose card could not be posted, if nothing was typed into it yet.
+    True when it was removed."""
+    typed = session.exec(select(func.count()).select_from(Answer).where(
+        Answer.session_id == session_id)).one() + session.exec(
+        select(func.count()).select_from(Idea).where(Idea.session_id == session_id)).one()
+    if typed:
+        return False
+    session.exec(delete(StrategySession).where(col(StrategySession.id) == session_id))
+    return True
 
 
 def end_session(
@@ -197,8 +206,6 @@ def end_session(
         )
         .values(ended_at=now, ended_by=user_id)
     )
-    session.commit()
-    session.refresh(strategy_session)
     return result.rowcount == 1
 
 
@@ -212,7 +219,6 @@ def add_contributions(
     answers: dict[int, str],
     ideas: list[tuple[str, str | None, int | None]],
     now: datetime,
-    request_key: str,
 ) -> None:
     """Store one submission's answers and ideas (text, tag, source question) at once."""
     for question, text in answers.items():
@@ -242,7 +248,7 @@ def add_contributions(
                 created_at=now,
             )
         )
-    commit_once(session, team_id=plan.team_id, key=request_key)
+    session.flush()
 
 
 def answers_of(
@@ -277,7 +283,7 @@ def edit_answers(
             answer.deleted_at = now
         session.add(answer)
         changed += 1
-    session.commit()
+    session.flush()
     return changed
 
 

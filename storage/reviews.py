@@ -17,7 +17,7 @@ def open_review(session: Session, *, plan: Plan, due_on: date | None, user_id: s
         review = Review(team_id=plan.team_id, plan_id=plan.id, due_on=due_on,
                         held_by=user_id, held_at=now)
         session.add(review)
-        session.commit()
+        session.flush()
     return review
 
 
@@ -36,7 +36,7 @@ def save_items(session: Session, *, review: Review, items: list[dict]) -> None:
             entity_id=item["entity_id"], status=item["status"])
         row.status, row.value, row.note = item["status"], item.get("value"), item.get("note")
         session.add(row)
-    session.commit()
+    session.flush()
 
 
 def close_review(session: Session, *, plan: Plan, review: Review, worked: str | None,
@@ -64,7 +64,7 @@ def close_review(session: Session, *, plan: Plan, review: Review, worked: str | 
     review.worked, review.not_worked = worked, not_worked
     review.closed_at, review.held_by, review.held_at = now, user_id, now
     session.add(review)
-    session.commit()
+    session.flush()
     return True
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.db import insert
 from storage.models import (
     Answer,
     Evaluation,
@@ -20,7 +21,6 @@ from storage.models import (
     Plan,
     ScoringRound,
 )
-from storage.queries import commit_once
 
 EVALUATION_FIELDS = ("pros", "cons", "likelihood", "costs", "need", "time_resources",
                      "urgency", "effort", "worth_it", "score")
@@ -89,25 +89,16 @@ def evaluations_of(session: Session, *, idea: Idea) -> list[Evaluation]:
 def save_evaluation(
     session: Session, *, idea: Idea, user_id: str, user_team_id: str | None, values: dict,
     now: datetime,
-) -> Evaluation:
+) -> None:
     """Create or replace the user's own evaluation: one per participant and idea, however
-    often it is submitted, from however many modals at once."""
-    for _attempt in range(2):
-        evaluation = evaluation_of(session, idea=idea, user_id=user_id)
-        if evaluation is None:
-            evaluation = Evaluation(team_id=idea.team_id, idea_id=idea.id, user_id=user_id,
-                                    user_team_id=user_team_id, created_at=now, **values)
-        else:
-            for name in EVALUATION_FIELDS:
-                setattr(evaluation, name, values.get(name))
-            evaluation.updated_at = now
-        session.add(evaluation)
-        try:
-            session.commit()
-            return evaluation
-        except IntegrityError:
-            session.rollback()  # a simultaneous first submission won: update it instead
-    raise RuntimeError("could not save the evaluation")
+    often it is submitted, from however many modals at once (one upsert)."""
+    fields = {name: values.get(name) for name in EVALUATION_FIELDS}
+    session.exec(
+        insert(session, Evaluation)
+        .values(team_id=idea.team_id, idea_id=idea.id, user_id=user_id,
+                user_team_id=user_team_id, created_at=now, **fields)
+        .on_conflict_do_update(index_elements=["idea_id", "user_id"],
+                               set_={**fields, "updated_at": now}))
 
 
 def _record(session, idea: Idea, *, kind: str, user_id: str, now: datetime, before=None,
@@ -124,7 +115,6 @@ def _change(session: Session, idea: Idea, *, expected_version: int, **values) ->
         .values(version=expected_version + 1, **values)
     )
     if result.rowcount != 1:
-        session.rollback()
         raise StaleIdea(idea.id)
 
 
@@ -139,7 +129,7 @@ def settle(
             revealed_at=idea.revealed_at or now, updated_at=now)
     _record(session, idea, kind="score", user_id=user_id, now=now, before=before, after=score,
             note=note)
-    session.commit()
+    session.flush()
     session.refresh(idea)
 
 
@@ -150,7 +140,7 @@ def reveal(session: Session, *, idea: Idea, user_id: str, now: datetime) -> bool
     )
     if result.rowcount == 1:
         _record(session, idea, kind="reveal", user_id=user_id, now=now)
-    session.commit()
+    session.flush()
     session.refresh(idea)
     return result.rowcount == 1
 
@@ -164,7 +154,7 @@ def edit_idea(
             updated_at=now)
     _record(session, idea, kind="edit", user_id=user_id, now=now, before=before,
             after=f"{tag or ''}|{text}")
-    session.commit()
+    session.flush()
     session.refresh(idea)
 
 
@@ -174,7 +164,7 @@ def merge(session: Session, *, idea: Idea, into: Idea, user_id: str, now: dateti
     _change(session, idea, expected_version=expected_version, merged_into_id=into.id,
             updated_at=now)
     _record(session, idea, kind="merge", user_id=user_id, now=now, after=str(into.id))
-    session.commit()
+    session.flush()
     session.refresh(idea)
 
 
@@ -205,7 +195,7 @@ def running_round(session: Session, *, plan: Plan) -> ScoringRound | None:
 
 
 def start_round(session: Session, *, plan: Plan, idea_ids: list[int], user_id: str,
-                now: datetime, request_key: str) -> ScoringRound:
+                now: datetime) -> ScoringRound:
     if running_round(session, plan=plan):
         raise RoundAlreadyRunning(plan.id)
     scoring_round = ScoringRound(team_id=plan.team_id, plan_id=plan.id,
@@ -213,8 +203,9 @@ def start_round(session: Session, *, plan: Plan, idea_ids: list[int], user_id: s
                                  started_at=now, idea_ids=",".join(map(str, idea_ids)))
     session.add(scoring_round)
     try:
-        commit_once(session, team_id=plan.team_id, key=request_key)
+        session.flush()
     except IntegrityError:
+        session.rollback()
         raise RoundAlreadyRunning(plan.id) from None
     return scoring_round
 
@@ -236,13 +227,12 @@ def move_round(session: Session, *, scoring_round: ScoringRound, position: int) 
     last = max(len(round_ideas(scoring_round)) - 1, 0)
     scoring_round.position = min(max(position, 0), last)
     session.add(scoring_round)
-    session.commit()
+    session.flush()
 
 
-def set_round_message(session: Session, *, scoring_round: ScoringRound, ts: str) -> None:
-    scoring_round.message_ts = ts
-    session.add(scoring_round)
-    session.commit()
+def set_round_message(session: Session, *, round_id: int, ts: str) -> None:
+    session.exec(update(ScoringRound).where(col(ScoringRound.id) == round_id)
+                 .values(message_ts=ts))
 
 
 def end_round(session: Session, *, scoring_round: ScoringRound, now: datetime) -> bool:
@@ -251,6 +241,6 @@ def end_round(session: Session, *, scoring_round: ScoringRound, now: datetime) -
         .where(col(ScoringRound.id) == scoring_round.id, col(ScoringRound.ended_at).is_(None))
         .values(ended_at=now)
     )
-    session.commit()
+    session.flush()
     session.refresh(scoring_round)
     return result.rowcount == 1

@@ -12,6 +12,7 @@ from bot.blocks.text import (
     long_date,
     mention,
     section,
+    shorten,
     split_messages,
 )
 from bot.i18n import gettext_for, ngettext_for
@@ -23,6 +24,9 @@ SESSION_ADD_IDEA = "session_add_idea"
 SESSION_MY_ANSWERS = "session_my_answers"
 SESSION_END = "session_end"
 PLAN_ARCHIVE = "plan_archive"
+
+
+ECHO_MAX = 200  # how much of a command Rumbo did not understand it repeats
 
 
 def notice(text: str) -> dict:
@@ -61,7 +65,7 @@ def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=
     if not_understood is not None:
         blocks.append(
             section(_("Sorry, I didn't understand `{text}`. Here is what I can do:").format(
-                text=escape(not_understood)))
+                text=escape(shorten(not_understood, ECHO_MAX))))
         )
     blocks.append(header(_("Rumbo: strategic account planning")))
     if plan is None:

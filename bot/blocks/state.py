@@ -1,17 +1,32 @@
-"""Reading a submitted view's `state.values`, and turning validation errors into
-`response_action: errors` for the right blocks."""
+"""Reading what users send: a command's text and a submitted view's `state.values`, made
+clean at this boundary; and validation errors turned into `response_action: errors` for
+the right blocks."""
+
+import re
 
 from pydantic import ValidationError
 
 from bot.i18n import N_, gettext_for
 
+# NUL and the other C0 control characters but tab and newline (and DEL): terminal escape
+# sequences and bells mean nothing in a plan, and PostgreSQL refuses NUL in text.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean(text: str) -> str:
+    """User text as Rumbo keeps it: control characters dropped (a carriage return becomes
+    part of a line break), every other character kept, emoji and right-to-left text too."""
+    return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
 
 def read_state(values: dict) -> dict:
-    """{block_id: plain value} from Slack's {block_id: {action_id: element state}}."""
+    """{block_id: plain value} from Slack's {block_id: {action_id: element state}}, text
+    cleaned."""
     plain_values = {}
     for block_id, actions in (values or {}).items():
         for element in actions.values():
-            plain_values[block_id] = _element_value(element)
+            value = _element_value(element)
+            plain_values[block_id] = clean(value) if isinstance(value, str) else value
     return plain_values
 
 

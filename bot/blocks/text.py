@@ -27,7 +27,7 @@ def mrkdwn(text: str) -> dict:
 
 
 def section(text: str, **extra) -> dict:
-    return {"type": "section", "text": mrkdwn(text), **extra}
+    return {"type": "section", "text": mrkdwn(fit(text, SECTION_TEXT_LIMIT)), **extra}
 
 
 def header(text: str) -> dict:
@@ -49,6 +49,23 @@ def button(text: str, action_id: str, value: str = "", *, style: str | None = No
     if style:
         element["style"] = style
     return element
+
+
+def shorten(text: str, limit: int) -> str:
+    """User text cut to `limit` characters (with an ellipsis), before it is escaped."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def fit(text: str, limit: int) -> str:
+    """mrkdwn cut to `limit` characters (with an ellipsis) so Slack takes the block,
+    never inside an escape sequence such as `&amp;`."""
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    amp = text.rfind("&", 0, cut)
+    if amp != -1 and ";" not in text[amp:cut]:
+        cut = amp
+    return text[:cut] + "…"
 
 
 def mention(user_id: str) -> str:

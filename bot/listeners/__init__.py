@@ -1,11 +1,12 @@
-"""Bolt listeners, grouped by what the user is doing."""
+"""Bolt listeners, grouped by what the user is doing. Each handler is a module-level
+function; the listener shapes (after the ack, stored in the ack, a modal submission) are in
+common.py."""
 
 from slack_bolt import App
 
 from bot.listeners import commands, home, ideas, objectives, plans, reviews, sessions
-from bot.listeners.common import Deps
 
 
-def register_listeners(app: App, deps: Deps) -> None:
+def register_listeners(app: App) -> None:
     for module in (commands, plans, sessions, ideas, objectives, reviews, home):
-        module.register(app, deps)
+        module.register(app)

@@ -1,162 +1,128 @@
-"""`/plan` and its subcommands: one router, one small function per subcommand."""
+"""`/plan` and its subcommands: one router, one small function per subcommand.
+
+A subcommand that writes takes `(act, db)`, runs before the ack and returns what to do
+after it; one that only reads or opens a modal takes `(act)` and runs after the ack.
+"""
 
 from slack_bolt import App
-from slack_sdk.errors import SlackApiError
 
 from bot.blocks import forms, plan_form
 from bot.blocks.inputs import metadata
 from bot.blocks.messages import archive_offer, help_message
-from bot.blocks.text import escape, quote
-from bot.dispatch import schedule_session_timers
+from bot.blocks.state import clean
+from bot.blocks.text import escape, quote, shorten
+from bot.cards import mark
+from bot.dispatch import request, schedule_session_timers
 from bot.domain import session_end
-from bot.i18n import gettext_for
-from bot.listeners.common import (
-    Command,
-    Deps,
-    ack_now,
-    apologise_on_failure,
-    command_language,
-    log,
-    plan_or_explain,
-    workspace_id,
-)
-from bot.listeners.ideas import show_ideas, show_priorities, start_round_command
-from bot.listeners.objectives import (
-    export_plan,
-    open_settings,
-    show_history,
-    show_objectives,
-    show_plan,
-)
-from bot.listeners.reviews import resume_command, review_command, summary_command
-from bot.listeners.sessions import post_session_card, refresh_card
+from bot.listeners import ideas, objectives, reviews
+from bot.listeners.common import Interaction, no_plan, run_after_ack, run_stored
 from bot.method import SESSION_MINUTES_DEFAULT
-from bot.slack import channel_problem, slack_error
 from storage import queries
 
 SESSION_MINUTES_RANGE = range(5, 481)
 
 
-def register(app: App, deps: Deps) -> None:
-    @apologise_on_failure(deps)
-    def run_command(body, client, respond, context):
-        name, _, rest = (body.get("text") or "").strip().partition(" ")
-        command = Command(
-            team_id=workspace_id(context),
-            channel_id=body["channel_id"],
-            user_id=body["user_id"],
-            user_team_id=body.get("team_id"),
-            text=rest.strip(),
-            trigger_id=body["trigger_id"],
-            client=client,
-            respond=respond,
-        )
-        handler = SUBCOMMANDS.get(name.lower())
-        if handler is None:
-            show_help(deps, command, not_understood=body.get("text", "").strip())
-        else:
-            handler(deps, command)
-
-    app.command("/plan")(ack=ack_now, lazy=[run_command])
+def run_command(ack, body, context, client, respond):
+    act = Interaction.of(body, context, client, respond)
+    name, _sep, rest = clean(body.get("text") or "").strip().partition(" ")
+    act.text = rest.strip()
+    act.deps.members.saw(act.channel_id, act.user_id)  # Slack placed them in the channel
+    handler = SUBCOMMANDS.get(name.lower())
+    if handler is None:
+        run_after_ack(ack, act, lambda act: show_help(
+            act, not_understood=clean(body.get("text") or "").strip()))
+    elif handler in WRITES:
+        run_stored(ack, act, handler)
+    else:
+        run_after_ack(ack, act, handler)
 
 
-def show_help(deps: Deps, command: Command, not_understood: str | None = None) -> None:
-    with deps.db() as db:
-        plan = queries.active_plan(db, team_id=command.team_id, channel_id=command.channel_id)
+def show_help(act: Interaction, not_understood: str | None = None) -> None:
+    with act.deps.db() as db:
+        plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id)
         running = plan and queries.running_session(db, plan=plan)
         idea_count = queries.count_ideas(db, plan=plan) if plan else 0
-    message = help_message(lang=command_language(deps, command, plan), plan=plan, running=running,
-                           idea_count=idea_count, not_understood=not_understood)
-    command.reply(message)
+    act.reply(help_message(lang=act.lang(plan), plan=plan, running=running,
+                           idea_count=idea_count, not_understood=not_understood))
 
 
-def new_plan(deps: Deps, command: Command) -> None:
-    with deps.db() as db:
-        plan = queries.active_plan(db, team_id=command.team_id, channel_id=command.channel_id)
+def new_plan(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id)
     if plan is not None:
-        command.reply(archive_offer(lang=plan.language, plan=plan))
+        act.reply(archive_offer(lang=plan.language, plan=plan))
         return
-    open_new_plan_modal(deps, command.client, trigger_id=command.trigger_id,
-                        channel_id=command.channel_id, user_id=command.user_id,
-                        account_name=command.text)
+    open_new_plan_modal(act, account_name=act.text)
 
 
-def open_new_plan_modal(deps, client, *, trigger_id, channel_id, user_id, account_name=""):
-    lang, timezone = deps.users.profile(client, user_id)
-    today = deps.clock().date()
-    client.views_open(trigger_id=trigger_id, view=plan_form.modal(
-        lang=lang, channel_id=channel_id, today=today, timezone=timezone,
-        creator_id=user_id, account_name=account_name))
+def open_new_plan_modal(act: Interaction, account_name: str = "") -> None:
+    lang, timezone = act.deps.users.profile(act.client, act.user_id)
+    act.open(plan_form.modal(
+        lang=lang, channel_id=act.channel_id, today=act.deps.clock().date(), timezone=timezone,
+        creator_id=act.user_id, account_name=account_name[:plan_form.NAME_MAX]))
 
 
-def start_session(deps: Deps, command: Command) -> None:
-    with deps.db() as db:
-        plan = plan_or_explain(deps, command, db)
-        if plan is None:
-            return
-        _ = gettext_for(plan.language)
-        minutes = SESSION_MINUTES_DEFAULT
-        if command.text:
-            if not command.text.isdigit() or int(command.text) not in SESSION_MINUTES_RANGE:
-                command.say(
-                    _("Give the session length in minutes, between 5 and 480: "
-                      "for example `/plan session 60`."))
-                return
-            minutes = int(command.text)
-        now = deps.clock()
-        try:
-            strategy_session = queries.start_session(
-                db, plan=plan, user_id=command.user_id, now=now,
-                ends_at=session_end(now, minutes), request_key=command.key)
-        except queries.DuplicateRequest:
-            return
-        except queries.SessionAlreadyRunning:
-            command.say(
-                _("A strategy session is already running in this channel: use the buttons "
-                  "on its card."))
-            return
-        try:
-            post_session_card(deps, db, command.client, plan=plan,
-                              strategy_session=strategy_session)
-        except SlackApiError as error:
-            queries.discard_session(db, strategy_session=strategy_session)
-            log.warning("Slack refused the session card: %s", slack_error(error))
-            command.say(channel_problem(error, plan.language))
-            return
-        schedule_session_timers(db, plan=plan, strategy_session=strategy_session)
+def start_session(act: Interaction, db):
+    plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id)
+    if plan is None:
+        return no_plan(act)
+    _ = act.gettext(plan)
+    minutes = SESSION_MINUTES_DEFAULT
+    if act.text:
+        if not act.text.isdigit() or int(act.text) not in SESSION_MINUTES_RANGE:
+            return lambda: act.say(_("Give the session length in minutes, between 5 and 480: "
+                                     "for example `/plan session 60`."))
+        minutes = int(act.text)
+    now = act.deps.clock()
+    try:
+        strategy_session = queries.start_session(db, plan=plan, user_id=act.user_id, now=now,
+                                                 ends_at=session_end(now, minutes))
+    except queries.SessionAlreadyRunning:
+        return lambda: act.say(_("A strategy session is already running in this channel: use "
+                                 "the buttons on its card."))
+    schedule_session_timers(db, plan=plan, strategy_session=strategy_session)
+    card = request(db, plan=plan, kind="session_card", key=f"card:{strategy_session.id}",
+                   now=now, session_id=strategy_session.id, user_id=act.user_id)
+    return lambda: act.deps.outbox.deliver(card)
 
 
-def add_idea(deps: Deps, command: Command) -> None:
-    with deps.db() as db:
-        plan = plan_or_explain(deps, command, db)
-        if plan is None:
-            return
-        running = queries.running_session(db, plan=plan)
-        if not command.text:
-            command.client.views_open(trigger_id=command.trigger_id, view=forms.idea_modal(
-                lang=plan.language, private_metadata=metadata(
-                    channel_id=plan.channel_id, plan_id=plan.id,
-                    session_id=running.id if running else None, lang=plan.language)))
-            return
-        _ = gettext_for(plan.language)
-        if len(command.text) > forms.TEXT_MAX:
-            command.say(
-                _("That idea is too long: keep it under {max_length} characters. "
-                  "Here is what you wrote:").format(max_length=forms.TEXT_MAX)
-                + "\n" + quote(command.text[:2800]))
-            return
-        try:
-            queries.add_contributions(
-                db, plan=plan, strategy_session=running, user_id=command.user_id,
-                user_team_id=command.user_team_id, answers={},
-                ideas=[(command.text, None, None)], now=deps.clock(), request_key=command.key)
-        except queries.DuplicateRequest:
-            return
-        command.say(
-            _("Idea added to *{account}*:").format(account=escape(plan.account_name))
-            + "\n" + quote(command.text))
+def add_idea(act: Interaction, db):
+    plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id)
+    if plan is None:
+        return no_plan(act)
+    running = queries.running_session(db, plan=plan)
+    _ = act.gettext(plan)
+    if not act.text:
+        return lambda: act.open(forms.idea_modal(lang=plan.language, private_metadata=metadata(
+            channel_id=plan.channel_id, plan_id=plan.id,
+            session_id=running.id if running else None, lang=plan.language)))
+    if len(act.text) > forms.TEXT_MAX:
+        text = act.text
+        return lambda: act.say(
+            _("That idea is too long: keep it under {max_length} characters. Here is what you "
+              "wrote:").format(max_length=forms.TEXT_MAX) + "\n" + quote(shorten(text, 2800)))
+    now = act.deps.clock()
+    queries.add_contributions(db, plan=plan, strategy_session=running, user_id=act.user_id,
+                              user_team_id=act.user_team_id, answers={},
+                              ideas=[(act.text, None, None)], now=now)
+    if running is not None:
+        mark(db, "session", running.id, now)
+    account, text = escape(plan.account_name), act.text
+
+    def after():
+        act.say(_("Idea added to *{account}*:").format(account=account) + "\n" + quote(text))
         if running is not None:
-            refresh_card(deps, command.client, strategy_session=running)
+            act.deps.cards.redraw_soon("session", running.id)
+
+    return after
+
+
+def export_plan(act: Interaction, db):
+    plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id)
+    if plan is None:
+        return no_plan(act)
+    delivery = objectives.request_export(act, db, plan)
+    return lambda: act.deps.outbox.deliver(delivery)
 
 
 SUBCOMMANDS = {
@@ -169,26 +135,33 @@ SUBCOMMANDS = {
     "sesion": start_session,
     "sesión": start_session,
     "idea": add_idea,
-    "ideas": show_ideas,
-    "priorities": show_priorities,
-    "prioridades": show_priorities,
-    "score": start_round_command,
-    "puntuar": start_round_command,
-    "objectives": show_objectives,
-    "objetivos": show_objectives,
-    "show": show_plan,
-    "ver": show_plan,
-    "settings": open_settings,
-    "ajustes": open_settings,
-    "history": show_history,
+    "ideas": ideas.show_ideas,
+    "priorities": ideas.show_priorities,
+    "prioridades": ideas.show_priorities,
+    "score": ideas.start_round_command,
+    "puntuar": ideas.start_round_command,
+    "objectives": objectives.show_objectives,
+    "objetivos": objectives.show_objectives,
+    "show": objectives.show_plan,
+    "ver": objectives.show_plan,
+    "settings": objectives.open_settings,
+    "ajustes": objectives.open_settings,
+    "history": objectives.show_history,
+    "historial": objectives.show_history,
     "export": export_plan,
-    "review": review_command,
-    "revision": review_command,
-    "revisión": review_command,
-    "summary": summary_command,
-    "resumen": summary_command,
-    "resume": resume_command,
-    "reanudar": resume_command,
     "exportar": export_plan,
-    "historial": show_history,
+    "review": reviews.review_command,
+    "revision": reviews.review_command,
+    "revisión": reviews.review_command,
+    "summary": reviews.summary_command,
+    "resumen": reviews.summary_command,
+    "resume": reviews.resume_command,
+    "reanudar": reviews.resume_command,
 }
+# The subcommands that write: they run before the ack, in one transaction.
+WRITES = {start_session, add_idea, export_plan, ideas.start_round_command,
+          reviews.review_command, reviews.resume_command}
+
+
+def register(app: App) -> None:
+    app.command("/plan")(run_command)

@@ -1,63 +1,52 @@
-"""What every listener needs: the database, the clock, users' profiles, and the
-request's workspace."""
+"""What every listener needs, and the three shapes a listener takes.
+
+- `after_ack(handler)`: reads and modal opens; Slack hears back at once, the handler runs
+  right after on Rumbo's own threads (`Deps.later`).
+- `store_in_ack(handler)`: a click or command that writes. `handler(act, db)` runs before
+  the ack and is committed with the request's idempotency key; what it returns (a
+  callable) runs after the ack.
+- `submission(parse, store)`: a modal. `parse` runs first and its errors go back on the
+  fields; then `store(act, db, ...)` is committed before the ack, and returns a `Reply`.
+
+Acknowledged means stored: Slack is told "OK" only once the write is committed. When the
+database cannot take it in time the user is told, on the modal or in an ephemeral
+message, and nothing half-written remains (one transaction).
+"""
 
 import json
 import logging
-import threading
-from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import wraps
 
-from slack_bolt import Respond
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.blocks.messages import notice
 from bot.i18n import DEFAULT_LANGUAGE, gettext_for
-from bot.slack import UserDirectory, tell_user
+from bot.slack import ChannelMembers, UserDirectory, tell_user
 from storage import queries
 from storage.db import new_session
 from storage.models import Plan
 
 log = logging.getLogger("rumbo")
 
+FOLLOW_UP_THREADS = 8  # the work after an ack mostly waits on Slack
 
-class Debouncer:
-    """Runs a job for a key once, `delay` seconds after the first request; requests made
-    before that run starts are folded into it. A burst of submissions gives one card update
-    a second, as Slack's rate limits want (chat.update: about one message per second per
-    channel), and since each run reads the data when it starts, the last update shows
-    everything. Runs for one key never overlap, so an older view never lands last."""
 
-    def __init__(self, delay: float):
-        self.delay = delay
-        self._lock = threading.Lock()
-        self._scheduled: set = set()
-        self._running: defaultdict = defaultdict(threading.Lock)
+class Refusal(Exception):
+    """Nothing is stored, and the user is told why (on the modal's field, or ephemeral)."""
 
-    def request(self, key, job: Callable[[], None]) -> None:
-        with self._lock:
-            if key in self._scheduled:
-                return
-            self._scheduled.add(key)
-        timer = threading.Timer(self.delay, self._run, (key, job))
-        timer.daemon = True
-        timer.start()
+    def __init__(self, text: str, block_id: str | None = None):
+        super().__init__(text)
+        self.text, self.block_id = text, block_id
 
-    def run_now(self, key, job: Callable[[], None]) -> None:
-        """Run the job at once (a user is waiting for it), still one run at a time."""
-        self._run(key, job)
 
-    def _run(self, key, job: Callable[[], None]) -> None:
-        with self._running[key]:
-            with self._lock:
-                self._scheduled.discard(key)
-            try:
-                job()
-            except Exception:
-                log.exception("debounced job for %s failed", key)
+class DatabaseBusy(Exception):
+    """The database could not take the write in time."""
 
 
 @dataclass
@@ -65,63 +54,212 @@ class Deps:
     engine: Engine
     clock: Callable[[], datetime]
     users: UserDirectory = field(default_factory=UserDirectory)
-    card_updates: Debouncer = field(default_factory=lambda: Debouncer(delay=1.0))
+    members: ChannelMembers = field(default_factory=ChannelMembers)
+    outbox: object = None  # bot.dispatch.Dispatcher: sends what users ask to post
+    cards: object = None  # bot.cards.Cards: redraws the live cards
+    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
+        FOLLOW_UP_THREADS, thread_name_prefix="rumbo-after"))
 
     def db(self):
         return new_session(self.engine)
 
+    def later(self, act: "Interaction", job: Callable[[], None]) -> None:
+        """Run `job` after the ack; a failure there still reaches the user."""
+        self.pool.submit(_apologising, act, job)
+
+    def deliver(self, act: "Interaction", delivery_id: int | None) -> None:
+        """Send a delivery the request just stored, at once (the tick would get to it)."""
+        if delivery_id is not None:
+            self.later(act, lambda: self.outbox.deliver(delivery_id))
+
+
+def _apologising(act: "Interaction", job: Callable[[], None]) -> None:
+    try:
+        job()
+    except Exception:
+        log.exception("work after the ack failed (%s)", act.kind)
+        act.tell(act.gettext()(
+            "Something went wrong on my side and I couldn't finish that. What you sent "
+            "is saved; please try again in a moment."))
+
 
 @dataclass
-class Command:
-    """A `/plan` subcommand, as the handlers see it."""
+class Interaction:
+    """One request from Slack as the handlers see it: who acted, where, in which workspace.
+    A modal's channel is the one its metadata names (checked by `plan_of_view`)."""
 
-    team_id: str
-    channel_id: str
-    user_id: str
-    user_team_id: str | None
-    text: str
-    trigger_id: str
+    deps: Deps
     client: WebClient
-    respond: Respond
+    body: dict
+    kind: str  # command, block_actions, view_submission, event
+    team_id: str  # the workspace that installed Rumbo here: it owns the plans
+    user_id: str
+    user_team_id: str | None  # the actor's own workspace (a Slack Connect guest's differs)
+    channel_id: str | None
+    trigger_id: str | None
+    respond: Callable | None
+    meta: dict = field(default_factory=dict)
+    text: str = ""  # a command's text after its subcommand
+
+    @classmethod
+    def of(cls, body: dict, context, client: WebClient, respond=None) -> "Interaction":
+        kind = body.get("type") or ("command" if "command" in body else "event")
+        user = body.get("user") or {}
+        if kind == "command":
+            user_id, user_team, channel = body["user_id"], body.get("team_id"), \
+                body.get("channel_id")
+        elif kind == "event_callback":
+            kind, event = "event", body.get("event") or {}
+            user_id, user_team, channel = event.get("user"), None, event.get("channel")
+        else:
+            user_id, user_team = user.get("id"), user.get("team_id") or body.get("team_id")
+            channel = (body.get("channel") or {}).get("id") or (
+                body.get("container") or {}).get("channel_id")
+        meta = view_metadata(body["view"]) if kind == "view_submission" else {}
+        if kind == "view_submission":
+            channel = meta.get("channel_id")
+        return cls(deps=context["rumbo"], client=client, body=body, kind=kind,
+                   team_id=workspace_id(context), user_id=user_id, user_team_id=user_team,
+                   channel_id=channel if isinstance(channel, str) else None,
+                   trigger_id=body.get("trigger_id"), respond=respond, meta=meta)
+
+    # --- what was sent ---
+
+    @property
+    def action(self) -> dict:
+        return (self.body.get("actions") or [{}])[0]
+
+    @property
+    def value(self) -> str:
+        """A button's value or a menu's chosen option."""
+        chosen = self.action.get("selected_option") or {}
+        return str(chosen.get("value") or self.action.get("value") or "")
+
+    @property
+    def view(self) -> dict:
+        return self.body.get("view") or {}
+
+    @property
+    def values(self) -> dict:
+        return (self.view.get("state") or {}).get("values") or {}
 
     @property
     def key(self) -> str:
-        return f"cmd:{self.trigger_id}"
+        """The request's idempotency key: Slack sends the same one again on a retry."""
+        if self.kind == "view_submission":
+            return f"view:{self.view.get('id')}:{self.view.get('hash')}"
+        if self.kind == "command":
+            return f"cmd:{self.trigger_id}"
+        return f"{self.kind}:{self.trigger_id or self.action.get('action_ts')}"
 
-    def reply(self, *messages: dict) -> None:
-        """Answer only the user who typed the command, where they typed it."""
-        for message in messages:
-            self.respond(response_type="ephemeral", **message)
+    @property
+    def message_ts(self) -> str | None:
+        """The message (or ephemeral) the click happened on."""
+        return (self.body.get("container") or {}).get("message_ts")
+
+    # --- language, permissions ---
+
+    def lang(self, plan: Plan | None = None) -> str:
+        if plan is not None:
+            return plan.language
+        if self.meta.get("lang"):
+            return self.meta["lang"]
+        return self.deps.users.profile(self.client, self.user_id)[0]
+
+    def gettext(self, plan: Plan | None = None):
+        return gettext_for(self.lang(plan))
+
+    def in_channel(self, channel_id: str) -> bool:
+        """May the actor act in this channel: is it where Slack says they are, or are they
+        a member of it (guests and Slack Connect clients included)?"""
+        if self.kind == "command" and channel_id == self.channel_id:
+            return True
+        return self.deps.members.includes(self.client, channel_id, self.user_id)
+
+    def plan_of_view(self, db, *, gone: str | None = None) -> Plan:
+        """The active plan a modal was opened for, checked against the request's
+        workspace, the channel it came from, and the actor's membership of it."""
+        plan = None
+        if isinstance(self.meta.get("plan_id"), int) and self.channel_id:
+            plan = queries.plan_in_channel(db, plan_id=self.meta["plan_id"],
+                                           team_id=self.team_id, channel_id=self.channel_id)
+        return self.may_change(plan, gone=gone)
+
+    def may_change(self, plan: Plan | None, *, gone: str | None = None) -> Plan:
+        """The plan, if it is active and the actor is in its channel; else a Refusal."""
+        if plan is None or plan.status != "active" or not self.in_channel(plan.channel_id):
+            raise Refusal(gone or self.gettext()(
+                "That plan is no longer active here; nothing was saved."))
+        return plan
+
+    def require_facilitator(self, db, plan: Plan) -> None:
+        if not queries.is_facilitator(db, plan=plan, user_id=self.user_id):
+            raise Refusal(facilitators_only(db, plan))
+
+    # --- answering ---
+
+    def reply(self, *messages: dict, replace: bool = False) -> None:
+        """Answer only the actor, where they acted (the command's or message's
+        response_url; a direct message when there is none)."""
+        for number, message in enumerate(messages):
+            if self.respond is not None and getattr(self.respond, "response_url", None):
+                self.respond(response_type="ephemeral", replace_original=replace and number == 0,
+                             **message)
+            else:
+                tell_user(self.client, channel_id=self.channel_id, user_id=self.user_id,
+                          message=message)
 
     def say(self, text: str) -> None:
         """Answer with one paragraph of (already escaped) mrkdwn."""
         self.reply(notice(text))
 
+    def tell(self, text: str) -> None:
+        """An ephemeral note to the actor in the channel (a direct message if need be)."""
+        tell_user(self.client, channel_id=self.channel_id, user_id=self.user_id,
+                  message=notice(text))
 
-def command_language(deps: Deps, command: Command, plan: Plan | None) -> str:
-    return plan.language if plan else deps.users.profile(command.client, command.user_id)[0]
+    def open(self, view: dict) -> None:
+        self.client.views_open(trigger_id=self.trigger_id, view=view)
+
+    # --- storing ---
+
+    def store(self, write, *args):
+        """Run `write(self, db, *args)` and commit it with the request's idempotency key.
+        None when the request was stored before (Slack's retry, a double submit)."""
+        with self.deps.db() as db:
+            try:
+                queries.claim_request(db, team_id=self.team_id, key=self.key)
+                result = write(self, db, *args)
+                db.commit()
+                return result
+            except queries.DuplicateRequest:
+                return None
+            except (OperationalError, PoolTimeout) as error:
+                db.rollback()
+                log.warning("could not store %s in time: %s", self.kind,
+                            str(error).splitlines()[0])
+                raise DatabaseBusy from error
+            except BaseException:
+                db.rollback()
+                raise
 
 
-def plan_or_explain(deps: Deps, command: Command, db) -> Plan | None:
-    """The channel's active plan, or None and the user told how to create one."""
-    plan = queries.active_plan(db, team_id=command.team_id, channel_id=command.channel_id)
-    if plan is None:
-        _ = gettext_for(command_language(deps, command, None))
-        command.say(
-            _("This channel has no account plan yet. Create one with `/plan new`."))
-    return plan
+def deps_of(context) -> Deps:
+    return context["rumbo"]
 
 
-def channel_of(body: dict) -> str | None:
-    """The channel an interaction happened in (a message, an ephemeral)."""
-    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id")
+def workspace_id(context) -> str:
+    """The installing workspace: for Slack Connect guests the payload's team may differ."""
+    authorized = context.get("authorize_result")
+    return (authorized and authorized.get("team_id")) or context["team_id"]
 
 
-def tell_in_channel(client, body: dict, text: str) -> None:
-    """An ephemeral note to whoever clicked, where they clicked."""
-    tell_user(client, channel_id=channel_of(body), user_id=body["user"]["id"],
-              message=notice(text))
+def view_metadata(view: dict) -> dict:
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def facilitators_only(db, plan: Plan) -> str:
@@ -131,80 +269,121 @@ def facilitators_only(db, plan: Plan) -> str:
     return _("Only the plan's facilitators ({people}) can do that.").format(people=people)
 
 
-def active_plan_of_view(db, view: dict, context) -> Plan | None:
-    """The active plan a modal was opened for, checked against the request's workspace
-    and the channel the modal came from."""
-    meta = view_metadata(view)
-    if not isinstance(meta.get("plan_id"), int) or not meta.get("channel_id"):
-        return None
-    plan = queries.plan_in_channel(db, plan_id=meta["plan_id"], team_id=workspace_id(context),
-                                   channel_id=meta["channel_id"])
-    return plan if plan is not None and plan.status == "active" else None
+def no_plan(act: Interaction):
+    """What to tell someone who asked for the plan of a channel that has none."""
+    return lambda: act.say(act.gettext()(
+        "This channel has no account plan yet. Create one with `/plan new`."))
 
 
-def workspace_id(context) -> str:
-    """The installing workspace: for Slack Connect guests the payload's team may differ."""
-    authorized = context.get("authorize_result")
-    return (authorized and authorized.get("team_id")) or context["team_id"]
+def plan_or_explain(act: Interaction, db) -> Plan | None:
+    """The channel's active plan, or None and the user told how to create one."""
+    plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id)
+    if plan is None:
+        no_plan(act)()
+    return plan
 
 
-def user_team_id(body: dict) -> str | None:
-    return (body.get("user") or {}).get("team_id") or body.get("team_id")
+def not_saved(lang: str) -> str:
+    _ = gettext_for(lang)
+    return _("I couldn't save that just now: the database is busy. Nothing was saved; "
+             "please try again.")
 
 
-def view_metadata(view: dict) -> dict:
-    try:
-        return json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
+def went_wrong(lang: str) -> str:
+    _ = gettext_for(lang)
+    return _("Something went wrong on my side and nothing was saved. Please try again in a "
+             "moment.")
 
 
-def ack_now(ack) -> None:
-    """The ack of listeners whose work all happens after it."""
+# --- the three shapes of a listener -----------------------------------------------------------
+
+def after_ack(handler: Callable[[Interaction], None]):
+    """A listener whose work all comes after the ack: reads, opening modals."""
+
+    def listener(ack, body, context, client, respond):
+        run_after_ack(ack, Interaction.of(body, context, client, respond), handler)
+
+    listener.__name__ = handler.__name__
+    return listener
+
+
+def store_in_ack(handler: Callable):
+    """A click or command that writes: `handler(act, db)` is committed before the ack; the
+    callable it returns (if any) runs after it."""
+
+    def listener(ack, body, context, client, respond):
+        run_stored(ack, Interaction.of(body, context, client, respond), handler)
+
+    listener.__name__ = handler.__name__
+    return listener
+
+
+def run_after_ack(ack, act: Interaction, handler) -> None:
     ack()
+    act.deps.later(act, lambda: handler(act))
 
 
-def validate_in_ack(parse, *, with_metadata: bool = False):
-    """An ack for a modal submission: `parse(values, lang)` (and the view's metadata, when
-    asked), whose last result is the errors by block id, runs in the ack so errors show on
-    the fields; the modal closes when there are none. Pure parsing only: the ack waits for
-    no database and no Slack. Bolt runs the lazy listener after every submission, refused
-    ones too, so each lazy listener parses again and stops on errors."""
+def run_stored(ack, act: Interaction, handler) -> None:
+    outcome, refusal = _stored(act, handler)
+    if refusal is not None and act.kind == "command":
+        ack(text=refusal.text)  # shown to the user alone, where they typed
+        return
+    ack()
+    if refusal is not None:
+        act.deps.later(act, lambda: act.tell(refusal.text))
+    elif outcome is not None:
+        act.deps.later(act, outcome)
 
-    def ack_submission(ack, body):
-        meta = view_metadata(body["view"])
-        lang = meta.get("lang", DEFAULT_LANGUAGE)
-        extra = (meta,) if with_metadata else ()
-        errors = parse(body["view"]["state"]["values"], lang, *extra)[-1]
+
+@dataclass
+class Reply:
+    """What a modal submission answers: the ack (empty closes the modal; or an update, a
+    push) and what follows it."""
+
+    ack: dict = field(default_factory=dict)
+    then: Callable[[], None] | None = None
+
+
+def submission(parse: Callable, store: Callable, *, with_metadata: bool = False):
+    """A modal submission: `parse(values, lang[, meta])` returns (*parsed, errors), and
+    errors go back on their fields; then `store(act, db, *parsed)` is committed before the
+    ack and returns a Reply (or None: close the modal)."""
+
+    def listener(ack, body, context, client):
+        act = Interaction.of(body, context, client)
+        lang = act.meta.get("lang", DEFAULT_LANGUAGE)
+        *parsed, errors = parse(act.values, lang, *((act.meta,) if with_metadata else ()))
         if errors:
             ack(response_action="errors", errors=errors)
-        else:
-            ack()
+            return
+        outcome, refusal = _stored(act, store, *parsed)
+        if refusal is not None:
+            ack(response_action="errors", errors={_error_block(act, refusal): refusal.text})
+            return
+        reply = outcome or Reply()
+        ack(**reply.ack)
+        if reply.then is not None:
+            act.deps.later(act, reply.then)
 
-    return ack_submission
+    listener.__name__ = store.__name__
+    return listener
 
 
-def apologise_on_failure(deps: Deps):
-    """Lazy listeners run after the ack: a crash there must still reach the user as a
-    message, never as silence. Every lazy listener takes `client` (and `body`)."""
+def _stored(act: Interaction, write, *args) -> tuple[object, Refusal | None]:
+    """(what `act.store` returned, None), or (None, why nothing was stored)."""
+    lang = act.meta.get("lang") or DEFAULT_LANGUAGE
+    try:
+        return act.store(write, *args), None
+    except Refusal as refusal:
+        return None, refusal
+    except DatabaseBusy:
+        return None, Refusal(not_saved(lang))
+    except Exception:
+        log.exception("storing %s failed", act.kind)
+        return None, Refusal(went_wrong(lang))
 
-    def decorate(function):
-        @wraps(function)
-        def wrapper(*args, **kwargs):
-            try:
-                return function(*args, **kwargs)
-            except Exception:
-                log.exception("%s failed", function.__name__)
-                body, client = kwargs.get("body") or {}, kwargs["client"]
-                user = ((body.get("user") or {}).get("id") or body.get("user_id")
-                        or (kwargs.get("event") or {}).get("user"))
-                channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
-                if user:
-                    _ = gettext_for(deps.users.profile(client, user)[0])
-                    tell_user(client, channel_id=channel, user_id=user, message=notice(_(
-                        "Something went wrong on my side and I couldn't finish that. "
-                        "Please try again in a moment.")))
 
-        return wrapper
-
-    return decorate
+def _error_block(act: Interaction, refusal: Refusal) -> str:
+    """Where a refusal shows on a modal: the block it names, else the first input."""
+    inputs = [b["block_id"] for b in act.view.get("blocks") or [] if b.get("type") == "input"]
+    return refusal.block_id if refusal.block_id in inputs else (inputs[0] if inputs else "")

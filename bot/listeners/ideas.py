@@ -2,477 +2,388 @@
 the scoring round."""
 
 from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
+from bot import surfaces
 from bot.blocks import ideas as ui
 from bot.blocks.inputs import metadata
-from bot.blocks.messages import notice
-from bot.blocks.text import escape
+from bot.blocks.text import escape, shorten
+from bot.cards import mark
+from bot.dispatch import request
 from bot.i18n import gettext_for
 from bot.listeners.common import (
-    Command,
-    Deps,
-    ack_now,
-    apologise_on_failure,
-    channel_of,
+    Interaction,
+    Refusal,
+    Reply,
+    after_ack,
     facilitators_only,
-    log,
+    no_plan,
     plan_or_explain,
-    tell_in_channel,
-    user_team_id,
-    validate_in_ack,
-    view_metadata,
-    workspace_id,
+    store_in_ack,
+    submission,
 )
 from bot.scoring import STATUSES
-from bot.slack import channel_problem, slack_error, tell_user
 from storage import queries, scoring
 from storage.models import Idea, Plan
 
 # --- commands ---------------------------------------------------------------------------------
 
-def show_ideas(deps: Deps, command: Command) -> None:
-    with deps.db() as db:
-        plan = plan_or_explain(deps, command, db)
-        if plan is None:
-            return
-        message = _ideas_page(db, plan, command.user_id)
-    command.reply(message)
+def show_ideas(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan = plan_or_explain(act, db)
+        if plan is not None:
+            act.reply(surfaces.ideas_page(db, plan=plan, viewer=act.user_id))
 
 
-def show_priorities(deps: Deps, command: Command) -> None:
-    with deps.db() as db:
-        plan = plan_or_explain(deps, command, db)
-        if plan is None:
-            return
-        messages = ui.priorities_messages(lang=plan.language, plan=plan,
-                                          rows=scoring.idea_rows(db, plan=plan))
-    command.reply(*messages)
+def show_priorities(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan = plan_or_explain(act, db)
+        if plan is not None:
+            act.reply(*surfaces.priorities(db, plan=plan))
 
 
-def start_round_command(deps: Deps, command: Command) -> None:
-    with deps.db() as db:
-        plan = plan_or_explain(deps, command, db)
-        if plan is None:
-            return
-        _start_round(deps, db, command.client, plan=plan, user_id=command.user_id,
-                     key=command.key, tell=command.say)
+def start_round_command(act: Interaction, db):
+    plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id)
+    if plan is None:
+        return no_plan(act)
+    return start_round(act, db, plan, tell=act.say)
 
 
-def _ideas_page(db, plan, user_id, page=0, show_discarded=False) -> dict:
-    return ui.ideas_message(
-        lang=plan.language, plan=plan, rows=scoring.idea_rows(db, plan=plan), viewer=user_id,
-        is_facilitator=queries.is_facilitator(db, plan=plan, user_id=user_id), page=page,
-        show_discarded=show_discarded)
-
-
-def _start_round(deps, db, client, *, plan, user_id, key, tell) -> None:
+def start_round(act: Interaction, db, plan: Plan, *, tell):
+    """A scoring round over the unscored ideas (facilitators), on one card."""
     _ = gettext_for(plan.language)
-    if not queries.is_facilitator(db, plan=plan, user_id=user_id):
-        tell(facilitators_only(db, plan))
-        return
+    if not queries.is_facilitator(db, plan=plan, user_id=act.user_id):
+        refusal = facilitators_only(db, plan)
+        return lambda: tell(refusal)
     idea_ids = [r.idea.id for r in scoring.idea_rows(db, plan=plan) if r.idea.score is None]
     if not idea_ids:
-        tell(_("Every idea already has a score. `/plan priorities` shows the list."))
-        return
+        return lambda: tell(_("Every idea already has a score. `/plan priorities` shows the "
+                              "list."))
+    now = act.deps.clock()
     try:
-        scoring_round = scoring.start_round(db, plan=plan, idea_ids=idea_ids, user_id=user_id,
-                                            now=deps.clock(), request_key=key)
-    except queries.DuplicateRequest:
-        return
+        scoring_round = scoring.start_round(db, plan=plan, idea_ids=idea_ids,
+                                            user_id=act.user_id, now=now)
     except scoring.RoundAlreadyRunning:
-        tell(_("A scoring round is already running in this channel: use its card."))
-        return
-    try:
-        posted = client.chat_postMessage(channel=plan.channel_id,
-                                         **_round_card(db, plan, scoring_round))
-    except SlackApiError as error:
-        log.warning("could not post the round card: %s", slack_error(error))
-        scoring.end_round(db, scoring_round=scoring_round, now=deps.clock())
-        tell(channel_problem(error, plan.language))
-        return
-    scoring.set_round_message(db, scoring_round=scoring_round, ts=posted["ts"])
+        return lambda: tell(_("A scoring round is already running in this channel: use its "
+                              "card."))
+    card = request(db, plan=plan, kind="round_card", key=f"round:{scoring_round.id}", now=now,
+                   round_id=scoring_round.id, user_id=act.user_id)
+    return lambda: act.deps.outbox.deliver(card)
 
 
-def _round_card(db, plan: Plan, scoring_round) -> dict:
-    idea_ids = scoring.round_ideas(scoring_round)
-    rows = {r.idea.id: r for r in scoring.idea_rows(db, plan=plan)}
-    current = idea_ids[scoring_round.position] if idea_ids else None
-    settled = sum(1 for i in idea_ids if i in rows and rows[i].idea.score is not None)
-    return ui.round_card(lang=plan.language, plan=plan, scoring_round=scoring_round,
-                         row=rows.get(current), position=scoring_round.position,
-                         total=len(idea_ids), settled=settled,
-                         participants=scoring.participants(db, plan=plan))
+def touch_round(db, plan: Plan, now) -> int | None:
+    """Mark the plan's running round card for a redraw (in the writer's transaction)."""
+    scoring_round = scoring.running_round(db, plan=plan)
+    if scoring_round is None:
+        return None
+    mark(db, "round", scoring_round.id, now)
+    return scoring_round.id
 
 
-def refresh_round(deps: Deps, client: WebClient, *, plan: Plan, now: bool = False) -> None:
-    """Bring the plan's running round card up to date (at once when a user is waiting)."""
-    with deps.db() as db:
-        scoring_round = scoring.running_round(db, plan=plan)
-    if scoring_round is None or not scoring_round.message_ts:
-        return
-    _refresh_round_card(deps, client, round_id=scoring_round.id, plan_id=plan.id, now=now)
+# --- finding what a click or a modal is about -------------------------------------------------
+
+def clicked_idea(act: Interaction, db, idea_id) -> tuple[Plan | None, Idea | None]:
+    """(plan, idea) checked against the request's workspace and channel."""
+    if str(idea_id).isdigit() and act.channel_id:
+        return scoring.idea_in_channel(db, idea_id=int(idea_id), team_id=act.team_id,
+                                       channel_id=act.channel_id)
+    return None, None
 
 
-def _refresh_round_card(deps, client, *, round_id, plan_id, now=False) -> None:
-    def update():
-        with deps.db() as db:
-            scoring_round = db.get(scoring.ScoringRound, round_id)
-            plan = db.get(Plan, plan_id)
-            card = _round_card(db, plan, scoring_round)
-        try:
-            client.chat_update(channel=plan.channel_id, ts=scoring_round.message_ts, **card)
-        except SlackApiError as error:
-            log.warning("could not update the round card: %s", slack_error(error))
-
-    key = ("round", round_id)
-    if now:
-        deps.card_updates.run_now(key, update)
-    else:
-        deps.card_updates.request(key, update)
+def _not_this_channels_idea(act: Interaction) -> None:
+    act.tell(act.gettext()("That idea doesn't belong to this channel's plan."))
 
 
-# --- listeners --------------------------------------------------------------------------------
+def clicked_plan(act: Interaction, db) -> Plan | None:
+    """The active plan a button names (its value starts with the plan id), in this
+    channel and workspace."""
+    plan_id = act.value.partition(":")[0]
+    plan = queries.plan_in_channel(db, plan_id=int(plan_id), team_id=act.team_id,
+                                   channel_id=act.channel_id) if plan_id.isdigit() \
+        and act.channel_id else None
+    return plan if plan is not None and plan.status == "active" else None
 
-def register(app: App, deps: Deps) -> None:
-    guarded = apologise_on_failure(deps)
 
-    def idea_from(db, body, context, client, idea_id: str | int | None):
-        """(plan, idea) checked against the request's workspace and channel, or
-        (None, None) and the user told."""
-        plan = idea = None
-        if str(idea_id).isdigit() and channel_of(body):
-            plan, idea = scoring.idea_in_channel(db, idea_id=int(idea_id),
-                                                 team_id=workspace_id(context),
-                                                 channel_id=channel_of(body))
+def idea_of_view(act: Interaction, db) -> tuple[Plan, Idea]:
+    """(plan, idea) a modal was opened for, with the checks of `plan_of_view`."""
+    plan = idea = None
+    if isinstance(act.meta.get("idea_id"), int) and act.channel_id:
+        plan, idea = scoring.idea_in_channel(db, idea_id=act.meta["idea_id"],
+                                             team_id=act.team_id, channel_id=act.channel_id)
+    act.may_change(plan, gone=act.gettext()(
+        "That idea no longer belongs to an active plan here; nothing was changed."))
+    return plan, idea
+
+
+def _stale(act: Interaction, db, plan: Plan, idea: Idea) -> Refusal:
+    db.rollback()
+    db.refresh(idea)
+    _ = gettext_for(plan.language)
+    status = _(STATUSES[idea.score])
+    return Refusal(_("Someone changed “{idea}” while you were looking at it, so your change "
+                     "was not applied. It is now: {status}. Close this and open it again.")
+                   .format(idea=escape(shorten(idea.text, 200)), status=status))
+
+
+# --- the modals the lists and the round card open ---------------------------------------------
+
+def open_evaluate(act: Interaction, db, plan: Plan, idea: Idea) -> None:
+    evaluation = scoring.evaluation_of(db, idea=idea, user_id=act.user_id)
+    others = None
+    if idea.revealed_at is not None:
+        others = [(e.user_id, e.score) for e in scoring.evaluations_of(db, idea=idea)]
+    act.open(ui.evaluate_modal(
+        lang=plan.language, idea=idea, evaluation=evaluation, others=others,
+        private_metadata=metadata(idea_id=idea.id, channel_id=plan.channel_id,
+                                  lang=plan.language)))
+
+
+def open_settle(act: Interaction, db, plan: Plan, idea: Idea) -> None:
+    act.open(ui.settle_modal(
+        lang=plan.language, idea=idea, evaluations=scoring.evaluations_of(db, idea=idea),
+        private_metadata=metadata(idea_id=idea.id, channel_id=plan.channel_id,
+                                  lang=plan.language, version=idea.version)))
+
+
+def facilitator_or_refuse(act: Interaction, db, plan: Plan) -> bool:
+    if queries.is_facilitator(db, plan=plan, user_id=act.user_id):
+        return True
+    act.tell(facilitators_only(db, plan))
+    return False
+
+
+def idea_menu(act: Interaction) -> None:
+    action, _sep, idea_id = act.value.partition(":")
+    with act.deps.db() as db:
+        plan, idea = clicked_idea(act, db, idea_id)
         if idea is None:
-            _ = gettext_for(deps.users.profile(client, body["user"]["id"])[0])
-            tell_in_channel(client, body, _("That idea doesn't belong to this channel's plan."))
-        return plan, idea
+            return _not_this_channels_idea(act)
+        lang = plan.language
+        if action == "evaluate":
+            open_evaluate(act, db, plan, idea)
+        elif action == "settle" and facilitator_or_refuse(act, db, plan):
+            open_settle(act, db, plan, idea)
+        elif action == "edit":
+            if act.user_id != idea.user_id and not queries.is_facilitator(
+                    db, plan=plan, user_id=act.user_id):
+                return act.tell(gettext_for(lang)(
+                    "Only the idea's author or a facilitator can edit it."))
+            act.open(ui.edit_modal(lang=lang, idea=idea, private_metadata=metadata(
+                idea_id=idea.id, channel_id=plan.channel_id, lang=lang, version=idea.version)))
+        elif action == "merge" and facilitator_or_refuse(act, db, plan):
+            candidates = [r.idea for r in scoring.idea_rows(db, plan=plan)
+                          if r.idea.id != idea.id]
+            act.open(ui.merge_modal(lang=lang, idea=idea, candidates=candidates[::-1],
+                                    private_metadata=metadata(
+                                        idea_id=idea.id, channel_id=plan.channel_id,
+                                        lang=lang, version=idea.version)))
 
-    def open_evaluate(db, client, body, plan, idea) -> None:
-        user_id = body["user"]["id"]
-        evaluation = scoring.evaluation_of(db, idea=idea, user_id=user_id)
-        others = None
-        if idea.revealed_at is not None:
-            others = [(e.user_id, e.score) for e in scoring.evaluations_of(db, idea=idea)]
-        client.views_open(trigger_id=body["trigger_id"], view=ui.evaluate_modal(
-            lang=plan.language, idea=idea, evaluation=evaluation, others=others,
-            private_metadata=metadata(idea_id=idea.id, channel_id=plan.channel_id,
-                                      lang=plan.language)))
 
-    def open_settle(db, client, body, plan, idea) -> None:
-        client.views_open(trigger_id=body["trigger_id"], view=ui.settle_modal(
-            lang=plan.language, idea=idea, evaluations=scoring.evaluations_of(db, idea=idea),
-            private_metadata=metadata(idea_id=idea.id, channel_id=plan.channel_id,
-                                      lang=plan.language, version=idea.version)))
+def ideas_page(act: Interaction) -> None:
+    page, _sep, discarded = act.value.partition(":")
+    with act.deps.db() as db:
+        plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id or "")
+        if plan is not None:
+            act.reply(surfaces.ideas_page(db, plan=plan, viewer=act.user_id,
+                                          page=int(page) if page.isdigit() else 0,
+                                          show_discarded=discarded == "1"), replace=True)
 
-    def facilitator_or_refuse(db, client, body, plan) -> bool:
-        if queries.is_facilitator(db, plan=plan, user_id=body["user"]["id"]):
-            return True
-        tell_in_channel(client, body, facilitators_only(db, plan))
-        return False
 
-    @guarded
-    def idea_menu(body, client, context):
-        action, _sep, idea_id = body["actions"][0]["selected_option"]["value"].partition(":")
-        user_id = body["user"]["id"]
-        with deps.db() as db:
-            plan, idea = idea_from(db, body, context, client, idea_id)
-            if idea is None:
-                return
-            lang = plan.language
-            if action == "evaluate":
-                open_evaluate(db, client, body, plan, idea)
-            elif action == "settle" and facilitator_or_refuse(db, client, body, plan):
-                open_settle(db, client, body, plan, idea)
-            elif action == "edit":
-                if user_id != idea.user_id and not queries.is_facilitator(
-                        db, plan=plan, user_id=user_id):
-                    _ = gettext_for(lang)
-                    tell_in_channel(client, body, _(
-                        "Only the idea's author or a facilitator can edit it."))
-                    return
-                client.views_open(trigger_id=body["trigger_id"], view=ui.edit_modal(
-                    lang=lang, idea=idea, private_metadata=metadata(
-                        idea_id=idea.id, channel_id=plan.channel_id, lang=lang,
-                        version=idea.version)))
-            elif action == "merge" and facilitator_or_refuse(db, client, body, plan):
-                candidates = [r.idea for r in scoring.idea_rows(db, plan=plan)
-                              if r.idea.id != idea.id]
-                client.views_open(trigger_id=body["trigger_id"], view=ui.merge_modal(
-                    lang=lang, idea=idea, candidates=candidates[::-1],
-                    private_metadata=metadata(idea_id=idea.id, channel_id=plan.channel_id,
-                                              lang=lang, version=idea.version)))
+def priorities(act: Interaction) -> None:
+    _plan_id, toggle, discarded = act.value.partition(":")
+    with act.deps.db() as db:
+        plan = clicked_plan(act, db)
+        if plan is None:
+            return
+        messages = surfaces.priorities(db, plan=plan, show_discarded=discarded == "1")
+    # The toggle redraws the list in place; from the ideas list it is a new message.
+    act.reply(*messages, replace=bool(toggle))
 
-    @guarded
-    def ideas_page(body, client, context, respond):
-        page, _sep, discarded = body["actions"][0]["value"].partition(":")
-        with deps.db() as db:
-            plan = queries.active_plan(db, team_id=workspace_id(context),
-                                       channel_id=channel_of(body))
-            if plan is None:
-                return
-            message = _ideas_page(db, plan, body["user"]["id"], page=int(page or 0),
-                                  show_discarded=discarded == "1")
-        respond(replace_original=True, response_type="ephemeral", **message)
 
-    @guarded
-    def priorities(body, client, context, respond):
-        plan_id, toggle, discarded = body["actions"][0]["value"].partition(":")
-        with deps.db() as db:
-            plan = queries.plan_in_channel(db, plan_id=int(plan_id), team_id=workspace_id(
-                context), channel_id=channel_of(body)) if plan_id.isdigit() else None
-            if plan is None or plan.status != "active":
-                return
-            messages = ui.priorities_messages(lang=plan.language, plan=plan,
-                                              rows=scoring.idea_rows(db, plan=plan),
-                                              show_discarded=discarded == "1")
-        for number, message in enumerate(messages):
-            # The toggle redraws the list in place; from the ideas list it is a new message.
-            respond(replace_original=bool(toggle) and number == 0,
-                    response_type="ephemeral", **message)
+def share_priorities(act: Interaction, db):
+    plan = clicked_plan(act, db)
+    if plan is None:
+        return None
+    # One post per list shown: a double click posts once.
+    post = request(db, plan=plan, kind="priorities_post", now=act.deps.clock(),
+                   key=f"priorities:{plan.id}:{act.message_ts or act.trigger_id}",
+                   user_id=act.user_id)
+    return lambda: act.deps.outbox.deliver(post)
 
-    @guarded
-    def share_priorities(body, client, context):
-        value = body["actions"][0]["value"]
-        with deps.db() as db:
-            plan = queries.plan_in_channel(db, plan_id=int(value), team_id=workspace_id(
-                context), channel_id=channel_of(body)) if value.isdigit() else None
-            if plan is None or plan.status != "active":
-                return
-            messages = ui.priorities_messages(lang=plan.language, plan=plan, shared=True,
-                                              rows=scoring.idea_rows(db, plan=plan))
-        try:
-            for message in messages:
-                client.chat_postMessage(channel=plan.channel_id, **message)
-        except SlackApiError as error:
-            tell_in_channel(client, body, channel_problem(error, plan.language))
 
-    @guarded
-    def round_start(body, client, context):
-        value = body["actions"][0]["value"]
-        with deps.db() as db:
-            plan = queries.plan_in_channel(db, plan_id=int(value), team_id=workspace_id(
-                context), channel_id=channel_of(body)) if value.isdigit() else None
-            if plan is None or plan.status != "active":
-                return
-            _start_round(deps, db, client, plan=plan, user_id=body["user"]["id"],
-                         key=f"action:{body['trigger_id']}",
-                         tell=lambda text: tell_in_channel(client, body, text))
+def round_start(act: Interaction, db):
+    plan = clicked_plan(act, db)
+    if plan is None:
+        return None
+    return start_round(act, db, plan, tell=act.tell)
 
-    app.action(ui.IDEA_MENU)(ack=ack_now, lazy=[idea_menu])
-    for action_id in ui.IDEAS_PAGES:
-        app.action(action_id)(ack=ack_now, lazy=[ideas_page])
-    app.action(ui.IDEAS_PRIORITIES)(ack=ack_now, lazy=[priorities])
-    app.action(ui.PRIORITIES_SHARE)(ack=ack_now, lazy=[share_priorities])
-    app.action(ui.ROUND_START)(ack=ack_now, lazy=[round_start])
 
-    # --- the round card's buttons: value "round_id:idea_id" ---
+# --- the round card's buttons: value "round_id:idea_id" ---------------------------------------
 
-    def round_from(db, body, context, client):
-        round_id, _sep, idea_id = body["actions"][0].get("value", "").partition(":")
-        scoring_round = None
-        if round_id.isdigit() and channel_of(body):
-            scoring_round = scoring.round_in_channel(db, round_id=int(round_id),
-                                                     team_id=workspace_id(context),
-                                                     channel_id=channel_of(body))
-        if scoring_round is None:
-            _ = gettext_for(deps.users.profile(client, body["user"]["id"])[0])
-            tell_in_channel(client, body, _("That scoring round doesn't belong to this channel."))
-            return None, None, None
-        plan, idea = idea_from(db, body, context, client, idea_id)
-        if idea is None or idea.plan_id != scoring_round.plan_id:
-            return None, None, None
-        return plan, scoring_round, idea
+def clicked_round(act: Interaction, db):
+    """(plan, round, idea) a round button belongs to, checked against the request's
+    workspace and channel; (None, None, None) otherwise."""
+    round_id, _sep, idea_id = act.value.partition(":")
+    scoring_round = None
+    if round_id.isdigit() and act.channel_id:
+        scoring_round = scoring.round_in_channel(db, round_id=int(round_id),
+                                                 team_id=act.team_id,
+                                                 channel_id=act.channel_id)
+    plan, idea = clicked_idea(act, db, idea_id) if scoring_round else (None, None)
+    if idea is None or idea.plan_id != scoring_round.plan_id:
+        return None, None, None
+    return plan, scoring_round, idea
 
-    @guarded
-    def round_evaluate(body, client, context):
-        with deps.db() as db:
-            plan, scoring_round, idea = round_from(db, body, context, client)
-            if idea is not None:
-                open_evaluate(db, client, body, plan, idea)
 
-    def facilitator_round_action(function):
-        """A round button only facilitators may use, on a round still running."""
+def _not_this_channels_round(act: Interaction) -> None:
+    act.tell(act.gettext()("That scoring round doesn't belong to this channel."))
 
-        @guarded
-        def run(body, client, context):
-            with deps.db() as db:
-                plan, scoring_round, idea = round_from(db, body, context, client)
-                if idea is None or not facilitator_or_refuse(db, client, body, plan):
-                    return
-                if scoring_round.ended_at is not None:
-                    return
-                function(db, client, body, plan, scoring_round, idea)
 
-        run.__name__ = function.__name__
-        return run
+def round_evaluate(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan, _round, idea = clicked_round(act, db)
+        if idea is None:
+            return _not_this_channels_round(act)
+        open_evaluate(act, db, plan, idea)
 
-    @facilitator_round_action
-    def round_move(db, client, body, plan, scoring_round, idea):
-        step = -1 if body["actions"][0]["action_id"] == ui.ROUND_PREVIOUS else 1
-        scoring.move_round(db, scoring_round=scoring_round, position=scoring_round.position
-                           + step)
-        _refresh_round_card(deps, client, round_id=scoring_round.id, plan_id=plan.id, now=True)
 
-    @facilitator_round_action
-    def round_reveal(db, client, body, plan, scoring_round, idea):
-        scoring.reveal(db, idea=idea, user_id=body["user"]["id"], now=deps.clock())
-        _refresh_round_card(deps, client, round_id=scoring_round.id, plan_id=plan.id, now=True)
+def round_settle(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan, scoring_round, idea = clicked_round(act, db)
+        if idea is None:
+            return _not_this_channels_round(act)
+        if facilitator_or_refuse(act, db, plan) and scoring_round.ended_at is None:
+            open_settle(act, db, plan, idea)
 
-    @facilitator_round_action
-    def round_settle(db, client, body, plan, scoring_round, idea):
-        open_settle(db, client, body, plan, idea)
 
-    @facilitator_round_action
-    def round_nudge(db, client, body, plan, scoring_round, idea):
+def round_nudge(act: Interaction) -> None:
+    """A thread reply mentioning only who has not scored the idea yet. Not an outbox
+    delivery: the facilitator sees it (or not) at once, and can click again."""
+    with act.deps.db() as db:
+        plan, scoring_round, idea = clicked_round(act, db)
+        if idea is None:
+            return _not_this_channels_round(act)
+        if not facilitator_or_refuse(act, db, plan) or scoring_round.ended_at is not None:
+            return
         rows = {r.idea.id: r for r in scoring.idea_rows(db, plan=plan)}
         scored = rows[idea.id].scorers if idea.id in rows else {}
         waiting = [u for u in scoring.participants(db, plan=plan) if u not in scored]
-        if not waiting:
-            _ = gettext_for(plan.language)
-            tell_in_channel(client, body, _("Everyone has scored this idea."))
-            return
-        client.chat_postMessage(channel=plan.channel_id, thread_ts=scoring_round.message_ts,
+    if not waiting:
+        return act.tell(gettext_for(plan.language)("Everyone has scored this idea."))
+    act.client.chat_postMessage(channel=plan.channel_id, thread_ts=scoring_round.message_ts,
                                 **ui.nudge_message(lang=plan.language, idea=idea,
                                                    waiting=waiting))
 
-    @facilitator_round_action
-    def round_end(db, client, body, plan, scoring_round, idea):
-        if scoring.end_round(db, scoring_round=scoring_round, now=deps.clock()):
-            _refresh_round_card(deps, client, round_id=scoring_round.id, plan_id=plan.id,
-                                now=True)
 
-    app.action(ui.ROUND_EVALUATE)(ack=ack_now, lazy=[round_evaluate])
-    app.action(ui.ROUND_PREVIOUS)(ack=ack_now, lazy=[round_move])
-    app.action(ui.ROUND_NEXT)(ack=ack_now, lazy=[round_move])
-    app.action(ui.ROUND_REVEAL)(ack=ack_now, lazy=[round_reveal])
-    app.action(ui.ROUND_SETTLE)(ack=ack_now, lazy=[round_settle])
-    app.action(ui.ROUND_NUDGE)(ack=ack_now, lazy=[round_nudge])
-    app.action(ui.ROUND_END)(ack=ack_now, lazy=[round_end])
+def facilitator_round_action(change):
+    """A round button that changes the round (facilitators, a round still running):
+    `change(act, db, plan, round, idea)` is stored in the ack; the card follows at once."""
 
-    # --- modal submissions ---
+    def handler(act: Interaction, db):
+        plan, scoring_round, idea = clicked_round(act, db)
+        if idea is None:
+            return lambda: _not_this_channels_round(act)
+        if not queries.is_facilitator(db, plan=plan, user_id=act.user_id):
+            refusal = facilitators_only(db, plan)
+            return lambda: act.tell(refusal)
+        if scoring_round.ended_at is not None:
+            return None
+        change(act, db, plan, scoring_round, idea)
+        mark(db, "round", scoring_round.id, act.deps.clock())
+        return lambda: act.deps.cards.redraw_now("round", scoring_round.id)
 
-    def idea_of_view(db, view, context):
-        meta = view_metadata(view)
-        if not isinstance(meta.get("idea_id"), int) or not meta.get("channel_id"):
-            return None, None
-        return scoring.idea_in_channel(db, idea_id=meta["idea_id"],
-                                       team_id=workspace_id(context),
-                                       channel_id=meta["channel_id"])
+    handler.__name__ = change.__name__
+    return handler
 
-    def gone(client, body, lang) -> None:
-        _ = gettext_for(lang)
-        tell_user(client, channel_id=view_metadata(body["view"]).get("channel_id"),
-                  user_id=body["user"]["id"], message=notice(_(
-                      "That idea no longer belongs to an active plan here; nothing was "
-                      "changed.")))
 
-    def stale(client, body, plan, idea) -> None:
-        _ = gettext_for(plan.language)
-        tell_user(client, channel_id=plan.channel_id, user_id=body["user"]["id"],
-                  message=notice(_("Someone changed “{idea}” while you were looking at it, so "
-                                   "your change was not applied. It is now: {status}. Open it "
-                                   "again to review.").format(
-                      idea=escape(idea.text[:200]),
-                      status=_(STATUSES[idea.score]))))
+@facilitator_round_action
+def round_move(act, db, plan, scoring_round, idea):
+    step = -1 if act.action.get("action_id") == ui.ROUND_PREVIOUS else 1
+    scoring.move_round(db, scoring_round=scoring_round, position=scoring_round.position + step)
 
-    @guarded
-    def save_evaluation(body, client, context):
-        view = body["view"]
-        lang = view_metadata(view).get("lang", "en")
-        values, errors = ui.parse_evaluation(view["state"]["values"], lang)
-        if errors:
-            return
-        with deps.db() as db:
-            plan, idea = idea_of_view(db, view, context)
-            if idea is None:
-                gone(client, body, lang)
-                return
-            scoring.save_evaluation(db, idea=idea, user_id=body["user"]["id"],
-                                    user_team_id=user_team_id(body), values=values,
-                                    now=deps.clock())
-        refresh_round(deps, client, plan=plan)
 
-    @guarded
-    def save_settle(body, client, context):
-        view, user_id = body["view"], body["user"]["id"]
-        meta = view_metadata(view)
-        lang = meta.get("lang", "en")
-        parsed, errors = ui.parse_settle(view["state"]["values"], lang)
-        if errors:
-            return
-        with deps.db() as db:
-            plan, idea = idea_of_view(db, view, context)
-            if idea is None:
-                gone(client, body, lang)
-                return
-            if not queries.is_facilitator(db, plan=plan, user_id=user_id):
-                tell_user(client, channel_id=plan.channel_id, user_id=user_id,
-                          message=notice(facilitators_only(db, plan)))
-                return
-            score, note = parsed
-            try:
-                scoring.settle(db, idea=idea, score=score, note=note, user_id=user_id,
-                               now=deps.clock(), expected_version=meta.get("version", -1))
-            except scoring.StaleIdea:
-                db.refresh(idea)
-                stale(client, body, plan, idea)
-                return
-        refresh_round(deps, client, plan=plan, now=True)
+@facilitator_round_action
+def round_reveal(act, db, plan, scoring_round, idea):
+    scoring.reveal(db, idea=idea, user_id=act.user_id, now=act.deps.clock())
 
-    @guarded
-    def save_edit(body, client, context):
-        view, user_id = body["view"], body["user"]["id"]
-        meta = view_metadata(view)
-        parsed, errors = ui.parse_edit(view["state"]["values"], meta.get("lang", "en"))
-        if errors:
-            return
-        with deps.db() as db:
-            plan, idea = idea_of_view(db, view, context)
-            if idea is None:
-                gone(client, body, meta.get("lang", "en"))
-                return
-            if user_id != idea.user_id and not queries.is_facilitator(db, plan=plan,
-                                                                      user_id=user_id):
-                return
-            try:
-                scoring.edit_idea(db, idea=idea, text=parsed[0], tag=parsed[1],
-                                  user_id=user_id, now=deps.clock(),
-                                  expected_version=meta.get("version", -1))
-            except scoring.StaleIdea:
-                db.refresh(idea)
-                stale(client, body, plan, idea)
-                return
-        refresh_round(deps, client, plan=plan)
 
-    @guarded
-    def save_merge(body, client, context):
-        view, user_id = body["view"], body["user"]["id"]
-        meta = view_metadata(view)
-        into_id, errors = ui.parse_merge(view["state"]["values"], meta.get("lang", "en"))
-        if errors:
-            return
-        with deps.db() as db:
-            plan, idea = idea_of_view(db, view, context)
-            into = db.get(Idea, into_id)
-            if (idea is None or into is None or into.plan_id != idea.plan_id
-                    or into.id == idea.id or into.merged_into_id is not None):
-                gone(client, body, meta.get("lang", "en"))
-                return
-            if not queries.is_facilitator(db, plan=plan, user_id=user_id):
-                return
-            try:
-                scoring.merge(db, idea=idea, into=into, user_id=user_id, now=deps.clock(),
-                              expected_version=meta.get("version", -1))
-            except scoring.StaleIdea:
-                db.refresh(idea)
-                stale(client, body, plan, idea)
+@facilitator_round_action
+def round_end(act, db, plan, scoring_round, idea):
+    scoring.end_round(db, scoring_round=scoring_round, now=act.deps.clock())
 
-    app.view(ui.EVALUATE_CALLBACK)(ack=validate_in_ack(ui.parse_evaluation),
-                                   lazy=[save_evaluation])
-    app.view(ui.SETTLE_CALLBACK)(ack=validate_in_ack(ui.parse_settle), lazy=[save_settle])
-    app.view(ui.EDIT_CALLBACK)(ack=validate_in_ack(ui.parse_edit), lazy=[save_edit])
-    app.view(ui.MERGE_CALLBACK)(ack=validate_in_ack(ui.parse_merge), lazy=[save_merge])
+
+# --- modal submissions ------------------------------------------------------------------------
+
+def _round_follows(act: Interaction, round_id: int | None, *, now: bool = False) -> Reply:
+    if round_id is None:
+        return Reply()
+    redraw = act.deps.cards.redraw_now if now else act.deps.cards.redraw_soon
+    return Reply(then=lambda: redraw("round", round_id))
+
+
+def save_evaluation(act: Interaction, db, values):
+    plan, idea = idea_of_view(act, db)
+    now = act.deps.clock()
+    scoring.save_evaluation(db, idea=idea, user_id=act.user_id, user_team_id=act.user_team_id,
+                            values=values, now=now)
+    return _round_follows(act, touch_round(db, plan, now))
+
+
+def save_settle(act: Interaction, db, parsed):
+    plan, idea = idea_of_view(act, db)
+    act.require_facilitator(db, plan)
+    score, note = parsed
+    now = act.deps.clock()
+    try:
+        scoring.settle(db, idea=idea, score=score, note=note, user_id=act.user_id, now=now,
+                       expected_version=act.meta.get("version", -1))
+    except scoring.StaleIdea:
+        raise _stale(act, db, plan, idea) from None
+    return _round_follows(act, touch_round(db, plan, now), now=True)
+
+
+def save_edit(act: Interaction, db, parsed):
+    plan, idea = idea_of_view(act, db)
+    if act.user_id != idea.user_id:
+        act.require_facilitator(db, plan)
+    now = act.deps.clock()
+    try:
+        scoring.edit_idea(db, idea=idea, text=parsed[0], tag=parsed[1], user_id=act.user_id,
+                          now=now, expected_version=act.meta.get("version", -1))
+    except scoring.StaleIdea:
+        raise _stale(act, db, plan, idea) from None
+    return _round_follows(act, touch_round(db, plan, now))
+
+
+def save_merge(act: Interaction, db, into_id):
+    plan, idea = idea_of_view(act, db)
+    act.require_facilitator(db, plan)
+    into = db.get(Idea, into_id)
+    if (into is None or into.plan_id != idea.plan_id or into.id == idea.id
+            or into.merged_into_id is not None):
+        raise Refusal(act.gettext()("Choose another idea of this plan."), block_id="into")
+    try:
+        scoring.merge(db, idea=idea, into=into, user_id=act.user_id, now=act.deps.clock(),
+                      expected_version=act.meta.get("version", -1))
+    except scoring.StaleIdea:
+        raise _stale(act, db, plan, idea) from None
+    return None
+
+
+def register(app: App) -> None:
+    app.action(ui.IDEA_MENU)(after_ack(idea_menu))
+    for action_id in ui.IDEAS_PAGES:
+        app.action(action_id)(after_ack(ideas_page))
+    app.action(ui.IDEAS_PRIORITIES)(after_ack(priorities))
+    app.action(ui.PRIORITIES_SHARE)(store_in_ack(share_priorities))
+    app.action(ui.ROUND_START)(store_in_ack(round_start))
+    app.action(ui.ROUND_EVALUATE)(after_ack(round_evaluate))
+    app.action(ui.ROUND_PREVIOUS)(store_in_ack(round_move))
+    app.action(ui.ROUND_NEXT)(store_in_ack(round_move))
+    app.action(ui.ROUND_REVEAL)(store_in_ack(round_reveal))
+    app.action(ui.ROUND_SETTLE)(after_ack(round_settle))
+    app.action(ui.ROUND_NUDGE)(after_ack(round_nudge))
+    app.action(ui.ROUND_END)(store_in_ack(round_end))
+    app.view(ui.EVALUATE_CALLBACK)(submission(ui.parse_evaluation, save_evaluation))
+    app.view(ui.SETTLE_CALLBACK)(submission(ui.parse_settle, save_settle))
+    app.view(ui.EDIT_CALLBACK)(submission(ui.parse_edit, save_edit))
+    app.view(ui.MERGE_CALLBACK)(submission(ui.parse_merge, save_merge))

@@ -1,35 +1,26 @@
-"""Step 3: objectives and initiatives, the plan as it stands, its settings and history."""
+"""Step 3: objectives and initiatives, the plan as it stands, its settings, history and
+export."""
 
 from datetime import date, timedelta
 
 from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from bot import export
+from bot import surfaces
 from bot.blocks import plan_items as ui
 from bot.blocks.inputs import metadata
-from bot.blocks.messages import notice
-from bot.blocks.text import escape, mention
-from bot.dispatch import reschedule_plan
-from bot.i18n import gettext_for
+from bot.blocks.text import escape, mention, shorten
+from bot.dispatch import request, reschedule_plan
 from bot.listeners.common import (
-    Command,
-    Deps,
-    ack_now,
-    active_plan_of_view,
-    apologise_on_failure,
-    channel_of,
+    Interaction,
+    Refusal,
+    Reply,
+    after_ack,
     facilitators_only,
-    log,
     plan_or_explain,
-    tell_in_channel,
-    validate_in_ack,
-    view_metadata,
-    workspace_id,
+    store_in_ack,
+    submission,
 )
 from bot.reminders import review_dates
-from bot.slack import CHANNEL_ERRORS, channel_problem, slack_error, tell_user
 from storage import planning, queries
 from storage.models import Idea, Initiative, Objective, Plan
 
@@ -39,101 +30,50 @@ def _period(plan: Plan) -> dict:
             "end": plan.end_date.isoformat() if plan.end_date else None}
 
 
-def _objectives_page(db, plan: Plan, page: int = 0) -> dict:
-    return ui.objectives_message(
-        lang=plan.language, plan=plan, categories=planning.categories(db, plan=plan),
-        objectives=planning.objectives(db, plan=plan),
-        initiatives=planning.initiatives(db, plan=plan),
-        to_promote=planning.ideas_to_promote(db, plan=plan), page=page)
-
-
-def _plan_messages(db, plan: Plan, today: date, shared=False) -> list[dict]:
-    return ui.plan_messages(
-        lang=plan.language, plan=plan, categories=planning.categories(db, plan=plan),
-        objectives=planning.objectives(db, plan=plan),
-        initiatives=planning.initiatives(db, plan=plan),
-        facilitators=queries.facilitators_of(db, plan=plan), shared=shared,
-        next_review=plan.next_review_on or review_dates(plan, after=today))
-
-
 # --- commands ---------------------------------------------------------------------------------
 
-def show_objectives(deps: Deps, command: Command) -> None:
-    with deps.db() as db:
-        plan = plan_or_explain(deps, command, db)
+def show_objectives(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan = plan_or_explain(act, db)
         if plan is not None:
-            command.reply(_objectives_page(db, plan))
+            act.reply(surfaces.objectives_page(db, plan=plan))
 
 
-def show_plan(deps: Deps, command: Command) -> None:
-    with deps.db() as db:
-        plan = plan_or_explain(deps, command, db)
+def show_plan(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan = plan_or_explain(act, db)
+        if plan is not None:
+            act.reply(*surfaces.plan_messages(db, plan=plan, today=act.deps.clock().date()))
+
+
+def show_history(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan = plan_or_explain(act, db)
+        if plan is not None:
+            act.reply(ui.history_message(lang=plan.language, plan=plan,
+                                         changes=planning.history(db, plan=plan)))
+
+
+def open_settings(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan = plan_or_explain(act, db)
         if plan is None:
             return
-        messages = _plan_messages(db, plan, deps.clock().date())
-    command.reply(*messages)
-
-
-def show_history(deps: Deps, command: Command) -> None:
-    with deps.db() as db:
-        plan = plan_or_explain(deps, command, db)
-        if plan is not None:
-            command.reply(ui.history_message(
-                lang=plan.language, plan=plan, changes=planning.history(db, plan=plan)))
-
-
-def open_settings(deps: Deps, command: Command) -> None:
-    with deps.db() as db:
-        plan = plan_or_explain(deps, command, db)
-        if plan is None:
-            return
-        if not queries.is_facilitator(db, plan=plan, user_id=command.user_id):
-            command.say(facilitators_only(db, plan))
-            return
+        if not queries.is_facilitator(db, plan=plan, user_id=act.user_id):
+            return act.say(facilitators_only(db, plan))
         view = ui.settings_modal(
             lang=plan.language, plan=plan, categories=planning.categories(db, plan=plan),
             facilitators=queries.facilitators_of(db, plan=plan),
             private_metadata=metadata(plan_id=plan.id, channel_id=plan.channel_id,
                                       lang=plan.language))
-    command.client.views_open(trigger_id=command.trigger_id, view=view)
+    act.open(view)
 
 
-def export_plan(deps: Deps, command: Command) -> None:
-    with deps.db() as db:
-        plan = plan_or_explain(deps, command, db)
-    if plan is not None:
-        export_to_channel(deps, command.client, plan=plan, tell=command.reply)
-
-
-def export_to_channel(deps: Deps, client: WebClient, *, plan: Plan, tell) -> None:
-    """Upload the filled-in template (XLSX and Markdown) to the plan's channel. Nothing in
-    the plan changes, so a failed upload can simply be tried again."""
-    with deps.db() as db:
-        people = export.people_in(db, plan=plan)
-    names = {user_id: deps.users.name(client, user_id) for user_id in people}
-    with deps.db() as db:
-        document = export.collect(db, plan=plan, names=names)
-    _ = gettext_for(plan.language)
-    base = export_filename(plan, deps.clock().date())
-    title = _("Account plan: {account}").format(account=plan.account_name)
-    try:
-        client.files_upload_v2(
-            channel=plan.channel_id,
-            initial_comment=_("The plan template, filled in: {account}").format(
-                account=escape(plan.account_name)),
-            file_uploads=[
-                {"content": export.to_xlsx(document), "filename": f"{base}.xlsx",
-                 "title": title},
-                {"content": export.to_markdown(document).encode(), "filename": f"{base}.md",
-                 "title": title},
-            ])
-    except SlackApiError as error:
-        log.warning("export upload refused: %s", slack_error(error))
-        text = _("Slack did not take the export ({error}). Nothing in the plan changed: try "
-                 "`/plan export` again in a moment.").format(error=slack_error(error))
-        if slack_error(error) in CHANNEL_ERRORS:
-            text += "\n" + channel_problem(error, plan.language)
-        tell(notice(text))
+def request_export(act: Interaction, db, plan: Plan) -> int | None:
+    """Ask the outbox to upload the filled-in template to the plan's channel."""
+    now = act.deps.clock()
+    return request(db, plan=plan, kind="export", key=f"export:{act.key}", now=now,
+                   user_id=act.user_id, base=export_filename(plan, now.date()))
 
 
 def export_filename(plan: Plan, today: date) -> str:
@@ -143,260 +83,191 @@ def export_filename(plan: Plan, today: date) -> str:
     return f"plan-{slug}-{today.isoformat()}"
 
 
-def owner_note(client: WebClient, *, plan: Plan, owner_id: str | None) -> str | None:
+def owner_note(act: Interaction, *, plan: Plan, owner_id: str | None) -> str | None:
     """A note when the owner is not in the channel: accepted (clients may be guests of
     another channel), but worth saying."""
-    if not owner_id:
+    if not owner_id or act.deps.members.includes(act.client, plan.channel_id, owner_id):
         return None
-    try:
-        members = set()
-        cursor = None
-        while True:
-            page = client.conversations_members(channel=plan.channel_id, cursor=cursor,
-                                                limit=1000)
-            members |= set(page["members"])
-            cursor = page.get("response_metadata", {}).get("next_cursor")
-            if not cursor:
-                break
-    except SlackApiError as error:
-        log.info("could not check the channel's members: %s", slack_error(error))
-        return None
-    if owner_id in members:
-        return None
-    _ = gettext_for(plan.language)
+    _ = act.gettext(plan)
     return _("{owner} is not in this channel: saved anyway; invite them so they can follow "
              "the plan.").format(owner=mention(owner_id))
 
 
-# --- listeners --------------------------------------------------------------------------------
+# --- buttons and menus ------------------------------------------------------------------------
 
-def register(app: App, deps: Deps) -> None:
-    guarded = apologise_on_failure(deps)
+def _channel_plan(act: Interaction, db) -> Plan | None:
+    return queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id or "")
 
-    def active_plan(db, body, context):
-        return queries.active_plan(db, team_id=workspace_id(context),
-                                   channel_id=channel_of(body))
 
-    def open_objective(db, client, body, plan, *, objective=None, idea=None):
-        client.views_open(trigger_id=body["trigger_id"], view=ui.objective_modal(
-            lang=plan.language, categories=planning.categories(db, plan=plan),
-            objective=objective, idea=idea, private_metadata=metadata(
-                plan_id=plan.id, channel_id=plan.channel_id, lang=plan.language,
-                idea_id=idea.id if idea else None,
-                objective_id=objective.id if objective else None, **_period(plan))))
+def open_objective(act: Interaction, db, plan: Plan, *, objective=None, idea=None) -> None:
+    act.open(ui.objective_modal(
+        lang=plan.language, categories=planning.categories(db, plan=plan),
+        objective=objective, idea=idea, private_metadata=metadata(
+            plan_id=plan.id, channel_id=plan.channel_id, lang=plan.language,
+            idea_id=idea.id if idea else None,
+            objective_id=objective.id if objective else None, **_period(plan))))
 
-    def open_initiative(client, body, plan, objective, initiative=None):
-        client.views_open(trigger_id=body["trigger_id"], view=ui.initiative_modal(
-            lang=plan.language, objective=objective, initiative=initiative,
-            private_metadata=metadata(
-                plan_id=plan.id, channel_id=plan.channel_id, lang=plan.language,
-                objective_id=objective.id,
-                initiative_id=initiative.id if initiative else None, **_period(plan))))
 
-    @guarded
-    def promote(body, client, context):
-        value = body["actions"][0]["value"]
-        with deps.db() as db:
-            plan = active_plan(db, body, context)
-            idea = db.get(Idea, int(value)) if value.isdigit() else None
-            if plan is None or idea is None or idea.plan_id != plan.id or idea.score != "3":
-                _ = gettext_for(plan.language if plan else "en")
-                tell_in_channel(client, body, _(
-                    "Only ideas settled at 3 of this channel's plan can become objectives."))
-                return
-            open_objective(db, client, body, plan, idea=idea)
+def open_initiative(act: Interaction, plan: Plan, objective, initiative=None) -> None:
+    act.open(ui.initiative_modal(
+        lang=plan.language, objective=objective, initiative=initiative,
+        private_metadata=metadata(
+            plan_id=plan.id, channel_id=plan.channel_id, lang=plan.language,
+            objective_id=objective.id,
+            initiative_id=initiative.id if initiative else None, **_period(plan))))
 
-    @guarded
-    def new_objective(body, client, context):
-        with deps.db() as db:
-            plan = active_plan(db, body, context)
-            if plan is not None:
-                open_objective(db, client, body, plan)
 
-    @guarded
-    def objective_menu(body, client, context):
-        action, _sep, objective_id = body["actions"][0]["selected_option"]["value"].partition(
-            ":")
-        with deps.db() as db:
-            plan, objective = planning.objective_in_channel(
-                db, objective_id=int(objective_id) if objective_id.isdigit() else 0,
-                team_id=workspace_id(context), channel_id=channel_of(body) or "")
-            if objective is None:
-                _ = gettext_for(deps.users.profile(client, body["user"]["id"])[0])
-                tell_in_channel(client, body, _(
-                    "That objective doesn't belong to this channel's plan."))
-                return
-            if action == "initiative":
-                open_initiative(client, body, plan, objective)
-            elif action == "edit":
-                open_objective(db, client, body, plan, objective=objective)
+def promote(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan = _channel_plan(act, db)
+        idea = db.get(Idea, int(act.value)) if plan and act.value.isdigit() else None
+        if idea is None or idea.plan_id != plan.id or idea.score != "3":
+            return act.tell(act.gettext(plan)(
+                "Only ideas settled at 3 of this channel's plan can become objectives."))
+        open_objective(act, db, plan, idea=idea)
 
-    @guarded
-    def initiative_menu(body, client, context):
-        _action, _sep, initiative_id = body["actions"][0]["selected_option"][
-            "value"].partition(":")
-        with deps.db() as db:
-            plan, initiative = planning.initiative_in_channel(
-                db, initiative_id=int(initiative_id) if initiative_id.isdigit() else 0,
-                team_id=workspace_id(context), channel_id=channel_of(body) or "")
-            if initiative is None:
-                _ = gettext_for(deps.users.profile(client, body["user"]["id"])[0])
-                tell_in_channel(client, body, _(
-                    "That initiative doesn't belong to this channel's plan."))
-                return
-            objective = db.get(Objective, initiative.objective_id)
-            open_initiative(client, body, plan, objective, initiative)
 
-    @guarded
-    def objectives_page(body, client, context, respond):
-        value = body["actions"][0]["value"]
-        with deps.db() as db:
-            plan = active_plan(db, body, context)
-            if plan is not None:
-                respond(replace_original=True, response_type="ephemeral",
-                        **_objectives_page(db, plan, int(value) if value.isdigit() else 0))
+def new_objective(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan = _channel_plan(act, db)
+        if plan is not None:
+            open_objective(act, db, plan)
 
-    @guarded
-    def share_plan(body, client, context):
-        with deps.db() as db:
-            plan = active_plan(db, body, context)
-            if plan is None:
-                return
-            messages = _plan_messages(db, plan, deps.clock().date(), shared=True)
-        try:
-            for message in messages:
-                client.chat_postMessage(channel=plan.channel_id, **message)
-        except SlackApiError as error:
-            tell_in_channel(client, body, channel_problem(error, plan.language))
 
-    app.action(ui.OBJECTIVE_PROMOTE)(ack=ack_now, lazy=[promote])
-    app.action(ui.OBJECTIVE_NEW)(ack=ack_now, lazy=[new_objective])
-    app.action(ui.OBJECTIVE_MENU)(ack=ack_now, lazy=[objective_menu])
-    app.action(ui.INITIATIVE_MENU)(ack=ack_now, lazy=[initiative_menu])
-    app.action(ui.OBJECTIVES_PREVIOUS)(ack=ack_now, lazy=[objectives_page])
-    app.action(ui.OBJECTIVES_NEXT)(ack=ack_now, lazy=[objectives_page])
-    app.action(ui.PLAN_SHARE)(ack=ack_now, lazy=[share_plan])
+def objective_menu(act: Interaction) -> None:
+    action, _sep, objective_id = act.value.partition(":")
+    with act.deps.db() as db:
+        plan, objective = planning.objective_in_channel(
+            db, objective_id=int(objective_id) if objective_id.isdigit() else 0,
+            team_id=act.team_id, channel_id=act.channel_id or "")
+        if objective is None:
+            return act.tell(act.gettext()(
+                "That objective doesn't belong to this channel's plan."))
+        if action == "initiative":
+            open_initiative(act, plan, objective)
+        elif action == "edit":
+            open_objective(act, db, plan, objective=objective)
 
-    # --- submissions ---
 
-    def gone(client, body) -> None:
-        meta = view_metadata(body["view"])
-        _ = gettext_for(meta.get("lang", "en"))
-        tell_user(client, channel_id=meta.get("channel_id"), user_id=body["user"]["id"],
-                  message=notice(_("That plan is no longer active here; nothing was saved.")))
+def initiative_menu(act: Interaction) -> None:
+    initiative_id = act.value.partition(":")[2]
+    with act.deps.db() as db:
+        plan, initiative = planning.initiative_in_channel(
+            db, initiative_id=int(initiative_id) if initiative_id.isdigit() else 0,
+            team_id=act.team_id, channel_id=act.channel_id or "")
+        if initiative is None:
+            return act.tell(act.gettext()(
+                "That initiative doesn't belong to this channel's plan."))
+        open_initiative(act, plan, db.get(Objective, initiative.objective_id), initiative)
 
-    def saved(client, body, plan, what: str, owner_id) -> None:
-        _ = gettext_for(plan.language)
-        text = _("Saved: {what}").format(what=escape(what[:300]))
-        note = owner_note(client, plan=plan, owner_id=owner_id)
-        if note:
-            text += "\n" + note
-        tell_user(client, channel_id=plan.channel_id, user_id=body["user"]["id"],
-                  message=notice(text))
 
-    @guarded
-    def save_objective(body, client, context):
-        view, user_id = body["view"], body["user"]["id"]
-        meta = view_metadata(view)
-        values, errors = ui.parse_objective(view["state"]["values"], meta.get("lang", "en"),
-                                            meta)
-        if errors:
-            return
-        with deps.db() as db:
-            plan = active_plan_of_view(db, view, context)
-            category_ids = {c.id for c in planning.categories(db, plan=plan)} if plan else set()
-            if plan is None or values["category_id"] not in category_ids:
-                gone(client, body)
-                return
-            objective_id = meta.get("objective_id")
-            if isinstance(objective_id, int):
-                objective = db.get(Objective, objective_id)
-                if objective is None or objective.plan_id != plan.id:
-                    gone(client, body)
-                    return
-                planning.update_objective(db, plan=plan, objective=objective, values=values,
-                                          user_id=user_id, now=deps.clock())
-            else:
-                idea_id = meta.get("idea_id") if isinstance(meta.get("idea_id"), int) else None
-                try:
-                    planning.add_objective(db, plan=plan, values=values, idea_id=idea_id,
-                                           user_id=user_id, now=deps.clock(),
-                                           request_key=f"view:{view['id']}")
-                except queries.DuplicateRequest:
-                    return
-        saved(client, body, plan, values["statement"], values["owner_id"])
+def objectives_page(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan = _channel_plan(act, db)
+        if plan is not None:
+            act.reply(surfaces.objectives_page(
+                db, plan=plan, page=int(act.value) if act.value.isdigit() else 0), replace=True)
 
-    @guarded
-    def save_initiative(body, client, context):
-        view, user_id = body["view"], body["user"]["id"]
-        meta = view_metadata(view)
-        values, errors = ui.parse_initiative(view["state"]["values"], meta.get("lang", "en"),
-                                             meta)
-        if errors:
-            return
-        with deps.db() as db:
-            plan = active_plan_of_view(db, view, context)
-            objective = (db.get(Objective, meta["objective_id"])
-                         if plan and isinstance(meta.get("objective_id"), int) else None)
-            if objective is None or objective.plan_id != plan.id:
-                gone(client, body)
-                return
-            initiative_id = meta.get("initiative_id")
-            if isinstance(initiative_id, int):
-                initiative = db.get(Initiative, initiative_id)
-                if initiative is None or initiative.plan_id != plan.id:
-                    gone(client, body)
-                    return
-                planning.update_initiative(db, plan=plan, initiative=initiative, values=values,
-                                           user_id=user_id, now=deps.clock())
-            else:
-                try:
-                    planning.add_initiative(db, plan=plan, objective=objective, values=values,
-                                            user_id=user_id, now=deps.clock(),
-                                            request_key=f"view:{view['id']}")
-                except queries.DuplicateRequest:
-                    return
-        saved(client, body, plan, values["title"], values["owner_id"])
 
-    @guarded
-    def save_settings(body, client, context):
-        view, user_id = body["view"], body["user"]["id"]
-        parsed, errors = ui.parse_settings(view["state"]["values"],
-                                           view_metadata(view).get("lang", "en"))
-        if errors:
-            return
-        plan_values, renames, removed, added, facilitators = parsed
-        with deps.db() as db:
-            plan = active_plan_of_view(db, view, context)
-            if plan is None:
-                gone(client, body)
-                return
-            _ = gettext_for(plan.language)
-            if not queries.is_facilitator(db, plan=plan, user_id=user_id):
-                return
-            try:
-                changed = planning.update_settings(
-                    db, plan=plan, values=plan_values, renames=renames, removed=removed,
-                    added=added, facilitators=facilitators, user_id=user_id, now=deps.clock())
-            except planning.CategoryInUse as error:
-                tell_user(client, channel_id=plan.channel_id, user_id=user_id, message=notice(
-                    _("“{category}” still has objectives: move them to another category "
-                      "first. Nothing was changed.").format(category=escape(str(error)))))
-                return
-            db.refresh(plan)
-            if changed:
-                # The cadence, day, time or timezone may have moved: the reminders follow.
-                plan.next_review_on = review_dates(plan, after=deps.clock().date()
-                                                   - timedelta(days=1))
-                reschedule_plan(db, plan=plan, now=deps.clock())
-            _ = gettext_for(plan.language)
-        tell_user(client, channel_id=plan.channel_id, user_id=user_id, message=notice(
-            _("Settings saved: {count} changes, all recorded in `/plan history`.").format(
-                count=changed)))
+def share_plan(act: Interaction, db):
+    plan = _channel_plan(act, db)
+    if plan is None:
+        return None
+    # One post per plan shown: a double click posts once.
+    post = request(db, plan=plan, kind="plan_post", now=act.deps.clock(),
+                   key=f"plan:{plan.id}:{act.message_ts or act.trigger_id}", user_id=act.user_id)
+    return lambda: act.deps.outbox.deliver(post)
 
-    app.view(ui.OBJECTIVE_CALLBACK)(ack=validate_in_ack(ui.parse_objective, with_metadata=True),
-                                    lazy=[save_objective])
-    app.view(ui.INITIATIVE_CALLBACK)(
-        ack=validate_in_ack(ui.parse_initiative, with_metadata=True), lazy=[save_initiative])
-    app.view(ui.SETTINGS_CALLBACK)(ack=validate_in_ack(ui.parse_settings),
-                                   lazy=[save_settings])
+
+# --- submissions ------------------------------------------------------------------------------
+
+def _saved(act: Interaction, plan: Plan, what: str, owner_id) -> Reply:
+    _ = act.gettext(plan)
+
+    def confirm():
+        text = _("Saved: {what}").format(what=escape(shorten(what, 300)))
+        note = owner_note(act, plan=plan, owner_id=owner_id)
+        act.tell(text + ("\n" + note if note else ""))
+
+    return Reply(then=confirm)
+
+
+def _category_of_plan(act: Interaction, db, plan: Plan, category_id) -> None:
+    if category_id not in {c.id for c in planning.categories(db, plan=plan)}:
+        raise Refusal(act.gettext(plan)("Choose one of the plan's categories."),
+                      block_id="category")
+
+
+def save_objective(act: Interaction, db, values):
+    plan = act.plan_of_view(db)
+    _category_of_plan(act, db, plan, values["category_id"])
+    now, objective_id = act.deps.clock(), act.meta.get("objective_id")
+    if isinstance(objective_id, int):
+        objective = db.get(Objective, objective_id)
+        if objective is None or objective.plan_id != plan.id:
+            raise Refusal(act.gettext(plan)("That objective is no longer part of this plan."))
+        planning.update_objective(db, plan=plan, objective=objective, values=values,
+                                  user_id=act.user_id, now=now)
+    else:
+        idea_id = act.meta.get("idea_id")
+        planning.add_objective(db, plan=plan, values=values,
+                               idea_id=idea_id if isinstance(idea_id, int) else None,
+                               user_id=act.user_id, now=now)
+    return _saved(act, plan, values["statement"], values["owner_id"])
+
+
+def save_initiative(act: Interaction, db, values):
+    plan = act.plan_of_view(db)
+    objective_id, initiative_id = act.meta.get("objective_id"), act.meta.get("initiative_id")
+    objective = db.get(Objective, objective_id) if isinstance(objective_id, int) else None
+    if objective is None or objective.plan_id != plan.id:
+        raise Refusal(act.gettext(plan)("That objective is no longer part of this plan."))
+    now = act.deps.clock()
+    if isinstance(initiative_id, int):
+        initiative = db.get(Initiative, initiative_id)
+        if initiative is None or initiative.plan_id != plan.id:
+            raise Refusal(act.gettext(plan)("That initiative is no longer part of this plan."))
+        planning.update_initiative(db, plan=plan, initiative=initiative, values=values,
+                                   user_id=act.user_id, now=now)
+    else:
+        planning.add_initiative(db, plan=plan, objective=objective, values=values,
+                                user_id=act.user_id, now=now)
+    return _saved(act, plan, values["title"], values["owner_id"])
+
+
+def save_settings(act: Interaction, db, parsed):
+    plan_values, renames, removed, added, facilitators = parsed
+    plan = act.plan_of_view(db)
+    act.require_facilitator(db, plan)
+    now = act.deps.clock()
+    try:
+        changed = planning.update_settings(
+            db, plan=plan, values=plan_values, renames=renames, removed=removed, added=added,
+            facilitators=facilitators, user_id=act.user_id, now=now)
+    except planning.CategoryInUse as error:
+        raise Refusal(act.gettext(plan)(
+            "“{category}” still has objectives: move them to another category first. "
+            "Nothing was changed.").format(category=escape(str(error)))) from None
+    if changed:
+        # The cadence, day, time or timezone may have moved: the reminders follow.
+        plan.next_review_on = review_dates(plan, after=now.date() - timedelta(days=1))
+        reschedule_plan(db, plan=plan, now=now)
+    _ = act.gettext(plan)  # the language may have just changed
+    return Reply(then=lambda: act.tell(_(
+        "Settings saved: {count} changes, all recorded in `/plan history`.").format(
+            count=changed)))
+
+
+def register(app: App) -> None:
+    app.action(ui.OBJECTIVE_PROMOTE)(after_ack(promote))
+    app.action(ui.OBJECTIVE_NEW)(after_ack(new_objective))
+    app.action(ui.OBJECTIVE_MENU)(after_ack(objective_menu))
+    app.action(ui.INITIATIVE_MENU)(after_ack(initiative_menu))
+    app.action(ui.OBJECTIVES_PREVIOUS)(after_ack(objectives_page))
+    app.action(ui.OBJECTIVES_NEXT)(after_ack(objectives_page))
+    app.action(ui.PLAN_SHARE)(store_in_ack(share_plan))
+    app.view(ui.OBJECTIVE_CALLBACK)(submission(ui.parse_objective, save_objective,
+                                               with_metadata=True))
+    app.view(ui.INITIATIVE_CALLBACK)(submission(ui.parse_initiative, save_initiative,
+                                                with_metadata=True))
+    app.view(ui.SETTINGS_CALLBACK)(submission(ui.parse_settings, save_settings))

@@ -4,62 +4,33 @@ summary on demand, and resuming nudges after a channel problem."""
 from datetime import date
 
 from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
+from bot import surfaces
 from bot.blocks import nudges
 from bot.blocks import review as ui
 from bot.blocks.inputs import input_block, metadata, modal
-from bot.blocks.messages import notice
-from bot.blocks.progress import progress_messages
 from bot.blocks.state import read_state
-from bot.blocks.text import escape, long_date, mention
-from bot.dispatch import reschedule_plan, review_held
+from bot.blocks.text import long_date
+from bot.dispatch import request, reschedule_plan, review_held
 from bot.i18n import gettext_for
 from bot.listeners.common import (
-    Command,
-    Deps,
-    ack_now,
-    active_plan_of_view,
-    apologise_on_failure,
+    Interaction,
+    Refusal,
+    Reply,
+    after_ack,
     facilitators_only,
-    log,
+    no_plan,
     plan_or_explain,
-    tell_in_channel,
-    view_metadata,
-    workspace_id,
+    store_in_ack,
+    submission,
 )
-from bot.slack import channel_problem, slack_error, tell_user
 from storage import deliveries, planning, queries, reviews
-from storage.models import Plan, PlanChange
+from storage.models import Plan, PlanChange, Review
 
 POSTPONE_CALLBACK = "review_postpone_date"
 
 
-def progress_for(db, plan, *, title=None, changes=None) -> list[dict]:
-    return progress_messages(
-        lang=plan.language, plan=plan, categories=planning.categories(db, plan=plan),
-        objectives=planning.objectives(db, plan=plan),
-        initiatives=planning.initiatives(db, plan=plan),
-        values=reviews.measured_values(db, plan=plan), title=title, changes=changes)
-
-
-def _changes(db, plan, *, just_closed=None) -> list[str]:
-    """What changed since the review before; with `just_closed`, including what that
-    review itself changed, abandoned items with the reason noted there."""
-    closed = [r for r in reviews.closed_reviews(db, plan=plan)
-              if just_closed is None or r.id != just_closed.id]
-    since = closed[0].closed_at if closed else None
-    reasons = {key: item.note for key, item in reviews.items_of(
-        db, review=just_closed).items() if item.note} if just_closed else {}
-    return ui.change_lines(lang=plan.language,
-                           changes=reviews.changes_since(db, plan=plan, since=since),
-                           objectives=planning.objectives(db, plan=plan),
-                           initiatives=planning.initiatives(db, plan=plan), reasons=reasons,
-                           values=reviews.measured_values(db, plan=plan))
-
-
-def _page(db, plan, review, page) -> dict:
+def review_page(db, plan: Plan, review: Review, page: int) -> dict:
     items = ui.items_for_review(planning.objectives(db, plan=plan),
                                 planning.initiatives(db, plan=plan))
     page = min(page, ui.pages_of(items) - 1)
@@ -68,225 +39,178 @@ def _page(db, plan, review, page) -> dict:
     return ui.review_page(
         lang=plan.language, plan=plan, items=items, page=page,
         current=reviews.items_of(db, review=review), values=values,
-        changes=_changes(db, plan) if page == 0 else [],
+        changes=surfaces.review_changes(db, plan=plan) if page == 0 else [],
         private_metadata=metadata(plan_id=plan.id, channel_id=plan.channel_id,
                                   lang=plan.language, review_id=review.id, page=page,
                                   pages=ui.pages_of(items)))
 
 
-def start_review(deps: Deps, db, client: WebClient, *, plan: Plan, user_id: str,
-                 trigger_id: str, tell) -> None:
-    if not queries.is_facilitator(db, plan=plan, user_id=user_id):
-        tell(facilitators_only(db, plan))
-        return
-    review = reviews.open_review(db, plan=plan, due_on=plan.next_review_on, user_id=user_id,
-                                 now=deps.clock())
-    client.views_open(trigger_id=trigger_id, view=_page(db, plan, review, 0))
+def start_review(act: Interaction, db, plan: Plan, *, tell):
+    """Open the plan's review draft (facilitators), then its first page after the ack."""
+    if not queries.is_facilitator(db, plan=plan, user_id=act.user_id):
+        refusal = facilitators_only(db, plan)
+        return lambda: tell(refusal)
+    review = reviews.open_review(db, plan=plan, due_on=plan.next_review_on,
+                                 user_id=act.user_id, now=act.deps.clock())
+    plan_id, review_id = plan.id, review.id
+
+    def open_first_page():
+        with act.deps.db() as fresh:
+            act.open(review_page(fresh, fresh.get(Plan, plan_id), fresh.get(Review, review_id),
+                                 0))
+
+    return open_first_page
 
 
 # --- commands ---------------------------------------------------------------------------------
 
-def review_command(deps: Deps, command: Command) -> None:
-    with deps.db() as db:
-        plan = plan_or_explain(deps, command, db)
+def review_command(act: Interaction, db):
+    plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id)
+    if plan is None:
+        return no_plan(act)
+    return start_review(act, db, plan, tell=act.say)
+
+
+def summary_command(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan = plan_or_explain(act, db)
         if plan is not None:
-            start_review(deps, db, command.client, plan=plan, user_id=command.user_id,
-                         trigger_id=command.trigger_id, tell=command.say)
+            act.reply(*surfaces.progress(db, plan=plan))
 
 
-def summary_command(deps: Deps, command: Command) -> None:
-    with deps.db() as db:
-        plan = plan_or_explain(deps, command, db)
+def resume_command(act: Interaction, db):
+    plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id)
+    if plan is None:
+        return no_plan(act)
+    _ = gettext_for(plan.language)
+    if not queries.is_facilitator(db, plan=plan, user_id=act.user_id):
+        refusal = facilitators_only(db, plan)
+        return lambda: act.say(refusal)
+    resumed = deliveries.resume_plan(db, plan=plan)
+    db.refresh(plan)
+    reschedule_plan(db, plan=plan, now=act.deps.clock())
+    return lambda: act.say(_("Reminders and summaries are back on ({count} waiting).").format(
+        count=resumed))
+
+
+# --- the reminders' buttons: value "plan_id:due date" -----------------------------------------
+
+def reminder_plan(act: Interaction, db) -> tuple[Plan | None, date | None]:
+    """(plan, due date) from a reminder's button, checked against workspace and channel."""
+    plan_id, _sep, due = act.value.partition(":")
+    if not plan_id.isdigit() or not act.channel_id:
+        return None, None
+    plan = queries.plan_in_channel(db, plan_id=int(plan_id), team_id=act.team_id,
+                                   channel_id=act.channel_id)
+    if plan is None or plan.status != "active":
+        return None, None
+    try:
+        return plan, date.fromisoformat(due)
+    except ValueError:
+        return plan, None
+
+
+def start(act: Interaction, db):
+    plan, _due = reminder_plan(act, db)
+    return start_review(act, db, plan, tell=act.tell) if plan is not None else None
+
+
+def postpone(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan, _due = reminder_plan(act, db)
         if plan is None:
             return
-        messages = progress_for(db, plan)
-    command.reply(*messages)
+        if not queries.is_facilitator(db, plan=plan, user_id=act.user_id):
+            return act.tell(facilitators_only(db, plan))
+    _ = gettext_for(plan.language)
+    element = {"type": "datepicker"}
+    if plan.next_review_on:
+        element["initial_date"] = plan.next_review_on.isoformat()
+    act.open(modal(POSTPONE_CALLBACK, lang=plan.language, title=_("Postpone the review"),
+                   submit=_("Postpone"), blocks=[input_block(
+                       "date", _("New date"), element,
+                       hint=_("A holiday, the client's year-end… the reminders follow."))],
+                   private_metadata=metadata(plan_id=plan.id, channel_id=plan.channel_id,
+                                             lang=plan.language)))
 
 
-def resume_command(deps: Deps, command: Command) -> None:
-    with deps.db() as db:
-        plan = plan_or_explain(deps, command, db)
-        if plan is None:
-            return
-        _ = gettext_for(plan.language)
-        if not queries.is_facilitator(db, plan=plan, user_id=command.user_id):
-            command.say(facilitators_only(db, plan))
-            return
-        resumed = deliveries.resume_plan(db, plan=plan)
-        db.refresh(plan)
-        reschedule_plan(db, plan=plan, now=deps.clock())
-    command.say(
-        _("Reminders and summaries are back on ({count} waiting).").format(count=resumed))
+def skip(act: Interaction, db):
+    plan, due = reminder_plan(act, db)
+    if plan is None or due is None:
+        return None
+    if not queries.is_facilitator(db, plan=plan, user_id=act.user_id):
+        refusal = facilitators_only(db, plan)
+        return lambda: act.tell(refusal)
+    now = act.deps.clock()
+    upcoming = [d for d in deliveries.pending_for(db, plan=plan)
+                if d.key.startswith(f"review:{plan.id}:{due.isoformat()}:") and d.due_at > now]
+    _ = gettext_for(plan.language)
+    if not upcoming:
+        return lambda: act.tell(_("There is no reminder left to skip for this review."))
+    deliveries.cancel(db, plan=plan, key_prefix=upcoming[0].key,
+                      reason=f"skipped by {act.user_id}")
+    day = long_date(upcoming[0].due_at.date(), plan.language)
+    return lambda: act.tell(_("Skipped the reminder of {date}; the others stay.").format(
+        date=day))
 
 
-# --- listeners --------------------------------------------------------------------------------
+# --- submissions ------------------------------------------------------------------------------
 
-def register(app: App, deps: Deps) -> None:
-    guarded = apologise_on_failure(deps)
+def parse_postpone(values: dict, lang: str):
+    """(the new review date, errors)."""
+    chosen = read_state(values).get("date")
+    try:
+        return date.fromisoformat(chosen), {}
+    except (TypeError, ValueError):
+        return None, {"date": gettext_for(lang)("Choose a day from today on.")}
 
-    def reminder_plan(db, body, context):
-        """(plan, due date) from a reminder's button, checked against workspace and
-        channel; (None, None) otherwise."""
-        plan_id, _sep, due = body["actions"][0].get("value", "").partition(":")
-        channel_id = (body.get("channel") or {}).get("id")
-        if not plan_id.isdigit() or not channel_id:
-            return None, None
-        plan = queries.plan_in_channel(db, plan_id=int(plan_id), team_id=workspace_id(context),
-                                       channel_id=channel_id)
-        if plan is None or plan.status != "active":
-            return None, None
-        try:
-            return plan, date.fromisoformat(due)
-        except ValueError:
-            return plan, None
 
-    @guarded
-    def start(body, client, context):
-        with deps.db() as db:
-            plan, _due = reminder_plan(db, body, context)
-            if plan is not None:
-                start_review(deps, db, client, plan=plan, user_id=body["user"]["id"],
-                             trigger_id=body["trigger_id"],
-                             tell=lambda text: tell_in_channel(client, body, text))
+def save_postpone(act: Interaction, db, day):
+    plan = act.plan_of_view(db)
+    if day < act.deps.clock().date():
+        raise Refusal(act.gettext(plan)("Choose a day from today on."), block_id="date")
+    act.require_facilitator(db, plan)
+    now = act.deps.clock()
+    db.add(PlanChange(team_id=plan.team_id, plan_id=plan.id, entity="plan", entity_id=plan.id,
+                      field="next_review_on", before=str(plan.next_review_on), after=str(day),
+                      user_id=act.user_id, at=now))
+    plan.next_review_on = day
+    db.add(plan)
+    reschedule_plan(db, plan=plan, now=now)
+    note = request(db, plan=plan, kind="postponed", key=f"postponed:{act.key}", now=now,
+                   user_id=act.user_id, day=day.isoformat())
+    return Reply(then=lambda: act.deps.outbox.deliver(note))
 
-    @guarded
-    def postpone(body, client, context):
-        with deps.db() as db:
-            plan, due = reminder_plan(db, body, context)
-            if plan is None:
-                return
-            if not queries.is_facilitator(db, plan=plan, user_id=body["user"]["id"]):
-                tell_in_channel(client, body, facilitators_only(db, plan))
-                return
-            _ = gettext_for(plan.language)
-            element = {"type": "datepicker"}
-            if plan.next_review_on:
-                element["initial_date"] = plan.next_review_on.isoformat()
-            view = modal(POSTPONE_CALLBACK, lang=plan.language, title=_("Postpone the review"),
-                         submit=_("Postpone"), blocks=[input_block(
-                             "date", _("New date"), element,
-                             hint=_("A holiday, the client's year-end… the reminders follow."))],
-                         private_metadata=metadata(plan_id=plan.id, channel_id=plan.channel_id,
-                                                   lang=plan.language))
-        client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @guarded
-    def skip(body, client, context):
-        now = deps.clock()
-        with deps.db() as db:
-            plan, due = reminder_plan(db, body, context)
-            if plan is None or due is None:
-                return
-            if not queries.is_facilitator(db, plan=plan, user_id=body["user"]["id"]):
-                tell_in_channel(client, body, facilitators_only(db, plan))
-                return
-            upcoming = [d for d in deliveries.pending_for(db, plan=plan)
-                        if d.key.startswith(f"review:{plan.id}:{due.isoformat()}:")
-                        and d.due_at > now]
-            _ = gettext_for(plan.language)
-            if not upcoming:
-                tell_in_channel(client, body, _(
-                    "There is no reminder left to skip for this review."))
-                return
-            deliveries.cancel(db, plan=plan, key_prefix=upcoming[0].key,
-                              reason=f"skipped by {body['user']['id']}")
-        tell_in_channel(client, body, _("Skipped the reminder of {date}; the others stay.").format(
-            date=long_date(upcoming[0].due_at.date(), plan.language)))
+def save_page(act: Interaction, db, parsed):
+    """One page of the review, stored as it is submitted; the last one closes it."""
+    items, worked, not_worked = parsed
+    plan = act.plan_of_view(db)
+    act.require_facilitator(db, plan)
+    review = (reviews.review_in_plan(db, review_id=act.meta["review_id"], plan=plan)
+              if isinstance(act.meta.get("review_id"), int) else None)
+    if review is None or review.closed_at is not None:
+        return None  # closed meanwhile (another facilitator, or a retry)
+    mine = {("objective", o.id) for o in planning.objectives(db, plan=plan)}
+    mine |= {("initiative", i.id) for i in planning.initiatives(db, plan=plan)}
+    reviews.save_items(db, review=review, items=[
+        i for i in items if (i["entity"], i["entity_id"]) in mine])
+    page = act.meta.get("page", 0)
+    if page < act.meta.get("pages", 1) - 1:
+        return Reply(ack={"response_action": "update",
+                          "view": review_page(db, plan, review, page + 1)})
+    now = act.deps.clock()
+    reviews.close_review(db, plan=plan, review=review, worked=worked, not_worked=not_worked,
+                         user_id=act.user_id, now=now)
+    review_held(db, plan=plan, due=review.due_on, now=now)
+    summary = request(db, plan=plan, kind="review_summary", key=f"review:{review.id}",
+                      now=now, review_id=review.id, user_id=act.user_id)
+    return Reply(then=lambda: act.deps.outbox.deliver(summary))
 
-    app.action(nudges.REVIEW_START)(ack=ack_now, lazy=[start])
-    app.action(nudges.REVIEW_POSTPONE)(ack=ack_now, lazy=[postpone])
-    app.action(nudges.REVIEW_SKIP)(ack=ack_now, lazy=[skip])
 
-    def postponed_to(view) -> date | None:
-        """The new review date, if it is one (today or later)."""
-        chosen = read_state(view["state"]["values"]).get("date")
-        day = date.fromisoformat(chosen) if chosen else None
-        return day if day and day >= deps.clock().date() else None
-
-    def ack_postpone(ack, body):
-        if postponed_to(body["view"]) is None:
-            _ = gettext_for(view_metadata(body["view"]).get("lang", "en"))
-            ack(response_action="errors", errors={"date": _("Choose a day from today on.")})
-        else:
-            ack()
-
-    @guarded
-    def save_postpone(body, client, context):
-        # The lazy part runs after every submission, refused ones too: check again.
-        day = postponed_to(body["view"])
-        user_id, now = body["user"]["id"], deps.clock()
-        with deps.db() as db:
-            plan = active_plan_of_view(db, body["view"], context)
-            if plan is None or day is None or not queries.is_facilitator(db, plan=plan,
-                                                                         user_id=user_id):
-                return
-            db.add(PlanChange(team_id=plan.team_id, plan_id=plan.id, entity="plan",
-                              entity_id=plan.id, field="next_review_on",
-                              before=str(plan.next_review_on), after=str(day),
-                              user_id=user_id, at=now))
-            plan.next_review_on = day
-            db.add(plan)
-            db.commit()
-            reschedule_plan(db, plan=plan, now=now)
-            _ = gettext_for(plan.language)
-            text = _("{who} moved the review of *{account}* to {date}; the reminders follow."
-                     ).format(who=mention(user_id), account=escape(plan.account_name),
-                              date=long_date(day, plan.language))
-        try:
-            client.chat_postMessage(channel=plan.channel_id, **notice(text))
-        except SlackApiError as error:
-            log.warning("could not announce the postponement: %s", slack_error(error))
-
-    app.view(POSTPONE_CALLBACK)(ack=ack_postpone, lazy=[save_postpone])
-
-    def ack_page(ack, body):
-        meta = view_metadata(body["view"])
-        lang = meta.get("lang", "en")
-        errors = ui.parse_page(body["view"]["state"]["values"], lang)[-1]
-        if errors:
-            ack(response_action="errors", errors=errors)
-        elif meta.get("page", 0) < meta.get("pages", 1) - 1:
-            ack(response_action="update", view=ui.saving_view(lang))
-        else:
-            ack()
-
-    @guarded
-    def save_page(body, client, context):
-        view, user_id, now = body["view"], body["user"]["id"], deps.clock()
-        meta = view_metadata(view)
-        (items, worked, not_worked), errors = ui.parse_page(view["state"]["values"],
-                                                            meta.get("lang", "en"))
-        if errors:
-            return
-        with deps.db() as db:
-            plan = active_plan_of_view(db, view, context)
-            review = plan and isinstance(meta.get("review_id"), int) and \
-                reviews.review_in_plan(db, review_id=meta["review_id"], plan=plan)
-            if not review or not queries.is_facilitator(db, plan=plan, user_id=user_id):
-                return
-            mine = {("objective", o.id) for o in planning.objectives(db, plan=plan)}
-            mine |= {("initiative", i.id) for i in planning.initiatives(db, plan=plan)}
-            reviews.save_items(db, review=review, items=[
-                i for i in items if (i["entity"], i["entity_id"]) in mine])
-            page = meta.get("page", 0)
-            if page < meta.get("pages", 1) - 1:
-                next_page = _page(db, plan, review, page + 1)
-                client.views_update(view_id=view["id"], view=next_page)
-                return
-            if not reviews.close_review(db, plan=plan, review=review, worked=worked,
-                                        not_worked=not_worked, user_id=user_id, now=now):
-                return  # closed already: a retried submission
-            changes = _changes(db, plan, just_closed=review)
-            review_held(db, plan=plan, due=review.due_on, now=now)
-            _ = gettext_for(plan.language)
-            summary = progress_for(db, plan, title=_("Review: {account}").format(
-                account=plan.account_name), changes=ui.review_summary_lines(
-                    lang=plan.language, review=review, due=review.due_on) + changes)
-        try:
-            for message in summary:
-                client.chat_postMessage(channel=plan.channel_id, **message)
-        except SlackApiError as error:
-            tell_user(client, channel_id=plan.channel_id, user_id=user_id,
-                      message=notice(channel_problem(error, plan.language)))
-
-    app.view(ui.CALLBACK)(ack=ack_page, lazy=[save_page])
+def register(app: App) -> None:
+    app.action(nudges.REVIEW_START)(store_in_ack(start))
+    app.action(nudges.REVIEW_POSTPONE)(after_ack(postpone))
+    app.action(nudges.REVIEW_SKIP)(store_in_ack(skip))
+    app.view(POSTPONE_CALLBACK)(submission(parse_postpone, save_postpone))
+    app.view(ui.CALLBACK)(submission(ui.parse_page, save_page))

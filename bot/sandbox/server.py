@@ -14,11 +14,9 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from bot.app import create_app
 from bot.devslack import SlackDriver, SlackEmulator
-from bot.dispatch import Dispatcher
 from bot.scheduler import start_in_background
 from bot.server import wsgi_app
 from bot.settings import Settings
-from bot.slack import make_client
 from storage.db import make_engine, migrate
 
 STATIC = Path(__file__).parent / "static"
@@ -79,9 +77,7 @@ class Sandbox:
         threading.Thread(target=self.app_server.serve_forever, daemon=True).start()
         app_url = f"http://127.0.0.1:{self.app_server.server_port}/slack/events"
         self.driver = SlackDriver(app_url, self.secret, self.emulator)
-        self.dispatcher = Dispatcher(
-            self.engine, make_client(token=BOT_TOKEN, base_url=self.emulator.api_url),
-            self.now)
+        self.dispatcher = app.rumbo.outbox
         self.scheduler = start_in_background(self.dispatcher)
         return self
 
