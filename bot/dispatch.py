@@ -163,12 +163,13 @@ def _postponed(db, plan, payload, now):
                            date=long_date(date.fromisoformat(payload["day"]), plan.language)))]
 
 
-def _discard_session(db, payload, now):
+def _end_session(db, payload, now):
     """A session nobody can see the card of is not left running."""
-    if not queries.discard_session(db, session_id=payload["session_id"]):
-        strategy_session = _session(db, payload)
-        queries.end_session(db, strategy_session=strategy_session,
-                            user_id=strategy_session.started_by, now=now)
+    strategy_session = _session(db, payload)
+    plan = db.get(Plan, strategy_session.plan_id)
+    queries.end_session(db, strategy_session=strategy_session,
+                        user_id=strategy_session.started_by, now=now)
+    cancel_session_timers(db, plan=plan, strategy_session=strategy_session)
 
 
 def _end_round(db, payload, now):
@@ -185,7 +186,7 @@ KINDS: dict[str, Kind] = {
     "session_end": Kind(_session_timer, scheduled=True, grace=timedelta(minutes=30)),
     "summary": Kind(lambda db, plan, payload, now: surfaces.progress(db, plan=plan),
                     scheduled=True, grace=timedelta(days=2)),
-    "session_card": Kind(_session_card, refused=_discard_session,
+    "session_card": Kind(_session_card, refused=_end_session,
                          posted=lambda db, p, ts: queries.set_session_message(
                              db, session_id=p["session_id"], ts=ts)),
     "recap": Kind(_recap, any_plan=True),
@@ -254,6 +255,8 @@ class Dispatcher:
     def deliver(self, delivery_id: int) -> bool:
         """Send one delivery now (a user just asked for it). False when it is not pending:
         sent already, or another process is sending it."""
+        if delivery_id is None:
+            return False
         with new_session(self.engine) as db:
             delivery = db.get(Delivery, delivery_id)
             if delivery is None or delivery.status != "pending":
@@ -436,5 +439,8 @@ class Dispatcher:
                 text += "\n" + channel_problem(slack, plan.language)
         else:
             text = channel_problem(slack, plan.language)
+        if payload["kind"] == "announcement":
+            text = _("The plan *{account}* is saved.").format(
+                account=escape(plan.account_name)) + " " + text
         tell_user(self.client, channel_id=plan.channel_id, user_id=user_id,
                   message=notice(text))

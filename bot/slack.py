@@ -63,6 +63,12 @@ class UserDirectory:
             self._cache[user_id] = (now, user)
         return user
 
+    def known_language(self, user_id: str) -> str | None:
+        """The user's language if Slack told it already: no call, for use before an ack."""
+        with self._lock:
+            cached = self._cache.get(user_id)
+        return language_from_locale(cached[1].get("locale")) if cached else None
+
     def profile(self, client: WebClient, user_id: str) -> tuple[str, str]:
         """(language, timezone) of a user; English and UTC when Slack cannot tell."""
         user = self._user(client, user_id)

@@ -9,7 +9,7 @@ workspace (and channel), so a forged or stale id from elsewhere finds nothing.
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, func, union, update
+from sqlalchemy import func, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -180,18 +180,6 @@ def session_with_plan(
 def set_session_message(session: Session, *, session_id: int, ts: str) -> None:
     session.exec(update(StrategySession).where(col(StrategySession.id) == session_id)
                  .values(message_ts=ts))
-
-
-def discard_session(session: Session, *, session_id: int) -> bool:
-    """Remove a session whose card could not be posted, if nothing was typed into it yet.
-    True when it was removed."""
-    typed = session.exec(select(func.count()).select_from(Answer).where(
-        Answer.session_id == session_id)).one() + session.exec(
-        select(func.count()).select_from(Idea).where(Idea.session_id == session_id)).one()
-    if typed:
-        return False
-    session.exec(delete(StrategySession).where(col(StrategySession.id) == session_id))
-    return True
 
 
 def end_session(

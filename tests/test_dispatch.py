@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from bot.devslack import SlackEmulator
 from bot.dispatch import (
+    LEASE,
     Dispatcher,
     cancel_session_timers,
     reschedule_plan,
@@ -49,8 +50,9 @@ def new_plan(db, **extra) -> Plan:
                   team="T0HOME", summary_frequency="off")
     values.update(extra)
     plan = queries.create_plan(db, plan=make_plan(**values), categories=["Financial"],
-                               facilitators=[], request_key=f"k{values}")
+                               facilitators=[])
     reschedule_plan(db, plan=plan, now=datetime(2027, 1, 1, tzinfo=UTC))
+    db.commit()
     return plan
 
 
@@ -220,6 +222,7 @@ def test_an_archived_channel_pauses_nudges_and_tells_the_facilitators_once(engin
     slack.add_channel("C1", "acme", members=[FACILITATOR])
     with new_session(engine) as db:
         deliveries.resume_plan(db, plan=db.get(Plan, plan.id))
+        db.commit()
     assert run.run_once() == 1
     assert "overdue" in posts(slack)[-1].params["text"]
 
@@ -228,6 +231,7 @@ def test_holding_a_review_cancels_its_reminders_and_schedules_the_next(engine, s
     with new_session(engine) as db:
         plan = new_plan(db)
         review_held(db, plan=plan, due=date(2027, 4, 5), now=madrid(date(2027, 4, 1)))
+        db.commit()
         assert plan.next_review_on == date(2027, 7, 5)
     clock = Clock(madrid(date(2027, 4, 8)))
     assert dispatcher(engine, slack, clock).run_once() == 0  # no overdue nudge
@@ -241,9 +245,9 @@ def test_session_timers(engine, slack):
         plan = new_plan(db)
         start = datetime(2027, 2, 1, 10, 0, tzinfo=UTC)
         strategy_session = queries.start_session(db, plan=plan, user_id=FACILITATOR, now=start,
-                                                 ends_at=start + timedelta(minutes=90),
-                                                 request_key="s")
+                                                 ends_at=start + timedelta(minutes=90))
         schedule_session_timers(db, plan=plan, strategy_session=strategy_session)
+        db.commit()
     clock = Clock(start + timedelta(minutes=80))
     run = dispatcher(engine, slack, clock)
     assert run.run_once() == 1 and "10 minutes left" in posts(slack)[-1].params["text"]
@@ -256,11 +260,11 @@ def test_session_timers(engine, slack):
         first = db.get(StrategySession, strategy_session.id)
         queries.end_session(db, strategy_session=first, user_id=FACILITATOR, now=clock.now)
         second = queries.start_session(db, plan=plan, user_id=FACILITATOR, now=clock.now,
-                                       ends_at=clock.now + timedelta(minutes=30),
-                                       request_key="s2")
+                                       ends_at=clock.now + timedelta(minutes=30))
         schedule_session_timers(db, plan=plan, strategy_session=second)
         queries.end_session(db, strategy_session=second, user_id=FACILITATOR, now=clock.now)
         cancel_session_timers(db, plan=plan, strategy_session=second)
+        db.commit()
     clock.now += timedelta(minutes=40)
     assert run.run_once() == 0  # an ended session's timers are gone
 
@@ -285,14 +289,41 @@ def test_monthly_progress_summaries(engine, slack):
     assert upcoming() == [f"summary:{plan.id}:2027-04-01"]
 
 
-def test_a_delivery_interrupted_while_sending_is_reported_not_resent(engine, slack, caplog):
+def claimed_by_a_process_that_died(engine) -> Delivery:
+    """The first reminder, claimed (with a lease) just now by a process that then died.
+    Just now, by the emulator's clock too: a takeover reads the channel's history since."""
     with new_session(engine) as db:
-        plan = new_plan(db)
-        first = deliveries.pending_for(db, plan=plan)[0]
-        assert deliveries.claim(db, delivery=first, now=first.due_at)  # then the process died
-    clock = Clock(first.due_at + timedelta(minutes=11))
+        first = min(deliveries.pending_for(db, plan=new_plan(db)), key=lambda d: d.due_at)
+        assert deliveries.claim(db, delivery=first, now=datetime.now(UTC), lease=LEASE)
+        return db.get(Delivery, first.id)
+
+
+def test_a_claim_whose_process_died_is_taken_over_after_its_lease(engine, slack, caplog):
+    claimed = claimed_by_a_process_that_died(engine)
+    clock = Clock(claimed.claimed_at + LEASE - timedelta(seconds=1))
+    assert dispatcher(engine, slack, clock).run_once() == 0  # still held
+    clock.now = claimed.claimed_at + LEASE + timedelta(seconds=1)
+    assert dispatcher(engine, slack, clock).run_once() == 1
+    assert "taking over" in caplog.text
     assert dispatcher(engine, slack, clock).run_once() == 0
+    posted = posts(slack)
+    assert len(posted) == 1
+    assert posted[0].params["metadata"]["event_payload"] == {"key": claimed.key, "part": 0}
     with new_session(engine) as db:
-        assert db.get(Delivery, first.id).status == "failed"
-    assert "interrupted while sending" in caplog.text
-    assert posts(slack) == []
+        assert db.get(Delivery, claimed.id).status == "sent"
+
+
+def test_a_takeover_does_not_post_again_what_the_dead_process_posted(engine, slack):
+    claimed = claimed_by_a_process_that_died(engine)
+    # It died after Slack took its message, before it could write that down.
+    client = make_client(token="xoxb-test", base_url=slack.api_url)
+    client.chat_postMessage(channel="C1", text="the reminder", metadata={
+        "event_type": "rumbo_delivery", "event_payload": {"key": claimed.key, "part": 0}})
+    clock = Clock(claimed.claimed_at + LEASE + timedelta(seconds=1))
+    assert dispatcher(engine, slack, clock).run_once() == 1
+    assert len(posts(slack)) == 1  # the one the dead process posted
+    history = slack.calls_to("conversations.history")
+    assert history and history[0].params["include_all_metadata"] in (True, "true", "1")
+    with new_session(engine) as db:
+        done = db.get(Delivery, claimed.id)
+        assert done.status == "sent" and done.parts_done == 1

@@ -139,8 +139,10 @@ def test_objectives_initiatives_show_edit_and_export(slack):
 
     # Export: an upload Slack refuses is explained, changes nothing, and a retry works.
     slack.emulator.fail_next("files.getUploadURLExternal", "not_in_channel")
-    failed = reply_to(slack, slack.driver.command(AM, CHANNEL, "export"))
-    assert "not_in_channel" in text_of(failed) and "/invite" in text_of(failed)
+    slack.driver.command(AM, CHANNEL, "export")
+    failed = slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params[
+        "user"] == AM and "not_in_channel" in text_of(c.params))[-1].params
+    assert "/invite" in text_of(failed)
     response = slack.driver.command(AM, CHANNEL, "export")
     slack.emulator.wait_for("files.completeUploadExternal")
     files = {f["name"]: f for f in slack.emulator.files if f["channel"] == CHANNEL}
@@ -188,9 +190,8 @@ def test_settings_change_the_plan_and_are_recorded(slack):
     assert {b["block_id"] for b in view["blocks"]} >= {f"cat_{money.id}", "new_categories",
                                                         "client_size", "facilitators"}
     # Removing a category that still has objectives is refused; nothing changes.
-    slack.driver.submit(AM, {f"cat_{tools.id}": None})
-    slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"] == AM
-                            and "still has objectives" in text_of(c.params))
+    refused = slack.driver.submit(AM, {f"cat_{tools.id}": None})
+    assert "still has objectives" in str(refused.errors)
     assert count(slack, Category, plan_id=plan.id) == 3
 
     open_settings()

@@ -24,21 +24,21 @@ def build(db, *, language="en", channel="C1", key="k1"):
     plan = queries.create_plan(
         db, plan=make_plan(channel, language=language),
         categories=["Financial", "# Customer | experience", "Technology"],
-        facilitators=["U2"], request_key=key)
+        facilitators=["U2"])
     finance, customer, _technology = db.exec(
         select(Category).where(Category.plan_id == plan.id).order_by(Category.position)).all()
     session = queries.start_session(db, plan=plan, user_id="U1", now=NOW,
-                                    ends_at=NOW + timedelta(minutes=90), request_key=key + "s")
+                                    ends_at=NOW + timedelta(minutes=90))
     queries.add_contributions(
         db, plan=plan, strategy_session=session, user_id="U3", user_team_id="T1",
         answers={3: "Too many manual steps", 1: "Renewals are late\n- injected bullet"},
         ideas=[("Self-service portal", "realistic", 2), (FORMULA, "ambitious", 3)],
-        now=NOW + timedelta(minutes=5), request_key=key + "a")
+        now=NOW + timedelta(minutes=5))
     queries.add_contributions(
         db, plan=plan, strategy_session=session, user_id="U4", user_team_id="T1",
         answers={1: "Good relationship", 2: "Removed later"},
         ideas=[("Portal for customers", "realistic", 2), ("Dinner\x0b party", None, None)],
-        now=NOW + timedelta(minutes=10), request_key=key + "b")
+        now=NOW + timedelta(minutes=10))
     queries.edit_answers(db, strategy_session=session, user_id="U4",
                          texts={a.id: "" for a in queries.answers_of(
                              db, strategy_session=session, user_id="U4") if a.question == 2},
@@ -138,8 +138,7 @@ def test_people_in_names_everyone_the_document_shows(db):
     build(db, channel="C2", key="other")
     # U3 authored answers and ideas; U4 owns an objective; U1, U2 facilitate and evaluate.
     assert export.people_in(db, plan=plan) == {"U1", "U2", "U3", "U4"}
-    empty = queries.create_plan(db, plan=make_plan("C3"), categories=[], facilitators=[],
-                                request_key="empty")
+    empty = queries.create_plan(db, plan=make_plan("C3"), categories=[], facilitators=[])
     assert export.people_in(db, plan=empty) == {"U1"}
 
 

@@ -22,9 +22,23 @@ def make_plan(channel="C1", team="T1", **extra) -> Plan:
     return Plan(**values)
 
 
+def once(db, key: str, write, team="T1"):
+    """A request's unit of work: its idempotency key, the write, one commit."""
+    queries.claim_request(db, team_id=team, key=key)
+    result = write()
+    db.commit()
+    return result
+
+
 def create(db, channel="C1", key="k1", **extra) -> Plan:
-    return queries.create_plan(db, plan=make_plan(channel, **extra), categories=["A", "B"],
-                               facilitators=["U2"], request_key=key)
+    return once(db, key, lambda: queries.create_plan(
+        db, plan=make_plan(channel, **extra), categories=["A", "B"], facilitators=["U2"]),
+        team=extra.get("team", "T1"))
+
+
+def start(db, plan, key="s1"):
+    return once(db, key, lambda: queries.start_session(
+        db, plan=plan, user_id="U1", now=NOW, ends_at=NOW + timedelta(minutes=90)))
 
 
 def test_sqlite_has_foreign_keys_and_wal(engine):
@@ -48,6 +62,7 @@ def test_one_active_plan_per_channel_and_nothing_overwritten(db):
     first = create(db)
     with pytest.raises(queries.ChannelHasPlan):
         create(db, key="k2", account_name="Other")
+    db.rollback()
     assert db.exec(select(Plan)).all() == [first]
     # Another workspace's channel with the same id is another channel.
     create(db, key="k3", team="T2")
@@ -71,8 +86,7 @@ def test_lookups_check_workspace_and_channel(db):
     assert queries.plan_in_channel(db, plan_id=plan.id, team_id="T1", channel_id="C1")
     assert queries.plan_in_channel(db, plan_id=plan.id, team_id="T2", channel_id="C1") is None
     assert queries.plan_in_channel(db, plan_id=plan.id, team_id="T1", channel_id="C9") is None
-    session = queries.start_session(db, plan=plan, user_id="U1", now=NOW,
-                                    ends_at=NOW + timedelta(minutes=90), request_key="s1")
+    session = start(db, plan)
     assert queries.session_in_channel(db, session_id=session.id, team_id="T1", channel_id="C1")
     assert queries.session_in_channel(db, session_id=session.id, team_id="T2",
                                       channel_id="C1") is None
@@ -80,29 +94,25 @@ def test_lookups_check_workspace_and_channel(db):
 
 def test_one_running_session_per_plan(db):
     plan = create(db)
-    session = queries.start_session(db, plan=plan, user_id="U1", now=NOW,
-                                    ends_at=NOW + timedelta(minutes=90), request_key="s1")
+    session = start(db, plan)
     with pytest.raises(queries.SessionAlreadyRunning):
-        queries.start_session(db, plan=plan, user_id="U1", now=NOW,
-                              ends_at=NOW + timedelta(minutes=90), request_key="s2")
+        start(db, plan, key="s2")
     assert queries.end_session(db, strategy_session=session, user_id="U1", now=NOW)
     assert not queries.end_session(db, strategy_session=session, user_id="U1", now=NOW)
-    queries.start_session(db, plan=plan, user_id="U1", now=NOW,
-                          ends_at=NOW + timedelta(minutes=90), request_key="s3")
+    db.commit()
+    start(db, plan, key="s3")
 
 
 def test_contributions_keep_author_time_and_are_stored_once(db):
     plan = create(db)
-    session = queries.start_session(db, plan=plan, user_id="U1", now=NOW,
-                                    ends_at=NOW + timedelta(minutes=90), request_key="s1")
+    session = start(db, plan)
     later = NOW + timedelta(minutes=5)
     kwargs = dict(plan=plan, strategy_session=session, user_id="U7", user_team_id="T_GUEST",
                   answers={1: "Going well", 3: "Stop weekly calls"},
-                  ideas=[("Self-service portal", "ambitious", None)], now=later,
-                  request_key="view:V1")
-    queries.add_contributions(db, **kwargs)
+                  ideas=[("Self-service portal", "ambitious", None)], now=later)
+    once(db, "view:V1", lambda: queries.add_contributions(db, **kwargs))
     with pytest.raises(queries.DuplicateRequest):
-        queries.add_contributions(db, **kwargs)
+        once(db, "view:V1", lambda: queries.add_contributions(db, **kwargs))
     answers = queries.answers_of(db, strategy_session=session)
     assert [(a.question, a.text, a.user_id, a.user_team_id) for a in answers] == [
         (1, "Going well", "U7", "T_GUEST"), (3, "Stop weekly calls", "U7", "T_GUEST")]
@@ -113,12 +123,11 @@ def test_contributions_keep_author_time_and_are_stored_once(db):
 
 def test_editing_answers_only_touches_ones_own_and_hides_emptied(db):
     plan = create(db)
-    session = queries.start_session(db, plan=plan, user_id="U1", now=NOW,
-                                    ends_at=NOW + timedelta(minutes=90), request_key="s1")
-    for user, key in (("U7", "a"), ("U8", "b")):
+    session = start(db, plan)
+    for user in ("U7", "U8"):
         queries.add_contributions(db, plan=plan, strategy_session=session, user_id=user,
                                   user_team_id="T1", answers={1: f"{user} one", 2: f"{user} two"},
-                                  ideas=[], now=NOW, request_key=key)
+                                  ideas=[], now=NOW)
     mine = queries.answers_of(db, strategy_session=session, user_id="U7")
     theirs = queries.answers_of(db, strategy_session=session, user_id="U8")
     changed = queries.edit_answers(db, strategy_session=session, user_id="U7", now=NOW, texts={

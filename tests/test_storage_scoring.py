@@ -15,7 +15,7 @@ NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 def plan_with_ideas(db, texts=("Portal", "Dashboard", "Dinner")):
     plan = create(db)
     queries.add_contributions(db, plan=plan, strategy_session=None, user_id="U7",
-                              user_team_id="T1", answers={}, now=NOW, request_key="ideas",
+                              user_team_id="T1", answers={}, now=NOW,
                               ideas=[(t, "realistic", 2) for t in texts])
     return plan, queries.ideas_of(db, plan=plan)
 
@@ -87,10 +87,9 @@ def test_rounds_and_participants(db):
                             values={"score": "2"})
     assert set(scoring.participants(db, plan=plan)) == {"U1", "U2", "U7", "U9"}
     scoring_round = scoring.start_round(db, plan=plan, idea_ids=[i.id for i in ideas],
-                                        user_id="U1", now=NOW, request_key="r1")
+                                        user_id="U1", now=NOW)
     with pytest.raises(scoring.RoundAlreadyRunning):
-        scoring.start_round(db, plan=plan, idea_ids=[], user_id="U1", now=NOW,
-                            request_key="r2")
+        scoring.start_round(db, plan=plan, idea_ids=[], user_id="U1", now=NOW)
     scoring.move_round(db, scoring_round=scoring_round, position=7)
     assert scoring_round.position == 2
     scoring.move_round(db, scoring_round=scoring_round, position=-1)

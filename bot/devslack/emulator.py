@@ -454,6 +454,31 @@ class SlackEmulator:
             "response_metadata": {"next_cursor": next_cursor if end < len(members) else ""},
         }
 
+    def _m_conversations_history(self, p: dict) -> dict:
+        """A channel's messages, newest first (thread replies stay in their thread);
+        message metadata only with include_all_metadata, as Slack does."""
+        channel = self._channel(p.get("channel"))
+        if not channel["bot_is_member"]:
+            raise SlackError("not_in_channel")
+        try:
+            oldest, latest = float(p.get("oldest") or 0), float(p.get("latest") or "inf")
+            limit = min(max(int(p.get("limit") or 100), 1), 999)
+            cursor = p.get("cursor") or ""
+            start = int(base64.b64decode(cursor).decode().split(":")[1]) if cursor else 0
+        except (ValueError, IndexError) as error:
+            raise SlackError("invalid_arguments") from error
+        found = [m for m in reversed(self._messages.get(channel["id"], []))
+                 if oldest < float(m["ts"]) < latest
+                 and m.get("thread_ts") in (None, m["ts"])]
+        page = copy.deepcopy(found[start:start + limit])
+        if not _truthy(p.get("include_all_metadata")):
+            for message in page:
+                message.pop("metadata", None)
+        more = start + limit < len(found)
+        next_cursor = base64.b64encode(f"offset:{start + limit}".encode()).decode()
+        return {"messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": next_cursor if more else ""}}
+
     def _m_conversations_join(self, p: dict) -> dict:
         channel = self._channel(p.get("channel"))
         if channel["is_archived"]:

@@ -81,7 +81,7 @@ def start_session(act: Interaction, db):
         return lambda: act.say(_("A strategy session is already running in this channel: use "
                                  "the buttons on its card."))
     schedule_session_timers(db, plan=plan, strategy_session=strategy_session)
-    card = request(db, plan=plan, kind="session_card", key=f"card:{strategy_session.id}",
+    card = request(db, plan=plan, kind="session_card", key=f"card:{act.key}",
                    now=now, session_id=strategy_session.id, user_id=act.user_id)
     return lambda: act.deps.outbox.deliver(card)
 

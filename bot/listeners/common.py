@@ -371,7 +371,8 @@ def submission(parse: Callable, store: Callable, *, with_metadata: bool = False)
 
 def _stored(act: Interaction, write, *args) -> tuple[object, Refusal | None]:
     """(what `act.store` returned, None), or (None, why nothing was stored)."""
-    lang = act.meta.get("lang") or DEFAULT_LANGUAGE
+    lang = (act.meta.get("lang") or act.deps.users.known_language(act.user_id)
+            or DEFAULT_LANGUAGE)
     try:
         return act.store(write, *args), None
     except Refusal as refusal:
