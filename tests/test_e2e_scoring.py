@@ -211,7 +211,7 @@ def test_two_facilitators_settling_at_once_and_forged_payloads(slack):
         payload["view"]["id"] = "V0FORGEDIDEA"  # the same view again would be a retry
 
     refused = slack.driver.forge(submitted, other_idea)
-    assert "no longer belongs" in str(refused.errors)
+    assert "no longer belongs" in str(refused.json()["errors"])
     assert count(slack, Evaluation, idea_id=theirs.id) == 0
     assert view["callback_id"] == "idea_evaluate"
 
