@@ -379,7 +379,7 @@ def test_answers_for_a_plan_archived_meanwhile_are_given_back(slack):
     refused = slack.driver.submit(CLIENT, {"q5": "Net promoter score every quarter"})
     # Told on the form itself, which keeps what they wrote: nothing is lost.
     assert refused.json()["response_action"] == "errors"
-    assert "no longer exists" in str(refused.errors)
+    assert "ya no existe" in str(refused.errors)  # the plan is in Spanish
     assert count(slack, Answer, text="Net promoter score every quarter") == 0
 
 

@@ -72,3 +72,13 @@ def test_no_translated_string_hides_inside_an_f_string():
             if re.search(r"\{_\(['\"]", line):
                 hidden.append(f"{path.relative_to(ROOT)}:{number}")
     assert not hidden, hidden
+
+
+def test_no_translated_string_hides_behind_a_call_babel_cannot_see():
+    """pybabel extracts `_('…')`, not `gettext_for(lang)('…')` nor `act.gettext()('…')`."""
+    hidden = []
+    for path in (ROOT / "bot").rglob("*.py"):
+        text = path.read_text()
+        for match in re.finditer(r"gettext(?:_for)?\([^()]*\)\(\s*['\"]", text):
+            hidden.append(f"{path.relative_to(ROOT)}:{text.count(chr(10), 0, match.start()) + 1}")
+    assert not hidden, hidden

@@ -12,6 +12,7 @@ SCOPE_OF = {
     "chat_postEphemeral": {"chat:write"},
     "chat_postMessage": {"chat:write"},
     "chat_update": {"chat:write"},
+    "conversations_history": {"channels:history", "groups:history"},
     "conversations_members": {"channels:read", "groups:read"},
     "files_upload_v2": {"files:write"},
     "users_info": {"users:read"},

@@ -78,9 +78,9 @@ def _apologising(act: "Interaction", job: Callable[[], None]) -> None:
         job()
     except Exception:
         log.exception("work after the ack failed (%s)", act.kind)
-        act.tell(act.gettext()(
-            "Something went wrong on my side and I couldn't finish that. What you sent "
-            "is saved; please try again in a moment."))
+        _ = act.gettext()
+        act.tell(_("Something went wrong on my side and I couldn't finish that. What you "
+                   "sent is saved; please try again in a moment."))
 
 
 @dataclass
@@ -188,8 +188,8 @@ class Interaction:
     def may_change(self, plan: Plan | None, *, gone: str | None = None) -> Plan:
         """The plan, if it is active and the actor is in its channel; else a Refusal."""
         if plan is None or plan.status != "active" or not self.in_channel(plan.channel_id):
-            raise Refusal(gone or self.gettext()(
-                "That plan is no longer active here; nothing was saved."))
+            _ = self.gettext()
+            raise Refusal(gone or _("That plan is no longer active here; nothing was saved."))
         return plan
 
     def require_facilitator(self, db, plan: Plan) -> None:
@@ -271,8 +271,11 @@ def facilitators_only(db, plan: Plan) -> str:
 
 def no_plan(act: Interaction):
     """What to tell someone who asked for the plan of a channel that has none."""
-    return lambda: act.say(act.gettext()(
-        "This channel has no account plan yet. Create one with `/plan new`."))
+    def explain():
+        _ = act.gettext()
+        act.say(_("This channel has no account plan yet. Create one with `/plan new`."))
+
+    return explain
 
 
 def plan_or_explain(act: Interaction, db) -> Plan | None:

@@ -90,7 +90,8 @@ def clicked_idea(act: Interaction, db, idea_id) -> tuple[Plan | None, Idea | Non
 
 
 def _not_this_channels_idea(act: Interaction) -> None:
-    act.tell(act.gettext()("That idea doesn't belong to this channel's plan."))
+    _ = act.gettext()
+    act.tell(_("That idea doesn't belong to this channel's plan."))
 
 
 def clicked_plan(act: Interaction, db) -> Plan | None:
@@ -109,7 +110,8 @@ def idea_of_view(act: Interaction, db) -> tuple[Plan, Idea]:
     if isinstance(act.meta.get("idea_id"), int) and act.channel_id:
         plan, idea = scoring.idea_in_channel(db, idea_id=act.meta["idea_id"],
                                              team_id=act.team_id, channel_id=act.channel_id)
-    act.may_change(plan, gone=act.gettext()(
+    _ = act.gettext()
+    act.may_change(plan, gone=_(
         "That idea no longer belongs to an active plan here; nothing was changed."))
     return plan, idea
 
@@ -165,8 +167,8 @@ def idea_menu(act: Interaction) -> None:
         elif action == "edit":
             if act.user_id != idea.user_id and not queries.is_facilitator(
                     db, plan=plan, user_id=act.user_id):
-                return act.tell(gettext_for(lang)(
-                    "Only the idea's author or a facilitator can edit it."))
+                _ = gettext_for(lang)
+                return act.tell(_("Only the idea's author or a facilitator can edit it."))
             act.open(ui.edit_modal(lang=lang, idea=idea, private_metadata=metadata(
                 idea_id=idea.id, channel_id=plan.channel_id, lang=lang, version=idea.version)))
         elif action == "merge" and facilitator_or_refuse(act, db, plan):
@@ -235,7 +237,8 @@ def clicked_round(act: Interaction, db):
 
 
 def _not_this_channels_round(act: Interaction) -> None:
-    act.tell(act.gettext()("That scoring round doesn't belong to this channel."))
+    _ = act.gettext()
+    act.tell(_("That scoring round doesn't belong to this channel."))
 
 
 def round_evaluate(act: Interaction) -> None:
@@ -268,7 +271,8 @@ def round_nudge(act: Interaction) -> None:
         scored = rows[idea.id].scorers if idea.id in rows else {}
         waiting = [u for u in scoring.participants(db, plan=plan) if u not in scored]
     if not waiting:
-        return act.tell(gettext_for(plan.language)("Everyone has scored this idea."))
+        _ = gettext_for(plan.language)
+        return act.tell(_("Everyone has scored this idea."))
     act.client.chat_postMessage(channel=plan.channel_id, thread_ts=scoring_round.message_ts,
                                 **ui.nudge_message(lang=plan.language, idea=idea,
                                                    waiting=waiting))
@@ -360,7 +364,8 @@ def save_merge(act: Interaction, db, into_id):
     into = db.get(Idea, into_id)
     if (into is None or into.plan_id != idea.plan_id or into.id == idea.id
             or into.merged_into_id is not None):
-        raise Refusal(act.gettext()("Choose another idea of this plan."), block_id="into")
+        _ = act.gettext()
+        raise Refusal(_("Choose another idea of this plan."), block_id="into")
     try:
         scoring.merge(db, idea=idea, into=into, user_id=act.user_id, now=act.deps.clock(),
                       expected_version=act.meta.get("version", -1))

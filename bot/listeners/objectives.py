@@ -122,8 +122,9 @@ def promote(act: Interaction) -> None:
         plan = _channel_plan(act, db)
         idea = db.get(Idea, int(act.value)) if plan and act.value.isdigit() else None
         if idea is None or idea.plan_id != plan.id or idea.score != "3":
-            return act.tell(act.gettext(plan)(
-                "Only ideas settled at 3 of this channel's plan can become objectives."))
+            _ = act.gettext(plan)
+            return act.tell(_("Only ideas settled at 3 of this channel's plan can become "
+                              "objectives."))
         open_objective(act, db, plan, idea=idea)
 
 
@@ -141,8 +142,8 @@ def objective_menu(act: Interaction) -> None:
             db, objective_id=int(objective_id) if objective_id.isdigit() else 0,
             team_id=act.team_id, channel_id=act.channel_id or "")
         if objective is None:
-            return act.tell(act.gettext()(
-                "That objective doesn't belong to this channel's plan."))
+            _ = act.gettext()
+            return act.tell(_("That objective doesn't belong to this channel's plan."))
         if action == "initiative":
             open_initiative(act, plan, objective)
         elif action == "edit":
@@ -156,8 +157,8 @@ def initiative_menu(act: Interaction) -> None:
             db, initiative_id=int(initiative_id) if initiative_id.isdigit() else 0,
             team_id=act.team_id, channel_id=act.channel_id or "")
         if initiative is None:
-            return act.tell(act.gettext()(
-                "That initiative doesn't belong to this channel's plan."))
+            _ = act.gettext()
+            return act.tell(_("That initiative doesn't belong to this channel's plan."))
         open_initiative(act, plan, db.get(Objective, initiative.objective_id), initiative)
 
 
@@ -194,18 +195,19 @@ def _saved(act: Interaction, plan: Plan, what: str, owner_id) -> Reply:
 
 def _category_of_plan(act: Interaction, db, plan: Plan, category_id) -> None:
     if category_id not in {c.id for c in planning.categories(db, plan=plan)}:
-        raise Refusal(act.gettext(plan)("Choose one of the plan's categories."),
-                      block_id="category")
+        _ = act.gettext(plan)
+        raise Refusal(_("Choose one of the plan's categories."), block_id="category")
 
 
 def save_objective(act: Interaction, db, values):
     plan = act.plan_of_view(db)
     _category_of_plan(act, db, plan, values["category_id"])
     now, objective_id = act.deps.clock(), act.meta.get("objective_id")
+    _ = act.gettext(plan)
     if isinstance(objective_id, int):
         objective = db.get(Objective, objective_id)
         if objective is None or objective.plan_id != plan.id:
-            raise Refusal(act.gettext(plan)("That objective is no longer part of this plan."))
+            raise Refusal(_("That objective is no longer part of this plan."))
         planning.update_objective(db, plan=plan, objective=objective, values=values,
                                   user_id=act.user_id, now=now)
     else:
@@ -220,13 +222,14 @@ def save_initiative(act: Interaction, db, values):
     plan = act.plan_of_view(db)
     objective_id, initiative_id = act.meta.get("objective_id"), act.meta.get("initiative_id")
     objective = db.get(Objective, objective_id) if isinstance(objective_id, int) else None
+    _ = act.gettext(plan)
     if objective is None or objective.plan_id != plan.id:
-        raise Refusal(act.gettext(plan)("That objective is no longer part of this plan."))
+        raise Refusal(_("That objective is no longer part of this plan."))
     now = act.deps.clock()
     if isinstance(initiative_id, int):
         initiative = db.get(Initiative, initiative_id)
         if initiative is None or initiative.plan_id != plan.id:
-            raise Refusal(act.gettext(plan)("That initiative is no longer part of this plan."))
+            raise Refusal(_("That initiative is no longer part of this plan."))
         planning.update_initiative(db, plan=plan, initiative=initiative, values=values,
                                    user_id=act.user_id, now=now)
     else:
@@ -245,9 +248,10 @@ def save_settings(act: Interaction, db, parsed):
             db, plan=plan, values=plan_values, renames=renames, removed=removed, added=added,
             facilitators=facilitators, user_id=act.user_id, now=now)
     except planning.CategoryInUse as error:
-        raise Refusal(act.gettext(plan)(
-            "“{category}” still has objectives: move them to another category first. "
-            "Nothing was changed.").format(category=escape(str(error)))) from None
+        _ = act.gettext(plan)
+        raise Refusal(_("“{category}” still has objectives: move them to another category "
+                        "first. Nothing was changed.").format(
+                            category=escape(str(error)))) from None
     if changed:
         # The cadence, day, time or timezone may have moved: the reminders follow.
         plan.next_review_on = review_dates(plan, after=now.date() - timedelta(days=1))

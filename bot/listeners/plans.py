@@ -46,8 +46,11 @@ def archive(act: Interaction, db):
         plan = queries.plan_in_channel(db, plan_id=int(act.value), team_id=act.team_id,
                                        channel_id=act.channel_id)
     if plan is None:
-        return lambda: act.reply(notice(act.gettext()(
-            "That plan doesn't belong to this channel.")))
+        def elsewhere():
+            _ = act.gettext()
+            act.reply(notice(_("That plan doesn't belong to this channel.")))
+
+        return elsewhere
     _ = gettext_for(plan.language)
     if not queries.is_facilitator(db, plan=plan, user_id=act.user_id):
         people = ", ".join(mention(u) for u in queries.facilitators_of(db, plan=plan))

@@ -162,13 +162,15 @@ def parse_postpone(values: dict, lang: str):
     try:
         return date.fromisoformat(chosen), {}
     except (TypeError, ValueError):
-        return None, {"date": gettext_for(lang)("Choose a day from today on.")}
+        _ = gettext_for(lang)
+        return None, {"date": _("Choose a day from today on.")}
 
 
 def save_postpone(act: Interaction, db, day):
     plan = act.plan_of_view(db)
     if day < act.deps.clock().date():
-        raise Refusal(act.gettext(plan)("Choose a day from today on."), block_id="date")
+        _ = act.gettext(plan)
+        raise Refusal(_("Choose a day from today on."), block_id="date")
     act.require_facilitator(db, plan)
     now = act.deps.clock()
     db.add(PlanChange(team_id=plan.team_id, plan_id=plan.id, entity="plan", entity_id=plan.id,

@@ -28,11 +28,15 @@ def clicked_session(act: Interaction, db, *, running=True):
         plan, strategy_session = queries.session_with_plan(
             db, session_id=int(act.value), team_id=act.team_id, channel_id=act.channel_id)
     if strategy_session is None:
-        return None, None, lambda: act.tell(act.gettext()(
-            "That session doesn't belong to this channel."))
+        def elsewhere():
+            _ = act.gettext()
+            act.tell(_("That session doesn't belong to this channel."))
+
+        return None, None, elsewhere
     if running and (strategy_session.ended_at is not None or plan.status != "active"):
-        return None, None, lambda: act.tell(act.gettext(plan)(
-            "This session has ended. You can still add ideas with `/plan idea`."))
+        _ = act.gettext(plan)
+        ended = _("This session has ended. You can still add ideas with `/plan idea`.")
+        return None, None, lambda: act.tell(ended)
     return plan, strategy_session, None
 
 
