@@ -1,6 +1,7 @@
 """Run the real `rumbo serve` against the Slack emulator, for end-to-end tests."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -24,33 +25,64 @@ class RunningServer(NamedTuple):
     pid: int
 
 
-@contextmanager
-def running_rumbo(*, api_url: str, database_url: str, log_path, scheduler: bool = False):
-    port = free_port()
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": api_url,
-        "DATABASE_URL": database_url,
-        "LOG_LEVEL": "INFO",
-    }
-    env.pop("SLACK_APP_TOKEN", None)
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port",
-             str(port), *([] if scheduler else ["--no-scheduler"])],
-            env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
+class Rumbo:
+    """One `rumbo serve` (gunicorn's master and worker) in a process group of its own, so a
+    test can kill the whole tree at once and start another on the same database."""
+
+    def __init__(self, *, api_url: str, database_url: str, log_path, scheduler: bool = False,
+                 env: dict | None = None, command: str = "serve"):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": api_url,
+            "DATABASE_URL": database_url,
+            "LOG_LEVEL": "INFO",
+            **(env or {}),
+        }
+        self.env.pop("SLACK_APP_TOKEN", None)
+        self.args = [sys.executable, "-m", "bot.cli", command]
+        if command == "serve":
+            self.args += ["--host", "127.0.0.1", "--port", str(self.port),
+                          *([] if scheduler else ["--no-scheduler"])]
+        self.process = None
+
+    def start(self) -> "Rumbo":
+        with open(self.log_path, "a") as log:
+            self.process = subprocess.Popen(self.args, env=self.env, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+        if self.args[3] == "serve":
+            _wait_healthy(self.url, self.process, self.log_path)
+        return self
+
+    def kill(self, signum=signal.SIGKILL) -> None:
+        """Send `signum` to the whole process tree (SIGKILL: an OOM kill, a node gone)."""
+        os.killpg(self.process.pid, signum)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
         try:
-            _wait_healthy(base, process, log_path)
-            yield RunningServer(base, process.pid)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+@contextmanager
+def running_rumbo(*, api_url: str, database_url: str, log_path, scheduler: bool = False,
+                  env: dict | None = None):
+    rumbo = Rumbo(api_url=api_url, database_url=database_url, log_path=log_path,
+                  scheduler=scheduler, env=env).start()
+    try:
+        yield RunningServer(rumbo.url, rumbo.process.pid)
+    finally:
+        rumbo.stop()
 
 
 def _wait_healthy(base: str, process, log_path, timeout: float = 30) -> None:

@@ -79,6 +79,7 @@ class SlackEmulator:
         self.violations: list[str] = []  # Block Kit and protocol mistakes the app made
         self._cond = threading.Condition()  # guards all the state below
         self._calls: list[Call] = []
+        self._arrivals: list[Call] = []  # calls as they come in, before any delay
         self._users: dict[str, dict] = {}
         self._channels: dict[str, dict] = {}
         self._messages: dict[str, list[dict]] = {}
@@ -194,8 +195,8 @@ class SlackEmulator:
     def reset_state(self) -> None:
         """Forget every message, view, file and call; keep the users and channels."""
         with self._cond:
-            for state in (self._calls, self._messages, self._ephemerals, self._views,
-                          self._stacks, self._homes, self._uploads, self._files,
+            for state in (self._calls, self._arrivals, self._messages, self._ephemerals,
+                          self._views, self._stacks, self._homes, self._uploads, self._files,
                           self._triggers, self._response_urls, self._failures, self._delays):
                 state.clear()
             self._cond.notify_all()
@@ -203,6 +204,7 @@ class SlackEmulator:
     def reset_calls(self) -> None:
         with self._cond:
             self._calls.clear()
+            self._arrivals.clear()
 
     def wait_for(
         self,
@@ -226,6 +228,19 @@ class SlackEmulator:
                     f" calls recorded: {seen}"
                 )
             return matching()
+
+    def wait_arrived(self, method: str, timeout: float = 5.0,
+                     predicate: Callable[[Call], bool] | None = None) -> Call:
+        """Block until a call to `method` has come in (it may still be delayed: the app is
+        waiting on "Slack" then)."""
+        def arrived():
+            return [c for c in self._arrivals
+                    if c.method == method and (predicate is None or predicate(c))]
+
+        with self._cond:
+            if not self._cond.wait_for(arrived, timeout):
+                raise AssertionError(f"waited {timeout}s for a call to {method} to come in")
+            return arrived()[-1]
 
     def record_violation(self, where: str, problems: list[str]) -> None:
         with self._cond:
@@ -365,6 +380,8 @@ class SlackEmulator:
 
     def _api(self, method: str, params: dict, token: str | None) -> tuple[int, dict, bytes]:
         with self._cond:
+            self._arrivals.append(Call(method, params, self.clock()))
+            self._cond.notify_all()
             delays = self._delays.get(method)
             delay = delays.pop(0) if delays else 0
         if delay:
@@ -861,7 +878,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.wfile.write(payload)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(payload)  # the app may be gone: a test killed it
 
     do_GET = do_POST = do_PUT = _serve
 

@@ -1,0 +1,206 @@
+"""Acknowledged means stored, through crashes: the whole `rumbo serve` process tree is
+killed (SIGKILL, as an OOM kill or a node going away would, and SIGTERM) in the middle of a
+burst, and started again on the same database, SQLite and PostgreSQL."""
+
+import http.client
+import json
+import signal
+import threading
+from io import BytesIO
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import Session, select
+
+from bot.blocks import forms
+from bot.devslack import SlackDriver, SlackEmulator, view_state
+from storage.models import Delivery, StrategySession
+from tests.app_server import BOT_TOKEN, SIGNING_SECRET, Rumbo
+from tests.scenario import (
+    AM,
+    CLIENT,
+    TEAMMATE,
+    create_plan,
+    eventually,
+    setup_channel,
+    start_session,
+    text_of,
+)
+
+CHANNEL = "C0CRASH"
+LEASE = "2"  # seconds a dead process's delivery waits before another process takes it
+
+
+@pytest.fixture
+def rumbo(engine, tmp_path):
+    """The emulator, and `rumbo serve` on the test's database (SQLite or PostgreSQL) that
+    the test may kill and start again."""
+    with SlackEmulator(bot_token=BOT_TOKEN) as emulator:
+        url = engine.url.render_as_string(hide_password=False)
+
+        def serve():
+            return Rumbo(api_url=emulator.api_url, database_url=url, scheduler=True,
+                         log_path=tmp_path / "rumbo.log",
+                         env={"RUMBO_LEASE_SECONDS": LEASE}).start()
+
+        state = SimpleNamespace(emulator=emulator, engine=engine, serve=serve,
+                                server=serve(), log=tmp_path / "rumbo.log")
+        state.driver = SlackDriver(f"{state.server.url}/slack/events", SIGNING_SECRET,
+                                   emulator)
+        setup_channel(state, CHANNEL)
+        try:
+            yield state
+        finally:
+            state.server.stop()
+        assert emulator.violations == [], emulator.violations
+
+
+def restart(rumbo) -> None:
+    rumbo.server = rumbo.serve()
+    rumbo.driver.app_url = f"{rumbo.server.url}/slack/events"
+
+
+def answers_body(driver: SlackDriver, user: str, metadata: dict, text: str, n: int) -> str:
+    """An "Add answers" submission as Slack sends it, from a modal of its own."""
+    view = forms.answers_modal(lang="en", private_metadata=json.dumps(metadata))
+    payload = {
+        "type": "view_submission", "team": {"id": "T0HOME", "domain": "acme"},
+        "user": {"id": user, "name": user, "team_id": "T0HOME"}, "api_app_id": "A0RUMBO",
+        "trigger_id": driver.emulator.new_trigger_id(user),
+        "view": {**view, "id": f"VBURST{n}", "hash": "h1", "team_id": "T0HOME",
+                 "app_installed_team_id": "T0HOME",
+                 "state": {"values": view_state(view, {"q1": text})}},
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def idea_body(driver: SlackDriver, user: str, text: str) -> str:
+    return urlencode({
+        "team_id": "T0HOME", "team_domain": "acme", "channel_id": CHANNEL,
+        "channel_name": "crash", "user_id": user, "user_name": user, "command": "/plan",
+        "text": f"idea {text}", "api_app_id": "A0RUMBO",
+        "response_url": driver.emulator.new_response_url(CHANNEL, user),
+        "trigger_id": driver.emulator.new_trigger_id(user)})
+
+
+def burst(rumbo, metadata: dict, *, kill_after: int, signum) -> dict[str, bool]:
+    """Six people send answers and ideas as fast as they can; after `kill_after` acks the
+    server's whole process tree gets `signum`. {text: acknowledged as stored?}"""
+    results: dict[str, bool] = {}
+    acked = threading.Semaphore(0)
+    users = [AM, TEAMMATE, CLIENT] * 2
+
+    def person(worker: int) -> None:
+        for n in range(60):
+            text = f"burst {worker}-{n}"
+            if n % 2:
+                body = answers_body(rumbo.driver, users[worker], metadata, text,
+                                    worker * 1000 + n)
+            else:
+                body = idea_body(rumbo.driver, users[worker], text)
+            try:
+                response = rumbo.driver.post(body, "application/x-www-form-urlencoded")
+            except (OSError, http.client.HTTPException):
+                results[text] = False  # no answer: Slack would have shown an error
+                return
+            results[text] = response.status == 200 and not response.text.strip()
+            if results[text]:
+                acked.release()
+
+    threads = [threading.Thread(target=person, args=(w,)) for w in range(len(users))]
+    for thread in threads:
+        thread.start()
+    for _ in range(kill_after):
+        assert acked.acquire(timeout=30), "the burst stalled"
+    rumbo.server.kill(signum)
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def exported_cells(rumbo) -> list[str]:
+    """Every cell of the XLSX `/plan export` uploads to the channel."""
+    before = len(rumbo.emulator.files)
+    response = rumbo.driver.command(AM, CHANNEL, "export")
+    assert response.status == 200
+    eventually(lambda: len(rumbo.emulator.files) >= before + 2, timeout=20)
+    xlsx = next(f for f in rumbo.emulator.files[before:] if f["name"].endswith(".xlsx"))
+    book = load_workbook(BytesIO(xlsx["content"]))
+    return [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows()
+            for c in row if c.value is not None]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_every_acknowledged_submission_survives_the_server_being_killed(rumbo, signum):
+    plan = create_plan(rumbo, CHANNEL, "Crash Co", language="en")
+    start_session(rumbo, CHANNEL)
+    with Session(rumbo.engine) as db:
+        session_id = db.exec(select(StrategySession.id).where(
+            StrategySession.plan_id == plan.id)).one()
+    metadata = {"channel_id": CHANNEL, "plan_id": plan.id, "session_id": session_id,
+                "lang": "en"}
+
+    results = burst(rumbo, metadata, kill_after=60, signum=signum)
+    acknowledged = {text for text, ok in results.items() if ok}
+    assert len(acknowledged) >= 60
+    if signum == signal.SIGKILL:
+        assert len(acknowledged) < len(results), "the kill came after the burst"
+
+    restart(rumbo)
+    cells = exported_cells(rumbo)
+    sent = [cell for cell in cells if cell.startswith("burst ")]
+    assert acknowledged <= set(sent), sorted(acknowledged - set(sent))[:10]
+    assert len(sent) == len(set(sent)), "something was stored twice"
+
+
+def test_a_recap_interrupted_by_a_crash_is_posted_once_after_the_restart(rumbo):
+    create_plan(rumbo, CHANNEL, "Recap Co", language="en")
+    start_session(rumbo, CHANNEL)
+    opened = rumbo.driver.click(TEAMMATE, "session_add_answers", channel_id=CHANNEL)
+    rumbo.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == opened.trigger_id)
+    assert rumbo.driver.submit(TEAMMATE, {"q1": "Renewals are late"}).json() is None
+
+    # Slack takes the recap slowly; the server dies while it waits, having stored the end.
+    rumbo.emulator.slow_next("chat.postMessage", 1)  # less than the lease: Slack answers
+    ended = rumbo.driver.click(AM, "session_end", channel_id=CHANNEL)
+    assert ended.status == 200
+    rumbo.emulator.wait_arrived("chat.postMessage", timeout=10, predicate=lambda c: "Session "
+                                "recap" in (c.params.get("text") or ""))
+    rumbo.server.kill(signal.SIGKILL)
+    with pytest.raises(AssertionError):  # not posted before the crash
+        rumbo.emulator.wait_for("chat.postMessage", timeout=0.1, predicate=_recap)
+
+    restart(rumbo)
+    # Slack did post the one in flight; after the lease the new process finds it there.
+    eventually(lambda: _status(rumbo, "recap") == "sent", timeout=20)
+    recaps = [c for c in rumbo.emulator.calls_to("chat.postMessage") if _recap(c)]
+    assert len(recaps) == 1 and "Renewals are late" in text_of(recaps[0].params)
+    assert rumbo.emulator.calls_to("conversations.history")  # it looked before posting
+
+
+def test_an_export_whose_process_died_is_uploaded_by_the_next_one(rumbo):
+    create_plan(rumbo, CHANNEL, "Export Co", language="en")
+    # The server dies before its upload reaches Slack.
+    rumbo.emulator.slow_next("files.getUploadURLExternal", 30)
+    assert rumbo.driver.command(AM, CHANNEL, "export").status == 200
+    rumbo.emulator.wait_arrived("files.getUploadURLExternal", timeout=10)
+    rumbo.server.kill(signal.SIGKILL)
+    assert rumbo.emulator.files == []
+
+    restart(rumbo)
+    eventually(lambda: _status(rumbo, "export") == "sent", timeout=20)
+    names = [f["name"] for f in rumbo.emulator.files]
+    assert len(names) == 2 and names[0].endswith(".xlsx") and names[1].endswith(".md")
+
+
+def _recap(call) -> bool:
+    return ("Session recap" in (call.params.get("text") or "") and call.response
+            and call.response["ok"])
+
+
+def _status(rumbo, kind: str) -> str | None:
+    with Session(rumbo.engine) as db:
+        return db.exec(select(Delivery.status).where(Delivery.kind == kind)).first()
