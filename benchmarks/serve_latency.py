@@ -1,7 +1,9 @@
 """Latency of `rumbo serve` doing its real work, next to a no-op Bolt app served the same
 way. 20 concurrent clients send signed `/plan help`, `/plan idea …` and session-answer
-view submissions; prints p50/p95 for both and their ratio (target: Rumbo's p95 at or
-under the no-op app's). Run by hand, never in CI:
+view submissions; every write is committed before its ack. Prints p50/p95 for both and
+their ratio (target: Rumbo's p95 at or under the no-op app's), how long a click during the
+burst waits for its modal (views.open), and the resident memory of each process tree.
+Run by hand, never in CI:
 
     .venv/bin/python -m benchmarks.serve_latency [--requests 600] [--clients 20]
 """
@@ -14,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -65,6 +68,43 @@ def wait_for_the_work(database: Path, expected_ideas: int, timeout: float = 120)
     engine.dispose()
     status = "complete" if stored == expected_ideas else "INCOMPLETE"
     return f"{stored} of {expected_ideas} ideas stored ({status})"
+
+
+def resident_mb(pids) -> float:
+    """Summed resident memory (VmRSS) of these processes, in MB."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return total / 1024
+
+
+class Clicker(threading.Thread):
+    """Clicks *Add answers* on the session card every 100 ms during the burst and records
+    how long each click waits until Rumbo calls views.open (the trigger lives 3 s)."""
+
+    def __init__(self, driver: SlackDriver, emulator: SlackEmulator):
+        super().__init__(daemon=True)
+        self.driver, self.emulator = driver, emulator
+        self.waits: list[float] = []
+        self.expired = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.1):
+            started = time.time()
+            trigger = self.driver.click(USER, "session_add_answers",
+                                        channel_id=CHANNEL).trigger_id
+
+            def this_click(call, trigger=trigger):
+                return call.params.get("trigger_id") == trigger
+
+            call = self.emulator.wait_arrived("views.open", timeout=10, predicate=this_click)
+            self.waits.append((call.at - started) * 1000)
+            done = self.emulator.wait_for("views.open", predicate=this_click)[-1]
+            self.expired += not done.response.get("ok")
 
 
 def percentile(values, fraction):
@@ -154,6 +194,7 @@ def main() -> None:
                         "noop": (f"http://127.0.0.1:{noop_port}/slack/events", noop.pid)}
                 timings = {"rumbo": [], "noop": []}
                 cpu = {"rumbo": 0.0, "noop": 0.0}
+                clicker = Clicker(driver, emulator)
                 offset = expected = 0
                 for _round in range(args.rounds):
                     for name, (app_url, pid) in apps.items():
@@ -164,11 +205,17 @@ def main() -> None:
                         bodies = workload(driver, args.requests, metadata, offset)
                         pids = process_tree(pid)
                         before = cpu_seconds(pids)
+                        if name == "rumbo" and clicker.ident is None:  # the first round
+                            clicker.start()
                         timings[name] += run(app_url, bodies, args.clients)
                         cpu[name] += cpu_seconds(pids) - before
+                        if name == "rumbo":
+                            clicker.stop.set()
                         offset += args.requests + 40
                     time.sleep(2)  # let Rumbo's work after the acks drain between rounds
                 done = wait_for_the_work(workdir / "rumbo.db", expected)
+                memory = {name: resident_mb(process_tree(pid))
+                          for name, (_url, pid) in apps.items()}
         finally:
             noop.terminate()
             noop.wait()
@@ -182,6 +229,12 @@ def main() -> None:
               f"server CPU while measured {cpu[name] / len(values) * 1000:.2f} ms/request")
     ratio = percentile(timings["rumbo"], 0.95) / percentile(timings["noop"], 0.95)
     print(f" ratio: rumbo p95 / no-op p95 = {ratio:.2f} (target <= 1.0)")
+    waits = clicker.waits
+    print(f"clicks during the burst: {len(waits)}, views.open after p50 "
+          f"{statistics.median(waits):.0f} ms, p95 {percentile(waits, 0.95):.0f} ms, max "
+          f"{max(waits):.0f} ms, expired triggers {clicker.expired}")
+    print(f"resident memory of the process tree: rumbo {memory['rumbo']:.0f} MB "
+          f"(target <= 150), no-op {memory['noop']:.0f} MB")
 
 
 def _wait_healthy_noop(port: int, timeout: float = 20) -> None:

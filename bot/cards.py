@@ -41,7 +41,7 @@ def mark(db: Session, kind: str, card_id: int, now: datetime) -> None:
     """The card shows something that changed: in the writer's transaction."""
     table = TABLES[kind]
     db.exec(update(table).where(col(table.id) == card_id, col(table.card_dirty_at).is_(None))
-            .values(card_dirty_at=now))
+            .values(card_dirty_at=now).execution_options(synchronize_session=False))
 
 
 class Cards:

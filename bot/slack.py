@@ -67,7 +67,9 @@ class UserDirectory:
         """The user's language if Slack told it already: no call, for use before an ack."""
         with self._lock:
             cached = self._cache.get(user_id)
-        return language_from_locale(cached[1].get("locale")) if cached else None
+        if cached is None or time.monotonic() - cached[0] >= self._ttl:
+            return None
+        return language_from_locale(cached[1].get("locale"))
 
     def profile(self, client: WebClient, user_id: str) -> tuple[str, str]:
         """(language, timezone) of a user; English and UTC when Slack cannot tell."""

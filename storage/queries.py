@@ -40,8 +40,8 @@ class SessionAlreadyRunning(Exception):
 
 
 def claim_request(session: Session, *, team_id: str, key: str) -> None:
-    """Write a request's idempotency key first in the transaction that stores what the
-    request brought, so the two commit together. Raises DuplicateRequest (and rolls back)
+    """Write a request's idempotency key in the transaction that stores what the request
+    brought, last, so the two commit together. Raises DuplicateRequest (and rolls back)
     when the key was stored before: a retry, a double submit."""
     session.add(ProcessedRequest(team_id=team_id, key=key))
     try:
@@ -49,6 +49,10 @@ def claim_request(session: Session, *, team_id: str, key: str) -> None:
     except IntegrityError:
         session.rollback()
         raise DuplicateRequest(key) from None
+
+
+def request_seen(session: Session, *, team_id: str, key: str) -> bool:
+    return session.get(ProcessedRequest, (team_id, key)) is not None
 
 
 def ensure_workspace(session: Session, *, team_id: str) -> None:

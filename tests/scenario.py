@@ -23,7 +23,10 @@ def setup_channel(slack, channel_id, *, bot_is_member=True):
 
 
 def reply_to(slack, response):
-    """What the app posted to a command's or click's response_url."""
+    """What the app answered a command (in its ack) or posted to its or a click's
+    response_url."""
+    if response.json():
+        return response.json()
     calls = slack.emulator.wait_for("response_url",
                                     predicate=lambda c: c.url == response.response_url)
     return calls[-1].params

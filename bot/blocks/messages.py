@@ -1,6 +1,7 @@
 """Channel and ephemeral messages. Each builder returns {"text": ..., "blocks": [...]}."""
 
 from bot.blocks.text import (
+    MESSAGE_BLOCK_LIMIT,
     button,
     chunk_lines,
     context,
@@ -36,6 +37,14 @@ def notice(text: str) -> dict:
     and links) carries user text escaped, like the blocks' mrkdwn; header blocks are
     plain_text and need no escaping."""
     return {"text": text, "blocks": [section(text)]}
+
+
+def given_back(intro: str, text: str) -> dict:
+    """`intro`, then the user's own text quoted in full, over as many sections as it takes:
+    what Rumbo could not keep goes back to its author, never cut."""
+    quoted = ["> " + line for line in escape(text).splitlines() or [""]]
+    blocks = [section(intro)] + [section(chunk) for chunk in chunk_lines(quoted)]
+    return {"text": intro, "blocks": blocks[:MESSAGE_BLOCK_LIMIT]}
 
 
 def _period_line(plan, lang: str) -> str:

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
+from bot.devslack.blockkit import check_message
 from bot.devslack.emulator import SlackEmulator
 
 FORM = "application/x-www-form-urlencoded"
@@ -187,6 +188,7 @@ class SlackDriver:
         }
         response = self.post(urlencode(fields), FORM, retry_num=retry_num)
         response.trigger_id, response.response_url = trigger_id, response_url
+        self._check_answer(response)
         return response
 
     # ---- interactivity ---------------------------------------------------------------------
@@ -323,6 +325,21 @@ class SlackDriver:
         return self.post(json.dumps(body), JSON)
 
     # ---- helpers ---------------------------------------------------------------------------
+
+    def _check_answer(self, response: Response) -> None:
+        """A message in a command's ack is shown like one sent to its response_url: Slack
+        refuses the same mistakes."""
+        if response.status != 200 or not response.text.strip():
+            return
+        try:
+            answer = response.json()
+        except ValueError:
+            return  # plain text: Slack shows it as it is
+        problems = check_message(answer.get("blocks"), answer.get("text"))
+        if problems:
+            self.emulator.record_violation("command ack", problems)
+        elif response.response_url:
+            self.emulator.show_command_answer(response.response_url, answer)
 
     def _user(self, user_id: str) -> dict:
         user = self.emulator.user(user_id)

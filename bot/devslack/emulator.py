@@ -689,6 +689,15 @@ class SlackEmulator:
             self._record(Call("response_url", payload, self.clock(), status, response, url))
         return _json(200, response) if error is None else _text(status, error)
 
+    def show_command_answer(self, response_url: str, message: dict) -> None:
+        """A message the app put in a command's ack: Slack shows it where the command was
+        typed, as an ephemeral (or in the channel with response_type in_channel)."""
+        with self._cond:
+            entry = self._response_urls.get(response_url.split("/response/", 1)[-1])
+            if entry is not None:
+                self._apply_response(entry, message)
+            self._cond.notify_all()
+
     def _apply_response(self, entry: dict, payload: dict) -> None:
         channel_id = self._resolve(entry["channel"])
         text, blocks = payload.get("text"), payload.get("blocks")

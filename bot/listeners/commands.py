@@ -1,21 +1,29 @@
 """`/plan` and its subcommands: one router, one small function per subcommand.
 
-A subcommand that writes takes `(act, db)`, runs before the ack and returns what to do
-after it; one that only reads or opens a modal takes `(act)` and runs after the ack.
+Each subcommand takes `(act, db)` and runs before the ack: what it writes is committed
+first, and it answers in the ack itself (a Reply) whenever it can, or returns what to do
+after the ack (open a modal, anything that needs Slack).
 """
 
 from slack_bolt import App
 
 from bot.blocks import forms, plan_form
 from bot.blocks.inputs import metadata
-from bot.blocks.messages import archive_offer, help_message
+from bot.blocks.messages import archive_offer, given_back, help_message, notice
 from bot.blocks.state import clean
-from bot.blocks.text import escape, quote, shorten
+from bot.blocks.text import escape, quote
 from bot.cards import mark
 from bot.dispatch import request, schedule_session_timers
 from bot.domain import session_end
 from bot.listeners import ideas, objectives, reviews
-from bot.listeners.common import Interaction, no_plan, run_after_ack, run_stored
+from bot.listeners.common import (
+    Interaction,
+    Reply,
+    answer,
+    channel_plan,
+    no_plan,
+    run_stored,
+)
 from bot.method import SESSION_MINUTES_DEFAULT
 from storage import queries
 
@@ -29,30 +37,31 @@ def run_command(ack, body, context, client, respond):
     act.deps.members.saw(act.channel_id, act.user_id)  # Slack placed them in the channel
     handler = SUBCOMMANDS.get(name.lower())
     if handler is None:
-        run_after_ack(ack, act, lambda act: show_help(
-            act, not_understood=clean(body.get("text") or "").strip()))
-    elif handler in WRITES:
-        run_stored(ack, act, handler)
+        not_understood = clean(body.get("text") or "").strip()
+        run_stored(ack, act, lambda act, db: show_help(act, db, not_understood), keyed=False)
     else:
-        run_after_ack(ack, act, handler)
+        run_stored(ack, act, handler, keyed=handler in WRITES)
 
 
-def show_help(act: Interaction, not_understood: str | None = None) -> None:
-    with act.deps.db() as db:
-        plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id)
-        running = plan and queries.running_session(db, plan=plan)
-        idea_count = queries.count_ideas(db, plan=plan) if plan else 0
-    act.reply(help_message(lang=act.lang(plan), plan=plan, running=running,
-                           idea_count=idea_count, not_understood=not_understood))
+def show_help(act: Interaction, db, not_understood: str | None = None):
+    plan = channel_plan(act, db)
+    running = plan and queries.running_session(db, plan=plan)
+    idea_count = queries.count_ideas(db, plan=plan) if plan else 0
+
+    def message():
+        return help_message(lang=act.lang(plan), plan=plan, running=running,
+                            idea_count=idea_count, not_understood=not_understood)
+
+    if plan is None and not act.deps.users.known_language(act.user_id):
+        return lambda: act.reply(message())  # Slack must tell the user's language first
+    return answer(act, message())
 
 
-def new_plan(act: Interaction) -> None:
-    with act.deps.db() as db:
-        plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id)
+def new_plan(act: Interaction, db):
+    plan = channel_plan(act, db)
     if plan is not None:
-        act.reply(archive_offer(lang=plan.language, plan=plan))
-        return
-    open_new_plan_modal(act, account_name=act.text)
+        return answer(act, archive_offer(lang=plan.language, plan=plan))
+    return lambda: open_new_plan_modal(act, account_name=act.text)
 
 
 def open_new_plan_modal(act: Interaction, account_name: str = "") -> None:
@@ -63,23 +72,23 @@ def open_new_plan_modal(act: Interaction, account_name: str = "") -> None:
 
 
 def start_session(act: Interaction, db):
-    plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id)
+    plan = channel_plan(act, db)
     if plan is None:
         return no_plan(act)
     _ = act.gettext(plan)
     minutes = SESSION_MINUTES_DEFAULT
     if act.text:
         if not act.text.isdigit() or int(act.text) not in SESSION_MINUTES_RANGE:
-            return lambda: act.say(_("Give the session length in minutes, between 5 and 480: "
-                                     "for example `/plan session 60`."))
+            return answer(act, notice(_("Give the session length in minutes, between 5 and "
+                                        "480: for example `/plan session 60`.")))
         minutes = int(act.text)
     now = act.deps.clock()
     try:
         strategy_session = queries.start_session(db, plan=plan, user_id=act.user_id, now=now,
                                                  ends_at=session_end(now, minutes))
     except queries.SessionAlreadyRunning:
-        return lambda: act.say(_("A strategy session is already running in this channel: use "
-                                 "the buttons on its card."))
+        return answer(act, notice(_("A strategy session is already running in this channel: "
+                                    "use the buttons on its card.")))
     schedule_session_timers(db, plan=plan, strategy_session=strategy_session)
     card = request(db, plan=plan, kind="session_card", key=f"card:{act.key}",
                    now=now, session_id=strategy_session.id, user_id=act.user_id)
@@ -87,7 +96,7 @@ def start_session(act: Interaction, db):
 
 
 def add_idea(act: Interaction, db):
-    plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id)
+    plan = channel_plan(act, db)
     if plan is None:
         return no_plan(act)
     running = queries.running_session(db, plan=plan)
@@ -97,28 +106,23 @@ def add_idea(act: Interaction, db):
             channel_id=plan.channel_id, plan_id=plan.id,
             session_id=running.id if running else None, lang=plan.language)))
     if len(act.text) > forms.TEXT_MAX:
-        text = act.text
-        return lambda: act.say(
+        return answer(act, given_back(
             _("That idea is too long: keep it under {max_length} characters. Here is what you "
-              "wrote:").format(max_length=forms.TEXT_MAX) + "\n" + quote(shorten(text, 2800)))
+              "wrote:").format(max_length=forms.TEXT_MAX), act.text))
     now = act.deps.clock()
     queries.add_contributions(db, plan=plan, strategy_session=running, user_id=act.user_id,
                               user_team_id=act.user_team_id, answers={},
                               ideas=[(act.text, None, None)], now=now)
-    if running is not None:
-        mark(db, "session", running.id, now)
-    account, text = escape(plan.account_name), act.text
-
-    def after():
-        act.say(_("Idea added to *{account}*:").format(account=account) + "\n" + quote(text))
-        if running is not None:
-            act.deps.cards.redraw_soon("session", running.id)
-
-    return after
+    added = notice(_("Idea added to *{account}*:").format(account=escape(plan.account_name))
+                   + "\n" + quote(act.text))
+    if running is None:
+        return answer(act, added)
+    mark(db, "session", running.id, now)
+    return Reply(ack=added, then=lambda: act.deps.cards.redraw_soon("session", running.id))
 
 
 def export_plan(act: Interaction, db):
-    plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id)
+    plan = channel_plan(act, db)
     if plan is None:
         return no_plan(act)
     delivery = objectives.request_export(act, db, plan)

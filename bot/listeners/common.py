@@ -223,17 +223,24 @@ class Interaction:
 
     # --- storing ---
 
-    def store(self, write, *args):
-        """Run `write(self, db, *args)` and commit it with the request's idempotency key.
-        None when the request was stored before (Slack's retry, a double submit)."""
+    def store(self, write, *args, keyed: bool = True):
+        """Run `write(self, db, *args)` and commit it with the request's idempotency key
+        (`keyed=False`: a read, nothing to key). None when the request was stored before
+        (Slack's retry, a double submit)."""
         with self.deps.db() as db:
             try:
-                queries.claim_request(db, team_id=self.team_id, key=self.key)
                 result = write(self, db, *args)
+                if keyed:  # last: a transaction holds SQLite's write lock only to write
+                    queries.claim_request(db, team_id=self.team_id, key=self.key)
                 db.commit()
                 return result
             except queries.DuplicateRequest:
                 return None
+            except Refusal:
+                db.rollback()
+                if queries.request_seen(db, team_id=self.team_id, key=self.key):
+                    return None  # refused now because it was stored the first time
+                raise
             except (OperationalError, PoolTimeout) as error:
                 db.rollback()
                 log.warning("could not store %s in time: %s", self.kind,
@@ -270,20 +277,20 @@ def facilitators_only(db, plan: Plan) -> str:
 
 
 def no_plan(act: Interaction):
-    """What to tell someone who asked for the plan of a channel that has none."""
-    def explain():
+    """What to tell someone who asked for the plan of a channel that has none: at once
+    when their language is known, else once Slack told it."""
+    def text():
         _ = act.gettext()
-        act.say(_("This channel has no account plan yet. Create one with `/plan new`."))
+        return _("This channel has no account plan yet. Create one with `/plan new`.")
 
-    return explain
+    if act.meta.get("lang") or act.deps.users.known_language(act.user_id):
+        return Reply(ack=notice(text()))
+    return lambda: act.say(text())
 
 
-def plan_or_explain(act: Interaction, db) -> Plan | None:
-    """The channel's active plan, or None and the user told how to create one."""
-    plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id)
-    if plan is None:
-        no_plan(act)()
-    return plan
+def channel_plan(act: Interaction, db) -> Plan | None:
+    """The active plan of the channel the command was typed in."""
+    return queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id or "")
 
 
 def not_saved(lang: str) -> str:
@@ -326,25 +333,37 @@ def run_after_ack(ack, act: Interaction, handler) -> None:
     act.deps.later(act, lambda: handler(act))
 
 
-def run_stored(ack, act: Interaction, handler) -> None:
-    outcome, refusal = _stored(act, handler)
-    if refusal is not None and act.kind == "command":
-        ack(text=refusal.text)  # shown to the user alone, where they typed
-        return
-    ack()
+def run_stored(ack, act: Interaction, handler, *, keyed: bool = True) -> None:
+    """Run `handler(act, db)` before the ack (committed, keyed unless it only reads). It
+    returns None, what to do after the ack (a callable), or a Reply: a command's Reply
+    answers in the ack itself, the fastest answer Slack allows."""
+    outcome, refusal = _stored(act, handler, keyed=keyed)
     if refusal is not None:
-        act.deps.later(act, lambda: act.tell(refusal.text))
-    elif outcome is not None:
-        act.deps.later(act, outcome)
+        outcome = Reply(ack=notice(refusal.text)) if act.kind == "command" else \
+            (lambda: act.tell(refusal.text))
+    if not isinstance(outcome, Reply):
+        outcome = Reply(then=outcome)
+    if act.kind == "command" and outcome.ack:
+        ack(response_type="ephemeral", **outcome.ack)  # to the user alone, where they typed
+    else:
+        ack()
+    if outcome.then is not None:
+        act.deps.later(act, outcome.then)
 
 
 @dataclass
 class Reply:
-    """What a modal submission answers: the ack (empty closes the modal; or an update, a
-    push) and what follows it."""
+    """What a handler answers: the ack (a command's message; a modal's response_action,
+    or nothing, which closes it) and what follows it."""
 
     ack: dict = field(default_factory=dict)
     then: Callable[[], None] | None = None
+
+
+def answer(act: Interaction, *messages: dict) -> Reply:
+    """Answer a command with messages: the first in the ack, any others right after."""
+    rest = messages[1:]
+    return Reply(ack=messages[0], then=(lambda: act.reply(*rest)) if rest else None)
 
 
 def submission(parse: Callable, store: Callable, *, with_metadata: bool = False):
@@ -372,12 +391,12 @@ def submission(parse: Callable, store: Callable, *, with_metadata: bool = False)
     return listener
 
 
-def _stored(act: Interaction, write, *args) -> tuple[object, Refusal | None]:
+def _stored(act: Interaction, write, *args, keyed=True) -> tuple[object, Refusal | None]:
     """(what `act.store` returned, None), or (None, why nothing was stored)."""
     lang = (act.meta.get("lang") or act.deps.users.known_language(act.user_id)
             or DEFAULT_LANGUAGE)
     try:
-        return act.store(write, *args), None
+        return act.store(write, *args, keyed=keyed), None
     except Refusal as refusal:
         return None, refusal
     except DatabaseBusy:

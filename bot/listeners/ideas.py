@@ -15,9 +15,10 @@ from bot.listeners.common import (
     Refusal,
     Reply,
     after_ack,
+    answer,
+    channel_plan,
     facilitators_only,
     no_plan,
-    plan_or_explain,
     store_in_ack,
     submission,
 )
@@ -27,22 +28,22 @@ from storage.models import Idea, Plan
 
 # --- commands ---------------------------------------------------------------------------------
 
-def show_ideas(act: Interaction) -> None:
-    with act.deps.db() as db:
-        plan = plan_or_explain(act, db)
-        if plan is not None:
-            act.reply(surfaces.ideas_page(db, plan=plan, viewer=act.user_id))
+def show_ideas(act: Interaction, db):
+    plan = channel_plan(act, db)
+    if plan is None:
+        return no_plan(act)
+    return answer(act, surfaces.ideas_page(db, plan=plan, viewer=act.user_id))
 
 
-def show_priorities(act: Interaction) -> None:
-    with act.deps.db() as db:
-        plan = plan_or_explain(act, db)
-        if plan is not None:
-            act.reply(*surfaces.priorities(db, plan=plan))
+def show_priorities(act: Interaction, db):
+    plan = channel_plan(act, db)
+    if plan is None:
+        return no_plan(act)
+    return answer(act, *surfaces.priorities(db, plan=plan))
 
 
 def start_round_command(act: Interaction, db):
-    plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id)
+    plan = channel_plan(act, db)
     if plan is None:
         return no_plan(act)
     return start_round(act, db, plan, tell=act.say)

@@ -8,6 +8,7 @@ from slack_bolt import App
 from bot import surfaces
 from bot.blocks import plan_items as ui
 from bot.blocks.inputs import metadata
+from bot.blocks.messages import notice
 from bot.blocks.text import escape, mention, shorten
 from bot.dispatch import request, reschedule_plan
 from bot.listeners.common import (
@@ -15,8 +16,10 @@ from bot.listeners.common import (
     Refusal,
     Reply,
     after_ack,
+    answer,
+    channel_plan,
     facilitators_only,
-    plan_or_explain,
+    no_plan,
     store_in_ack,
     submission,
 )
@@ -32,41 +35,40 @@ def _period(plan: Plan) -> dict:
 
 # --- commands ---------------------------------------------------------------------------------
 
-def show_objectives(act: Interaction) -> None:
-    with act.deps.db() as db:
-        plan = plan_or_explain(act, db)
-        if plan is not None:
-            act.reply(surfaces.objectives_page(db, plan=plan))
+def show_objectives(act: Interaction, db):
+    plan = channel_plan(act, db)
+    if plan is None:
+        return no_plan(act)
+    return answer(act, surfaces.objectives_page(db, plan=plan))
 
 
-def show_plan(act: Interaction) -> None:
-    with act.deps.db() as db:
-        plan = plan_or_explain(act, db)
-        if plan is not None:
-            act.reply(*surfaces.plan_messages(db, plan=plan, today=act.deps.clock().date()))
+def show_plan(act: Interaction, db):
+    plan = channel_plan(act, db)
+    if plan is None:
+        return no_plan(act)
+    return answer(act, *surfaces.plan_messages(db, plan=plan, today=act.deps.clock().date()))
 
 
-def show_history(act: Interaction) -> None:
-    with act.deps.db() as db:
-        plan = plan_or_explain(act, db)
-        if plan is not None:
-            act.reply(ui.history_message(lang=plan.language, plan=plan,
-                                         changes=planning.history(db, plan=plan)))
+def show_history(act: Interaction, db):
+    plan = channel_plan(act, db)
+    if plan is None:
+        return no_plan(act)
+    return answer(act, ui.history_message(lang=plan.language, plan=plan,
+                                          changes=planning.history(db, plan=plan)))
 
 
-def open_settings(act: Interaction) -> None:
-    with act.deps.db() as db:
-        plan = plan_or_explain(act, db)
-        if plan is None:
-            return
-        if not queries.is_facilitator(db, plan=plan, user_id=act.user_id):
-            return act.say(facilitators_only(db, plan))
-        view = ui.settings_modal(
-            lang=plan.language, plan=plan, categories=planning.categories(db, plan=plan),
-            facilitators=queries.facilitators_of(db, plan=plan),
-            private_metadata=metadata(plan_id=plan.id, channel_id=plan.channel_id,
-                                      lang=plan.language))
-    act.open(view)
+def open_settings(act: Interaction, db):
+    plan = channel_plan(act, db)
+    if plan is None:
+        return no_plan(act)
+    if not queries.is_facilitator(db, plan=plan, user_id=act.user_id):
+        return answer(act, notice(facilitators_only(db, plan)))
+    view = ui.settings_modal(
+        lang=plan.language, plan=plan, categories=planning.categories(db, plan=plan),
+        facilitators=queries.facilitators_of(db, plan=plan),
+        private_metadata=metadata(plan_id=plan.id, channel_id=plan.channel_id,
+                                  lang=plan.language))
+    return lambda: act.open(view)
 
 
 def request_export(act: Interaction, db, plan: Plan) -> int | None:

@@ -18,9 +18,10 @@ from bot.listeners.common import (
     Refusal,
     Reply,
     after_ack,
+    answer,
+    channel_plan,
     facilitators_only,
     no_plan,
-    plan_or_explain,
     store_in_ack,
     submission,
 )
@@ -65,21 +66,21 @@ def start_review(act: Interaction, db, plan: Plan, *, tell):
 # --- commands ---------------------------------------------------------------------------------
 
 def review_command(act: Interaction, db):
-    plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id)
+    plan = channel_plan(act, db)
     if plan is None:
         return no_plan(act)
     return start_review(act, db, plan, tell=act.say)
 
 
-def summary_command(act: Interaction) -> None:
-    with act.deps.db() as db:
-        plan = plan_or_explain(act, db)
-        if plan is not None:
-            act.reply(*surfaces.progress(db, plan=plan))
+def summary_command(act: Interaction, db):
+    plan = channel_plan(act, db)
+    if plan is None:
+        return no_plan(act)
+    return answer(act, *surfaces.progress(db, plan=plan))
 
 
 def resume_command(act: Interaction, db):
-    plan = queries.active_plan(db, team_id=act.team_id, channel_id=act.channel_id)
+    plan = channel_plan(act, db)
     if plan is None:
         return no_plan(act)
     _ = gettext_for(plan.language)
