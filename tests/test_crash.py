@@ -7,7 +7,6 @@ import json
 import signal
 import threading
 from io import BytesIO
-from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
@@ -15,51 +14,18 @@ from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from bot.blocks import forms
-from bot.devslack import SlackDriver, SlackEmulator, view_state
+from bot.devslack import SlackDriver, view_state
 from storage.models import Delivery, StrategySession
-from tests.app_server import BOT_TOKEN, SIGNING_SECRET, Rumbo
+from tests.conftest import CHANNEL
 from tests.scenario import (
     AM,
     CLIENT,
     TEAMMATE,
     create_plan,
     eventually,
-    setup_channel,
     start_session,
     text_of,
 )
-
-CHANNEL = "C0CRASH"
-LEASE = "2"  # seconds a dead process's delivery waits before another process takes it
-
-
-@pytest.fixture
-def rumbo(engine, tmp_path):
-    """The emulator, and `rumbo serve` on the test's database (SQLite or PostgreSQL) that
-    the test may kill and start again."""
-    with SlackEmulator(bot_token=BOT_TOKEN) as emulator:
-        url = engine.url.render_as_string(hide_password=False)
-
-        def serve():
-            return Rumbo(api_url=emulator.api_url, database_url=url, scheduler=True,
-                         log_path=tmp_path / "rumbo.log",
-                         env={"RUMBO_LEASE_SECONDS": LEASE}).start()
-
-        state = SimpleNamespace(emulator=emulator, engine=engine, serve=serve,
-                                server=serve(), log=tmp_path / "rumbo.log")
-        state.driver = SlackDriver(f"{state.server.url}/slack/events", SIGNING_SECRET,
-                                   emulator)
-        setup_channel(state, CHANNEL)
-        try:
-            yield state
-        finally:
-            state.server.stop()
-        assert emulator.violations == [], emulator.violations
-
-
-def restart(rumbo) -> None:
-    rumbo.server = rumbo.serve()
-    rumbo.driver.app_url = f"{rumbo.server.url}/slack/events"
 
 
 def answers_body(driver: SlackDriver, user: str, metadata: dict, text: str, n: int) -> str:
@@ -85,9 +51,9 @@ def idea_body(driver: SlackDriver, user: str, text: str) -> str:
         "trigger_id": driver.emulator.new_trigger_id(user)})
 
 
-def burst(rumbo, metadata: dict, *, kill_after: int, signum) -> dict[str, bool]:
+def burst(rumbo, metadata: dict, *, kill_after: int, signum=None) -> dict[str, bool]:
     """Six people send answers and ideas as fast as they can; after `kill_after` acks the
-    server's whole process tree gets `signum`. {text: acknowledged as stored?}"""
+    server's whole process tree gets `signum` (if any). {text: acknowledged as stored?}"""
     results: dict[str, bool] = {}
     acked = threading.Semaphore(0)
     users = [AM, TEAMMATE, CLIENT] * 2
@@ -105,7 +71,9 @@ def burst(rumbo, metadata: dict, *, kill_after: int, signum) -> dict[str, bool]:
             except (OSError, http.client.HTTPException):
                 results[text] = False  # no answer: Slack would have shown an error
                 return
-            results[text] = response.status == 200 and not response.text.strip()
+            # A stored answer closes its modal (an empty ack); a stored idea is confirmed.
+            stored = "Idea added" in response.text if n % 2 == 0 else not response.text.strip()
+            results[text] = response.status == 200 and stored
             if results[text]:
                 acked.release()
 
@@ -114,10 +82,20 @@ def burst(rumbo, metadata: dict, *, kill_after: int, signum) -> dict[str, bool]:
         thread.start()
     for _ in range(kill_after):
         assert acked.acquire(timeout=30), "the burst stalled"
-    rumbo.server.kill(signum)
+    if signum is not None:
+        rumbo.server.kill(signum)
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+def metadata_of_session(rumbo, plan) -> dict:
+    """What the "Add answers" modal of the plan's running session carries."""
+    with Session(rumbo.engine) as db:
+        session_id = db.exec(select(StrategySession.id).where(
+            StrategySession.plan_id == plan.id)).one()
+    return {"channel_id": CHANNEL, "plan_id": plan.id, "session_id": session_id,
+            "lang": "en"}
 
 
 def exported_cells(rumbo) -> list[str]:
@@ -136,19 +114,14 @@ def exported_cells(rumbo) -> list[str]:
 def test_every_acknowledged_submission_survives_the_server_being_killed(rumbo, signum):
     plan = create_plan(rumbo, CHANNEL, "Crash Co", language="en")
     start_session(rumbo, CHANNEL)
-    with Session(rumbo.engine) as db:
-        session_id = db.exec(select(StrategySession.id).where(
-            StrategySession.plan_id == plan.id)).one()
-    metadata = {"channel_id": CHANNEL, "plan_id": plan.id, "session_id": session_id,
-                "lang": "en"}
 
-    results = burst(rumbo, metadata, kill_after=60, signum=signum)
+    results = burst(rumbo, metadata_of_session(rumbo, plan), kill_after=60, signum=signum)
     acknowledged = {text for text, ok in results.items() if ok}
     assert len(acknowledged) >= 60
     if signum == signal.SIGKILL:
         assert len(acknowledged) < len(results), "the kill came after the burst"
 
-    restart(rumbo)
+    rumbo.restart()
     cells = exported_cells(rumbo)
     sent = [cell for cell in cells if cell.startswith("burst ")]
     assert acknowledged <= set(sent), sorted(acknowledged - set(sent))[:10]
@@ -173,7 +146,7 @@ def test_a_recap_interrupted_by_a_crash_is_posted_once_after_the_restart(rumbo):
     with pytest.raises(AssertionError):  # not posted before the crash
         rumbo.emulator.wait_for("chat.postMessage", timeout=0.1, predicate=_recap)
 
-    restart(rumbo)
+    rumbo.restart()
     # Slack did post the one in flight; after the lease the new process finds it there.
     eventually(lambda: _status(rumbo, "recap") == "sent", timeout=20)
     recaps = [c for c in rumbo.emulator.calls_to("chat.postMessage") if _recap(c)]
@@ -190,7 +163,7 @@ def test_an_export_whose_process_died_is_uploaded_by_the_next_one(rumbo):
     rumbo.server.kill(signal.SIGKILL)
     assert rumbo.emulator.files == []
 
-    restart(rumbo)
+    rumbo.restart()
     eventually(lambda: _status(rumbo, "export") == "sent", timeout=20)
     names = [f["name"] for f in rumbo.emulator.files]
     assert len(names) == 2 and names[0].endswith(".xlsx") and names[1].endswith(".md")
@@ -204,3 +177,24 @@ def _recap(call) -> bool:
 def _status(rumbo, kind: str) -> str | None:
     with Session(rumbo.engine) as db:
         return db.exec(select(Delivery.status).where(Delivery.kind == kind)).first()
+
+
+def test_a_click_during_a_burst_opens_its_modal_within_the_triggers_life(rumbo):
+    plan = create_plan(rumbo, CHANNEL, "Busy Co", language="en")
+    start_session(rumbo, CHANNEL)
+    metadata = metadata_of_session(rumbo, plan)
+    opened = []
+
+    def click_meanwhile():
+        for _ in range(10):
+            click = rumbo.driver.click(AM, "session_add_answers", channel_id=CHANNEL)
+            call = rumbo.emulator.wait_for("views.open", predicate=lambda c, t=click.trigger_id:
+                                           c.params["trigger_id"] == t)[-1]
+            opened.append(call.response["ok"])  # the emulator expires triggers after 3 s
+
+    clicker = threading.Thread(target=click_meanwhile)
+    clicker.start()
+    results = burst(rumbo, metadata, kill_after=200)
+    clicker.join(timeout=60)
+    assert all(results.values()) and len(results) == 360
+    assert opened == [True] * 10
