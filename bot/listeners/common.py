@@ -1,10 +1,11 @@
 """What every listener needs, and the three shapes a listener takes.
 
-- `after_ack(handler)`: reads and modal opens; Slack hears back at once, the handler runs
-  right after on Rumbo's own threads (`Deps.later`).
-- `store_in_ack(handler)`: a click or command that writes. `handler(act, db)` runs before
-  the ack and is committed with the request's idempotency key; what it returns (a
-  callable) runs after the ack.
+- `after_ack(handler)`: a click that only reads or opens a modal; Slack hears back at
+  once, `handler(act)` runs right after on Rumbo's own threads (`Deps.later`).
+- `store_in_ack(handler)` (and `run_stored`, for `/plan`): a click or command.
+  `handler(act, db)` runs before the ack and what it writes is committed with the
+  request's idempotency key; it returns what to do after the ack (a callable), or a
+  `Reply`, which a command shows in the ack itself.
 - `submission(parse, store)`: a modal. `parse` runs first and its errors go back on the
   fields; then `store(act, db, ...)` is committed before the ack, and returns a `Reply`.
 
@@ -66,11 +67,6 @@ class Deps:
     def later(self, act: "Interaction", job: Callable[[], None]) -> None:
         """Run `job` after the ack; a failure there still reaches the user."""
         self.pool.submit(_apologising, act, job)
-
-    def deliver(self, act: "Interaction", delivery_id: int | None) -> None:
-        """Send a delivery the request just stored, at once (the tick would get to it)."""
-        if delivery_id is not None:
-            self.later(act, lambda: self.outbox.deliver(delivery_id))
 
 
 def _apologising(act: "Interaction", job: Callable[[], None]) -> None:
@@ -249,10 +245,6 @@ class Interaction:
             except BaseException:
                 db.rollback()
                 raise
-
-
-def deps_of(context) -> Deps:
-    return context["rumbo"]
 
 
 def workspace_id(context) -> str:
