@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot import surfaces
-from bot.slack import slack_error
+from bot.slack import Clients, clients_of, slack_error
 from storage.db import new_session
 from storage.models import Plan, ScoringRound, StrategySession
 
@@ -45,8 +45,8 @@ def mark(db: Session, kind: str, card_id: int, now: datetime) -> None:
 
 
 class Cards:
-    def __init__(self, engine: Engine, client: WebClient, clock):
-        self.engine, self.client, self.clock = engine, client, clock
+    def __init__(self, engine: Engine, client: WebClient | Clients, clock):
+        self.engine, self.clients, self.clock = engine, clients_of(client), clock
         self._lock = threading.Lock()
         self._waiting: set[tuple[str, int]] = set()
 
@@ -99,8 +99,11 @@ class Cards:
                     self.redraw_soon(kind, card_id)  # drawn a moment ago elsewhere: later
                 return False
             drawn = draw(db, kind, card)
+        client = self.clients(card.team_id)
+        if client is None:
+            return False  # not installed there any more
         try:
-            self.client.chat_update(channel=card.channel_id, ts=card.message_ts, **drawn)
+            client.chat_update(channel=card.channel_id, ts=card.message_ts, **drawn)
         except SlackApiError as error:
             # The data is stored: the card catches up with the next change.
             log.warning("could not update the %s card: %s", kind, slack_error(error))

@@ -1,4 +1,4 @@
-"""`rumbo`: serve, socket, worker, migrate."""
+"""`rumbo`: serve, socket, worker, migrate, sandbox, purge."""
 
 import argparse
 import logging
@@ -6,7 +6,6 @@ import os
 import signal
 import sys
 import threading
-from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,24 +23,13 @@ def _prepare(settings: Settings):
     return engine
 
 
-def dispatcher(settings: Settings, engine):
-    from bot.app import utc_now
-    from bot.cards import Cards
-    from bot.dispatch import Dispatcher
-    from bot.slack import make_client
-
-    client = make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    return Dispatcher(engine, client, utc_now, cards=Cards(engine, client, utc_now),
-                      lease=timedelta(seconds=settings.rumbo_lease_seconds))
-
-
 def cmd_migrate(settings: Settings, _args) -> None:
     _prepare(settings)
     print("rumbo: database is up to date")
 
 
 def cmd_serve(settings: Settings, args) -> None:
-    settings.require("slack_bot_token", "slack_signing_secret")
+    settings.require_slack("slack_signing_secret")
     _prepare(settings).dispose()
     port = args.port or settings.port
     log.info("serving on %s:%s (POST /slack/events, GET /healthz)", args.host, port)
@@ -54,7 +42,7 @@ def cmd_serve(settings: Settings, args) -> None:
 
 
 def cmd_socket(settings: Settings, _args) -> None:
-    settings.require("slack_bot_token", "slack_app_token")
+    settings.require("slack_bot_token", "slack_app_token")  # Socket Mode: one workspace
     engine = _prepare(settings)
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -67,14 +55,15 @@ def cmd_socket(settings: Settings, _args) -> None:
 
 
 def cmd_worker(settings: Settings, _args) -> None:
-    settings.require("slack_bot_token")
+    settings.require_slack()
     engine = _prepare(settings)
+    from bot.app import make_outbox
     from bot.scheduler import start_in_background
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    scheduler = start_in_background(dispatcher(settings, engine))
+    scheduler = start_in_background(make_outbox(settings, engine))
     stop.wait()
     scheduler.shutdown()
 
@@ -86,6 +75,17 @@ def cmd_sandbox(settings: Settings, args) -> None:
     from bot.sandbox.server import serve
 
     serve(port=args.port, data_dir=Path(args.data))
+
+
+def cmd_purge(settings: Settings, args) -> None:
+    """Delete one workspace's data at once (a deletion request)."""
+    from storage import installations
+    from storage.db import new_session
+
+    with new_session(_prepare(settings)) as db:
+        removed = installations.purge(db, team_id=args.team)
+        db.commit()
+    print(f"rumbo: deleted {removed} rows of workspace {args.team}")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -104,6 +104,9 @@ def parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8765, help="loopback port (default 8765)")
     sandbox.add_argument("--data", default="sandbox-data", help="folder for its database")
     sandbox.set_defaults(run=cmd_sandbox)
+    purge = commands.add_parser("purge", help="delete one workspace's data now")
+    purge.add_argument("--team", required=True, help="the workspace id, T…")
+    purge.set_defaults(run=cmd_purge)
     return root
 
 

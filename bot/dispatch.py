@@ -32,8 +32,16 @@ from bot.blocks.messages import notice
 from bot.blocks.text import escape, long_date, mention
 from bot.i18n import gettext_for
 from bot.reminders import next_summary, review_dates, review_reminders, session_timers
-from bot.slack import CHANNEL_ERRORS, UserDirectory, channel_problem, slack_error, tell_user
-from storage import deliveries, queries, scoring
+from bot.slack import (
+    CHANNEL_ERRORS,
+    Clients,
+    UserDirectory,
+    channel_problem,
+    clients_of,
+    slack_error,
+    tell_user,
+)
+from storage import deliveries, installations, queries, scoring
 from storage.db import new_session
 from storage.models import Delivery, Plan, Review, ScoringRound, StrategySession
 
@@ -219,10 +227,12 @@ def _group(delivery: Delivery) -> str:
 # --- sending ----------------------------------------------------------------------------------
 
 class Dispatcher:
-    def __init__(self, engine: Engine, client: WebClient, clock, *, lease: timedelta = LEASE,
-                 batch: int = BATCH, users: UserDirectory | None = None, cards=None):
-        self.engine, self.client, self.clock = engine, client, clock
-        self.lease, self.batch = lease, batch
+    def __init__(self, engine: Engine, client: WebClient | Clients, clock, *,
+                 lease: timedelta = LEASE, batch: int = BATCH,
+                 users: UserDirectory | None = None, cards=None,
+                 retention: timedelta | None = None):
+        self.engine, self.clients, self.clock = engine, clients_of(client), clock
+        self.lease, self.batch, self.retention = lease, batch, retention
         self.users = users or UserDirectory()
         self.cards = cards  # redraws live cards a dead process left marked (bot/cards.py)
 
@@ -250,7 +260,20 @@ class Dispatcher:
                 sent += self._claim_and_send(db, latest, now)
         if self.cards is not None:
             self.cards.redraw_stale()
+        if self.retention is not None:
+            self.purge_uninstalled(now)
         return sent
+
+    def purge_uninstalled(self, now: datetime) -> list[str]:
+        """Delete the data of workspaces that uninstalled Rumbo a retention period ago."""
+        with new_session(self.engine) as db:
+            gone = installations.to_purge(db, uninstalled_before=now - self.retention)
+            for team_id in gone:
+                log.info("purging workspace %s: uninstalled over %s days ago", team_id,
+                         self.retention.days)
+                installations.purge(db, team_id=team_id)
+            db.commit()
+        return gone
 
     def deliver(self, delivery_id: int) -> bool:
         """Send one delivery now (a user just asked for it). False when it is not pending:
@@ -285,19 +308,24 @@ class Dispatcher:
             deliveries.finish(db, delivery=delivery, status="paused", now=now,
                               error="channel unavailable")
             return 0
+        client = self.clients(plan.team_id)
+        if client is None:
+            deliveries.finish(db, delivery=delivery, status="skipped", now=now,
+                              error="not installed")
+            return 0
         try:
             if delivery.kind == "export":
-                done = self._upload(db, plan, delivery, payload, abandoned)
+                done = self._upload(client, db, plan, delivery, payload, abandoned)
             else:
-                done = self._post(db, plan, delivery, payload, now, abandoned)
+                done = self._post(client, db, plan, delivery, payload, now, abandoned)
         except SlackApiError as error:
             db.rollback()
-            self._failed(db, plan, delivery, payload, now, slack_error(error), error)
+            self._failed(client, db, plan, delivery, payload, now, slack_error(error), error)
             return 0
         except Exception as error:  # a dropped connection, a bug: retry later, loudly
             db.rollback()
             log.exception("delivery %s failed", delivery.key)
-            self._failed(db, plan, delivery, payload, now, type(error).__name__, None)
+            self._failed(client, db, plan, delivery, payload, now, type(error).__name__, None)
             return 0
         if not done:
             deliveries.finish(db, delivery=delivery, status="skipped", now=now,
@@ -307,14 +335,14 @@ class Dispatcher:
         self._after(db, delivery, now)
         return 1
 
-    def _post(self, db, plan, delivery, payload, now, abandoned) -> bool:
+    def _post(self, client, db, plan, delivery, payload, now, abandoned) -> bool:
         kind = KINDS[delivery.kind]
         messages = kind.draw(db, plan, payload, now)
         if messages is None:
             return False
         done = delivery.parts_done
         if abandoned is not None:
-            found = self._posted_parts(plan, delivery, since=abandoned)
+            found = self._posted_parts(client, plan, delivery, since=abandoned)
             if 0 in found and kind.posted:
                 kind.posted(db, payload, found[0])
             done = max([done] + [part + 1 for part in found])
@@ -323,7 +351,7 @@ class Dispatcher:
         for part, message in enumerate(messages):
             if part < done:
                 continue
-            posted = self.client.chat_postMessage(
+            posted = client.chat_postMessage(
                 channel=plan.channel_id, **message,
                 metadata={"event_type": MARK,
                           "event_payload": {"key": delivery.key, "part": part}})
@@ -333,23 +361,23 @@ class Dispatcher:
                                 lease=self.lease)
         return True
 
-    def _posted_parts(self, plan: Plan, delivery: Delivery, *, since: datetime) -> dict:
+    def _posted_parts(self, client, plan: Plan, delivery: Delivery, *, since: datetime) -> dict:
         """{part: ts} of this delivery's messages the channel already holds."""
         found = {}
-        for message in self._history(plan, since):
+        for message in self._history(client, plan, since):
             meta = message.get("metadata") or {}
             mark = meta.get("event_payload") or {}
             if meta.get("event_type") == MARK and mark.get("key") == delivery.key:
                 found[int(mark.get("part", 0))] = message["ts"]
         return found
 
-    def _history(self, plan: Plan, since: datetime) -> list[dict]:
+    def _history(self, client, plan: Plan, since: datetime) -> list[dict]:
         """The channel's messages since a moment (a little before it, clocks differ)."""
         messages, cursor = [], None
         oldest = f"{(since - timedelta(seconds=30)).timestamp():.6f}"
         try:
             for _page in range(10):
-                page = self.client.conversations_history(
+                page = client.conversations_history(
                     channel=plan.channel_id, oldest=oldest, include_all_metadata=True,
                     limit=200, cursor=cursor)
                 messages += page.get("messages") or []
@@ -364,20 +392,20 @@ class Dispatcher:
                         plan.channel_id, slack_error(error))
         return messages
 
-    def _upload(self, db, plan, delivery, payload, abandoned) -> bool:
+    def _upload(self, client, db, plan, delivery, payload, abandoned) -> bool:
         """The filled-in template (XLSX and Markdown), uploaded to the plan's channel."""
         base = payload["base"]
         filenames = {f"{base}.xlsx", f"{base}.md"}
         if abandoned is not None and any(
                 filenames & {f.get("name") for f in message.get("files") or []}
-                for message in self._history(plan, abandoned)):
+                for message in self._history(client, plan, abandoned)):
             return True  # the dead process got it there
         people = export.people_in(db, plan=plan)
-        names = {user_id: self.users.name(self.client, user_id) for user_id in people}
+        names = {user_id: self.users.name(client, user_id) for user_id in people}
         document = export.collect(db, plan=plan, names=names)
         _ = gettext_for(plan.language)
         title = _("Account plan: {account}").format(account=plan.account_name)
-        self.client.files_upload_v2(
+        client.files_upload_v2(
             channel=plan.channel_id,
             initial_comment=_("The plan template, filled in: {account}").format(
                 account=escape(plan.account_name)),
@@ -396,14 +424,14 @@ class Dispatcher:
             reschedule_plan(db, plan=plan, now=now)
             db.commit()
 
-    def _failed(self, db, plan: Plan, delivery: Delivery, payload: dict, now: datetime,
-                error: str, slack: SlackApiError | None) -> None:
+    def _failed(self, client, db, plan: Plan, delivery: Delivery, payload: dict,
+                now: datetime, error: str, slack: SlackApiError | None) -> None:
         kind = KINDS[delivery.kind]
         if error in CHANNEL_ERRORS and kind.scheduled:
             deliveries.finish(db, delivery=delivery, status="paused", now=now, error=error)
             if deliveries.pause_plan(db, plan=plan, now=now, reason=error):
                 for user_id in queries.facilitators_of(db, plan=plan):
-                    tell_user(self.client, channel_id=None, user_id=user_id,
+                    tell_user(client, channel_id=None, user_id=user_id,
                               message=nudges.channel_paused(lang=plan.language, plan=plan,
                                                             error=error))
             return
@@ -413,7 +441,7 @@ class Dispatcher:
                 kind.refused(db, payload, now)
                 db.commit()
             deliveries.finish(db, delivery=delivery, status="failed", now=now, error=error)
-            self._tell_requester(plan, payload, error, slack)
+            self._tell_requester(client, plan, payload, error, slack)
             return
         if delivery.attempts >= MAX_ATTEMPTS:
             log.error("delivery %s failed %s times (%s): kept as failed", delivery.key,
@@ -427,7 +455,7 @@ class Dispatcher:
         deliveries.finish(db, delivery=delivery, status="pending", now=now, error=error,
                           retry_at=now + delay)
 
-    def _tell_requester(self, plan: Plan, payload: dict, error: str, slack) -> None:
+    def _tell_requester(self, client, plan: Plan, payload: dict, error: str, slack) -> None:
         user_id = payload.get("user_id")
         if not user_id:
             return
@@ -442,5 +470,5 @@ class Dispatcher:
         if payload["kind"] == "announcement":
             text = _("The plan *{account}* is saved.").format(
                 account=escape(plan.account_name)) + " " + text
-        tell_user(self.client, channel_id=plan.channel_id, user_id=user_id,
+        tell_user(client, channel_id=plan.channel_id, user_id=user_id,
                   message=notice(text))

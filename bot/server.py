@@ -16,6 +16,8 @@ from gunicorn.app.base import BaseApplication
 log = logging.getLogger("rumbo")
 
 THREADS = 8
+# Bolt's own paths: events and interactivity; the OAuth flow's install and redirect pages.
+SLACK_PATHS = ("/slack/events", "/slack/install", "/slack/oauth_redirect")
 GRACEFUL_SECONDS = 20
 
 
@@ -28,7 +30,7 @@ def wsgi_app(bolt_app, engine):
 
     def application(environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if path == "/slack/events":
+        if path in SLACK_PATHS:
             return slack_handler(environ, start_response)
         if path == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             try:

@@ -20,6 +20,19 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # How long a process may hold a delivery it is sending before another takes it over.
     rumbo_lease_seconds: int = 60
+    # OAuth mode (a distributable app): Bolt's names for these.
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_scopes: str | None = None  # comma-separated; default: the manifest's bot scopes
+    slack_redirect_uri: str | None = None
+    rumbo_encryption_key: str | None = None  # Fernet key for tokens at rest
+    rumbo_retention_days: int = 30  # an uninstalled workspace's data is kept this long
+
+    @property
+    def oauth_mode(self) -> bool:
+        """Installable in any workspace: a client id and secret, and no single bot token."""
+        return bool(self.slack_client_id and self.slack_client_secret
+                    and not self.slack_bot_token)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -56,6 +69,27 @@ class Settings(BaseSettings):
             raise ValueError("must be between 1 and 3600 seconds")
         return value
 
+    @field_validator("rumbo_encryption_key")
+    @classmethod
+    def _encryption_key(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        from cryptography.fernet import Fernet
+
+        try:
+            Fernet(value.encode())
+        except ValueError:
+            raise ValueError("must be a Fernet key: 32 url-safe base64-encoded bytes (see "
+                             "the README)") from None
+        return value
+
+    @field_validator("rumbo_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if not 0 <= value <= 3650:
+            raise ValueError("must be between 0 and 3650 days")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -63,6 +97,14 @@ class Settings(BaseSettings):
         if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return value
+
+    def require_slack(self, *names: str) -> None:
+        """The credentials to talk to Slack: a bot token, or in OAuth mode what installs
+        and keeps each workspace's tokens; and `names` besides."""
+        if self.oauth_mode:
+            self.require("rumbo_encryption_key", *names)
+        else:
+            self.require("slack_bot_token", *names)
 
     def require(self, *names: str) -> None:
         for name in names:

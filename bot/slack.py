@@ -3,6 +3,7 @@
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -34,6 +35,15 @@ def make_client(*, token: str | None, base_url: str) -> WebClient:
         ],
     )
 
+
+Clients = Callable[[str], WebClient | None]
+
+
+def clients_of(client: WebClient | Clients) -> Clients:
+    """A workspace's client: the one client of a single-workspace install, or each
+    installation's own (bot/installations.py, None where Rumbo is not installed)."""
+    return client if callable(client) and not isinstance(client, WebClient) else (
+        lambda _team_id: client)
 
 def slack_error(error: SlackApiError) -> str:
     return str(error.response.get("error", "unknown_error"))

@@ -13,6 +13,42 @@ class Workspace(SQLModel, table=True):
     name: str | None = Field(default=None, max_length=255)
     bot_user_id: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Its Enterprise Grid organisation, whose org-wide install may serve it.
+    enterprise_id: str | None = Field(default=None, max_length=32)
+    # Set when the workspace uninstalled Rumbo: its data is purged a retention period later.
+    uninstalled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Installation(SQLModel, table=True):
+    """A workspace's install of Rumbo (or an Enterprise Grid organisation's, with no
+    team): its bot token and refresh token, encrypted (bot/installations.py). One row per
+    workspace; a reinstall replaces it. Missing ids are stored as "" so the unique key
+    holds on every database."""
+
+    __table_args__ = (UniqueConstraint("enterprise_id", "team_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: str = Field(default="", max_length=32)
+    team_id: str = Field(default="", max_length=32)
+    is_enterprise_install: bool = False
+    app_id: str | None = Field(default=None, max_length=32)
+    bot_id: str | None = Field(default=None, max_length=32)
+    bot_user_id: str | None = Field(default=None, max_length=32)
+    bot_scopes: str = Field(default="", max_length=1000)
+    bot_token: str = Field(max_length=1000)
+    bot_refresh_token: str | None = Field(default=None, max_length=1000)
+    bot_token_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    installer_user_id: str | None = Field(default=None, max_length=32)
+    installed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OAuthState(SQLModel, table=True):
+    """The state of an OAuth flow under way: issued by /slack/install, used once."""
+
+    __tablename__ = "oauth_state"
+
+    state: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Plan(SQLModel, table=True):

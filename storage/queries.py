@@ -55,8 +55,10 @@ def request_seen(session: Session, *, team_id: str, key: str) -> bool:
     return session.get(ProcessedRequest, (team_id, key)) is not None
 
 
-def ensure_workspace(session: Session, *, team_id: str) -> None:
-    session.exec(insert(session, Workspace).values(team_id=team_id, created_at=utcnow())
+def ensure_workspace(session: Session, *, team_id: str, enterprise_id: str | None = None
+                     ) -> None:
+    session.exec(insert(session, Workspace).values(team_id=team_id, created_at=utcnow(),
+                                                   enterprise_id=enterprise_id)
                  .on_conflict_do_nothing(index_elements=["team_id"]))
 
 
@@ -68,6 +70,13 @@ def active_plan(session: Session, *, team_id: str, channel_id: str) -> Plan | No
     ).first()
 
 
+def channel_owner(session: Session, *, channel_id: str) -> str | None:
+    """The workspace whose active plan the channel holds (channel ids are unique across
+    Slack), for people of other organisations who take part there."""
+    return session.exec(select(Plan.team_id).where(Plan.channel_id == channel_id,
+                                                   Plan.status == "active")).first()
+
+
 def plan_in_channel(session: Session, *, plan_id: int, team_id: str, channel_id: str):
     plan = session.get(Plan, plan_id)
     if plan is None or plan.team_id != team_id or plan.channel_id != channel_id:
@@ -76,9 +85,10 @@ def plan_in_channel(session: Session, *, plan_id: int, team_id: str, channel_id:
 
 
 def create_plan(
-    session: Session, *, plan: Plan, categories: Iterable[str], facilitators: Iterable[str]
+    session: Session, *, plan: Plan, categories: Iterable[str], facilitators: Iterable[str],
+    enterprise_id: str | None = None,
 ) -> Plan:
-    ensure_workspace(session, team_id=plan.team_id)
+    ensure_workspace(session, team_id=plan.team_id, enterprise_id=enterprise_id)
     if active_plan(session, team_id=plan.team_id, channel_id=plan.channel_id):
         raise ChannelHasPlan(plan.channel_id)
     session.add(plan)

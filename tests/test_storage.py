@@ -151,6 +151,8 @@ def test_every_table_row_belongs_to_a_workspace(engine):
     from sqlmodel import SQLModel
 
     for table in SQLModel.metadata.sorted_tables:
+        if table.name == "oauth_state":
+            continue  # an install under way: no workspace yet
         assert "team_id" in table.columns, table.name
     assert ProcessedRequest.__table__.primary_key.columns.keys() == ["team_id", "key"]
     assert Idea.__table__.c.team_id.nullable is False

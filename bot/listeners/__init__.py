@@ -4,9 +4,9 @@ common.py."""
 
 from slack_bolt import App
 
-from bot.listeners import commands, home, ideas, objectives, plans, reviews, sessions
+from bot.listeners import commands, home, ideas, installs, objectives, plans, reviews, sessions
 
 
 def register_listeners(app: App) -> None:
-    for module in (commands, plans, sessions, ideas, objectives, reviews, home):
+    for module in (commands, plans, sessions, ideas, objectives, reviews, home, installs):
         module.register(app)

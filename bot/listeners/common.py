@@ -96,6 +96,7 @@ class Interaction:
     respond: Callable | None
     meta: dict = field(default_factory=dict)
     text: str = ""  # a command's text after its subcommand
+    enterprise_id: str | None = None  # the workspace's Enterprise Grid organisation
 
     @classmethod
     def of(cls, body: dict, context, client: WebClient, respond=None) -> "Interaction":
@@ -117,7 +118,8 @@ class Interaction:
         return cls(deps=context["rumbo"], client=client, body=body, kind=kind,
                    team_id=workspace_id(context), user_id=user_id, user_team_id=user_team,
                    channel_id=channel if isinstance(channel, str) else None,
-                   trigger_id=body.get("trigger_id"), respond=respond, meta=meta)
+                   trigger_id=body.get("trigger_id"), respond=respond, meta=meta,
+                   enterprise_id=context.get("enterprise_id"))
 
     # --- what was sent ---
 
@@ -146,6 +148,8 @@ class Interaction:
             return f"view:{self.view.get('id')}:{self.view.get('hash')}"
         if self.kind == "command":
             return f"cmd:{self.trigger_id}"
+        if self.kind == "event":
+            return f"event:{self.body.get('event_id')}"
         return f"{self.kind}:{self.trigger_id or self.action.get('action_ts')}"
 
     @property

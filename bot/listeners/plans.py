@@ -28,7 +28,7 @@ def create_plan(act: Interaction, db, data):
         created_at=now)
     try:
         queries.create_plan(db, plan=plan, categories=data.categories,
-                            facilitators=data.facilitators)
+                            facilitators=data.facilitators, enterprise_id=act.enterprise_id)
     except queries.ChannelHasPlan:
         raise Refusal(_("This channel got an active plan while you were filling in yours. "
                         "Archive the other plan first with `/plan new`."),
