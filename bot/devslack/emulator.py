@@ -20,7 +20,7 @@ from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.devslack.blockkit import check_message, check_view
@@ -43,6 +43,7 @@ class Call:
     http_status: int = 200
     response: dict | None = None
     url: str | None = None  # the response_url, for "response_url" calls
+    team_id: str | None = None  # the workspace of the token the call carried
 
 
 class SlackError(Exception):
@@ -68,6 +69,13 @@ class SlackEmulator:
     ) -> None:
         self.bot_token = bot_token
         self.team_id = team_id
+        # Bot tokens and the workspace each belongs to; OAuth installs add more (below).
+        self._tokens: dict[str, dict] = {bot_token: {"team_id": team_id, "expires_at": None}}
+        self._workspaces: dict[str, dict] = {team_id: {"name": team_name}}
+        self._codes: dict[str, tuple[str, str]] = {}  # OAuth code -> (workspace, scopes)
+        self._refresh_tokens: dict[str, tuple[str, str]] = {}  # unused one -> the same
+        self.oauth_client: tuple[str, str] | None = None  # (client id, secret) of the app
+        self.token_lifetime: int | None = None  # seconds, when token rotation is on
         self.team_name = team_name
         self.team_domain = "".join(c for c in team_name.lower() if c.isalnum()) or "team"
         self.bot_user_id = bot_user_id
@@ -391,13 +399,16 @@ class SlackEmulator:
             failure = self._take_failure(method)
             if failure is not None:
                 status, headers, response = _failure_answer(failure)
+            elif method == "oauth.v2.access":
+                response = self._run(method, params)
             elif not token:
                 response = {"ok": False, "error": "not_authed"}
-            elif token != f"Bearer {self.bot_token}":
+            elif self._workspace_of(token) is None:
                 response = {"ok": False, "error": "invalid_auth"}
             else:
-                response = self._run(method, params)
-            self._record(Call(method, params, self.clock(), status, response))
+                response = self._run(method, {**params, "_team": self._workspace_of(token)})
+            self._record(Call(method, params, self.clock(), status, response,
+                              team_id=self._workspace_of(token) if token else None))
         if status not in (200, 429):
             return status, {"Content-Type": "text/plain", **headers}, _phrase(status).encode()
         return _json(status, response, headers)
@@ -422,11 +433,75 @@ class SlackEmulator:
     # ---- Web API methods (called with the lock held) ---------------------------------------
 
     def _m_auth_test(self, p: dict) -> dict:
+        team_id = p.get("_team", self.team_id)
         return {
-            "url": f"https://{self.team_domain}.slack.com/", "team": self.team_name,
-            "user": self._users[self.bot_user_id]["name"], "team_id": self.team_id,
+            "url": f"https://{self.team_domain}.slack.com/",
+            "team": self._workspaces.get(team_id, {}).get("name", self.team_name),
+            "user": self._users[self.bot_user_id]["name"], "team_id": team_id,
             "user_id": self.bot_user_id, "bot_id": self.bot_id, "is_enterprise_install": False,
         }
+
+    # ---- OAuth v2: installs in several workspaces, token rotation, revocation ----------
+
+    def add_workspace(self, team_id: str, name: str) -> None:
+        """Another workspace, where Rumbo can be installed through OAuth."""
+        with self._cond:
+            self._workspaces[team_id] = {"name": name}
+
+    def approve_install(self, authorize_url: str, *, team_id: str, redirect_uri: str) -> str:
+        """A user of `team_id` clicks Allow on Slack's authorize page: the URL Slack sends
+        their browser back to, with a code and the state."""
+        query = dict(parse_qsl(urlsplit(authorize_url).query))
+        with self._cond:
+            if self.oauth_client is None or query.get("client_id") != self.oauth_client[0]:
+                raise AssertionError(f"authorize URL for an unknown client: {authorize_url}")
+            code = secrets.token_hex(8)
+            self._codes[code] = (team_id, query.get("scope", ""))
+        return f"{redirect_uri}?{urlencode({'code': code, 'state': query.get('state', '')})}"
+
+    def revoke(self, team_id: str) -> None:
+        """The workspace uninstalls the app: every token of it stops working."""
+        with self._cond:
+            for info in self._tokens.values():
+                if info["team_id"] == team_id:
+                    info["revoked"] = True
+
+    def _workspace_of(self, authorization: str | None) -> str | None:
+        info = self._tokens.get((authorization or "").removeprefix("Bearer "))
+        if info is None or info.get("revoked"):
+            return None
+        if info["expires_at"] is not None and self.clock() >= info["expires_at"]:
+            return None
+        return info["team_id"]
+
+    def _new_token(self, team_id: str, scope: str) -> dict:
+        token = f"xoxb-{team_id}-{secrets.token_hex(6)}"
+        expires = self.clock() + self.token_lifetime if self.token_lifetime else None
+        self._tokens[token] = {"team_id": team_id, "expires_at": expires}
+        answer = {"access_token": token, "token_type": "bot",
+                  "scope": scope, "bot_user_id": self.bot_user_id,
+                  "app_id": self.app_id, "team": {"id": team_id,
+                                                  "name": self._workspaces[team_id]["name"]},
+                  "enterprise": None, "is_enterprise_install": False}
+        if self.token_lifetime:
+            refresh = f"xoxe-1-{secrets.token_hex(8)}"
+            self._refresh_tokens[refresh] = (team_id, scope)
+            answer.update(expires_in=self.token_lifetime, refresh_token=refresh)
+        return answer
+
+    def _m_oauth_v2_access(self, p: dict) -> dict:
+        if self.oauth_client is None or (p.get("client_id"),
+                                         p.get("client_secret")) != self.oauth_client:
+            raise SlackError("invalid_client_id")
+        if p.get("grant_type") == "refresh_token":
+            granted = self._refresh_tokens.pop(p.get("refresh_token") or "", None)
+            if granted is None:  # each refresh token works once
+                raise SlackError("invalid_refresh_token")
+            return self._new_token(*granted)
+        granted = self._codes.pop(p.get("code") or "", None)
+        if granted is None:
+            raise SlackError("invalid_code")
+        return {**self._new_token(*granted), "authed_user": {"id": "U0INSTALLER"}}
 
     def _m_users_info(self, p: dict) -> dict:
         user = self._users.get(p.get("user") or "")
