@@ -51,7 +51,10 @@ def find(session: Session, *, enterprise_id: str | None, team_id: str | None,
             session.exec(update(Installation).where(where)
                          .values(bot_token=Installation.bot_token)
                          .execution_options(synchronize_session=False))
-        found = session.exec(select(Installation).where(where)).first()
+        # Read again from the database, not the session's copy: another process may
+        # have refreshed the tokens while this one waited for the lock.
+        found = session.exec(select(Installation).where(where)
+                             .execution_options(populate_existing=True)).first()
         if found is not None:
             return found
     return None

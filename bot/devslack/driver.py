@@ -296,20 +296,23 @@ class SlackDriver:
         event_id: str | None = None,
         retry_num: int | None = None,
         retry_reason: str | None = None,
+        team_id: str | None = None,
     ) -> Response:
-        """Deliver an Events API event_callback (send the same event_id again for a retry)."""
+        """Deliver an Events API event_callback (send the same event_id again for a retry),
+        from `team_id`'s installation (default the emulator's workspace)."""
         now = self.clock()
+        team_id = team_id or self.emulator.team_id
         event_id = event_id or f"Ev{secrets.token_hex(5).upper()}"
         envelope = {
             "token": VERIFICATION_TOKEN,
-            "team_id": self.emulator.team_id,
+            "team_id": team_id,
             "api_app_id": self.api_app_id,
             "event": {"event_ts": f"{now:.6f}", **event},
             "type": "event_callback",
             "event_id": event_id,
             "event_time": int(now),
             "authorizations": [{
-                "enterprise_id": None, "team_id": self.emulator.team_id,
+                "enterprise_id": None, "team_id": team_id,
                 "user_id": self.emulator.bot_user_id, "is_bot": True,
                 "is_enterprise_install": False,
             }],

@@ -76,6 +76,7 @@ class SlackEmulator:
         self._refresh_tokens: dict[str, tuple[str, str]] = {}  # unused one -> the same
         self.oauth_client: tuple[str, str] | None = None  # (client id, secret) of the app
         self.token_lifetime: int | None = None  # seconds, when token rotation is on
+        self._calling_team = team_id  # the workspace of the call being answered
         self.team_name = team_name
         self.team_domain = "".join(c for c in team_name.lower() if c.isalnum()) or "team"
         self.bot_user_id = bot_user_id
@@ -399,14 +400,18 @@ class SlackEmulator:
             failure = self._take_failure(method)
             if failure is not None:
                 status, headers, response = _failure_answer(failure)
-            elif method == "oauth.v2.access":
+            elif method == "oauth.v2.access":  # the client's id and secret, as Basic auth
+                if (token or "").startswith("Basic "):
+                    client_id, _sep, secret = base64.b64decode(token[6:]).decode().partition(":")
+                    params = {**params, "client_id": client_id, "client_secret": secret}
                 response = self._run(method, params)
             elif not token:
                 response = {"ok": False, "error": "not_authed"}
             elif self._workspace_of(token) is None:
                 response = {"ok": False, "error": "invalid_auth"}
             else:
-                response = self._run(method, {**params, "_team": self._workspace_of(token)})
+                self._calling_team = self._workspace_of(token)  # the lock is held
+                response = self._run(method, params)
             self._record(Call(method, params, self.clock(), status, response,
                               team_id=self._workspace_of(token) if token else None))
         if status not in (200, 429):
@@ -433,7 +438,7 @@ class SlackEmulator:
     # ---- Web API methods (called with the lock held) ---------------------------------------
 
     def _m_auth_test(self, p: dict) -> dict:
-        team_id = p.get("_team", self.team_id)
+        team_id = self._calling_team
         return {
             "url": f"https://{self.team_domain}.slack.com/",
             "team": self._workspaces.get(team_id, {}).get("name", self.team_name),
@@ -933,8 +938,8 @@ class SlackEmulator:
             "callback_id": "", "private_metadata": "", "external_id": "",
             "clear_on_close": False, "notify_on_close": False, "title": None, "submit": None,
             "close": None, **copy.deepcopy(sent),
-            "id": view_id, "team_id": self.team_id, "app_id": self.app_id,
-            "app_installed_team_id": self.team_id, "bot_id": self.bot_id,
+            "id": view_id, "team_id": self._calling_team, "app_id": self.app_id,
+            "app_installed_team_id": self._calling_team, "bot_id": self.bot_id,
             "hash": self._new_hash(), "state": {"values": {}},
             "root_view_id": root_view_id or view_id, "previous_view_id": previous_view_id,
         }

@@ -1,0 +1,245 @@
+"""Rumbo installed in several workspaces (OAuth mode), end to end on SQLite and PostgreSQL:
+two workspaces install through the real /slack/install and /slack/oauth_redirect, each
+works with its own token and sees nothing of the other; uninstall, retention and purge;
+token rotation refreshed once however many processes ask."""
+
+import html
+import re
+import subprocess
+import sys
+import threading
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from io import BytesIO
+from types import SimpleNamespace
+
+import pytest
+from cryptography.fernet import Fernet
+from openpyxl import load_workbook
+from sqlmodel import select
+
+from bot.app import installation_store, make_outbox
+from bot.devslack import SlackDriver, SlackEmulator
+from bot.settings import load_settings
+from storage.db import make_engine, new_session
+from storage.models import Answer, Idea, Installation, Plan, Workspace
+from tests.app_server import SIGNING_SECRET, Rumbo
+from tests.scenario import eventually, reply_to, text_of
+
+CLIENT_ID, CLIENT_SECRET = "111.222", "oauth-secret"
+KEY = Fernet.generate_key().decode()
+ACME, GLOBEX, OUTSIDE = "T0ACME", "T0GLOBEX", "T0OUTSIDE"
+ANA, GEO, GUEST = "U0ANA", "U0GEO", "U0GUEST"  # Acme's, Globex's, a Slack Connect client
+
+
+@pytest.fixture
+def slack(engine, tmp_path):
+    with SlackEmulator(bot_token="xoxb-unused") as emulator:
+        emulator.oauth_client = (CLIENT_ID, CLIENT_SECRET)
+        emulator.add_workspace(ACME, "Acme")
+        emulator.add_workspace(GLOBEX, "Globex")
+        emulator.add_user(ANA, "ana", locale="es-ES", tz="Europe/Madrid", team_id=ACME)
+        emulator.add_user(GEO, "geo", locale="en-US", tz="America/New_York", team_id=GLOBEX)
+        emulator.add_user(GUEST, "gus", team_id=OUTSIDE)
+        emulator.add_channel("C0ACME", "acme", members=[ANA, GUEST])
+        emulator.add_channel("C0GLOBEX", "globex", members=[GEO])
+        url = engine.url.render_as_string(hide_password=False)
+        env = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": CLIENT_ID,
+               "SLACK_CLIENT_SECRET": CLIENT_SECRET, "RUMBO_ENCRYPTION_KEY": KEY,
+               "DATABASE_URL": url, "SLACK_API_URL": emulator.api_url}
+        server = Rumbo(api_url=emulator.api_url, database_url=url, log_path=tmp_path / "log",
+                       env=env)
+        server.env["SLACK_REDIRECT_URI"] = f"{server.url}/slack/oauth_redirect"
+        server.start()
+        state = SimpleNamespace(
+            emulator=emulator, engine=engine, server=server, env=server.env,
+            driver=SlackDriver(f"{server.url}/slack/events", SIGNING_SECRET, emulator))
+        try:
+            yield state
+        finally:
+            server.stop()
+        assert emulator.violations == [], emulator.violations
+
+
+def install(slack, team_id: str) -> str:
+    """A user of `team_id` installs Rumbo: the success page Slack's redirect leads to.
+    The browser keeps the state cookie (Secure: sent back by hand, the test is not https)."""
+    browser = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with browser.open(f"{slack.server.url}/slack/install") as page:  # noqa: S310
+        cookie = page.headers["Set-Cookie"].split(";")[0]
+        link = html.unescape(re.search(r'href="([^"]*oauth/v2/authorize[^"]*)"',
+                                       page.read().decode()).group(1))
+    assert f"client_id={CLIENT_ID}" in link and "state=" in link and "chat:write" in link
+    back = slack.emulator.approve_install(link, team_id=team_id,
+                                          redirect_uri=slack.env["SLACK_REDIRECT_URI"])
+    request = urllib.request.Request(back, headers={"Cookie": cookie})  # noqa: S310
+    with browser.open(request) as page:
+        return page.read().decode()
+
+
+def new_plan(slack, user: str, channel: str, name: str) -> Plan:
+    response = slack.driver.command(user, channel, f"new {name}")
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == response.trigger_id)
+    assert slack.driver.submit(user, {"facilitators": [user]}).json() is None
+    with new_session(slack.engine) as db:
+        return db.exec(select(Plan).where(Plan.channel_id == channel,
+                                          Plan.status == "active")).one()
+
+
+def both_plans(slack) -> tuple[Plan, Plan]:
+    for team in (ACME, GLOBEX):
+        assert f"slack://app?team={team}" in install(slack, team)  # Bolt's success page
+    return (new_plan(slack, ANA, "C0ACME", "Acme plan"),
+            new_plan(slack, GEO, "C0GLOBEX", "Globex plan"))
+
+
+def settings(slack, **overrides):
+    return load_settings(**{name.lower(): value for name, value in slack.env.items()
+                            if name.startswith(("SLACK_", "RUMBO_", "DATABASE_"))},
+                         **overrides)
+
+
+def calls_in(slack, channel: str):
+    return [c for c in slack.emulator.calls if c.params.get("channel") == channel]
+
+
+def test_two_workspaces_install_and_each_works_alone(slack):
+    acme, globex = both_plans(slack)
+    with new_session(slack.engine) as db:
+        rows = db.exec(select(Installation)).all()
+    assert sorted(r.team_id for r in rows) == [ACME, GLOBEX]
+    assert all(r.bot_token.startswith("gAAAA") for r in rows)  # sealed, not xoxb-…
+    assert (acme.team_id, globex.team_id) == (ACME, GLOBEX)
+
+    # Every call about a workspace's channel carried that workspace's own token.
+    eventually(lambda: calls_in(slack, "C0GLOBEX"))
+    assert {c.team_id for c in calls_in(slack, "C0ACME")} == {ACME}
+    assert {c.team_id for c in calls_in(slack, "C0GLOBEX")} == {GLOBEX}
+
+    # A Globex user forging Acme's plan id in a modal changes nothing.
+    response = slack.driver.command(GEO, "C0GLOBEX", "idea")
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == response.trigger_id)
+    first = slack.driver.submit(GEO, {"idea_text": "Globex idea"})
+    assert first.json() is None
+
+    def into_acme(payload):
+        payload["view"]["id"] = "V0FORGED"
+        payload["view"]["private_metadata"] = (
+            f'{{"channel_id":"C0ACME","plan_id":{acme.id},"lang":"en"}}')
+
+    refused = slack.driver.forge(first, into_acme)
+    assert refused.json()["response_action"] == "errors"
+    with new_session(slack.engine) as db:
+        assert db.exec(select(Plan).where(Plan.team_id == ACME)).one().id == acme.id
+        assert [i.plan_id for i in db.exec(select(Idea))] == [globex.id]
+
+    # A Slack Connect client in Acme's channel (their organisation has no install) takes
+    # part.
+    slack.driver.command(ANA, "C0ACME", "session")
+    slack.emulator.wait_for("chat.postMessage", predicate=lambda c: "session_end" in str(
+        c.params.get("blocks")))
+    click = slack.driver.click(GUEST, "session_add_answers", channel_id="C0ACME")
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == click.trigger_id)
+    assert slack.driver.submit(GUEST, {"q1": "From the client"}).json() is None
+    with new_session(slack.engine) as db:
+        answer = db.exec(select(Answer)).one()
+    assert (answer.team_id, answer.user_team_id) == (ACME, OUTSIDE)
+    help_here = reply_to(slack, slack.driver.command(GEO, "C0GLOBEX", "help"))
+    assert "Globex plan" in text_of(help_here) and "Acme" not in text_of(help_here)
+
+
+def test_reminders_and_exports_go_out_with_each_workspaces_token(slack):
+    both_plans(slack)
+    engine = make_engine(slack.env["DATABASE_URL"])
+    with new_session(engine) as db:
+        due = max(p.next_review_on for p in db.exec(select(Plan)))
+    later = datetime.combine(due, datetime.min.time(), UTC) + timedelta(days=1)
+    outbox = make_outbox(settings(slack), engine, lambda: later)
+    assert outbox.run_once() >= 2  # the review of each plan is due (and a summary)
+    reminders = [c for c in slack.emulator.calls_to("chat.postMessage")
+                 if "review_start" in str(c.params.get("blocks"))]
+    assert {(c.params["channel"], c.team_id) for c in reminders} == {
+        ("C0ACME", ACME), ("C0GLOBEX", GLOBEX)}
+
+    slack.driver.command(GEO, "C0GLOBEX", "export")
+    eventually(lambda: len(slack.emulator.files) >= 2, timeout=10)
+    xlsx = next(f for f in slack.emulator.files if f["name"].endswith(".xlsx"))
+    cells = [str(c.value) for ws in load_workbook(BytesIO(xlsx["content"])).worksheets
+             for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "Globex plan" in " ".join(cells) and "Acme plan" not in " ".join(cells)
+    assert xlsx["channel"] == "C0GLOBEX"
+    engine.dispose()
+
+
+def test_uninstall_keeps_the_data_for_the_retention_period_then_purges_it(slack):
+    both_plans(slack)
+
+    slack.emulator.revoke(GLOBEX)
+    assert slack.driver.event({"type": "app_uninstalled"}, team_id=GLOBEX).status == 200
+    with new_session(slack.engine) as db:
+        assert [r.team_id for r in db.exec(select(Installation))] == [ACME]  # at once
+        assert db.get(Workspace, GLOBEX).uninstalled_at is not None
+    engine = make_engine(slack.env["DATABASE_URL"])
+    store = installation_store(settings(slack), engine)
+    assert store.client_for(GLOBEX) is None
+    after_uninstall = len(slack.emulator.calls)
+
+    # Reinstalled within the retention period: the plan is there again.
+    install(slack, GLOBEX)
+    assert "Globex plan" in text_of(reply_to(slack, slack.driver.command(
+        GEO, "C0GLOBEX", "help")))
+    slack.emulator.revoke(GLOBEX)
+    slack.driver.event({"type": "app_uninstalled"}, team_id=GLOBEX)
+
+    now = datetime.now(UTC)
+    outbox = make_outbox(settings(slack), engine, lambda: now + timedelta(days=29))
+    outbox.run_once()
+    with new_session(engine) as db:
+        assert db.exec(select(Plan).where(Plan.team_id == GLOBEX)).first() is not None
+    outbox = make_outbox(settings(slack), engine, lambda: now + timedelta(days=31))
+    outbox.run_once()
+    with new_session(engine) as db:
+        assert db.exec(select(Plan).where(Plan.team_id == GLOBEX)).first() is None
+        assert db.get(Workspace, GLOBEX) is None
+        assert db.exec(select(Plan).where(Plan.team_id == ACME)).one()  # the other stays
+    # No call was made with a removed token (Slack would have answered invalid_auth).
+    assert not [c for c in slack.emulator.calls[after_uninstall:]
+                if (c.response or {}).get("error") == "invalid_auth"]
+
+    # `rumbo purge --team` deletes one workspace now, and nothing of another.
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "purge", "--team", ACME],
+                          env=slack.env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    with new_session(engine) as db:
+        assert db.exec(select(Plan)).all() == [] and db.exec(select(Installation)).all() == []
+    engine.dispose()
+
+
+def test_an_expiring_token_is_refreshed_once_however_many_processes_ask(slack):
+    slack.emulator.token_lifetime = 12 * 3600
+    install(slack, ACME)
+    url = slack.env["DATABASE_URL"]
+    soon = datetime.now(UTC) + timedelta(hours=11)  # an hour before it expires
+    stores = [installation_store(settings(slack), make_engine(url), lambda: soon)
+              for _ in range(3)]  # three processes, each its own engine
+    barrier, tokens = threading.Barrier(3), []
+
+    def use(store):
+        barrier.wait()
+        tokens.append(store.find_bot(enterprise_id=None, team_id=ACME).bot_token)
+
+    threads = [threading.Thread(target=use, args=(s,)) for s in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    refreshes = [c for c in slack.emulator.calls_to("oauth.v2.access")
+                 if c.params.get("grant_type") == "refresh_token"]
+    assert len(refreshes) == 1 and refreshes[0].response["ok"]
+    assert len(tokens) == 3 and len(set(tokens)) == 1  # everyone uses the new token
+    assert tokens[0] == refreshes[0].response["access_token"]
+    for store in stores:
+        store.engine.dispose()
