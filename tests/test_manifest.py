@@ -23,8 +23,8 @@ SCOPE_OF = {
 }
 
 
-def manifest() -> dict:
-    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+def manifest(name: str = "manifest.yml") -> dict:
+    return yaml.safe_load((ROOT / name).read_text())
 
 
 def methods_called_by_the_app() -> set[str]:
@@ -44,6 +44,24 @@ def test_scopes_are_exactly_what_the_code_uses():
     assert not unknown, f"add the scopes of {unknown} to SCOPE_OF and manifest.yml"
     needed = set().union(*(SCOPE_OF[m] for m in called)) | {"commands"}
     assert set(manifest()["oauth_config"]["scopes"]["bot"]) == needed
+    # What OAuth installs ask for is the same.
+    from bot.app import BOT_SCOPES
+
+    assert set(BOT_SCOPES) == needed
+    assert set(manifest("manifest-distributed.yml")["oauth_config"]["scopes"]["bot"]) == needed
+
+
+def test_the_distributed_manifest_is_the_same_app_over_http_with_oauth():
+    one, many = manifest(), manifest("manifest-distributed.yml")
+    assert many["features"] == {**one["features"], "slash_commands": [
+        {**one["features"]["slash_commands"][0], "url": "https://YOUR-HOST/slack/events"}]}
+    assert many["settings"]["socket_mode_enabled"] is False
+    assert many["settings"]["token_rotation_enabled"] is True
+    assert many["oauth_config"]["redirect_urls"] == ["https://YOUR-HOST/slack/oauth_redirect"]
+    for where in (many["settings"]["event_subscriptions"], many["settings"]["interactivity"]):
+        assert where["request_url"] == "https://YOUR-HOST/slack/events"
+    assert many["settings"]["event_subscriptions"]["bot_events"] == one["settings"][
+        "event_subscriptions"]["bot_events"]
 
 
 def test_manifest_declares_the_command_interactivity_home_and_socket_mode():
@@ -54,6 +72,7 @@ def test_manifest_declares_the_command_interactivity_home_and_socket_mode():
     assert data["features"]["app_home"]["home_tab_enabled"] is True
     assert data["settings"]["interactivity"]["is_enabled"] is True
     assert data["settings"]["socket_mode_enabled"] is True
-    assert data["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert data["settings"]["event_subscriptions"]["bot_events"] == [
+        "app_home_opened", "app_uninstalled", "tokens_revoked"]
     assert len(data["display_information"]["name"]) <= 35
     assert 175 <= len(data["display_information"]["long_description"]) <= 4000
