@@ -103,6 +103,18 @@ def test_user_text_is_escaped_everywhere_it_is_shown():
     assert "<@U1>" in text and "<@U2>" in text  # authors are real mentions
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_recap_names_people_of_another_organisation_as_such(lang):
+    recap = msg.session_recap(lang=lang, plan=plan(), ideas=[], answers=[
+        Answer(id=1, team_id="T1", plan_id=7, session_id=3, question=1, text="ours",
+               user_id="U1", user_team_id="T1"),
+        Answer(id=2, team_id="T1", plan_id=7, session_id=3, question=1, text="theirs",
+               user_id="U9", user_team_id="T0CLIENT")])
+    lines = [line for m in recap for line in all_text(m).splitlines() if line.startswith("•")]
+    assert len(lines) == 2 and lines[0].endswith("<@U1>")
+    assert lines[1].startswith("• theirs — <@U9> (") and lines[1].endswith(")")
+
+
 def test_notification_text_is_escaped_and_headers_are_plain():
     p = plan(account_name="<!channel> Acme")
     for message in (

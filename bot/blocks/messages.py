@@ -216,13 +216,13 @@ def session_recap(*, lang, plan, answers, ideas) -> list[dict]:
         lines = [f"*{question.number}. {_(question.title)}*"]
         mine = [a for a in answers if a.question == question.number]
         no_answers = _("No answers.")
-        lines += [_entry(a.text, a.user_id) for a in mine] or [f"_{no_answers}_"]
+        lines += [_entry(a, plan, lang) for a in mine] or [f"_{no_answers}_"]
         blocks += [section(chunk) for chunk in chunk_lines(lines)]
     ideas_title, no_ideas = _("Ideas"), _("No ideas.")
     lines = [f"*{ideas_title}* ({len(ideas)})"]
     for idea in ideas:
         tag = f"[{_(IDEA_TAGS[idea.tag])}] " if idea.tag else ""
-        lines.append(_entry(idea.text, idea.user_id, prefix=tag))
+        lines.append(_entry(idea, plan, lang, prefix=tag))
     if not ideas:
         lines.append(f"_{no_ideas}_")
     blocks += [section(chunk) for chunk in chunk_lines(lines)]
@@ -233,6 +233,12 @@ def session_recap(*, lang, plan, answers, ideas) -> list[dict]:
     return [{"text": escape(title), "blocks": part} for part in split_messages(blocks)]
 
 
-def _entry(text: str, user_id: str, prefix: str = "") -> str:
-    body = escape(text).replace("\n", "\n    ")
-    return f"• {prefix}{body} — {mention(user_id)}"
+def _entry(item, plan, lang: str, prefix: str = "") -> str:
+    """An answer or idea with its author, named as a guest when they belong to another
+    organisation (a Slack Connect client)."""
+    _ = gettext_for(lang)
+    body = escape(item.text).replace("\n", "\n    ")
+    author = mention(item.user_id)
+    if item.user_team_id and item.user_team_id != plan.team_id:
+        author += " " + _("(another organisation)")
+    return f"• {prefix}{body} — {author}"
