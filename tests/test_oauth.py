@@ -149,6 +149,10 @@ def test_two_workspaces_install_and_each_works_alone(slack):
     assert (answer.team_id, answer.user_team_id) == (ACME, OUTSIDE)
     help_here = reply_to(slack, slack.driver.command(GEO, "C0GLOBEX", "help"))
     assert "Globex plan" in text_of(help_here) and "Acme" not in text_of(help_here)
+    slack.driver.event({"type": "app_home_opened", "user": GEO, "tab": "home"},
+                       team_id=GLOBEX)
+    home = eventually(lambda: slack.emulator.home(GEO))
+    assert "Globex plan" in text_of(home) and "Acme plan" not in text_of(home)
 
 
 def test_reminders_and_exports_go_out_with_each_workspaces_token(slack):
@@ -185,6 +189,10 @@ def test_uninstall_keeps_the_data_for_the_retention_period_then_purges_it(slack)
     engine = make_engine(slack.env["DATABASE_URL"])
     store = installation_store(settings(slack), engine)
     assert store.client_for(GLOBEX) is None
+    # Its people's requests reach a workspace that has no install: nothing changes.
+    slack.driver.command(GEO, "C0GLOBEX", "idea After the uninstall")
+    with new_session(engine) as db:
+        assert db.exec(select(Idea).where(Idea.text == "After the uninstall")).first() is None
     after_uninstall = len(slack.emulator.calls)
 
     # Reinstalled within the retention period: the plan is there again.
