@@ -147,6 +147,21 @@ def test_two_workspaces_install_and_each_works_alone(slack):
     with new_session(slack.engine) as db:
         answer = db.exec(select(Answer)).one()
     assert (answer.team_id, answer.user_team_id) == (ACME, OUTSIDE)
+    # The same client, not a member of Globex's channel, cannot write into its plan.
+    click = slack.driver.click(GUEST, "session_add_idea", channel_id="C0ACME")
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == click.trigger_id)
+    mine = slack.driver.submit(GUEST, {"idea_text": "Client idea"})
+
+    def into_globex(payload):
+        payload["view"]["id"] = "V0INTOGLOBEX"
+        payload["view"]["private_metadata"] = (
+            f'{{"channel_id":"C0GLOBEX","plan_id":{globex.id},"lang":"en"}}')
+
+    assert slack.driver.forge(mine, into_globex).json()["response_action"] == "errors"
+    with new_session(slack.engine) as db:
+        assert db.exec(select(Idea).where(Idea.plan_id == globex.id,
+                                          Idea.user_id == GUEST)).first() is None
     help_here = reply_to(slack, slack.driver.command(GEO, "C0GLOBEX", "help"))
     assert "Globex plan" in text_of(help_here) and "Acme" not in text_of(help_here)
     slack.driver.event({"type": "app_home_opened", "user": GEO, "tab": "home"},
