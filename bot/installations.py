@@ -94,7 +94,16 @@ class RumboInstallationStore(InstallationStore):
             db.commit()
 
     def save_bot(self, bot: Bot) -> None:
-        raise NotImplementedError("Rumbo refreshes tokens itself, before Bolt would")
+        """New tokens for an install (Bolt's own refresh, should Rumbo's have failed)."""
+        with new_session(self.engine) as db:
+            row = installations.find(db, enterprise_id=bot.enterprise_id, team_id=bot.team_id,
+                                     lock=True)
+            if row is not None:
+                installations.update_tokens(
+                    db, row=row, bot_token=self.sealed.seal(bot.bot_token),
+                    bot_refresh_token=self.sealed.seal(bot.bot_refresh_token),
+                    bot_token_expires_at=_moment(bot.bot_token_expires_at))
+            db.commit()
 
     def find_installation(self, *, enterprise_id: str | None, team_id: str | None,
                           user_id: str | None = None, is_enterprise_install: bool | None = False
