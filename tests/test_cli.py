@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -63,12 +64,20 @@ def test_worker_runs_the_scheduler_and_stops_cleanly(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "worker"], cwd=tmp_path, text=True,
         env={**clean, "SLACK_BOT_TOKEN": "xoxb-test"}, stderr=subprocess.PIPE)
+    seen = []
     try:
         for line in process.stderr:
-            if "scheduler started" in line:
+            seen.append(line)
+            if "rumbo: scheduler started" in line:
                 break
+        # Keep reading what it says, so a full pipe never holds it up.
+        reader = threading.Thread(target=lambda: seen.extend(process.stderr), daemon=True)
+        reader.start()
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=20) == 0
+        try:
+            assert process.wait(timeout=60) == 0
+        except subprocess.TimeoutExpired:
+            raise AssertionError("".join(seen[-30:])) from None
     finally:
         process.kill()
 
