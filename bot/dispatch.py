@@ -309,9 +309,9 @@ class Dispatcher:
                               error="channel unavailable")
             return 0
         client = self.clients(plan.team_id)
-        if client is None:
-            deliveries.finish(db, delivery=delivery, status="skipped", now=now,
-                              error="not installed")
+        if client is None:  # waits for a reinstall (storage/installations.py)
+            deliveries.finish(db, delivery=delivery, status="paused", now=now,
+                              error=deliveries.NOT_INSTALLED)
             return 0
         try:
             if delivery.kind == "export":

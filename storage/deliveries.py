@@ -20,6 +20,7 @@ from storage.db import insert
 from storage.models import Delivery, Plan
 
 OPEN = ("pending", "paused")
+NOT_INSTALLED = "not installed"  # a paused delivery's reason while its workspace has none
 
 
 def schedule(session: Session, *, plan: Plan, planned: Iterable) -> int:

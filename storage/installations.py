@@ -10,7 +10,8 @@ from sqlalchemy import and_, delete, update
 from sqlmodel import Session, SQLModel, col, select
 
 from storage.db import insert
-from storage.models import Installation, OAuthState, Workspace
+from storage.deliveries import NOT_INSTALLED
+from storage.models import Delivery, Installation, OAuthState, Workspace
 from storage.types import utcnow
 
 FIELDS = ("is_enterprise_install", "app_id", "bot_id", "bot_user_id", "bot_scopes",
@@ -26,6 +27,11 @@ def save(session: Session, row: Installation) -> None:
                  .on_conflict_do_update(index_elements=["enterprise_id", "team_id"],
                                         set_=values))
     if row.team_id:
+        # What waited for an install goes out now (a backlog collapses as after downtime).
+        session.exec(update(Delivery).where(col(Delivery.team_id) == row.team_id,
+                                            col(Delivery.status) == "paused",
+                                            col(Delivery.last_error) == NOT_INSTALLED)
+                     .values(status="pending", last_error=None, next_attempt_at=None))
         session.exec(insert(session, Workspace)
                      .values(team_id=row.team_id, created_at=utcnow(), uninstalled_at=None)
                      .on_conflict_do_update(index_elements=["team_id"],

@@ -210,8 +210,20 @@ def test_uninstall_keeps_the_data_for_the_retention_period_then_purges_it(slack)
         assert db.exec(select(Idea).where(Idea.text == "After the uninstall")).first() is None
     after_uninstall = len(slack.emulator.calls)
 
+    # Reminders wait while there is no install, and go out after a reinstall.
+    with new_session(engine) as db:
+        due = db.exec(select(Plan).where(Plan.team_id == GLOBEX)).one().next_review_on
+    at_review = datetime.combine(due, datetime.min.time(), UTC) + timedelta(hours=12)
+    kept = settings(slack, rumbo_retention_days=365)  # the review is months away
+    sent = make_outbox(kept, engine, lambda: at_review).run_once()
+    assert sent >= 1  # Acme's, Globex's waits
     # Reinstalled within the retention period: the plan is there again.
     install(slack, GLOBEX)
+    assert make_outbox(kept, engine, lambda: at_review).run_once() >= 1
+    reminders = [c for c in slack.emulator.calls_to("chat.postMessage")
+                 if "review_start" in str(c.params.get("blocks"))]
+    assert [(c.params["channel"], c.team_id) for c in reminders] == [
+        ("C0ACME", ACME), ("C0GLOBEX", GLOBEX)]
     assert "Globex plan" in text_of(reply_to(slack, slack.driver.command(
         GEO, "C0GLOBEX", "help")))
     slack.emulator.revoke(GLOBEX)
