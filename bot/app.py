@@ -17,6 +17,7 @@ from bot.dispatch import Dispatcher
 from bot.installations import RumboInstallationStore, RumboStateStore, Sealed
 from bot.listeners import register_listeners
 from bot.listeners.common import Deps
+from bot.observability import arrived, counted
 from bot.settings import Settings
 from bot.slack import make_client
 from storage import queries
@@ -158,8 +159,12 @@ def create_app(
     app.middleware(RetryGuard())
 
     @app.middleware
-    def provide_deps(context, next):
+    def provide_deps(body, context, next):
+        """Rumbo's dependencies for the listeners; the request's ids for the logs and its
+        arrival and Slack calls for the metrics (the ack is counted when it is given)."""
         context["rumbo"] = deps
+        context["client"] = counted(context.client)
+        arrived(body, context)
         next()
 
     register_listeners(app)

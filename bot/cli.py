@@ -16,8 +16,9 @@ log = logging.getLogger("rumbo")
 
 
 def _prepare(settings: Settings):
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.observability import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
     engine = make_engine(settings.database_url)
     migrate(engine)
     return engine

@@ -1,4 +1,5 @@
-"""HTTP serving: Bolt's WSGI adapter behind gunicorn's threaded worker, plus /healthz.
+"""HTTP serving: Bolt's WSGI adapter behind gunicorn's threaded worker; /healthz (alive),
+/readyz (database reachable, migrations at head), /metrics (Prometheus).
 
 `rumbo serve` checks the settings, migrates the database, then becomes
 `python -m bot.server` (exec): a gunicorn master that imports nothing of Rumbo's, and one
@@ -9,6 +10,7 @@ short.
 
 import json
 import logging
+import os
 import sys
 
 from gunicorn.app.base import BaseApplication
@@ -32,6 +34,17 @@ def wsgi_app(bolt_app, engine):
         path = environ.get("PATH_INFO", "")
         if path in SLACK_PATHS:
             return slack_handler(environ, start_response)
+        if path == "/metrics" and environ.get("REQUEST_METHOD") == "GET":
+            from bot.observability import metrics_page
+
+            return _answer(start_response, "200 OK", metrics_page(engine),
+                           "text/plain; version=0.0.4; charset=utf-8")
+        if path == "/readyz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            from bot.observability import ready
+
+            ok, why = ready(engine)
+            return _answer(start_response, "200 OK" if ok else "503 Service Unavailable",
+                           json.dumps({"ok": ok, "status": why}).encode(), "application/json")
         if path == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             try:
                 with engine.connect() as connection:
@@ -39,14 +52,26 @@ def wsgi_app(bolt_app, engine):
                 status, body = "200 OK", {"ok": True}
             except SQLAlchemyError:
                 status, body = "503 Service Unavailable", {"ok": False, "error": "database"}
-            payload = json.dumps(body).encode()
-            start_response(status, [("Content-Type", "application/json"),
-                                    ("Content-Length", str(len(payload)))])
-            return [payload]
+            return _answer(start_response, status, json.dumps(body).encode(),
+                           "application/json")
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
 
     return application
+
+
+def _forget_metrics_of(_server, worker) -> None:
+    """A worker that stopped: its live gauges go (prometheus_client's multiprocess mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def _answer(start_response, status: str, payload: bytes, content_type: str):
+    start_response(status, [("Content-Type", content_type),
+                            ("Content-Length", str(len(payload)))])
+    return [payload]
 
 
 class Worker:
@@ -57,13 +82,13 @@ class Worker:
 
     def load(self):
         from bot.app import create_app
+        from bot.observability import configure_logging
         from bot.scheduler import start_in_background
         from bot.settings import load_settings
         from storage.db import make_engine
 
         settings = load_settings()
-        logging.basicConfig(level=settings.log_level,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        configure_logging(settings.log_level, settings.log_format)
         engine = make_engine(settings.database_url)
         self.app = create_app(settings, engine)
         if self.scheduler_wanted:
@@ -96,6 +121,7 @@ class GunicornServer(BaseApplication):
         }
         if on_exit is not None:
             self._options["worker_exit"] = on_exit
+        self._options["child_exit"] = _forget_metrics_of
         super().__init__()
 
     def load_config(self):
@@ -108,7 +134,12 @@ class GunicornServer(BaseApplication):
 
 def main(argv: list[str]) -> None:
     """python -m bot.server HOST PORT [--no-scheduler]"""
+    import tempfile
+
     host, port = argv[0], int(argv[1])
+    # prometheus_client's multiprocess mode: each worker writes its metrics here, /metrics
+    # sums them. Set before any worker starts (and imports prometheus_client).
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="rumbo-metrics-"))
     worker = Worker(scheduler="--no-scheduler" not in argv)
     GunicornServer(worker.load, host=host, port=port,
                    on_exit=lambda server, gunicorn_worker: worker.stop()).run()

@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///rumbo.db"
     port: int = 3000
     log_level: str = "INFO"
+    log_format: str = "text"  # or json: one object per line
     # How long a process may hold a delivery it is sending before another takes it over.
     rumbo_lease_seconds: int = 60
     # OAuth mode (a distributable app): Bolt's names for these.
@@ -89,6 +90,13 @@ class Settings(BaseSettings):
         if not 0 <= value <= 3650:
             raise ValueError("must be between 0 and 3650 days")
         return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.lower() not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return value.lower()
 
     @field_validator("log_level")
     @classmethod

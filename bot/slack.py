@@ -9,7 +9,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
 
@@ -22,14 +21,16 @@ CHANNEL_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "restric
 
 
 def make_client(*, token: str | None, base_url: str) -> WebClient:
-    """A WebClient that honours SLACK_API_URL and retries what is worth retrying:
-    rate limits (after Retry-After), 5xx answers and dropped connections."""
-    return WebClient(
+    """A WebClient that honours SLACK_API_URL, retries what is worth retrying (rate limits
+    after Retry-After, 5xx answers, dropped connections) and counts its calls."""
+    from bot.observability import CountedRateLimitHandler, CountedWebClient
+
+    return CountedWebClient(
         token=token,
         base_url=base_url,
         timeout=10,
         retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=2),
+            CountedRateLimitHandler(max_retry_count=2),
             ServerErrorRetryHandler(max_retry_count=2),
             ConnectionErrorRetryHandler(max_retry_count=1),
         ],

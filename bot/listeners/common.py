@@ -14,6 +14,7 @@ database cannot take it in time the user is told, on the modal or in an ephemera
 message, and nothing half-written remains (one transaction).
 """
 
+import contextvars
 import json
 import logging
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.blocks.messages import notice
 from bot.i18n import DEFAULT_LANGUAGE, gettext_for
+from bot.observability import acked
 from bot.slack import ChannelMembers, UserDirectory, tell_user
 from storage import queries
 from storage.db import new_session
@@ -65,8 +67,9 @@ class Deps:
         return new_session(self.engine)
 
     def later(self, act: "Interaction", job: Callable[[], None]) -> None:
-        """Run `job` after the ack; a failure there still reaches the user."""
-        self.pool.submit(_apologising, act, job)
+        """Run `job` after the ack, logged with the request's ids; a failure there still
+        reaches the user."""
+        self.pool.submit(contextvars.copy_context().run, _apologising, act, job)
 
 
 def _apologising(act: "Interaction", job: Callable[[], None]) -> None:
@@ -324,8 +327,17 @@ def store_in_ack(handler: Callable):
     return listener
 
 
+def counted_ack(ack, act: Interaction):
+    """The ack, counted and timed from the request's arrival (for /metrics)."""
+    def acknowledge(**answer):
+        ack(**answer)
+        acked(act.kind, act.body)
+
+    return acknowledge
+
+
 def run_after_ack(ack, act: Interaction, handler) -> None:
-    ack()
+    counted_ack(ack, act)()
     act.deps.later(act, lambda: handler(act))
 
 
@@ -333,6 +345,7 @@ def run_stored(ack, act: Interaction, handler, *, keyed: bool = True) -> None:
     """Run `handler(act, db)` before the ack (committed, keyed unless it only reads). It
     returns None, what to do after the ack (a callable), or a Reply: a command's Reply
     answers in the ack itself, the fastest answer Slack allows."""
+    ack = counted_ack(ack, act)
     outcome, refusal = _stored(act, handler, keyed=keyed)
     if refusal is not None:
         outcome = Reply(ack=notice(refusal.text)) if act.kind == "command" else \
@@ -369,6 +382,7 @@ def submission(parse: Callable, store: Callable, *, with_metadata: bool = False)
 
     def listener(ack, body, context, client):
         act = Interaction.of(body, context, client)
+        ack = counted_ack(ack, act)
         lang = act.meta.get("lang", DEFAULT_LANGUAGE)
         *parsed, errors = parse(act.values, lang, *((act.meta,) if with_metadata else ()))
         if errors:
