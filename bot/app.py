@@ -1,9 +1,6 @@
 """The Bolt app factory: one workspace with a bot token, or any number through OAuth."""
 
 import logging
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -30,38 +27,22 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class RetryGuard:
-    """Answer Slack's retries of a request already being handled without handling it
-    again (Bolt has no de-duplication). Writes are also keyed in the database, so this
-    only spares work, it is not what keeps data single."""
+def once_per_event(engine: Engine):
+    """A Bolt middleware: Slack retries an event it got no answer for (up to 3 times), to
+    whichever instance; the first process to note its event_id in the database handles
+    it, the others answer at once (Bolt does not de-duplicate)."""
 
-    def __init__(self, ttl_seconds: float = 600, size: int = 10_000):
-        self._ttl, self._size = ttl_seconds, size
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
+    def middleware(body, context, next):
+        if body.get("type") == "event_callback" and body.get("event_id"):
+            with new_session(engine) as db:
+                first = queries.first_sighting(db, team_id=context.get("team_id") or "",
+                                               key=f"seen:{body['event_id']}")
+                db.commit()
+            if not first:
+                return BoltResponse(status=200, body="")
+        return next()
 
-    @staticmethod
-    def key(body: dict) -> str | None:
-        if body.get("type") == "view_submission":
-            return None  # validation is pure and storage is keyed: safe to answer again
-        return body.get("event_id") or body.get("trigger_id")
-
-    def first_time(self, key: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            while self._seen and (len(self._seen) > self._size
-                                  or now - next(iter(self._seen.values())) > self._ttl):
-                self._seen.popitem(last=False)
-            if key in self._seen:
-                return False
-            self._seen[key] = now
-            return True
-
-    def __call__(self, body, next):
-        key = self.key(body)
-        if key is not None and not self.first_time(key):
-            return BoltResponse(status=200, body="")
-        next()
+    return middleware
 
 
 # The bot scopes the app asks for when it is installed (manifest.yml says the same).
@@ -156,7 +137,7 @@ def create_app(
     deps = Deps(engine=engine, clock=clock)
     deps.outbox = make_outbox(settings, engine, clock, users=deps.users)
     deps.cards = deps.outbox.cards
-    app.middleware(RetryGuard())
+    app.middleware(once_per_event(engine))
 
     @app.middleware
     def provide_deps(body, context, next):

@@ -33,7 +33,8 @@ def schedule(session: Session, *, plan: Plan, planned: Iterable) -> int:
             .values(team_id=plan.team_id, plan_id=plan.id, kind=p.kind, key=p.key,
                     due_at=p.due_at, payload=json.dumps(p.payload), status="pending",
                     attempts=0, parts_done=0)
-            .on_conflict_do_nothing(index_elements=["team_id", "key"])).rowcount
+            .on_conflict_do_nothing(index_elements=["team_id", "key"])
+            .returning(Delivery.id)).first() is not None
     return added
 
 

@@ -51,6 +51,15 @@ def claim_request(session: Session, *, team_id: str, key: str) -> None:
         raise DuplicateRequest(key) from None
 
 
+def first_sighting(session: Session, *, team_id: str, key: str) -> bool:
+    """Note a key; True the first time it is noted, whichever process notes it."""
+    # RETURNING, not rowcount: psycopg reports no rowcount for INSERT … ON CONFLICT.
+    return session.exec(insert(session, ProcessedRequest)
+                        .values(team_id=team_id, key=key, created_at=utcnow())
+                        .on_conflict_do_nothing(index_elements=["team_id", "key"])
+                        .returning(ProcessedRequest.key)).first() is not None
+
+
 def request_seen(session: Session, *, team_id: str, key: str) -> bool:
     return session.get(ProcessedRequest, (team_id, key)) is not None
 
