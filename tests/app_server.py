@@ -85,6 +85,25 @@ def running_rumbo(*, api_url: str, database_url: str, log_path, scheduler: bool 
         rumbo.stop()
 
 
+def start_socket_mode(*, app_token: str, connected, api_url: str, database_url: str, log_path,
+                      env: dict | None = None, timeout: float = 30) -> Rumbo:
+    """Start `rumbo socket` with the app-level token; return it once `connected()` says the
+    emulator's Socket Mode server holds its connection (there is no /healthz to wait on)."""
+    rumbo = Rumbo(api_url=api_url, database_url=database_url, log_path=log_path, env=env,
+                  command="socket")
+    rumbo.env["SLACK_APP_TOKEN"] = app_token
+    rumbo.start()
+    deadline = time.monotonic() + timeout
+    while not connected():
+        if rumbo.process.poll() is not None:
+            raise RuntimeError(f"rumbo socket exited: {_tail(log_path)}")
+        if time.monotonic() > deadline:
+            rumbo.kill()
+            raise RuntimeError(f"rumbo socket did not connect: {_tail(log_path)}")
+        time.sleep(0.05)  # polling the start-up, not timing anything
+    return rumbo
+
+
 def _wait_healthy(base: str, process, log_path, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -1,4 +1,5 @@
-"""Drives the app the way Slack does: signed HTTP requests to its /slack/events endpoint.
+"""Drives the app the way Slack does: signed HTTP requests to its /slack/events endpoint
+(`SlackDriver`), or envelopes over the emulator's Socket Mode server (`SocketDriver`).
 
 Payloads are built from the emulator's state (directory, messages, views), and the app's
 answers to view submissions are applied back to the emulator's view stacks.
@@ -13,13 +14,16 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
 from bot.devslack.blockkit import check_message
 from bot.devslack.emulator import SlackEmulator
+
+if TYPE_CHECKING:
+    from bot.devslack.socket_mode import Ack  # imports websockets, a dev dependency
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -61,7 +65,8 @@ _UNSET = object()
 
 @dataclass
 class Response:
-    """The app's HTTP answer to one request from "Slack"."""
+    """The app's answer to one request from "Slack": its HTTP answer, or its Socket Mode
+    ack (status 200, the ack's payload as the text)."""
 
     status: int
     headers: dict[str, str]
@@ -73,86 +78,29 @@ class Response:
     errors: dict = field(default_factory=dict)  # response_action "errors" of a view_submission
     body: bytes = b""  # the request body sent, so a test can send it again (a retry)
     content_type: str = ""
+    envelope_id: str | None = None  # Socket Mode: the envelope delivered, for a redelivery
 
     def json(self) -> Any:
         return json.loads(self.text) if self.text.strip() else None
 
 
-class SlackDriver:
+class Driver:
+    """Slack's side of the requests, whatever carries them: payloads built from the
+    emulator's state, and the app's answers applied back to it. A subclass delivers them
+    (`_send_command`, `_send`, `_send_event`)."""
+
     def __init__(
         self,
-        app_url: str,
-        signing_secret: str,
         emulator: SlackEmulator,
         *,
         api_app_id: str = "A0RUMBO",
         clock: Callable[[], float] = time.time,
-        timeout: float = 10.0,
     ) -> None:
-        if not app_url.startswith(("http://", "https://")):
-            raise ValueError(f"app_url must be an http(s) URL, not {app_url!r}")
-        self.app_url = app_url
         self.emulator = emulator
         self.api_app_id = api_app_id
         self.clock = clock
-        self.timeout = timeout
         self.last_submission: Any = None  # JSON the app answered to the last view_submission
-        self._verifier = SignatureVerifier(signing_secret)
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         self._typed: dict[str, dict[str, Any]] = {}  # view id -> block_id -> value chosen
-
-    # ---- raw requests ----------------------------------------------------------------------
-
-    def post(
-        self,
-        body: str | bytes,
-        content_type: str,
-        *,
-        timestamp: str | int | None = None,
-        signature: str | None = None,
-        retry_num: int | None = None,
-        retry_reason: str = "http_timeout",
-    ) -> Response:
-        """POST a body signed like Slack does (or with the given timestamp/signature)."""
-        raw = body.encode() if isinstance(body, str) else body
-        timestamp = str(int(self.clock()) if timestamp is None else timestamp)
-        if signature is None:
-            signature = self._verifier.generate_signature(timestamp=timestamp, body=raw)
-        headers = {
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": timestamp,
-            "X-Slack-Signature": signature or "",
-            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
-        }
-        if retry_num is not None:
-            headers["X-Slack-Retry-Num"] = str(retry_num)
-            headers["X-Slack-Retry-Reason"] = retry_reason
-        # app_url is checked to be http(s) in __init__
-        request = urllib.request.Request(  # noqa: S310
-            self.app_url, data=raw, headers=headers, method="POST")
-        started = time.perf_counter()
-        try:
-            with self._opener.open(request, timeout=self.timeout) as reply:
-                status, reply_headers, text = reply.status, reply.headers, reply.read()
-        except urllib.error.HTTPError as error:
-            status, reply_headers, text = error.code, error.headers, error.read()
-        return Response(status, dict(reply_headers.items()), text.decode("utf-8", "replace"),
-                        elapsed=time.perf_counter() - started, body=raw,
-                        content_type=content_type)
-
-    def resend(self, response: Response, *, retry_num: int | None = 1) -> Response:
-        """Send the very same request again, freshly signed: a Slack retry (with
-        X-Slack-Retry-Num) or, with retry_num=None, a double click or double submit."""
-        return self.post(response.body, response.content_type, retry_num=retry_num)
-
-    def forge(self, response: Response, change) -> Response:
-        """Send an interactive payload again, signed, after `change(payload)` edited it (ids
-        of another channel or workspace, say): for testing that handlers check ownership."""
-        fields = dict(parse_qsl(response.body.decode()))
-        payload = json.loads(fields["payload"])
-        payload["trigger_id"] = self.emulator.new_trigger_id(payload["user"]["id"])
-        change(payload)
-        return self.post(urlencode({"payload": json.dumps(payload)}), FORM)
 
     # ---- slash commands --------------------------------------------------------------------
 
@@ -186,7 +134,7 @@ class SlackDriver:
             "response_url": response_url,
             "trigger_id": trigger_id,
         }
-        response = self.post(urlencode(fields), FORM, retry_num=retry_num)
+        response = self._send_command(fields, retry_num)
         response.trigger_id, response.response_url = trigger_id, response_url
         self._check_answer(response)
         return response
@@ -318,14 +266,22 @@ class SlackDriver:
             }],
             "is_ext_shared_channel": False,
         }
-        response = self.post(json.dumps(envelope), JSON, retry_num=retry_num,
-                             retry_reason=retry_reason or "http_timeout")
+        response = self._send_event(envelope, retry_num, retry_reason)
         response.event_id = event_id
         return response
 
-    def url_verification(self, challenge: str) -> Response:
-        body = {"token": VERIFICATION_TOKEN, "challenge": challenge, "type": "url_verification"}
-        return self.post(json.dumps(body), JSON)
+    # ---- the transport ---------------------------------------------------------------------
+
+    def _send_command(self, fields: dict, retry_num: int | None) -> Response:
+        raise NotImplementedError
+
+    def _send(self, payload: dict, retry_num: int | None) -> Response:
+        """An interactive payload (block_actions, view_submission, view_closed)."""
+        raise NotImplementedError
+
+    def _send_event(self, envelope: dict, retry_num: int | None, retry_reason: str | None
+                    ) -> Response:
+        raise NotImplementedError
 
     # ---- helpers ---------------------------------------------------------------------------
 
@@ -370,9 +326,6 @@ class SlackDriver:
             "trigger_id": self.emulator.new_trigger_id(user_id),
         }
 
-    def _send(self, payload: dict, retry_num: int | None) -> Response:
-        return self.post(urlencode({"payload": json.dumps(payload)}), FORM, retry_num=retry_num)
-
     def _view_for(self, user_id: str, view_id: str | None, action_id: str, value: str | None
                   ) -> dict:
         if view_id:
@@ -408,6 +361,148 @@ class SlackDriver:
         else:
             self.emulator.record_violation(
                 "view_submission", [f"unknown response_action {action!r} in {answer}"])
+
+
+class SlackDriver(Driver):
+    """Over HTTP: signed requests to the app's /slack/events endpoint."""
+
+    def __init__(
+        self,
+        app_url: str,
+        signing_secret: str,
+        emulator: SlackEmulator,
+        *,
+        api_app_id: str = "A0RUMBO",
+        clock: Callable[[], float] = time.time,
+        timeout: float = 10.0,
+    ) -> None:
+        if not app_url.startswith(("http://", "https://")):
+            raise ValueError(f"app_url must be an http(s) URL, not {app_url!r}")
+        super().__init__(emulator, api_app_id=api_app_id, clock=clock)
+        self.app_url = app_url
+        self.timeout = timeout
+        self._verifier = SignatureVerifier(signing_secret)
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    # ---- raw requests ----------------------------------------------------------------------
+
+    def post(
+        self,
+        body: str | bytes,
+        content_type: str,
+        *,
+        timestamp: str | int | None = None,
+        signature: str | None = None,
+        retry_num: int | None = None,
+        retry_reason: str = "http_timeout",
+    ) -> Response:
+        """POST a body signed like Slack does (or with the given timestamp/signature)."""
+        raw = body.encode() if isinstance(body, str) else body
+        timestamp = str(int(self.clock()) if timestamp is None else timestamp)
+        if signature is None:
+            signature = self._verifier.generate_signature(timestamp=timestamp, body=raw)
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": signature or "",
+            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+        }
+        if retry_num is not None:
+            headers["X-Slack-Retry-Num"] = str(retry_num)
+            headers["X-Slack-Retry-Reason"] = retry_reason
+        # app_url is checked to be http(s) in __init__
+        request = urllib.request.Request(  # noqa: S310
+            self.app_url, data=raw, headers=headers, method="POST")
+        started = time.perf_counter()
+        try:
+            with self._opener.open(request, timeout=self.timeout) as reply:
+                status, reply_headers, text = reply.status, reply.headers, reply.read()
+        except urllib.error.HTTPError as error:
+            status, reply_headers, text = error.code, error.headers, error.read()
+        return Response(status, dict(reply_headers.items()), text.decode("utf-8", "replace"),
+                        elapsed=time.perf_counter() - started, body=raw,
+                        content_type=content_type)
+
+    def resend(self, response: Response, *, retry_num: int | None = 1) -> Response:
+        """Send the very same request again, freshly signed: a Slack retry (with
+        X-Slack-Retry-Num) or, with retry_num=None, a double click or double submit."""
+        return self.post(response.body, response.content_type, retry_num=retry_num)
+
+    def forge(self, response: Response, change) -> Response:
+        """Send an interactive payload again, signed, after `change(payload)` edited it (ids
+        of another channel or workspace, say): for testing that handlers check ownership."""
+        fields = dict(parse_qsl(response.body.decode()))
+        payload = json.loads(fields["payload"])
+        payload["trigger_id"] = self.emulator.new_trigger_id(payload["user"]["id"])
+        change(payload)
+        return self.post(urlencode({"payload": json.dumps(payload)}), FORM)
+
+    def url_verification(self, challenge: str) -> Response:
+        body = {"token": VERIFICATION_TOKEN, "challenge": challenge, "type": "url_verification"}
+        return self.post(json.dumps(body), JSON)
+
+    # ---- the transport ---------------------------------------------------------------------
+
+    def _send_command(self, fields: dict, retry_num: int | None) -> Response:
+        return self.post(urlencode(fields), FORM, retry_num=retry_num)
+
+    def _send(self, payload: dict, retry_num: int | None) -> Response:
+        return self.post(urlencode({"payload": json.dumps(payload)}), FORM, retry_num=retry_num)
+
+    def _send_event(self, envelope: dict, retry_num: int | None, retry_reason: str | None
+                    ) -> Response:
+        return self.post(json.dumps(envelope), JSON, retry_num=retry_num,
+                         retry_reason=retry_reason or "http_timeout")
+
+
+class SocketDriver(Driver):
+    """Over Socket Mode: the same payloads, as envelopes the emulator's Socket Mode server
+    delivers to the app's open connection; the ack's payload is the answer."""
+
+    def __init__(
+        self,
+        emulator: SlackEmulator,
+        *,
+        api_app_id: str = "A0RUMBO",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(emulator, api_app_id=api_app_id, clock=clock)
+        self.server = emulator.socket_mode
+
+    def resend(self, response: Response, *, retry_num: int = 1,
+               retry_reason: str = "timeout") -> Response:
+        """Deliver the same envelope's payload again with retry_attempt: what Slack does
+        when it got no ack (a connection lost before the ack came through)."""
+        if response.envelope_id is None:
+            raise ValueError("that response came from no Socket Mode envelope")
+        return _acked(self.server.redeliver(response.envelope_id, retry_attempt=retry_num,
+                                            retry_reason=retry_reason))
+
+    # ---- the transport ---------------------------------------------------------------------
+
+    def _send_command(self, fields: dict, retry_num: int | None) -> Response:
+        return _acked(self.server.deliver("slash_commands", fields, retry_attempt=retry_num))
+
+    def _send(self, payload: dict, retry_num: int | None) -> Response:
+        return _acked(self.server.deliver("interactive", payload, retry_attempt=retry_num))
+
+    def _send_event(self, envelope: dict, retry_num: int | None, retry_reason: str | None
+                    ) -> Response:
+        return _acked(self.server.deliver("events_api", envelope, retry_attempt=retry_num,
+                                          retry_reason=retry_reason))
+
+
+def _acked(ack: Ack) -> Response:
+    """A Socket Mode ack as a Response; status 504 when none came in time (the emulator
+    recorded a violation; Slack shows the user an error)."""
+    envelope = ack.envelope
+    if ack.elapsed is None:
+        return Response(504, {}, "", envelope_id=envelope["envelope_id"],
+                        content_type=envelope["type"])
+    text = json.dumps(ack.payload) if ack.payload else ""
+    return Response(200, {"Content-Type": JSON} if text else {}, text, elapsed=ack.elapsed,
+                    body=json.dumps(envelope["payload"]).encode(),
+                    content_type=envelope["type"], envelope_id=envelope["envelope_id"])
 
 
 def view_state(view: dict, values: dict[str, Any] | None = None, *, strict: bool = True

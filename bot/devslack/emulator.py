@@ -19,11 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.devslack.blockkit import check_message, check_view
+
+if TYPE_CHECKING:
+    from bot.devslack.socket_mode import SocketModeServer
 
 TRIGGER_LIFETIME = 3.0  # seconds
 RESPONSE_URL_LIFETIME = 30 * 60  # seconds
@@ -66,8 +69,11 @@ class SlackEmulator:
         bot_id: str = "B0BOT",
         app_id: str = "A0RUMBO",
         clock: Callable[[], float] = time.time,
+        app_token: str = "xapp-test",  # noqa: S107 (the app-level token, for Socket Mode)
     ) -> None:
         self.bot_token = bot_token
+        self.app_token = app_token
+        self._socket_mode: SocketModeServer | None = None  # started on first use
         self.team_id = team_id
         # Bot tokens and the workspace each belongs to; OAuth installs add more (below).
         self._tokens: dict[str, dict] = {bot_token: {"team_id": team_id, "expires_at": None}}
@@ -125,6 +131,9 @@ class SlackEmulator:
         return self
 
     def stop(self) -> None:
+        if self._socket_mode is not None:
+            self._socket_mode.stop()
+            self._socket_mode = None
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -138,6 +147,16 @@ class SlackEmulator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def socket_mode(self) -> SocketModeServer:
+        """Slack's Socket Mode server, where `apps.connections.open` sends the app."""
+        from bot.devslack.socket_mode import SocketModeServer  # websockets: a dev dependency
+
+        with self._cond:
+            if self._socket_mode is None:
+                self._socket_mode = SocketModeServer(self).start()
+            return self._socket_mode
 
     # ---- directory -------------------------------------------------------------------------
 
@@ -405,6 +424,8 @@ class SlackEmulator:
                     client_id, _sep, secret = base64.b64decode(token[6:]).decode().partition(":")
                     params = {**params, "client_id": client_id, "client_secret": secret}
                 response = self._run(method, params)
+            elif method == "apps.connections.open":  # the app-level token, not a bot's
+                response = self._m_apps_connections_open(token)
             elif not token:
                 response = {"ok": False, "error": "not_authed"}
             elif self._workspace_of(token) is None:
@@ -436,6 +457,15 @@ class SlackEmulator:
         return queued.pop(0) if queued else None
 
     # ---- Web API methods (called with the lock held) ---------------------------------------
+
+    def _m_apps_connections_open(self, token: str | None) -> dict:
+        """A Socket Mode URL, for the app-level token only (scope connections:write); `_api`
+        calls it with the token, before the bot-token check."""
+        if not token:
+            return {"ok": False, "error": "not_authed"}
+        if token != f"Bearer {self.app_token}":
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": self.socket_mode.new_url()}
 
     def _m_auth_test(self, p: dict) -> dict:
         team_id = self._calling_team
