@@ -51,8 +51,23 @@ def cmd_socket(settings: Settings, _args) -> None:
     from bot.scheduler import start_in_background
 
     app = create_app(settings, engine)
-    start_in_background(app.rumbo.outbox)
-    SocketModeHandler(app, settings.slack_app_token).start()
+    scheduler = start_in_background(app.rumbo.outbox)
+    handler = SocketModeHandler(app, settings.slack_app_token)
+    stop = _stop_on_signals()
+    handler.connect()
+    stop.wait()
+    # Stop taking envelopes, then finish what was taken (all of it is stored already).
+    handler.close()
+    scheduler.shutdown()
+    app.rumbo.pool.shutdown(wait=True)
+
+
+def _stop_on_signals() -> threading.Event:
+    """SIGTERM (a deploy, a scale-down) and SIGINT ask for a clean stop."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
 
 
 def cmd_worker(settings: Settings, _args) -> None:
@@ -61,9 +76,7 @@ def cmd_worker(settings: Settings, _args) -> None:
     from bot.app import make_outbox
     from bot.scheduler import start_in_background
 
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = _stop_on_signals()
     scheduler = start_in_background(make_outbox(settings, engine))
     stop.wait()
     scheduler.shutdown()
