@@ -4,7 +4,9 @@ at send time like Slack, and print each request's latency (ms) as JSON.
 The clients are spread over several processes with one keep-alive connection each, so the
 load generator's own interpreter lock does not become what is measured.
 
-    python benchmarks/load_client.py APP_URL SIGNING_SECRET CLIENTS < bodies.json
+    python benchmarks/load_client.py APP_URL[,APP_URL…] SIGNING_SECRET CLIENTS < bodies.json
+
+With several URLs (instances behind a balancer) the clients are spread over them.
 """
 
 import http.client
@@ -43,9 +45,11 @@ def send_all(app_url: str, secret: str, bodies: list[str]) -> list[float]:
     return timings
 
 
-def clients_in_process(app_url: str, secret: str, shares: list[list[str]]) -> list[float]:
+def clients_in_process(app_urls: str, secret: str, shares: list[list[str]]) -> list[float]:
+    urls = app_urls.split(",")
     with ThreadPoolExecutor(len(shares)) as pool:
-        results = pool.map(lambda share: send_all(app_url, secret, share), shares)
+        results = pool.map(lambda n: send_all(urls[n % len(urls)], secret, shares[n]),
+                           range(len(shares)))
         return [ms for result in results for ms in result]
 
 
