@@ -1,0 +1,387 @@
+"""Socket Mode end to end: the real `rumbo socket` (Bolt's SocketModeHandler on slack_sdk's
+builtin client) against the emulator's Socket Mode server, driven with the same payloads
+as `rumbo serve` over HTTP. First the server itself, with slack_sdk's client."""
+
+import json
+import time
+import urllib.request
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.builtin import SocketModeClient
+from slack_sdk.socket_mode.response import SocketModeResponse
+from sqlmodel import select
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from bot.devslack import SlackEmulator
+from bot.devslack.driver import SocketDriver
+from bot.devslack.socket_mode import SocketModeServer
+from bot.scheduler import TICK_SECONDS
+from storage.db import make_engine, new_session
+from storage.models import Answer, Delivery, Evaluation, Idea, Plan, StrategySession
+from tests.app_server import BOT_TOKEN, start_socket_mode
+from tests.scenario import (
+    AM,
+    CLIENT,
+    TEAMMATE,
+    add_ideas,
+    count,
+    create_plan,
+    eventually,
+    open_from_list,
+    setup_channel,
+    start_session,
+    text_of,
+    wait_card,
+)
+
+APP_TOKEN = "xapp-1-A0RUMBO-1-test"  # noqa: S105 (a fake app-level token)
+
+
+# --- the server, with slack_sdk's own client --------------------------------------------------
+
+@pytest.fixture
+def emulator():
+    with SlackEmulator(app_token=APP_TOKEN) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def client(emulator):
+    """slack_sdk's builtin client, as Bolt runs it, answering every envelope; it checks its
+    connection every half second (Bolt: every 10 s) so that a test sees it recover soon."""
+    client = SocketModeClient(app_token=APP_TOKEN,
+                              web_client=WebClient(base_url=emulator.api_url), ping_interval=0.5)
+    client.received = []
+    client.on_message_listeners.append(lambda raw: client.received.append(json.loads(raw)))
+
+    def answer(socket_client, request):
+        payload = {"text": f"got {request.payload.get('text')}"} \
+            if request.type == "slash_commands" else None
+        socket_client.send_socket_mode_response(
+            SocketModeResponse(envelope_id=request.envelope_id, payload=payload))
+
+    client.socket_mode_request_listeners.append(answer)
+    client.connect()
+    yield client
+    client.auto_reconnect_enabled = False
+    emulator.socket_mode.drop()  # else closing waits out the client's 3 s receive timeout
+    client.close()
+
+
+def test_apps_connections_open_takes_the_app_level_token_only(emulator):
+    url = WebClient(base_url=emulator.api_url).apps_connections_open(app_token=APP_TOKEN)["url"]
+    assert url.startswith("ws://127.0.0.1:") and "/link/?ticket=" in url
+    for token in (BOT_TOKEN, "xapp-1-A0OTHER-1-nope"):
+        with pytest.raises(SlackApiError) as refused:
+            WebClient(base_url=emulator.api_url).apps_connections_open(app_token=token)
+        assert refused.value.response["error"] == "invalid_auth"
+    request = urllib.request.Request(f"{emulator.api_url}apps.connections.open", data=b"")
+    with urllib.request.urlopen(request) as reply:  # noqa: S310 (loopback)
+        assert json.load(reply) == {"ok": False, "error": "not_authed"}
+    with pytest.raises(SlackApiError) as refused:  # and it is no bot token
+        WebClient(token=APP_TOKEN, base_url=emulator.api_url).auth_test()
+    assert refused.value.response["error"] == "invalid_auth"
+
+    # A URL opens one connection: its ticket is spent.
+    with connect(url) as websocket:
+        hello = json.loads(websocket.recv(timeout=5))
+        assert hello["type"] == "hello" and hello["connection_info"] == {"app_id": "A0RUMBO"}
+        with pytest.raises(InvalidStatus) as rejected:
+            connect(url)
+        assert rejected.value.response.status_code == 403
+    assert emulator.violations == []
+
+
+def test_hello_then_envelopes_and_their_acks(emulator, client):
+    server = emulator.socket_mode
+    link = server.wait_connected()
+    hello = eventually(lambda: client.received)[0]
+    assert hello["type"] == "hello" and hello["num_connections"] == 1
+    assert set(hello["debug_info"]) == {"host", "build_number", "approximate_connection_time"}
+
+    ack = server.deliver("slash_commands", {"command": "/plan", "text": "help"})
+    assert ack.payload == {"text": "got help"} and ack.link == link and ack.elapsed < 3
+    assert ack.envelope["accepts_response_payload"] is True
+    assert "retry_attempt" not in ack.envelope  # only events carry it on a first delivery
+
+    event = server.deliver("events_api", {"type": "event_callback", "event_id": "Ev1"})
+    assert event.payload is None
+    assert (event.envelope["retry_attempt"], event.envelope["retry_reason"]) == (0, "")
+    assert event.envelope["accepts_response_payload"] is False
+    again = server.redeliver(event.envelope["envelope_id"])
+    assert again.envelope["envelope_id"] != event.envelope["envelope_id"]
+    assert (again.envelope["retry_attempt"], again.envelope["payload"]) == (1, event.envelope[
+        "payload"])
+    assert server.acks == [ack, event, again]
+    assert emulator.violations == []
+
+
+def test_acks_late_twice_unknown_or_with_an_ignored_payload_are_violations(emulator):
+    server = SocketModeServer(emulator, ack_timeout=0.3).start()
+    try:
+        ack = server.deliver("events_api", {"type": "event_callback"})  # nobody connected
+        assert ack.elapsed is None and ack.link == 0
+        with connect(server.new_url()) as websocket:
+            assert json.loads(websocket.recv(timeout=5))["type"] == "hello"
+            unanswered = server.deliver("slash_commands", {"text": ""})
+            assert unanswered.elapsed is None and unanswered.link == 1
+            envelope_id = json.loads(websocket.recv(timeout=5))["envelope_id"]
+            websocket.send(json.dumps({"envelope_id": envelope_id}))  # too late
+            websocket.send(json.dumps({"envelope_id": envelope_id}))  # and twice
+            websocket.send(json.dumps({"envelope_id": "never-sent"}))
+            websocket.send("hello?")
+            eventually(lambda: len(emulator.violations) >= 5)
+            assert server.acks[0].elapsed >= 0.3  # the late ack is still recorded
+        violations = "\n".join(emulator.violations)
+        for expected in ("no open connection", "not acknowledged within 0.3 s",
+                         "acknowledged twice", "never sent", "not an ack"):
+            assert expected in violations
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("reason", ["refresh_requested", "too_many_websockets"])
+def test_the_client_reconnects_after_a_disconnect_and_after_a_reset(emulator, client, reason):
+    server = emulator.socket_mode
+    first = server.wait_connected()
+    server.disconnect(reason)
+    second = server.wait_connected(newer_than=first)
+    assert server.deliver("slash_commands", {"text": "a"}).link == second
+
+    server.drop()  # a network reset: no disconnect, no close frame
+    third = server.wait_connected(newer_than=second)
+    assert server.deliver("slash_commands", {"text": "b"}).link == third
+    assert len(emulator.calls_to("apps.connections.open")) == 3  # a fresh URL each time
+    kinds = [m.get("type") or "ack" for m in client.received]
+    assert kinds == ["hello", "disconnect", "hello", "slash_commands", "hello", "slash_commands"]
+    assert client.received[1]["reason"] == reason
+    assert emulator.violations == []
+
+
+def test_a_tcp_close_without_a_close_frame_is_noticed_late_but_recovered(emulator, client):
+    """The builtin client reads nothing more from a half-closed socket and notices only when
+    five pings in a row fail ("Failed to check the state of sock … BrokenPipeError",
+    bolt-python #675): here 5 × 0.5 s; under Bolt's 10 s pings, close to a minute."""
+    server = emulator.socket_mode
+    first = server.wait_connected()
+    server.drop(reset=False)
+    second = server.wait_connected(newer_than=first, timeout=20)
+    assert server.deliver("slash_commands", {"text": "c"}).link == second
+    assert emulator.violations == []
+
+
+# --- `rumbo socket` end to end ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def slack(tmp_path_factory):
+    """The emulator, its Socket Mode server, a driver delivering envelopes, and the real
+    `rumbo socket` connected to it, on a fresh SQLite database; `restart()` kills the
+    process and starts another on the same database."""
+    workdir = tmp_path_factory.mktemp("rumbo-socket")
+    database_url = f"sqlite:///{workdir / 'rumbo.db'}"
+    with SlackEmulator(bot_token=BOT_TOKEN, app_token=APP_TOKEN) as emulator:
+        server = emulator.socket_mode
+        state = SimpleNamespace(emulator=emulator, server=server,
+                                driver=SocketDriver(emulator),
+                                engine=make_engine(database_url), log=workdir / "rumbo.log")
+
+        def start():
+            before = server.opened
+            state.rumbo = start_socket_mode(
+                app_token=APP_TOKEN, connected=lambda: any(n > before for n in server.live()),
+                api_url=emulator.api_url, database_url=database_url, log_path=state.log)
+
+        def restart():
+            state.rumbo.kill()
+            start()
+
+        state.restart = restart
+        start()
+        try:
+            yield state
+        finally:
+            state.rumbo.stop()
+            state.engine.dispose()
+        assert emulator.violations == [], emulator.violations
+
+
+def test_plan_new_creates_the_plan_and_announces_it(slack):
+    setup_channel(slack, "C0SNEW")
+    plan = create_plan(slack, "C0SNEW", "Acme <Iberia>", language="en")
+    assert (plan.account_name, plan.team_id) == ("Acme <Iberia>", "T0HOME")
+    announcement = slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params[
+        "channel"] == "C0SNEW")[-1].params
+    assert "Acme &lt;Iberia&gt;" in announcement["text"]
+    # One slash command, then the modal's submission: each acked at once over the socket.
+    kinds = [(a.envelope["type"], a.envelope["payload"].get("type")) for a in slack.server.acks
+             if "C0SNEW" in json.dumps(a.envelope["payload"])]
+    assert kinds == [("slash_commands", None), ("interactive", "view_submission")]
+    assert all(a.elapsed < 3 for a in slack.server.acks)
+
+
+def test_help_answers_in_the_ack(slack):
+    setup_channel(slack, "C0SHELP")
+    create_plan(slack, "C0SHELP", "Globex", language="en")
+    response = slack.driver.command(TEAMMATE, "C0SHELP", "help")
+    answer = response.json()
+    assert response.status == 200 and answer["response_type"] == "ephemeral"
+    assert "Globex" in text_of(answer) and "/plan session" in text_of(answer)
+    # Slack shows the ack's message to the one who typed it; no response_url was needed.
+    shown = slack.emulator.ephemerals("C0SHELP", TEAMMATE)[-1]
+    assert len(shown["blocks"]) == len(answer["blocks"]) and "Globex" in text_of(shown)
+    assert not [c for c in slack.emulator.calls_to("response_url")
+                if c.url == response.response_url]
+
+
+def test_a_session_where_two_people_answer(slack):
+    setup_channel(slack, "C0SMEET")
+    plan = create_plan(slack, "C0SMEET", "Initech")
+    ts = start_session(slack, "C0SMEET")
+
+    answer_as(slack, AM, "C0SMEET", {"q1": "Renewals are late", "ideas_realistic": "Dashboard"})
+    wait_card(slack, "C0SMEET", ts, f"<@{AM}> (1/1)")
+    answer_as(slack, CLIENT, "C0SMEET", {"q2": "A portal", "q3": "Weekly report"})
+    updated = wait_card(slack, "C0SMEET", ts, f"<@{CLIENT}> (2/0)")
+    assert "*3* respuestas" in text_of(updated)
+    assert count(slack, Answer, plan_id=plan.id) == 3
+    assert count(slack, Idea, plan_id=plan.id) == 1
+
+
+def test_an_idea_scored_through_the_evaluation_modal(slack):
+    setup_channel(slack, "C0SSCORE")
+    create_plan(slack, "C0SSCORE", "Wayne", language="en")
+    (portal,) = add_ideas(slack, "C0SSCORE", [(CLIENT, "Self-service portal")])
+    view = open_from_list(slack, AM, "C0SSCORE", f"evaluate:{portal.id}").params["view"]
+    assert view["callback_id"] == "idea_evaluate"
+    answer = slack.driver.submit(AM, {"score": "3", "pros": "Fewer tickets"})
+    assert answer.status == 200 and answer.json() is None  # the modal closes
+    eventually(lambda: count(slack, Evaluation, idea_id=portal.id, user_id=AM, score="3"))
+    assert slack.emulator.top_view(AM) is None
+
+
+def test_a_field_error_comes_back_in_the_ack(slack):
+    setup_channel(slack, "C0SERR")
+    response = slack.driver.command(AM, "C0SERR", "new Umbrella")
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == response.trigger_id)
+    answer = slack.driver.submit(AM, {"timezone": "Europe/Atlantis"})
+    assert answer.json()["response_action"] == "errors" and set(answer.errors) == {"timezone"}
+    assert slack.server.acks[-1].envelope["accepts_response_payload"] is True
+    assert slack.emulator.top_view(AM)["callback_id"] == "plan_new"  # still open
+    assert count(slack, Plan, channel_id="C0SERR") == 0
+
+    assert slack.driver.submit(AM, {"timezone": "Europe/Madrid"}).json() is None
+    eventually(lambda: count(slack, Plan, channel_id="C0SERR") == 1)
+
+
+def test_the_app_keeps_working_after_a_refresh_and_after_a_connection_reset(slack):
+    setup_channel(slack, "C0SLINK")
+    create_plan(slack, "C0SLINK", "Stark")
+    ts = start_session(slack, "C0SLINK")
+    answer_as(slack, AM, "C0SLINK", {"q1": "Before"})
+    wait_card(slack, "C0SLINK", ts, f"<@{AM}> (1/0)")
+
+    # Slack asks for a reconnect: the app opens a new connection by itself.
+    before = slack.server.opened
+    slack.server.disconnect("refresh_requested")
+    now = slack.server.wait_connected(newer_than=before)
+    answer_as(slack, CLIENT, "C0SLINK", {"q2": "After the refresh"})
+    wait_card(slack, "C0SLINK", ts, f"<@{CLIENT}> (1/0)")
+    assert slack.server.acks[-1].link == now
+
+    # The connection vanishes (a network reset): the app notices and opens another.
+    slack.server.drop()
+    now = slack.server.wait_connected(newer_than=now)
+    reply = slack.driver.command(TEAMMATE, "C0SLINK", "idea After the reset")
+    assert "After the reset" in text_of(reply.json())
+    wait_card(slack, "C0SLINK", ts, f"<@{TEAMMATE}> (0/1)")
+    assert slack.server.acks[-1].link == now
+    assert len(slack.emulator.calls_to("apps.connections.open")) >= 3
+
+
+def test_an_envelope_delivered_again_after_a_reconnect_is_not_handled_twice(slack):
+    setup_channel(slack, "C0SAGAIN")
+    plan = create_plan(slack, "C0SAGAIN", "Cyberdyne")
+    ts = start_session(slack, "C0SAGAIN")
+    idea = slack.driver.command(TEAMMATE, "C0SAGAIN", "idea Shared roadmap")
+    assert "Shared roadmap" in text_of(idea.json())
+    answers = answer_as(slack, AM, "C0SAGAIN", {"q1": "Once", "ideas_someday": "Moonshot"})
+    wait_card(slack, "C0SAGAIN", ts, f"<@{AM}> (1/1)")
+    home = slack.driver.event({"type": "app_home_opened", "user": AM, "channel": "D0AM",
+                               "tab": "home"})
+    slack.emulator.wait_for("views.publish", predicate=lambda c: c.params["user_id"] == AM)
+
+    def stored_once():
+        assert count(slack, Idea, plan_id=plan.id) == 2
+        assert count(slack, Answer, plan_id=plan.id) == 1
+
+    # The acks were lost with the connection: Slack delivers again on the new one.
+    before = slack.server.opened
+    slack.server.drop()
+    slack.server.wait_connected(newer_than=before)
+    for first in (idea, answers, home):
+        again = slack.driver.resend(first, retry_num=1)
+        assert again.status == 200 and again.json() is None, again.text  # nothing new to say
+        assert slack.server.acks[-1].envelope["retry_attempt"] == 1
+    # App Home is drawn after the ack: another user's Home drawn after the retry shows the
+    # retry was let through by then, had it been.
+    slack.driver.event({"type": "app_home_opened", "user": CLIENT, "channel": "D0CLIENT",
+                        "tab": "home"})
+    slack.emulator.wait_for("views.publish", predicate=lambda c: c.params["user_id"] == CLIENT)
+    assert len([c for c in slack.emulator.calls_to("views.publish")
+                if c.params["user_id"] == AM]) == 1
+    stored_once()
+
+    # A new process has none of the first one's memory: the idempotency keys in the
+    # database still keep the writes single.
+    slack.restart()
+    for first in (idea, answers):
+        assert slack.driver.resend(first, retry_num=2).json() is None
+    stored_once()
+    assert count(slack, StrategySession, plan_id=plan.id) == 1
+
+
+def test_a_due_review_reminder_goes_out_once_across_a_reconnect_and_a_restart(slack):
+    """`rumbo socket` runs the scheduler itself: a review falling due is announced once,
+    whatever happens to the connection and the process around it."""
+    setup_channel(slack, "C0SREVIEW")
+    plan = create_plan(slack, "C0SREVIEW", "Soylent", language="en")
+    with new_session(slack.engine) as db:
+        reminder = db.exec(select(Delivery).where(Delivery.plan_id == plan.id,
+                                                  Delivery.kind == "review_due")).one()
+        reminder.due_at = datetime.now(UTC)
+        db.add(reminder)
+        db.commit()
+
+    def reminders():
+        return [c for c in slack.emulator.calls_to("chat.postMessage")
+                if c.params["channel"] == "C0SREVIEW" and "review_start" in str(
+                    c.params.get("blocks"))]
+
+    before = slack.server.opened
+    slack.server.disconnect("too_many_websockets")
+    slack.server.wait_connected(newer_than=before)
+    eventually(lambda: len(reminders()) == 1, timeout=40)
+    slack.restart()
+    time.sleep(TICK_SECONDS + 2)  # a tick of the new process's scheduler: nothing again
+    assert len(reminders()) == 1
+    # Its button opens the review over the new process's connection, within the trigger.
+    click = slack.driver.click(AM, "review_start", channel_id="C0SREVIEW")
+    assert click.status == 200
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == click.trigger_id)
+
+
+def answer_as(slack, user, channel, values):
+    """Open the session card's Add answers modal as `user` and submit `values`."""
+    click = slack.driver.click(user, "session_add_answers", channel_id=channel)
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == click.trigger_id)
+    answer = slack.driver.submit(user, values)
+    assert answer.status == 200 and answer.json() is None, answer.text
+    return answer
