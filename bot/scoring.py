@@ -13,14 +13,9 @@ SCORES: dict[str, tuple[str, str]] = {
 }
 SCORE_LABELS: dict[str, str] = {"3": "3", "2": "2", "1": "1", "discard": N_("discard")}
 
-# An idea's status follows from its settled score; None: not scored yet.
-STATUSES: dict[str | None, str] = {
-    None: N_("Not scored yet"),
-    "3": N_("3 · Top priority"),
-    "2": N_("2 · Needs further evaluation"),
-    "1": N_("1 · On hold"),
-    "discard": N_("Discarded"),
-}
+# An idea's status is its settled score, in the score's own words; None: not scored yet.
+STATUSES: dict[str | None, str] = {None: N_("Not scored yet"),
+                                   **{score: name for score, (name, _where) in SCORES.items()}}
 STATUS_ORDER: tuple[str | None, ...] = (None, "3", "2", "1", "discard")
 
 _RANK = {"discard": 0, "1": 1, "2": 2, "3": 3}
@@ -48,6 +43,19 @@ def consensus(scores: list[str]) -> Consensus:
     spread = ranks[-1] - ranks[0]
     split = (_SCORE_OF_RANK[ranks[-1]], _SCORE_OF_RANK[ranks[0]]) if spread >= 2 else None
     return Consensus(_SCORE_OF_RANK[low], len(ranks), spread == 0, tie, split)
+
+
+def agreed(scores: list[str]) -> str | None:
+    """The score everyone who scored gave, when at least two did: an idea a facilitator
+    may settle with the others in one click."""
+    return scores[0] if len(scores) >= 2 and len(set(scores)) == 1 else None
+
+
+def agreed_ideas(rows) -> list:
+    """(idea, score) for the unsettled ideas of `rows` (storage.scoring.IdeaRow) that
+    everyone who scored agrees on."""
+    return [(r.idea, score) for r in rows if r.idea.score is None
+            and (score := agreed(list(r.scorers.values())))]
 
 
 def is_score(value) -> bool:

@@ -12,6 +12,7 @@ from bot.blocks import plan_items, review
 from bot.blocks.progress import progress_messages
 from bot.i18n import gettext_for
 from bot.reminders import review_dates
+from bot.scoring import agreed_ideas
 from storage import planning, queries, reviews, scoring
 from storage.models import Plan, Review, ScoringRound, StrategySession
 
@@ -35,12 +36,15 @@ def session_recap(db: Session, *, plan: Plan, strategy_session: StrategySession)
 def round_card(db: Session, *, plan: Plan, scoring_round: ScoringRound) -> dict:
     idea_ids = scoring.round_ideas(scoring_round)
     rows = {r.idea.id: r for r in scoring.idea_rows(db, plan=plan)}
+    in_round = [rows[i] for i in idea_ids if i in rows]
     current = idea_ids[scoring_round.position] if idea_ids else None
-    settled = sum(1 for i in idea_ids if i in rows and rows[i].idea.score is not None)
     return idea_blocks.round_card(
         lang=plan.language, plan=plan, scoring_round=scoring_round, row=rows.get(current),
-        position=scoring_round.position, total=len(idea_ids), settled=settled,
-        participants=scoring.participants(db, plan=plan))
+        position=scoring_round.position, total=len(idea_ids),
+        settled=sum(1 for r in in_round if r.idea.score is not None),
+        participants=scoring.participants(db, plan=plan),
+        agreed=len(agreed_ideas(in_round)),
+        promotable=[i for i in planning.ideas_to_promote(db, plan=plan) if i.id in idea_ids])
 
 
 def ideas_page(db: Session, *, plan: Plan, viewer: str, page=0, show_discarded=False) -> dict:

@@ -101,6 +101,20 @@ def save_evaluation(
                                set_={**fields, "updated_at": now}))
 
 
+def save_score(
+    session: Session, *, idea: Idea, user_id: str, user_team_id: str | None, score: str,
+    now: datetime,
+) -> None:
+    """One click on the round card: the user's score; the rest of their evaluation, if
+    they wrote one, stays."""
+    session.exec(
+        insert(session, Evaluation)
+        .values(team_id=idea.team_id, idea_id=idea.id, user_id=user_id,
+                user_team_id=user_team_id, created_at=now, score=score)
+        .on_conflict_do_update(index_elements=["idea_id", "user_id"],
+                               set_={"score": score, "updated_at": now}))
+
+
 def _record(session, idea: Idea, *, kind: str, user_id: str, now: datetime, before=None,
             after=None, note=None) -> None:
     session.add(IdeaHistory(team_id=idea.team_id, idea_id=idea.id, kind=kind, before=before,
@@ -228,6 +242,20 @@ def move_round(session: Session, *, scoring_round: ScoringRound, position: int) 
     scoring_round.position = min(max(position, 0), last)
     session.add(scoring_round)
     session.flush()
+
+
+def advance_round(session: Session, *, scoring_round: ScoringRound, now: datetime) -> None:
+    """After a settle: show the next idea of the round still unsettled (after the current
+    one, then from the start); with none left the round ends."""
+    ids = round_ideas(scoring_round)
+    unsettled = set(session.exec(select(Idea.id).where(
+        col(Idea.id).in_(ids), col(Idea.score).is_(None), col(Idea.merged_into_id).is_(None))))
+    order = ids[scoring_round.position + 1:] + ids[:scoring_round.position + 1]
+    following = next((i for i in order if i in unsettled), None)
+    if following is None:
+        end_round(session, scoring_round=scoring_round, now=now)
+        return
+    move_round(session, scoring_round=scoring_round, position=ids.index(following))
 
 
 def set_round_message(session: Session, *, round_id: int, ts: str) -> None:

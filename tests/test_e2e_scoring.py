@@ -96,7 +96,7 @@ def test_three_participants_score_and_a_facilitator_settles(slack):
 
     # Once settled, the scores are revealed in the list.
     shown = text_of(reply_to(slack, slack.driver.command(CLIENT, CHANNEL, "ideas")))
-    assert "2 · Needs further evaluation* (1)" in shown and "<@U0AM> 3" in shown
+    assert "2 · Has potential* (1)" in shown and "<@U0AM> 3" in shown
 
 
 def test_a_scoring_round_walks_the_ideas_and_on_hold_ideas_come_back(slack):
@@ -159,7 +159,7 @@ def test_a_scoring_round_walks_the_ideas_and_on_hold_ideas_come_back(slack):
     # Priorities: the on-hold idea is listed, and months later it is revisited.
     listing = reply_to(slack, slack.driver.command(AM, channel, "priorities"))
     shown = text_of(listing)
-    assert "1 · On hold* (1)" in shown and "Shared roadmap" in shown
+    assert "1 · Sounds good, unlikely right now* (1)" in shown and "Shared roadmap" in shown
     assert "1 idea not scored yet" in shown
     open_from_list(slack, AM, channel, f"settle:{first.id}")
     slack.driver.submit(AM, {"score": "3", "note": "The client reorganised"})
@@ -280,3 +280,79 @@ def test_discarded_ideas_are_hidden_and_restorable(slack):
                             == click.trigger_id)
     slack.driver.submit(AM, {"score": "2", "note": "New CTO likes it"})
     eventually(lambda: ideas_of(slack, channel)[0].score == "2")
+
+
+def test_one_click_scores_a_settle_moves_the_round_on_and_the_end_offers_promotion(slack):
+    channel = "C0CLICK"
+    setup_channel(slack, channel)
+    create_plan(slack, channel, "Oscorp", language="en", facilitators=[AM])
+    portal, demo, dinner = add_ideas(slack, channel, [
+        (CLIENT, "Self-service portal"), (TEAMMATE, "Monthly demo"), (AM, "Team dinner")])
+    slack.driver.command(AM, channel, "score")
+    posted = slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params[
+        "channel"] == channel and "round_score_3" in json.dumps(c.params))[-1]
+    ts = posted.response["ts"]
+    scores = next(b for b in posted.params["blocks"] if b.get("block_id") == "round_scores")
+    assert [e["text"]["text"] for e in scores["elements"]][:4] == [
+        "3 · Obvious winner", "2 · Has potential", "1 · Sounds good, unlikely right now",
+        "Discard"]
+
+    def card():
+        return text_of(slack.emulator.message(channel, ts))
+
+    def score(user, value, idea_text):
+        before = len(slack.emulator.ephemerals(channel, user))
+        click = slack.driver.click(user, f"round_score_{value}", channel_id=channel,
+                                   message_ts=ts)
+        assert click.status == 200
+        told = eventually(lambda: slack.emulator.ephemerals(channel, user)[before:])
+        assert idea_text in text_of(told[-1]) and "Only you see it" in text_of(told[-1])
+
+    # One click each; a second click changes one's mind; nobody else sees the score.
+    score(CLIENT, "2", "Self-service portal")
+    score(CLIENT, "3", "Self-service portal")
+    score(TEAMMATE, "3", "Self-service portal")
+    eventually(lambda: "Scored by 2 of 3" in card(), timeout=10)
+    assert "Waiting for: <@U0AM>" in card() and "<@U0CLIENT> 3" not in card()
+    assert count(slack, Evaluation, idea_id=portal.id) == 2
+    assert count(slack, Evaluation, idea_id=portal.id, user_id=CLIENT, score="3") == 1
+    score(AM, "3", "Self-service portal")
+    eventually(lambda: "Settle as 3" in card(), timeout=10)
+
+    # A guest cannot settle; the facilitator settles with one click and the round moves on.
+    slack.driver.click(CLIENT, "round_settle_suggested", channel_id=channel, message_ts=ts)
+    slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"]
+                            == CLIENT and "facilitators" in text_of(c.params))
+    slack.driver.click(AM, "round_settle_suggested", channel_id=channel, message_ts=ts)
+    eventually(lambda: "Idea 2 of 3" in card() and "Monthly demo" in card())
+    assert ideas_of(slack, channel)[0].score == "3"
+
+    # Two ideas everyone agrees on: settled together, and the round ends with its 3s.
+    for user in (AM, CLIENT):
+        score(user, "2", "Monthly demo")
+    slack.driver.click(AM, "round_next", channel_id=channel, message_ts=ts)
+    eventually(lambda: "Team dinner" in card())
+    for user in (AM, TEAMMATE):
+        score(user, "discard", "Team dinner")
+    eventually(lambda: "Settle all 2 agreed ideas" in card(), timeout=10)
+    slack.driver.click(AM, "round_settle_agreed", channel_id=channel, message_ts=ts)
+    eventually(lambda: "ended: 3 of 3 ideas settled" in card())
+    assert [i.score for i in ideas_of(slack, channel)] == ["3", "2", "discard"]
+    ended = slack.emulator.message(channel, ts)
+    promote = [b["accessory"]["value"] for b in ended["blocks"]
+               if b.get("accessory", {}).get("action_id") == "objective_promote"]
+    assert promote == [str(portal.id)]
+    click = slack.driver.click(CLIENT, "objective_promote", channel_id=channel, message_ts=ts,
+                               value=str(portal.id))
+    opened = slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                                     == click.trigger_id)[-1]
+    assert "Self-service portal" in json.dumps(opened.params["view"])
+
+    # A late click on the card as it was (a settled idea, an ended round) stores nothing.
+    before = len(slack.emulator.ephemerals(channel, TEAMMATE))
+    late = slack.driver.click(TEAMMATE, "round_score_1", channel_id=channel, message_ts=ts,
+                              shown={**posted.params, "ts": ts})
+    assert late.status == 200
+    told = eventually(lambda: slack.emulator.ephemerals(channel, TEAMMATE)[before:])
+    assert "no longer being scored" in text_of(told[-1])
+    assert count(slack, Evaluation, idea_id=portal.id, user_id=TEAMMATE, score="3") == 1

@@ -224,7 +224,7 @@ def test_the_ideas_sheet_has_one_row_per_evaluation_in_priority_order(db):
     assert first["Source question"] == "2. Where do we want to go?"
     assert first["Author"] == "Carla Ruiz"
     assert first["Added (Europe/Madrid)"] == datetime(2026, 12, 1, 11, 5)  # local, naive
-    assert (first["Settled score"], first["Status"], first["Score"]) == (3, "3 · Top priority", 3)
+    assert (first["Settled score"], first["Status"], first["Score"]) == (3, "3 · Obvious winner", 3)
     assert (first["Likelihood"], first["Need"], first["Urgency"], first["Effort"],
             first["Worth it"]) == ("Likely to succeed", "A need", "Urgent and important",
                                    "Hard", "Yes")
@@ -233,7 +233,7 @@ def test_the_ideas_sheet_has_one_row_per_evaluation_in_priority_order(db):
     cons = ws.cell(row=2, column=labels.index("Cons") + 1)
     assert cons.value == "=1+1" and cons.data_type == "s"
     assert table[2]["Status"] == "Not scored yet" and table[2]["Settled score"] is None
-    assert (table[3]["Status"], table[3]["Settled score"]) == ("Discarded", "discard")
+    assert (table[3]["Status"], table[3]["Settled score"]) == ("Discard", "discard")
 
 
 def test_the_sessions_sheet_has_one_row_per_answer_in_local_time(db):
@@ -302,8 +302,9 @@ def test_the_markdown_document_follows_the_plan(db):
     # The priority list: 3s first, evaluations with their answers, discarded last.
     priorities = lines[at("## Priority list"):at("## Strategy sessions")]
     assert [line for line in priorities if line.startswith("### ")] == [
-        "### 3 · Top priority (1)", "### 2 · Needs further evaluation (0)",
-        "### 1 · On hold (0)", "### Not scored yet (1)", "### Discarded (1)"]
+        "### 3 · Obvious winner (1)", "### 2 · Has potential (0)",
+        "### 1 · Sounds good, unlikely right now (0)", "### Not scored yet (1)",
+        "### Discard (1)"]
     assert "    - Ana Pérez: 3" in priorities and "      - Likelihood: Likely to succeed" in lines
     assert "      - Cons: \\=1+1" in priorities
 

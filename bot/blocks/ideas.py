@@ -10,6 +10,7 @@ from bot.blocks.inputs import (
     text_input,
 )
 from bot.blocks.messages import ROUND_START
+from bot.blocks.plan_items import OBJECTIVE_PROMOTE
 from bot.blocks.state import CHOOSE, REQUIRED, TOO_LONG, read_state
 from bot.blocks.text import (
     button,
@@ -48,6 +49,9 @@ PRIORITIES_SHARE = "priorities_share"
 ROUND_EVALUATE, ROUND_PREVIOUS, ROUND_NEXT = "round_evaluate", "round_previous", "round_next"
 ROUND_REVEAL, ROUND_SETTLE, ROUND_NUDGE = "round_reveal", "round_settle", "round_nudge"
 ROUND_END = "round_end"
+ROUND_SETTLE_SUGGESTED, ROUND_SETTLE_AGREED = "round_settle_suggested", "round_settle_agreed"
+# One button per score, so that one click scores (ids are unique within a block).
+ROUND_SCORES = {score: f"round_score_{score}" for score in SCORES}
 EVALUATE_CALLBACK, SETTLE_CALLBACK = "idea_evaluate", "idea_settle"
 EDIT_CALLBACK, MERGE_CALLBACK = "idea_edit", "idea_merge"
 
@@ -201,13 +205,23 @@ def priorities_messages(*, lang, plan, rows, show_discarded=False, shared=False)
 
 # --- the scoring round ------------------------------------------------------------------------
 
-def round_card(*, lang, plan, scoring_round, row, position, total, participants, settled):
+def round_card(*, lang, plan, scoring_round, row, position, total, participants, settled,
+               agreed=0, promotable=()):
+    """The round's one card: the idea in play, a one-click score for everyone, and the
+    facilitators' controls apart. Once ended: what came of it, and the 3s to promote."""
     _ = gettext_for(lang)
     title = _("Scoring round: {account}").format(account=plan.account_name)
     blocks = [header(title)]
     if scoring_round.ended_at is not None:
         blocks.append(section(_("This scoring round has ended: {settled} of {total} ideas "
                                 "settled.").format(settled=settled, total=total)))
+        if promotable:
+            blocks.append(section(_("*Next step:* turn the ideas settled at 3 into objectives.")))
+        for idea in promotable[:40]:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn",
+                                                       "text": escape(idea.text)[:3000]},
+                           "accessory": button(_("Promote"), OBJECTIVE_PROMOTE, str(idea.id),
+                                               style="primary")})
         return {"text": escape(title), "blocks": blocks}
     if row is None:
         blocks.append(section(_("There are no ideas to score.")))
@@ -219,38 +233,59 @@ def round_card(*, lang, plan, scoring_round, row, position, total, participants,
     if idea.score:
         lines.append(_("Settled: {status}").format(status=_(STATUSES[idea.score])))
     blocks.append(section("\n".join(lines)))
-    waiting = [user for user in participants if user not in row.scorers]
     scored = _("Scored by {count} of {total}").format(
         count=len(row.scorers), total=len(set(participants) | set(row.scorers)))
     if row.scorers:
         scored += ": " + ", ".join(mention(user) for user in list(row.scorers)[:40])
     blocks.append(section(scored))
-    if waiting:
+    waiting = [user for user in participants if user not in row.scorers]
+    if waiting and not idea.score:
         blocks.append(context(_("Waiting for: {people}").format(
             people=", ".join(mention(user) for user in waiting[:40]))))
+    scores = list(row.scorers.values())
     if idea.revealed_at and row.scorers:
-        blocks.append(section(_consensus_text(list(row.scorers.values()), lang) + "\n"
+        blocks.append(section(_consensus_text(scores, lang) + "\n"
                               + ", ".join(f"{mention(u)} {_score_label(s, lang)}"
                                           for u, s in list(row.scorers.items())[:40])))
-    else:
-        blocks.append(context(_("Scores stay hidden until a facilitator reveals them, so "
-                                "nobody anchors on the first vote.")))
+    elif not idea.score:
+        blocks.append(context(_("Click your score: only you see it until a facilitator "
+                                "reveals them all, so nobody anchors on the first vote. "
+                                "Click another to change it.")))
     value = f"{scoring_round.id}:{idea.id}"
+    if not idea.score:
+        blocks.append({"type": "actions", "block_id": "round_scores", "elements": [
+            *(button(_(SCORES[score][0]), ROUND_SCORES[score], value) for score in SCORES),
+            button(_("Full evaluation"), ROUND_EVALUATE, value),
+        ]})
+    blocks.append(context(_("*Facilitators*")))
+    controls = []
+    suggested = consensus(scores).suggested
+    if suggested and not idea.score:
+        controls.append(button(_("Settle as {score}").format(score=_score_label(suggested,
+                                                                                  lang)),
+                               ROUND_SETTLE_SUGGESTED, f"{value}:{suggested}",
+                               style="primary"))
+    if agreed:
+        n_ = ngettext_for(lang)
+        controls.append(button(n_("Settle {count} agreed idea", "Settle all {count} agreed "
+                                  "ideas", agreed).format(count=agreed),
+                               ROUND_SETTLE_AGREED, value))
+    controls.append(button(_("Settle…"), ROUND_SETTLE, value))
+    if not idea.revealed_at:
+        controls.append(button(_("Reveal scores"), ROUND_REVEAL, value))
+    controls += [button(_("Previous"), ROUND_PREVIOUS, value),
+                 button(_("Next"), ROUND_NEXT, value)]
+    if waiting and not idea.score:
+        controls.append(button(_("Nudge who is missing"), ROUND_NUDGE, value))
     end_confirm = {
         "title": plain(_("End the round?"), 100),
         "text": plain(_("Unsettled ideas keep their scores and can be settled later.")),
         "confirm": plain(_("End round"), 30),
         "deny": plain(_("Keep scoring"), 30),
     }
-    blocks.append({"type": "actions", "block_id": "round_actions", "elements": [
-        button(_("Evaluate and score"), ROUND_EVALUATE, value, style="primary"),
-        button(_("Previous"), ROUND_PREVIOUS, value),
-        button(_("Next"), ROUND_NEXT, value),
-        button(_("Reveal scores"), ROUND_REVEAL, value),
-        button(_("Settle"), ROUND_SETTLE, value),
-        button(_("Nudge who is missing"), ROUND_NUDGE, value),
-        button(_("End round"), ROUND_END, value, style="danger", confirm=end_confirm),
-    ]})
+    controls.append(button(_("End round"), ROUND_END, value, style="danger",
+                           confirm=end_confirm))
+    blocks.append({"type": "actions", "block_id": "round_actions", "elements": controls})
     return {"text": escape(title), "blocks": blocks}
 
 
@@ -275,8 +310,8 @@ def _consensus_text(scores: list[str], lang: str) -> str:
 
 def nudge_message(*, lang, idea, waiting) -> dict:
     _ = gettext_for(lang)
-    text = _("{people}: your score for “{idea}” is still missing. Use *Evaluate and score* "
-             "on the round card.").format(people=", ".join(mention(u) for u in waiting),
+    text = _("{people}: your score for “{idea}” is still missing: one click on the round "
+             "card.").format(people=", ".join(mention(u) for u in waiting),
                                           idea=escape(idea.text[:200]))
     return {"text": text, "blocks": [section(text[:3000])]}
 

@@ -153,12 +153,14 @@ class Driver:
         value: str | None = None,
         selected: Any = None,
         retry_num: int | None = None,
+        shown: dict | None = None,
     ) -> Response:
         """Click a button (or pick `selected` in a select/overflow) as `user_id` would.
 
         In a channel message (channel_id, default the latest message with that action_id),
         in an ephemeral message (ephemeral=True), or else in a view (default the top modal,
-        then the Home tab). `value` picks among buttons sharing an action_id.
+        then the Home tab). `value` picks among buttons sharing an action_id. `shown`: the
+        message as the user's screen still showed it (a click on a card since redrawn).
         """
         payload = self._base("block_actions", user_id)
         response_url = None
@@ -172,7 +174,9 @@ class Driver:
             payload.update(container={"type": "view", "view_id": view["id"]}, view=view)
         else:
             channel = self._channel(channel_id)
-            if ephemeral:
+            if shown is not None:
+                found = [shown]
+            elif ephemeral:
                 found = self.emulator.ephemerals(channel["id"], user_id)
             else:
                 found = self.emulator.messages(channel["id"])

@@ -22,7 +22,7 @@ from bot.listeners.common import (
     store_in_ack,
     submission,
 )
-from bot.scoring import STATUSES
+from bot.scoring import SCORES, STATUSES, agreed_ideas, consensus
 from storage import queries, scoring
 from storage.models import Idea, Plan
 
@@ -223,9 +223,9 @@ def round_start(act: Interaction, db):
 # --- the round card's buttons: value "round_id:idea_id" ---------------------------------------
 
 def clicked_round(act: Interaction, db):
-    """(plan, round, idea) a round button belongs to, checked against the request's
-    workspace and channel; (None, None, None) otherwise."""
-    round_id, _sep, idea_id = act.value.partition(":")
+    """(plan, round, idea) a round button belongs to (its value starts "round_id:idea_id"),
+    checked against the request's workspace and channel; (None, None, None) otherwise."""
+    round_id, idea_id, *_rest = act.value.split(":") + [""]
     scoring_round = None
     if round_id.isdigit() and act.channel_id:
         scoring_round = scoring.round_in_channel(db, round_id=int(round_id),
@@ -316,6 +316,73 @@ def round_end(act, db, plan, scoring_round, idea):
     scoring.end_round(db, scoring_round=scoring_round, now=act.deps.clock())
 
 
+@facilitator_round_action
+def round_settle_suggested(act, db, plan, scoring_round, idea):
+    """One click settles the idea at the score the card suggested, then the round moves on."""
+    clicked = act.value.split(":")[-1]
+    suggested = consensus([e.score for e in scoring.evaluations_of(db, idea=idea)]).suggested
+    if idea.score is not None or suggested != clicked:
+        raise Refusal(_scores_changed(plan))
+    _settle(act, db, plan, idea, suggested, expected_version=idea.version)
+    scoring.advance_round(db, scoring_round=scoring_round, now=act.deps.clock())
+
+
+@facilitator_round_action
+def round_settle_agreed(act, db, plan, scoring_round, idea):
+    """Settle every idea of the round that everyone who scored agrees on."""
+    rows = {r.idea.id: r for r in scoring.idea_rows(db, plan=plan)}
+    in_round = [rows[i] for i in scoring.round_ideas(scoring_round) if i in rows]
+    agreed = agreed_ideas(in_round)
+    if not agreed:
+        raise Refusal(_scores_changed(plan))
+    for agreed_idea, score in agreed:
+        _settle(act, db, plan, agreed_idea, score, expected_version=agreed_idea.version)
+    scoring.advance_round(db, scoring_round=scoring_round, now=act.deps.clock())
+
+
+def _scores_changed(plan: Plan) -> str:
+    _ = gettext_for(plan.language)
+    return _("The scores changed while you were looking: nothing was settled. The card shows "
+             "what they suggest now.")
+
+
+def _settle(act: Interaction, db, plan: Plan, idea: Idea, score, *, expected_version: int,
+            note=None) -> None:
+    try:
+        scoring.settle(db, idea=idea, score=score, note=note, user_id=act.user_id,
+                       now=act.deps.clock(), expected_version=expected_version)
+    except scoring.StaleIdea:
+        raise _stale(act, db, plan, idea) from None
+
+
+def round_score(act: Interaction, db):
+    """Anyone's one-click score: stored as their own, shown to them alone."""
+    plan, scoring_round, idea = clicked_round(act, db)
+    if idea is None:
+        return lambda: _not_this_channels_round(act)
+    lang = plan.language
+    _ = gettext_for(lang)
+    if scoring_round.ended_at is not None or idea.score is not None:
+        status = _(STATUSES[idea.score])
+        return lambda: act.tell(_("“{idea}” is no longer being scored here ({status}).")
+                                .format(idea=escape(shorten(idea.text, 200)), status=status))
+    score = next(s for s, action_id in ui.ROUND_SCORES.items()
+                 if action_id == act.action.get("action_id"))
+    now = act.deps.clock()
+    scoring.save_score(db, idea=idea, user_id=act.user_id, user_team_id=act.user_team_id,
+                       score=score, now=now)
+    mark(db, "round", scoring_round.id, now)
+    text = _("Your score for “{idea}”: *{score}*. Only you see it until a facilitator reveals "
+             "the scores; click another to change it.").format(
+                 idea=escape(shorten(idea.text, 200)), score=_(SCORES[score][0]))
+
+    def confirm():
+        act.deps.cards.redraw_soon("round", scoring_round.id)
+        act.tell(text)
+
+    return confirm
+
+
 # --- modal submissions ------------------------------------------------------------------------
 
 def _round_follows(act: Interaction, round_id: int | None, *, now: bool = False) -> Reply:
@@ -337,13 +404,17 @@ def save_settle(act: Interaction, db, parsed):
     plan, idea = idea_of_view(act, db)
     act.require_facilitator(db, plan)
     score, note = parsed
+    _settle(act, db, plan, idea, score, note=note,
+            expected_version=act.meta.get("version", -1))
     now = act.deps.clock()
-    try:
-        scoring.settle(db, idea=idea, score=score, note=note, user_id=act.user_id, now=now,
-                       expected_version=act.meta.get("version", -1))
-    except scoring.StaleIdea:
-        raise _stale(act, db, plan, idea) from None
-    return _round_follows(act, touch_round(db, plan, now), now=True)
+    scoring_round = scoring.running_round(db, plan=plan)
+    if scoring_round is None:
+        return None
+    ids = scoring.round_ideas(scoring_round)
+    if ids and ids[scoring_round.position] == idea.id and score is not None:
+        scoring.advance_round(db, scoring_round=scoring_round, now=now)  # settled: next one
+    mark(db, "round", scoring_round.id, now)
+    return _round_follows(act, scoring_round.id, now=True)
 
 
 def save_edit(act: Interaction, db, parsed):
@@ -389,6 +460,10 @@ def register(app: App) -> None:
     app.action(ui.ROUND_SETTLE)(after_ack(round_settle))
     app.action(ui.ROUND_NUDGE)(after_ack(round_nudge))
     app.action(ui.ROUND_END)(store_in_ack(round_end))
+    app.action(ui.ROUND_SETTLE_SUGGESTED)(store_in_ack(round_settle_suggested))
+    app.action(ui.ROUND_SETTLE_AGREED)(store_in_ack(round_settle_agreed))
+    for action_id in ui.ROUND_SCORES.values():
+        app.action(action_id)(store_in_ack(round_score))
     app.view(ui.EVALUATE_CALLBACK)(submission(ui.parse_evaluation, save_evaluation))
     app.view(ui.SETTLE_CALLBACK)(submission(ui.parse_settle, save_settle))
     app.view(ui.EDIT_CALLBACK)(submission(ui.parse_edit, save_edit))
