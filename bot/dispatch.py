@@ -131,7 +131,8 @@ def _session_timer(db, plan, payload, now):
     if strategy_session is None or strategy_session.ended_at is not None:
         return None
     return [nudges.session_timer(lang=plan.language, plan=plan, kind=payload["kind"],
-                                 facilitators=queries.facilitators_of(db, plan=plan))]
+                                 facilitators=queries.facilitators_of(db, plan=plan),
+                                 minutes=payload.get("minutes", 10))]
 
 
 def _session(db, payload):

@@ -76,11 +76,18 @@ def review_reminders(plan, due: date) -> list[Planned]:
     return planned
 
 
+def warning_lead(length: timedelta) -> timedelta:
+    """How long before a session's end the "minutes left" note comes: 10 minutes, or a
+    fifth of a session shorter than 50 minutes (whole minutes, at least one)."""
+    return min(SESSION_WARNING, timedelta(minutes=max(1, int(length.total_seconds() // 300))))
+
+
 def session_timers(strategy_session) -> list[Planned]:
     base = f"session:{strategy_session.id}"
+    lead = warning_lead(strategy_session.ends_at - strategy_session.started_at)
     return [
-        Planned(f"{base}:warning", "session_warning",
-                strategy_session.ends_at - SESSION_WARNING, {"session_id": strategy_session.id}),
+        Planned(f"{base}:warning", "session_warning", strategy_session.ends_at - lead,
+                {"session_id": strategy_session.id, "minutes": int(lead.total_seconds() // 60)}),
         Planned(f"{base}:end", "session_end", strategy_session.ends_at,
                 {"session_id": strategy_session.id}),
     ]

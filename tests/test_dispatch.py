@@ -18,7 +18,7 @@ from bot.dispatch import (
     review_held,
     schedule_session_timers,
 )
-from bot.reminders import local_moment, review_reminders
+from bot.reminders import local_moment, review_reminders, warning_lead
 from bot.slack import make_client
 from storage import deliveries, queries
 from storage.db import make_engine, new_session
@@ -267,6 +267,23 @@ def test_session_timers(engine, slack):
         db.commit()
     clock.now += timedelta(minutes=40)
     assert run.run_once() == 0  # an ended session's timers are gone
+
+
+def test_a_short_sessions_warning_fits_its_length(engine, slack):
+    with new_session(engine) as db:
+        plan = new_plan(db)
+        start = datetime(2027, 2, 1, 10, 0, tzinfo=UTC)
+        short = queries.start_session(db, plan=plan, user_id=FACILITATOR, now=start,
+                                      ends_at=start + timedelta(minutes=5))
+        schedule_session_timers(db, plan=plan, strategy_session=short)
+        db.commit()
+    clock = Clock(start + timedelta(seconds=10))
+    run = dispatcher(engine, slack, clock)
+    assert run.run_once() == 0  # not "10 minutes left" at once
+    clock.now = start + timedelta(minutes=4)
+    assert run.run_once() == 1 and "1 minute left" in posts(slack)[-1].params["text"]
+    assert [warning_lead(timedelta(minutes=m)).total_seconds() / 60
+            for m in (5, 20, 49, 50, 90)] == [1, 4, 9, 10, 10]
 
 
 def test_monthly_progress_summaries(engine, slack):

@@ -167,6 +167,14 @@ def test_a_strategy_session_with_two_participants(slack):
     updated = wait_card(slack, "C0MEET", ts, f"<@{CLIENT}> (1/1)")
     assert "*3* respuestas" in text_of(updated)
 
+    # The live board: during the session, the client reads what the others answered.
+    board = slack.driver.click(CLIENT, "session_board", channel_id="C0MEET")
+    shown = text_of(slack.emulator.wait_for("views.open", predicate=lambda c: c.params[
+        "trigger_id"] == board.trigger_id)[-1].params["view"])
+    assert "Renewals are late &lt;!channel&gt; — <@U0AM>" in shown
+    assert "A self-service portal" in shown and "AI forecasts" in shown
+    assert shown.index("Renewals") < shown.index("self-service") < shown.index("weekly report")
+
     # A single idea from the card.
     slack.driver.click(CLIENT, "session_add_idea", channel_id="C0MEET")
     slack.emulator.wait_for("views.open", predicate=lambda c: "idea_add" in str(c.params))
@@ -228,6 +236,9 @@ def test_a_strategy_session_with_two_participants(slack):
     assert "round_start" in text_of(recap[-1].params)  # next step: score the ideas
     ended = wait_card(slack, "C0MEET", ts, "terminó")
     assert "session_end" not in text_of(ended)  # no more buttons
+    # Collapsed to a short summary (the prompts are gone), the answers one click away.
+    assert len(text_of(ended)) < len(shown) and "¿Dónde estamos?" not in text_of(ended)
+    assert "session_board" in text_of(ended)
 
     # From the recap, the facilitator goes straight to scoring the ideas.
     slack.driver.click(AM, "round_start", channel_id="C0MEET")

@@ -12,6 +12,7 @@ from bot.blocks.text import (
     local_time,
     long_date,
     mention,
+    plain,
     section,
     shorten,
     split_messages,
@@ -24,6 +25,8 @@ SESSION_ADD_ANSWERS = "session_add_answers"
 SESSION_ADD_IDEA = "session_add_idea"
 SESSION_MY_ANSWERS = "session_my_answers"
 SESSION_END = "session_end"
+SESSION_BOARD = "session_board"
+BOARD_CALLBACK = "session_board"
 PLAN_ARCHIVE = "plan_archive"
 
 
@@ -173,11 +176,12 @@ def session_card(*, lang, plan, strategy_session, contributions, answer_count, i
                    "not only about money.").format(
             minutes=minutes, end=local_time(strategy_session.ends_at, plan.timezone, lang))
     blocks = [header(title), section(timing)]
-    for question in QUESTIONS:
-        prompts = "\n".join(f"• {_(p)}" for p in question.prompts)
-        blocks.append(section(
-            f"*{question.number}. {_(question.title)}*\n_{_(question.intro)}_\n{prompts}"))
-    blocks.append(divider())
+    if not ended:  # once over, the card is a short summary: the recap holds the rest
+        for question in QUESTIONS:
+            prompts = "\n".join(f"• {_(p)}" for p in question.prompts)
+            blocks.append(section(
+                f"*{question.number}. {_(question.title)}*\n_{_(question.intro)}_\n{prompts}"))
+        blocks.append(divider())
     counts = "{} · {}".format(
         n_("*{count}* answer", "*{count}* answers", answer_count).format(count=answer_count),
         n_("*{count}* idea", "*{count}* ideas", idea_count).format(count=idea_count))
@@ -189,8 +193,12 @@ def session_card(*, lang, plan, strategy_session, contributions, answer_count, i
         blocks.append(context(_("Contributed (answers/ideas): {people}").format(people=people)))
     else:
         blocks.append(context(_("No contributions yet.")))
-    if not ended:
-        value = str(strategy_session.id)
+    value = str(strategy_session.id)
+    see_answers = button(_("See answers"), SESSION_BOARD, value)
+    if ended:
+        blocks.append({"type": "actions", "block_id": "session_actions",
+                       "elements": [see_answers]})
+    else:
         end_confirm = {
             "title": {"type": "plain_text", "text": _("End the session?")[:100]},
             "text": {"type": "plain_text",
@@ -202,6 +210,7 @@ def session_card(*, lang, plan, strategy_session, contributions, answer_count, i
             button(_("Add answers"), SESSION_ADD_ANSWERS, value, style="primary"),
             button(_("Add idea"), SESSION_ADD_IDEA, value),
             button(_("My answers"), SESSION_MY_ANSWERS, value),
+            see_answers,
             button(_("End session"), SESSION_END, value, style="danger", confirm=end_confirm),
         ]})
     return {"text": escape(title), "blocks": blocks}
@@ -231,6 +240,30 @@ def session_recap(*, lang, plan, answers, ideas) -> list[dict]:
         blocks.append({"type": "actions", "elements": [
             button(_("Start a scoring round"), ROUND_START, str(plan.id), style="primary")]})
     return [{"text": escape(title), "blocks": part} for part in split_messages(blocks)]
+
+
+def answers_board(*, lang, plan, answers, ideas) -> dict:
+    """Everything answered so far, by question, for anyone in the meeting to read (a modal
+    with no submit; at most 100 blocks, so the longest lists end with a pointer to the
+    recap)."""
+    _ = gettext_for(lang)
+    blocks = []
+    for question in QUESTIONS:
+        mine = [a for a in answers if a.question == question.number]
+        lines = [f"*{question.number}. {_(question.title)}* ({len(mine)})"]
+        lines += [_entry(a, plan, lang) for a in mine]
+        blocks += [section(chunk) for chunk in chunk_lines(lines)]
+    ideas_title = _("Ideas")
+    lines = [f"*{ideas_title}* ({len(ideas)})"] + [
+        _entry(i, plan, lang, prefix=f"[{_(IDEA_TAGS[i.tag])}] " if i.tag else "")
+        for i in ideas]
+    blocks += [section(chunk) for chunk in chunk_lines(lines)]
+    if len(blocks) > 99:
+        blocks = blocks[:98] + [context(_("There is more: the session's recap in the channel "
+                                          "holds every answer."))]
+    return {"type": "modal", "callback_id": BOARD_CALLBACK,
+            "title": plain(_("Answers so far"), 24), "close": plain(_("Close"), 24),
+            "blocks": blocks}
 
 
 def _entry(item, plan, lang: str, prefix: str = "") -> str:

@@ -32,11 +32,14 @@ def review_reminder(*, lang, plan, kind, due, days=None, overdue_days=None) -> d
     return {"text": text, "blocks": blocks}
 
 
-def session_timer(*, lang, plan, kind, facilitators) -> dict:
+def session_timer(*, lang, plan, kind, facilitators, minutes=10) -> dict:
     _ = gettext_for(lang)
     if kind == "session_warning":
-        text = _("10 minutes left in the strategy session of *{account}*: time to add the "
-                 "last ideas.").format(account=escape(plan.account_name))
+        n_ = ngettext_for(lang)
+        text = n_("{minutes} minute left in the strategy session of *{account}*: time to add "
+                  "the last ideas.", "{minutes} minutes left in the strategy session of "
+                  "*{account}*: time to add the last ideas.", minutes).format(
+            minutes=minutes, account=escape(plan.account_name))
     else:
         text = _("Time is up for the strategy session of *{account}*. {people}: end it from "
                  "the card to post the recap.").format(

@@ -79,6 +79,19 @@ def open_idea(act: Interaction) -> None:
                               private_metadata=_answers_metadata(plan, strategy_session)))
 
 
+def open_board(act: Interaction) -> None:
+    """The answers given so far, by question: what the others said, during the session."""
+    with act.deps.db() as db:
+        plan, strategy_session, refusal = clicked_session(act, db, running=False)
+        if refusal:
+            return refusal()
+        board = msg.answers_board(
+            lang=plan.language, plan=plan,
+            answers=queries.answers_of(db, strategy_session=strategy_session),
+            ideas=queries.ideas_of(db, plan=plan, strategy_session=strategy_session))
+    act.open(board)
+
+
 def end(act: Interaction, db):
     """End the session (facilitators): its card says so, its recap is posted."""
     plan, strategy_session, refusal = clicked_session(act, db, running=False)
@@ -163,6 +176,7 @@ def register(app: App) -> None:
     app.action(msg.SESSION_ADD_ANSWERS)(after_ack(open_answers))
     app.action(msg.SESSION_MY_ANSWERS)(after_ack(open_my_answers))
     app.action(msg.SESSION_ADD_IDEA)(after_ack(open_idea))
+    app.action(msg.SESSION_BOARD)(after_ack(open_board))
     app.action(msg.SESSION_END)(store_in_ack(end))
     app.view(forms.ANSWERS_CALLBACK)(submission(forms.parse_answers, save_answers))
     app.view(forms.EDIT_CALLBACK)(submission(forms.parse_my_answers, save_my_answers))
