@@ -47,30 +47,35 @@ def round_card(db: Session, *, plan: Plan, scoring_round: ScoringRound) -> dict:
         promotable=[i for i in planning.ideas_to_promote(db, plan=plan) if i.id in idea_ids])
 
 
-def ideas_page(db: Session, *, plan: Plan, viewer: str, page=0, show_discarded=False) -> dict:
+# Lists shown to one person take `lang`, theirs; channel posts are in the plan's language.
+
+def ideas_page(db: Session, *, plan: Plan, viewer: str, page=0, show_discarded=False,
+               lang=None) -> dict:
     return idea_blocks.ideas_message(
-        lang=plan.language, plan=plan, rows=scoring.idea_rows(db, plan=plan), viewer=viewer,
+        lang=lang or plan.language, plan=plan, rows=scoring.idea_rows(db, plan=plan), viewer=viewer,
         is_facilitator=queries.is_facilitator(db, plan=plan, user_id=viewer), page=page,
         show_discarded=show_discarded)
 
 
-def priorities(db: Session, *, plan: Plan, shared=False, show_discarded=False) -> list[dict]:
-    return idea_blocks.priorities_messages(lang=plan.language, plan=plan, shared=shared,
+def priorities(db: Session, *, plan: Plan, shared=False, show_discarded=False,
+               lang=None) -> list[dict]:
+    return idea_blocks.priorities_messages(lang=lang or plan.language, plan=plan, shared=shared,
                                            rows=scoring.idea_rows(db, plan=plan),
                                            show_discarded=show_discarded)
 
 
-def objectives_page(db: Session, *, plan: Plan, page: int = 0) -> dict:
+def objectives_page(db: Session, *, plan: Plan, page: int = 0, lang=None) -> dict:
     return plan_items.objectives_message(
-        lang=plan.language, plan=plan, categories=planning.categories(db, plan=plan),
+        lang=lang or plan.language, plan=plan, categories=planning.categories(db, plan=plan),
         objectives=planning.objectives(db, plan=plan),
         initiatives=planning.initiatives(db, plan=plan),
         to_promote=planning.ideas_to_promote(db, plan=plan), page=page)
 
 
-def plan_messages(db: Session, *, plan: Plan, today: date, shared=False) -> list[dict]:
+def plan_messages(db: Session, *, plan: Plan, today: date, shared=False,
+                  lang=None) -> list[dict]:
     return plan_items.plan_messages(
-        lang=plan.language, plan=plan, categories=planning.categories(db, plan=plan),
+        lang=lang or plan.language, plan=plan, categories=planning.categories(db, plan=plan),
         objectives=planning.objectives(db, plan=plan),
         initiatives=planning.initiatives(db, plan=plan),
         facilitators=queries.facilitators_of(db, plan=plan), shared=shared,

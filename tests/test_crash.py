@@ -71,8 +71,10 @@ def burst(rumbo, metadata: dict, *, kill_after: int, signum=None) -> dict[str, b
             except (OSError, http.client.HTTPException):
                 results[text] = False  # no answer: Slack would have shown an error
                 return
-            # A stored answer closes its modal (an empty ack); a stored idea is confirmed.
-            stored = "Idea added" in response.text if n % 2 == 0 else not response.text.strip()
+            # A stored answer closes its modal (an empty ack); a stored idea is confirmed, in
+            # its author's language once Slack told it.
+            stored = ("Idea added" in response.text or "Idea agregada" in response.text) \
+                if n % 2 == 0 else not response.text.strip()
             results[text] = response.status == 200 and stored
             if results[text]:
                 acked.release()

@@ -63,7 +63,7 @@ def test_objectives_initiatives_show_edit_and_export(slack):
     # Only the 3 is offered for promotion.
     listing = objectives_list(slack)
     shown = text_of(listing)
-    assert "ready to become objectives" in shown and "Self-service portal" in shown
+    assert "listas para convertirse en objetivos" in shown and "Self-service portal" in shown
     assert "Quarterly dinner" not in shown
     click = slack.driver.click(AM, "objective_promote", channel_id=CHANNEL, ephemeral=True,
                                value=str(portal.id))
@@ -79,7 +79,7 @@ def test_objectives_initiatives_show_edit_and_export(slack):
     answer = slack.driver.submit(AM, {"category": process_id, "target": " ", "measure": " ",
                                       "target_date": "2028-03-01"}, )
     assert set(answer.errors) == {"target", "measure", "target_date"}
-    assert "outside the plan's period" in answer.errors["target_date"]
+    assert "fuera del período del plan" in answer.errors["target_date"]  # Ana's Spanish
     answer = slack.driver.submit(AM, {
         "category": process_id, "target_date": "2028-03-01",
         "target": "Half of the tickets solved by the client", "measure": "Share of tickets",
@@ -87,8 +87,8 @@ def test_objectives_initiatives_show_edit_and_export(slack):
         "owner": OUTSIDER, "keep_dates": ["yes"]})
     assert answer.json() is None, answer.errors
     note = slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"]
-                                   == AM and "Saved" in text_of(c.params))[-1]
-    assert f"<@{OUTSIDER}> is not in this channel" in text_of(note.params)
+                                   == AM and "Guardado" in text_of(c.params))[-1]
+    assert f"<@{OUTSIDER}> no está en este canal" in text_of(note.params)
     objective = eventually(lambda: _objective(slack, "Self-service portal"))
     assert (objective.idea_id, objective.baseline, objective.target_value, objective.unit,
             str(objective.target_date)) == (portal.id, 10.0, 50.0, "%", "2028-03-01")
@@ -114,7 +114,7 @@ def test_objectives_initiatives_show_edit_and_export(slack):
     assert _objective(slack, "Self-service portal") is not None
 
     # The plan holds itself to the method: the completeness check shows the gaps.
-    shown = "".join(text_of(reply_to(slack, slack.driver.command(AM, CHANNEL, "show"))))
+    shown = "".join(text_of(reply_to(slack, slack.driver.command(TEAMMATE, CHANNEL, "show"))))
     assert "Lose 15 lb by Christmas" in shown and "Run 3 times a week" in shown
     assert "Categories with no objective" in shown and "Financial" in shown
     assert "Objectives with no initiative" in shown and "Self-service portal" in shown
@@ -135,7 +135,8 @@ def test_objectives_initiatives_show_edit_and_export(slack):
     assert [(c.field, c.before, c.after, c.user_id) for c in changes] == [
         ("created", None, "Lose 15 lb by Christmas", AM),
         ("category_id", process_id, financial, AM), ("owner_id", None, TEAMMATE, AM)]
-    assert "owner" in text_of(reply_to(slack, slack.driver.command(AM, CHANNEL, "history")))
+    assert "owner" in text_of(reply_to(slack, slack.driver.command(TEAMMATE, CHANNEL,
+                                                                     "history")))
 
     # Export: an upload Slack refuses is explained, changes nothing, and a retry works.
     slack.emulator.fail_next("files.getUploadURLExternal", "not_in_channel")
@@ -191,7 +192,7 @@ def test_settings_change_the_plan_and_are_recorded(slack):
                                                         "client_size", "facilitators"}
     # Removing a category that still has objectives is refused; nothing changes.
     refused = slack.driver.submit(AM, {f"cat_{tools.id}": None})
-    assert "still has objectives" in str(refused.errors)
+    assert "todavía tiene objetivos" in str(refused.errors)
     assert count(slack, Category, plan_id=plan.id) == 3
 
     open_settings()

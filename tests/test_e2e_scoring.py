@@ -82,7 +82,7 @@ def test_three_participants_score_and_a_facilitator_settles(slack):
     settle_view = open_from_list(slack, AM, CHANNEL, f"settle:{portal.id}").params["view"]
     shown = text_of(settle_view)
     assert "<@U0AM>: *3*" in shown and "<@U0CLIENT>: *2*" in shown
-    assert "Suggested: *3*" in shown
+    assert "Sugerida: *3*" in shown  # the facilitator's own language, Spanish
     assert "Our IT team is busy &lt;!here&gt;" in shown and "<!here>" not in shown
     radio = next(b for b in settle_view["blocks"] if b.get("block_id") == "score")
     assert radio["element"]["initial_option"]["value"] == "3"
@@ -159,8 +159,8 @@ def test_a_scoring_round_walks_the_ideas_and_on_hold_ideas_come_back(slack):
     # Priorities: the on-hold idea is listed, and months later it is revisited.
     listing = reply_to(slack, slack.driver.command(AM, channel, "priorities"))
     shown = text_of(listing)
-    assert "1 · Sounds good, unlikely right now* (1)" in shown and "Shared roadmap" in shown
-    assert "1 idea not scored yet" in shown
+    assert "1 · Suena bien, pero es poco probable" in shown and "Shared roadmap" in shown
+    assert "1 idea sin puntuar" in shown
     open_from_list(slack, AM, channel, f"settle:{first.id}")
     slack.driver.submit(AM, {"score": "3", "note": "The client reorganised"})
     eventually(lambda: ideas_of(slack, channel)[0].score == "3")
@@ -255,7 +255,7 @@ def test_edit_and_merge(slack):
     slack.driver.submit(AM, {"into": str(a.id)})
     eventually(lambda: ideas_of(slack, channel)[1].merged_into_id == a.id)
     shown = text_of(reply_to(slack, slack.driver.command(AM, channel, "ideas")))
-    assert "Customer portal" not in shown and "+1 merged idea" in shown
+    assert "Customer portal" not in shown and "+1 idea fusionada" in shown
     assert count(slack, Idea, plan_id=a.plan_id) == 2  # nothing deleted
 
 
@@ -269,7 +269,7 @@ def test_discarded_ideas_are_hidden_and_restorable(slack):
     eventually(lambda: ideas_of(slack, channel)[0].score == "discard")
 
     shown = text_of(reply_to(slack, slack.driver.command(AM, channel, "ideas")))
-    assert "1 discarded, hidden" in shown and "Blockchain everything" not in shown
+    assert "1 descartada, oculta" in shown and "Blockchain everything" not in shown
     click = slack.driver.click(AM, "ideas_discarded", channel_id=channel, ephemeral=True)
     redrawn = reply_to(slack, click)
     assert redrawn["replace_original"] is True and "Blockchain everything" in text_of(redrawn)

@@ -22,6 +22,7 @@ from bot.listeners.common import (
     answer,
     channel_plan,
     no_plan,
+    read_after_ack,
     run_stored,
 )
 from bot.method import SESSION_MINUTES_DEFAULT
@@ -38,9 +39,13 @@ def run_command(ack, body, context, client, respond):
     handler = SUBCOMMANDS.get(name.lower())
     if handler is None:
         not_understood = clean(body.get("text") or "").strip()
-        run_stored(ack, act, lambda act, db: show_help(act, db, not_understood), keyed=False)
+        handler = lambda act, db: show_help(act, db, not_understood)  # noqa: E731
+    if handler in WRITES:
+        run_stored(ack, act, handler)
+    elif act.known_lang():
+        run_stored(ack, act, handler, keyed=False)  # answered in the ack itself
     else:
-        run_stored(ack, act, handler, keyed=handler in WRITES)
+        read_after_ack(ack, act, handler)  # answered in the user's language, once known
 
 
 def show_help(act: Interaction, db, not_understood: str | None = None):
@@ -48,19 +53,14 @@ def show_help(act: Interaction, db, not_understood: str | None = None):
     running = plan and queries.running_session(db, plan=plan)
     idea_count = queries.count_ideas(db, plan=plan) if plan else 0
 
-    def message():
-        return help_message(lang=act.lang(plan), plan=plan, running=running,
-                            idea_count=idea_count, not_understood=not_understood)
-
-    if plan is None and not act.deps.users.known_language(act.user_id):
-        return lambda: act.reply(message())  # Slack must tell the user's language first
-    return answer(act, message())
+    return answer(act, help_message(lang=act.lang(plan), plan=plan, running=running,
+                                    idea_count=idea_count, not_understood=not_understood))
 
 
 def new_plan(act: Interaction, db):
     plan = channel_plan(act, db)
     if plan is not None:
-        return answer(act, archive_offer(lang=plan.language, plan=plan))
+        return answer(act, archive_offer(lang=act.lang(plan), plan=plan))
     return lambda: open_new_plan_modal(act, account_name=act.text)
 
 
@@ -102,9 +102,13 @@ def add_idea(act: Interaction, db):
     running = queries.running_session(db, plan=plan)
     _ = act.gettext(plan)
     if not act.text:
-        return lambda: act.open(forms.idea_modal(lang=plan.language, private_metadata=metadata(
-            channel_id=plan.channel_id, plan_id=plan.id,
-            session_id=running.id if running else None, lang=plan.language)))
+        def open_modal():
+            lang = act.lang(plan)
+            act.open(forms.idea_modal(lang=lang, private_metadata=metadata(
+                channel_id=plan.channel_id, plan_id=plan.id,
+                session_id=running.id if running else None, lang=lang)))
+
+        return open_modal
     if len(act.text) > forms.TEXT_MAX:
         return answer(act, given_back(
             _("That idea is too long: keep it under {max_length} characters. Here is what you "

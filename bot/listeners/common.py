@@ -73,6 +73,7 @@ class Deps:
 
 
 def _apologising(act: "Interaction", job: Callable[[], None]) -> None:
+    act.acked = True
     try:
         job()
     except Exception:
@@ -100,6 +101,7 @@ class Interaction:
     meta: dict = field(default_factory=dict)
     text: str = ""  # a command's text after its subcommand
     enterprise_id: str | None = None  # the workspace's Enterprise Grid organisation
+    acked: bool = False  # Slack has had its answer: calling it now delays nobody
 
     @classmethod
     def of(cls, body: dict, context, client: WebClient, respond=None) -> "Interaction":
@@ -163,11 +165,19 @@ class Interaction:
     # --- language, permissions ---
 
     def lang(self, plan: Plan | None = None) -> str:
-        if plan is not None:
-            return plan.language
-        if self.meta.get("lang"):
-            return self.meta["lang"]
-        return self.deps.users.profile(self.client, self.user_id)[0]
+        """The actor's own language (their Slack locale), for what only they see: a modal
+        keeps the one it was opened in. Before the ack Slack is not asked (users.info may be
+        slow): until it has told, the plan's language stands in."""
+        known = self.known_lang()
+        if known:
+            return known
+        if self.acked or plan is None:
+            return self.deps.users.profile(self.client, self.user_id)[0]
+        return plan.language
+
+    def known_lang(self) -> str | None:
+        """The actor's language if it is known without asking Slack."""
+        return self.meta.get("lang") or self.deps.users.known_language(self.user_id)
 
     def gettext(self, plan: Plan | None = None):
         return gettext_for(self.lang(plan))
@@ -197,7 +207,7 @@ class Interaction:
 
     def require_facilitator(self, db, plan: Plan) -> None:
         if not queries.is_facilitator(db, plan=plan, user_id=self.user_id):
-            raise Refusal(facilitators_only(db, plan))
+            raise Refusal(facilitators_only(db, plan, self.lang(plan)))
 
     # --- answering ---
 
@@ -268,9 +278,9 @@ def view_metadata(view: dict) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
-def facilitators_only(db, plan: Plan) -> str:
-    """The polite refusal, naming who can."""
-    _ = gettext_for(plan.language)
+def facilitators_only(db, plan: Plan, lang: str | None = None) -> str:
+    """The polite refusal, naming who can (in `lang`, the asker's, where known)."""
+    _ = gettext_for(lang or plan.language)
     people = ", ".join(f"<@{u}>" for u in queries.facilitators_of(db, plan=plan))
     return _("Only the plan's facilitators ({people}) can do that.").format(people=people)
 
@@ -282,7 +292,7 @@ def no_plan(act: Interaction):
         _ = act.gettext()
         return _("This channel has no account plan yet. Create one with `/plan new`.")
 
-    if act.meta.get("lang") or act.deps.users.known_language(act.user_id):
+    if act.known_lang():
         return Reply(ack=notice(text()))
     return lambda: act.say(text())
 
@@ -360,6 +370,25 @@ def run_stored(ack, act: Interaction, handler, *, keyed: bool = True) -> None:
         act.deps.later(act, outcome.then)
 
 
+def read_after_ack(ack, act: Interaction, handler) -> None:
+    """A command that only reads, from someone whose language Slack has not told yet: ack
+    at once, ask Slack, then answer in their language."""
+    counted_ack(ack, act)()
+
+    def answer_now():
+        outcome, refusal = _stored(act, handler, keyed=False)
+        if refusal is not None:
+            return act.say(refusal.text)
+        if not isinstance(outcome, Reply):
+            outcome = Reply(then=outcome)
+        if outcome.ack:
+            act.reply(outcome.ack)
+        if outcome.then is not None:
+            outcome.then()
+
+    act.deps.later(act, answer_now)
+
+
 @dataclass
 class Reply:
     """What a handler answers: the ack (a command's message; a modal's response_action,
@@ -403,8 +432,7 @@ def submission(parse: Callable, store: Callable, *, with_metadata: bool = False)
 
 def _stored(act: Interaction, write, *args, keyed=True) -> tuple[object, Refusal | None]:
     """(what `act.store` returned, None), or (None, why nothing was stored)."""
-    lang = (act.meta.get("lang") or act.deps.users.known_language(act.user_id)
-            or DEFAULT_LANGUAGE)
+    lang = act.known_lang() or DEFAULT_LANGUAGE
     try:
         return act.store(write, *args, keyed=keyed), None
     except Refusal as refusal:

@@ -32,14 +32,15 @@ def show_ideas(act: Interaction, db):
     plan = channel_plan(act, db)
     if plan is None:
         return no_plan(act)
-    return answer(act, surfaces.ideas_page(db, plan=plan, viewer=act.user_id))
+    return answer(act, surfaces.ideas_page(db, plan=plan, viewer=act.user_id,
+                                           lang=act.lang(plan)))
 
 
 def show_priorities(act: Interaction, db):
     plan = channel_plan(act, db)
     if plan is None:
         return no_plan(act)
-    return answer(act, *surfaces.priorities(db, plan=plan))
+    return answer(act, *surfaces.priorities(db, plan=plan, lang=act.lang(plan)))
 
 
 def start_round_command(act: Interaction, db):
@@ -51,9 +52,9 @@ def start_round_command(act: Interaction, db):
 
 def start_round(act: Interaction, db, plan: Plan, *, tell):
     """A scoring round over the unscored ideas (facilitators), on one card."""
-    _ = gettext_for(plan.language)
+    _ = act.gettext(plan)
     if not queries.is_facilitator(db, plan=plan, user_id=act.user_id):
-        refusal = facilitators_only(db, plan)
+        refusal = facilitators_only(db, plan, act.lang(plan))
         return lambda: tell(refusal)
     idea_ids = [r.idea.id for r in scoring.idea_rows(db, plan=plan) if r.idea.score is None]
     if not idea_ids:
@@ -120,7 +121,7 @@ def idea_of_view(act: Interaction, db) -> tuple[Plan, Idea]:
 def _stale(act: Interaction, db, plan: Plan, idea: Idea) -> Refusal:
     db.rollback()
     db.refresh(idea)
-    _ = gettext_for(plan.language)
+    _ = act.gettext(plan)
     status = _(STATUSES[idea.score])
     return Refusal(_("Someone changed “{idea}” while you were looking at it, so your change "
                      "was not applied. It is now: {status}. Close this and open it again.")
@@ -134,23 +135,24 @@ def open_evaluate(act: Interaction, db, plan: Plan, idea: Idea) -> None:
     others = None
     if idea.revealed_at is not None:
         others = [(e.user_id, e.score) for e in scoring.evaluations_of(db, idea=idea)]
+    lang = act.lang(plan)
     act.open(ui.evaluate_modal(
-        lang=plan.language, idea=idea, evaluation=evaluation, others=others,
-        private_metadata=metadata(idea_id=idea.id, channel_id=plan.channel_id,
-                                  lang=plan.language)))
+        lang=lang, idea=idea, evaluation=evaluation, others=others,
+        private_metadata=metadata(idea_id=idea.id, channel_id=plan.channel_id, lang=lang)))
 
 
 def open_settle(act: Interaction, db, plan: Plan, idea: Idea) -> None:
+    lang = act.lang(plan)
     act.open(ui.settle_modal(
-        lang=plan.language, idea=idea, evaluations=scoring.evaluations_of(db, idea=idea),
-        private_metadata=metadata(idea_id=idea.id, channel_id=plan.channel_id,
-                                  lang=plan.language, version=idea.version)))
+        lang=lang, idea=idea, evaluations=scoring.evaluations_of(db, idea=idea),
+        private_metadata=metadata(idea_id=idea.id, channel_id=plan.channel_id, lang=lang,
+                                  version=idea.version)))
 
 
 def facilitator_or_refuse(act: Interaction, db, plan: Plan) -> bool:
     if queries.is_facilitator(db, plan=plan, user_id=act.user_id):
         return True
-    act.tell(facilitators_only(db, plan))
+    act.tell(facilitators_only(db, plan, act.lang(plan)))
     return False
 
 
@@ -160,7 +162,7 @@ def idea_menu(act: Interaction) -> None:
         plan, idea = clicked_idea(act, db, idea_id)
         if idea is None:
             return _not_this_channels_idea(act)
-        lang = plan.language
+        lang = act.lang(plan)
         if action == "evaluate":
             open_evaluate(act, db, plan, idea)
         elif action == "settle" and facilitator_or_refuse(act, db, plan):
@@ -188,7 +190,8 @@ def ideas_page(act: Interaction) -> None:
         if plan is not None:
             act.reply(surfaces.ideas_page(db, plan=plan, viewer=act.user_id,
                                           page=int(page) if page.isdigit() else 0,
-                                          show_discarded=discarded == "1"), replace=True)
+                                          show_discarded=discarded == "1",
+                                          lang=act.lang(plan)), replace=True)
 
 
 def priorities(act: Interaction) -> None:
@@ -197,7 +200,8 @@ def priorities(act: Interaction) -> None:
         plan = clicked_plan(act, db)
         if plan is None:
             return
-        messages = surfaces.priorities(db, plan=plan, show_discarded=discarded == "1")
+        messages = surfaces.priorities(db, plan=plan, show_discarded=discarded == "1",
+                                       lang=act.lang(plan))
     # The toggle redraws the list in place; from the ideas list it is a new message.
     act.reply(*messages, replace=bool(toggle))
 
@@ -272,7 +276,7 @@ def round_nudge(act: Interaction) -> None:
         scored = rows[idea.id].scorers if idea.id in rows else {}
         waiting = [u for u in scoring.participants(db, plan=plan) if u not in scored]
     if not waiting:
-        _ = gettext_for(plan.language)
+        _ = act.gettext(plan)
         return act.tell(_("Everyone has scored this idea."))
     act.client.chat_postMessage(channel=plan.channel_id, thread_ts=scoring_round.message_ts,
                                 **ui.nudge_message(lang=plan.language, idea=idea,
@@ -288,7 +292,7 @@ def facilitator_round_action(change):
         if idea is None:
             return lambda: _not_this_channels_round(act)
         if not queries.is_facilitator(db, plan=plan, user_id=act.user_id):
-            refusal = facilitators_only(db, plan)
+            refusal = facilitators_only(db, plan, act.lang(plan))
             return lambda: act.tell(refusal)
         if scoring_round.ended_at is not None:
             return None
@@ -322,7 +326,7 @@ def round_settle_suggested(act, db, plan, scoring_round, idea):
     clicked = act.value.split(":")[-1]
     suggested = consensus([e.score for e in scoring.evaluations_of(db, idea=idea)]).suggested
     if idea.score is not None or suggested != clicked:
-        raise Refusal(_scores_changed(plan))
+        raise Refusal(_scores_changed(act, plan))
     _settle(act, db, plan, idea, suggested, expected_version=idea.version)
     scoring.advance_round(db, scoring_round=scoring_round, now=act.deps.clock())
 
@@ -334,14 +338,14 @@ def round_settle_agreed(act, db, plan, scoring_round, idea):
     in_round = [rows[i] for i in scoring.round_ideas(scoring_round) if i in rows]
     agreed = agreed_ideas(in_round)
     if not agreed:
-        raise Refusal(_scores_changed(plan))
+        raise Refusal(_scores_changed(act, plan))
     for agreed_idea, score in agreed:
         _settle(act, db, plan, agreed_idea, score, expected_version=agreed_idea.version)
     scoring.advance_round(db, scoring_round=scoring_round, now=act.deps.clock())
 
 
-def _scores_changed(plan: Plan) -> str:
-    _ = gettext_for(plan.language)
+def _scores_changed(act: Interaction, plan: Plan) -> str:
+    _ = act.gettext(plan)
     return _("The scores changed while you were looking: nothing was settled. The card shows "
              "what they suggest now.")
 
@@ -360,25 +364,29 @@ def round_score(act: Interaction, db):
     plan, scoring_round, idea = clicked_round(act, db)
     if idea is None:
         return lambda: _not_this_channels_round(act)
-    lang = plan.language
-    _ = gettext_for(lang)
+    text = escape(shorten(idea.text, 200))
     if scoring_round.ended_at is not None or idea.score is not None:
-        status = _(STATUSES[idea.score])
-        return lambda: act.tell(_("“{idea}” is no longer being scored here ({status}).")
-                                .format(idea=escape(shorten(idea.text, 200)), status=status))
+        status = idea.score
+
+        def too_late():
+            _ = act.gettext(plan)
+            act.tell(_("“{idea}” is no longer being scored here ({status}).").format(
+                idea=text, status=_(STATUSES[status])))
+
+        return too_late
     score = next(s for s, action_id in ui.ROUND_SCORES.items()
                  if action_id == act.action.get("action_id"))
     now = act.deps.clock()
     scoring.save_score(db, idea=idea, user_id=act.user_id, user_team_id=act.user_team_id,
                        score=score, now=now)
     mark(db, "round", scoring_round.id, now)
-    text = _("Your score for “{idea}”: *{score}*. Only you see it until a facilitator reveals "
-             "the scores; click another to change it.").format(
-                 idea=escape(shorten(idea.text, 200)), score=_(SCORES[score][0]))
 
-    def confirm():
+    def confirm():  # after the ack: in the clicker's own language
         act.deps.cards.redraw_soon("round", scoring_round.id)
-        act.tell(text)
+        _ = act.gettext(plan)
+        act.tell(_("Your score for “{idea}”: *{score}*. Only you see it until a facilitator "
+                   "reveals the scores; click another to change it.").format(
+                       idea=text, score=_(SCORES[score][0])))
 
     return confirm
 

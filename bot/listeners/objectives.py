@@ -39,21 +39,22 @@ def show_objectives(act: Interaction, db):
     plan = channel_plan(act, db)
     if plan is None:
         return no_plan(act)
-    return answer(act, surfaces.objectives_page(db, plan=plan))
+    return answer(act, surfaces.objectives_page(db, plan=plan, lang=act.lang(plan)))
 
 
 def show_plan(act: Interaction, db):
     plan = channel_plan(act, db)
     if plan is None:
         return no_plan(act)
-    return answer(act, *surfaces.plan_messages(db, plan=plan, today=act.deps.clock().date()))
+    return answer(act, *surfaces.plan_messages(db, plan=plan, today=act.deps.clock().date(),
+                                               lang=act.lang(plan)))
 
 
 def show_history(act: Interaction, db):
     plan = channel_plan(act, db)
     if plan is None:
         return no_plan(act)
-    return answer(act, ui.history_message(lang=plan.language, plan=plan,
+    return answer(act, ui.history_message(lang=act.lang(plan), plan=plan,
                                           changes=planning.history(db, plan=plan)))
 
 
@@ -62,13 +63,18 @@ def open_settings(act: Interaction, db):
     if plan is None:
         return no_plan(act)
     if not queries.is_facilitator(db, plan=plan, user_id=act.user_id):
-        return answer(act, notice(facilitators_only(db, plan)))
-    view = ui.settings_modal(
-        lang=plan.language, plan=plan, categories=planning.categories(db, plan=plan),
-        facilitators=queries.facilitators_of(db, plan=plan),
-        private_metadata=metadata(plan_id=plan.id, channel_id=plan.channel_id,
-                                  lang=plan.language))
-    return lambda: act.open(view)
+        return answer(act, notice(facilitators_only(db, plan, act.lang(plan))))
+    categories = planning.categories(db, plan=plan)
+    facilitators = queries.facilitators_of(db, plan=plan)
+
+    def open_modal():  # after the ack: in the facilitator's own language
+        lang = act.lang(plan)
+        act.open(ui.settings_modal(
+            lang=lang, plan=plan, categories=categories, facilitators=facilitators,
+            private_metadata=metadata(plan_id=plan.id, channel_id=plan.channel_id,
+                                      lang=lang)))
+
+    return open_modal
 
 
 def request_export(act: Interaction, db, plan: Plan) -> int | None:
@@ -102,19 +108,21 @@ def _channel_plan(act: Interaction, db) -> Plan | None:
 
 
 def open_objective(act: Interaction, db, plan: Plan, *, objective=None, idea=None) -> None:
+    lang = act.lang(plan)
     act.open(ui.objective_modal(
-        lang=plan.language, categories=planning.categories(db, plan=plan),
+        lang=lang, categories=planning.categories(db, plan=plan),
         objective=objective, idea=idea, private_metadata=metadata(
-            plan_id=plan.id, channel_id=plan.channel_id, lang=plan.language,
+            plan_id=plan.id, channel_id=plan.channel_id, lang=lang,
             idea_id=idea.id if idea else None,
             objective_id=objective.id if objective else None, **_period(plan))))
 
 
 def open_initiative(act: Interaction, plan: Plan, objective, initiative=None) -> None:
+    lang = act.lang(plan)
     act.open(ui.initiative_modal(
-        lang=plan.language, objective=objective, initiative=initiative,
+        lang=lang, objective=objective, initiative=initiative,
         private_metadata=metadata(
-            plan_id=plan.id, channel_id=plan.channel_id, lang=plan.language,
+            plan_id=plan.id, channel_id=plan.channel_id, lang=lang,
             objective_id=objective.id,
             initiative_id=initiative.id if initiative else None, **_period(plan))))
 
@@ -169,7 +177,8 @@ def objectives_page(act: Interaction) -> None:
         plan = _channel_plan(act, db)
         if plan is not None:
             act.reply(surfaces.objectives_page(
-                db, plan=plan, page=int(act.value) if act.value.isdigit() else 0), replace=True)
+                db, plan=plan, page=int(act.value) if act.value.isdigit() else 0,
+                lang=act.lang(plan)), replace=True)
 
 
 def share_plan(act: Interaction, db):

@@ -51,7 +51,7 @@ def archive(act: Interaction, db):
             act.reply(notice(_("That plan doesn't belong to this channel.")))
 
         return elsewhere
-    _ = gettext_for(plan.language)
+    _ = act.gettext(plan)
     if not queries.is_facilitator(db, plan=plan, user_id=act.user_id):
         people = ", ".join(mention(u) for u in queries.facilitators_of(db, plan=plan))
         return lambda: act.reply(notice(_(

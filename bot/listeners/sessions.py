@@ -40,9 +40,9 @@ def clicked_session(act: Interaction, db, *, running=True):
     return plan, strategy_session, None
 
 
-def _answers_metadata(plan: Plan, strategy_session: StrategySession) -> str:
+def _answers_metadata(plan: Plan, strategy_session: StrategySession, lang: str) -> str:
     return metadata(channel_id=plan.channel_id, plan_id=plan.id,
-                    session_id=strategy_session.id, lang=plan.language)
+                    session_id=strategy_session.id, lang=lang)
 
 
 def open_answers(act: Interaction) -> None:
@@ -50,8 +50,9 @@ def open_answers(act: Interaction) -> None:
         plan, strategy_session, refusal = clicked_session(act, db)
     if refusal:
         return refusal()
-    act.open(forms.answers_modal(lang=plan.language,
-                                 private_metadata=_answers_metadata(plan, strategy_session)))
+    lang = act.lang(plan)
+    act.open(forms.answers_modal(lang=lang, private_metadata=_answers_metadata(
+        plan, strategy_session, lang)))
 
 
 def open_my_answers(act: Interaction) -> None:
@@ -62,12 +63,13 @@ def open_my_answers(act: Interaction) -> None:
         answers = queries.answers_of(db, strategy_session=strategy_session, user_id=act.user_id)
         ideas = [i for i in queries.ideas_of(db, plan=plan, strategy_session=strategy_session)
                  if i.user_id == act.user_id]
-    private_metadata = _answers_metadata(plan, strategy_session)
+    lang = act.lang(plan)
+    private_metadata = _answers_metadata(plan, strategy_session, lang)
     if answers:
-        act.open(forms.my_answers_modal(lang=plan.language, answers=answers, ideas=ideas,
+        act.open(forms.my_answers_modal(lang=lang, answers=answers, ideas=ideas,
                                         private_metadata=private_metadata))
     else:
-        act.open(forms.answers_modal(lang=plan.language, private_metadata=private_metadata))
+        act.open(forms.answers_modal(lang=lang, private_metadata=private_metadata))
 
 
 def open_idea(act: Interaction) -> None:
@@ -75,8 +77,9 @@ def open_idea(act: Interaction) -> None:
         plan, strategy_session, refusal = clicked_session(act, db)
     if refusal:
         return refusal()
-    act.open(forms.idea_modal(lang=plan.language,
-                              private_metadata=_answers_metadata(plan, strategy_session)))
+    lang = act.lang(plan)
+    act.open(forms.idea_modal(lang=lang, private_metadata=_answers_metadata(
+        plan, strategy_session, lang)))
 
 
 def open_board(act: Interaction) -> None:
@@ -86,7 +89,7 @@ def open_board(act: Interaction) -> None:
         if refusal:
             return refusal()
         board = msg.answers_board(
-            lang=plan.language, plan=plan,
+            lang=act.lang(plan), plan=plan,
             answers=queries.answers_of(db, strategy_session=strategy_session),
             ideas=queries.ideas_of(db, plan=plan, strategy_session=strategy_session))
     act.open(board)
