@@ -1,5 +1,6 @@
 """Block Kit builders: valid for Slack in both languages, user text escaped, nothing cut."""
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -170,7 +171,11 @@ def test_session_card_shows_questions_counts_contributors_and_end_time():
     assert "<@U7> (2/1)" in text and "<@U8> (0/3)" in text
     actions = [b for b in card["blocks"] if b["type"] == "actions"][0]["elements"]
     assert [a["action_id"] for a in actions] == [msg.SESSION_ADD_ANSWERS, msg.SESSION_ADD_IDEA,
-                                                  msg.SESSION_MY_ANSWERS, msg.SESSION_END]
+                                                  msg.SESSION_MY_ANSWERS, msg.SESSION_BOARD,
+                                                  msg.SESSION_END]
     ended = msg.session_card(lang="en", plan=plan(), strategy_session=session(ended_at=NOW),
                              contributions={}, answer_count=0, idea_count=0)
-    assert not [b for b in ended["blocks"] if b["type"] == "actions"]
+    # Ended: a short summary, the answers still one click away.
+    assert [e["action_id"] for b in ended["blocks"] if b["type"] == "actions"
+            for e in b["elements"]] == [msg.SESSION_BOARD]
+    assert len(json.dumps(ended)) < 1000
