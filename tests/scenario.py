@@ -64,6 +64,17 @@ def start_session(slack, channel_id, minutes=""):
     return post.response["ts"]
 
 
+def end_session(slack, channel_id, user=AM, **click):
+    """A facilitator clicks End session and confirms in the modal it opens; the
+    submission's response (to resend it as Slack's retry)."""
+    clicked = slack.driver.click(user, "session_end", channel_id=channel_id, **click)
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == clicked.trigger_id)
+    confirmed = slack.driver.submit(user)
+    assert confirmed.status == 200 and confirmed.json() is None, confirmed.text
+    return confirmed
+
+
 def card(slack, channel_id, ts):
     return slack.emulator.message(channel_id, ts)
 

@@ -169,10 +169,12 @@ def test_session_card_shows_questions_counts_contributors_and_end_time():
     assert "¿Dónde estamos?" in text and "¿Cómo se debe medir el progreso?" in text
     assert "10:30 (America/Mexico_City)" in text  # 16:30 UTC in the plan's timezone
     assert "<@U7> (2/1)" in text and "<@U8> (0/3)" in text
-    actions = [b for b in card["blocks"] if b["type"] == "actions"][0]["elements"]
-    assert [a["action_id"] for a in actions] == [msg.SESSION_ADD_ANSWERS, msg.SESSION_ADD_IDEA,
-                                                  msg.SESSION_MY_ANSWERS, msg.SESSION_BOARD,
-                                                  msg.SESSION_END]
+    everyone, facilitators = [b for b in card["blocks"] if b["type"] == "actions"]
+    assert [a["action_id"] for a in everyone["elements"]] == [
+        msg.SESSION_ADD_ANSWERS, msg.SESSION_ADD_IDEA, msg.SESSION_MY_ANSWERS,
+        msg.SESSION_BOARD]
+    # End session apart, under its label, with no client-side confirm (see test_blocks_access)
+    assert [a["action_id"] for a in facilitators["elements"]] == [msg.SESSION_END]
     ended = msg.session_card(lang="en", plan=plan(), strategy_session=session(ended_at=NOW),
                              contributions={}, answer_count=0, idea_count=0)
     # Ended: a short summary, the answers still one click away.

@@ -22,6 +22,7 @@ from tests.scenario import (
     CLIENT,
     TEAMMATE,
     create_plan,
+    end_session,
     eventually,
     start_session,
     text_of,
@@ -140,8 +141,7 @@ def test_a_recap_interrupted_by_a_crash_is_posted_once_after_the_restart(rumbo):
 
     # Slack takes the recap slowly; the server dies while it waits, having stored the end.
     rumbo.emulator.slow_next("chat.postMessage", 1)  # less than the lease: Slack answers
-    ended = rumbo.driver.click(AM, "session_end", channel_id=CHANNEL)
-    assert ended.status == 200
+    end_session(rumbo, CHANNEL)
     rumbo.emulator.wait_arrived("chat.postMessage", timeout=10, predicate=lambda c: "Session "
                                 "recap" in (c.params.get("text") or ""))
     rumbo.server.kill(signal.SIGKILL)

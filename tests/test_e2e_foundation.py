@@ -16,6 +16,7 @@ from tests.scenario import (
     count,
     create_plan,
     db,
+    end_session,
     eventually,
     reply_to,
     setup_channel,
@@ -109,13 +110,18 @@ def test_a_second_plan_is_never_overwritten_and_archiving_is_for_facilitators(sl
     setup_channel(slack, "C0TWICE")
     first = create_plan(slack, "C0TWICE", "First")
 
+    # The teammate is not a facilitator: told who can archive it, offered no button.
     response = slack.driver.command(TEAMMATE, "C0TWICE", "new Second")
-    offer = reply_to(slack, response)
-    assert "First" in text_of(offer) and "plan_archive" in text_of(offer)
+    told = reply_to(slack, response)
+    assert "First" in text_of(told) and "plan_archive" not in text_of(told)
+    assert f"<@{AM}>" in text_of(told)
     opened = [c.params["trigger_id"] for c in slack.emulator.calls_to("views.open")]
     assert response.trigger_id not in opened
 
-    # The teammate is not a facilitator: refused, nothing changes.
+    # An offer she still sees (say, from before she stopped being a facilitator) is
+    # refused on the server: nothing changes.
+    offer = reply_to(slack, slack.driver.command(AM, "C0TWICE", "new Second"))
+    slack.emulator.show_command_answer(response.response_url, offer)
     click = slack.driver.click(TEAMMATE, "plan_archive", channel_id="C0TWICE", ephemeral=True)
     assert click.status == 200
     refusal = reply_to(slack, click)
@@ -218,16 +224,26 @@ def test_a_strategy_session_with_two_participants(slack):
             ("Quarterly executive dinner", "realistic", CLIENT)]
         assert ideas[-1].source_question == 3
 
-    # Only facilitators end the session; the others get a polite refusal.
-    slack.driver.click(CLIENT, "session_end", channel_id="C0MEET")
+    # Only facilitators end the session: the button sits apart under their label, and a
+    # guest who clicks it is told at once, never asked to confirm first.
+    blocks = card(slack, "C0MEET", ts)["blocks"]
+    end_button = [e for b in blocks if b["type"] == "actions" for e in b["elements"]
+                  if e["action_id"] == "session_end"][0]
+    assert "confirm" not in end_button
+    label = blocks[[b.get("block_id") for b in blocks].index("session_facilitators") - 1]
+    assert label["type"] == "context" and "Facilitadores" in text_of({"blocks": [label]})
+    clicked = slack.driver.click(CLIENT, "session_end", channel_id="C0MEET")
     refusal = slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c:
                                       c.params["user"] == CLIENT)[-1].params
     assert "facilitators" in text_of(refusal)  # in the client's own language, English
+    assert not [c for c in slack.emulator.calls_to("views.open")
+                if c.params["trigger_id"] == clicked.trigger_id]  # no confirmation for her
     with db(slack) as session:
         assert session.exec(select(StrategySession).where(
             StrategySession.channel_id == "C0MEET")).one().ended_at is None
 
-    slack.driver.click(AM, "session_end", channel_id="C0MEET")
+    # The facilitator is asked to confirm, in a modal.
+    end_session(slack, "C0MEET")
     recap = slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params["channel"]
                                     == "C0MEET" and "Resumen de la sesión" in c.params["text"])
     shown = text_of(recap[-1].params)
@@ -284,8 +300,8 @@ def test_retries_and_double_submits_never_duplicate(slack):
     assert count(slack, Idea, plan_id=plan.id) == 2
     assert count(slack, StrategySession, plan_id=plan.id) == 1
 
-    # A double click on End session posts one recap.
-    end = slack.driver.click(AM, "session_end", channel_id="C0RETRY")
+    # A double submit of End session's confirmation posts one recap.
+    end = end_session(slack, "C0RETRY")
     slack.driver.resend(end, retry_num=None)
     slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params["channel"]
                             == "C0RETRY" and "Resumen" in c.params["text"])

@@ -104,8 +104,11 @@ def test_a_meeting_spread_over_two_instances_and_a_worker(instances):
     spread = redraws[-1].at - redraws[0].at if len(redraws) > 1 else 0
     assert len(redraws) <= spread + 2 and len(redraws) <= burst + 4, (len(redraws), spread)
 
-    # End session clicked twice, on both instances: one recap.
-    ended = one.click(AM, "session_end", channel_id=CHANNEL)
+    # End session confirmed twice, on both instances: one recap.
+    clicked = one.click(AM, "session_end", channel_id=CHANNEL)
+    emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                      == clicked.trigger_id)
+    ended = one.submit(AM)
     elsewhere(two, ended, retry_num=None)
     emulator.wait_for("chat.postMessage", predicate=lambda c: "Session recap" in (
         c.params.get("text") or "") or "Resumen" in (c.params.get("text") or ""))

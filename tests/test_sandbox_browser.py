@@ -118,6 +118,8 @@ def test_a_meeting_in_the_browser(page):
     shot(page, "session-card")
     as_user(page, ANA)
     page.locator("button[data-action-id='session_end']").last.click()
+    expect(modal).to_be_visible()  # the facilitator confirms
+    submit(page)
     expect(page.locator("#messages")).to_contain_text("Session recap: Acme")
     shot(page, "recap")
 

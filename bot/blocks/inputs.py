@@ -2,7 +2,7 @@
 
 import json
 
-from bot.blocks.text import plain
+from bot.blocks.text import plain, section
 from bot.i18n import gettext_for
 
 TEXT_MAX = 3000
@@ -62,3 +62,19 @@ def modal(callback_id: str, *, lang: str, title: str, submit: str, blocks: list,
     return {"type": "modal", "callback_id": callback_id, "private_metadata": private_metadata,
             "title": plain(title, 24), "submit": plain(submit, 24),
             "close": plain(_("Cancel"), 24), "blocks": blocks}
+
+
+def confirm_modal(callback_id: str, *, title: str, text: str, confirm: str, deny: str,
+                  private_metadata: str) -> dict:
+    """A question before something that cannot be undone, opened only for who may do it
+    (Slack's own confirm dialog would ask everyone, then refuse those who may not)."""
+    return {"type": "modal", "callback_id": callback_id, "private_metadata": private_metadata,
+            "title": plain(title, 24), "submit": plain(confirm, 24),
+            "close": plain(deny, 24), "blocks": [section(text)]}
+
+
+def notice_modal(*, lang: str, title: dict, text: str) -> dict:
+    """What replaces a modal with no input to show an error on: `text`, and Close."""
+    _ = gettext_for(lang)
+    return {"type": "modal", "title": title, "close": plain(_("Close"), 24),
+            "blocks": [section(text)]}

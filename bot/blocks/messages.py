@@ -1,5 +1,6 @@
 """Channel and ephemeral messages. Each builder returns {"text": ..., "blocks": [...]}."""
 
+from bot.blocks.inputs import confirm_modal
 from bot.blocks.text import (
     MESSAGE_BLOCK_LIMIT,
     button,
@@ -25,6 +26,7 @@ SESSION_ADD_ANSWERS = "session_add_answers"
 SESSION_ADD_IDEA = "session_add_idea"
 SESSION_MY_ANSWERS = "session_my_answers"
 SESSION_END = "session_end"
+SESSION_END_CALLBACK = "session_end_confirm"
 SESSION_BOARD = "session_board"
 BOARD_CALLBACK = "session_board"
 PLAN_ARCHIVE = "plan_archive"
@@ -71,7 +73,11 @@ def _cadence_line(plan, lang: str) -> str:
     )
 
 
-def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=None) -> dict:
+def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=None,
+                 aliases=None, facilitator=False, facilitators=()) -> dict:
+    """What this person can do here: the facilitators' commands are listed to facilitators
+    (and, before there is a plan, to everyone, since whoever creates it picks them); the
+    others learn who runs them. `aliases` is {command: [its other names]} (the router's)."""
     _ = gettext_for(lang)
     blocks = []
     if not_understood is not None:
@@ -96,28 +102,48 @@ def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=
                 date=long_date(plan.next_review_on, lang))
     blocks.append(section(status))
     blocks.append(divider())
-    commands = [
-        ("/plan new [account]", _("create this channel's account plan")),
-        ("/plan session [minutes]", _("start the strategy session (90 minutes by default)")),
-        ("/plan idea <text>", _("add an idea at any time")),
-        ("/plan ideas", _("evaluate and score the ideas, settle them, merge duplicates")),
-        ("/plan score", _("a scoring round: the team scores the unscored ideas one by one")),
-        ("/plan priorities", _("the priority list: 3s first, 2s to evaluate, 1s on hold")),
-        ("/plan objectives", _("turn 3s into objectives with a target and a measure; add "
-                               "initiatives")),
-        ("/plan show", _("the plan as it stands, with its completeness check")),
-        ("/plan export", _("download the plan template (Excel and Markdown)")),
-        ("/plan settings", _("period, categories, cadence, facilitators")),
-        ("/plan history", _("who changed what in the plan, and when")),
-        ("/plan review", _("review the plan: status and value of every objective and "
-                           "initiative, what worked, what did not")),
-        ("/plan summary", _("the progress summary, per category")),
-        ("/plan resume", _("turn reminders back on after a channel problem")),
-        ("/plan help", _("show this help")),
-    ]
-    blocks.append(section("\n".join(f"`{cmd}`: {what}" for cmd, what in commands)))
+    everyone, theirs = [], []
+    for name, usage, what, facilitators_only in _commands(lang, has_plan=plan is not None):
+        names = [f"/plan {name}{' ' + usage if usage else ''}"] + [
+            f"/plan {alias}" for alias in (aliases or {}).get(name, [])]
+        line = " · ".join(f"`{n}`" for n in names) + f": {what}"
+        (theirs if facilitators_only else everyone).append(line)
+    blocks += [section(chunk) for chunk in chunk_lines(everyone)]
+    if plan is None or facilitator:
+        blocks.append(section(_("*Facilitators*")))
+        blocks += [section(chunk) for chunk in chunk_lines(theirs)]
+    else:
+        blocks.append(context(_("The plan's facilitators ({people}) also run the scoring "
+                                "rounds and the reviews, and change the settings.").format(
+            people=", ".join(mention(u) for u in facilitators))))
     text = _("Rumbo: strategic account planning")
     return {"text": text, "blocks": blocks}
+
+
+def _commands(lang: str, *, has_plan: bool) -> list[tuple[str, str, str, bool]]:
+    """(command, its arguments, what it does, facilitators only), in the help's order."""
+    _ = gettext_for(lang)
+    return [
+        # With a plan, a new one means archiving the current one: facilitators only.
+        ("new", _("[account]"), _("create this channel's account plan"), has_plan),
+        ("session", _("[minutes]"), _("start the strategy session (90 minutes by default)"),
+         False),
+        ("idea", _("<text>"), _("add an idea at any time"), False),
+        ("ideas", "", _("evaluate and score the ideas, settle them, merge duplicates"), False),
+        ("priorities", "", _("the priority list: 3s first, 2s to evaluate, 1s on hold"), False),
+        ("objectives", "", _("turn 3s into objectives with a target and a measure; add "
+                             "initiatives"), False),
+        ("show", "", _("the plan as it stands, with its completeness check"), False),
+        ("export", "", _("download the plan template (Excel and Markdown)"), False),
+        ("history", "", _("who changed what in the plan, and when"), False),
+        ("summary", "", _("the progress summary, per category"), False),
+        ("help", "", _("show this help"), False),
+        ("score", "", _("a scoring round: the team scores the unscored ideas one by one"), True),
+        ("settings", "", _("period, categories, cadence, facilitators"), True),
+        ("review", "", _("review the plan: status and value of every objective and "
+                         "initiative, what worked, what did not"), True),
+        ("resume", "", _("turn reminders back on after a channel problem"), True),
+    ]
 
 
 def archive_offer(*, lang, plan) -> dict:
@@ -199,21 +225,26 @@ def session_card(*, lang, plan, strategy_session, contributions, answer_count, i
         blocks.append({"type": "actions", "block_id": "session_actions",
                        "elements": [see_answers]})
     else:
-        end_confirm = {
-            "title": {"type": "plain_text", "text": _("End the session?")[:100]},
-            "text": {"type": "plain_text",
-                     "text": _("A recap with every answer and idea is posted to the channel.")},
-            "confirm": {"type": "plain_text", "text": _("End session")[:30]},
-            "deny": {"type": "plain_text", "text": _("Keep going")[:30]},
-        }
         blocks.append({"type": "actions", "block_id": "session_actions", "elements": [
             button(_("Add answers"), SESSION_ADD_ANSWERS, value, style="primary"),
             button(_("Add idea"), SESSION_ADD_IDEA, value),
             button(_("My answers"), SESSION_MY_ANSWERS, value),
             see_answers,
-            button(_("End session"), SESSION_END, value, style="danger", confirm=end_confirm),
         ]})
+        # Apart and labelled; its confirmation opens only for facilitators (not Slack's
+        # confirm dialog, which would ask a guest first and refuse them after).
+        blocks.append(context(_("*Facilitators*")))
+        blocks.append({"type": "actions", "block_id": "session_facilitators", "elements": [
+            button(_("End session"), SESSION_END, value, style="danger")]})
     return {"text": escape(title), "blocks": blocks}
+
+
+def end_session_modal(*, lang, private_metadata) -> dict:
+    _ = gettext_for(lang)
+    return confirm_modal(
+        SESSION_END_CALLBACK, title=_("End the session?"),
+        text=_("A recap with every answer and idea is posted to the channel."),
+        confirm=_("End session"), deny=_("Keep going"), private_metadata=private_metadata)
 
 
 def session_recap(*, lang, plan, answers, ideas) -> list[dict]:

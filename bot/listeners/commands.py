@@ -5,13 +5,15 @@ first, and it answers in the ack itself (a Reply) whenever it can, or returns wh
 after the ack (open a modal, anything that needs Slack).
 """
 
+import unicodedata
+
 from slack_bolt import App
 
 from bot.blocks import forms, plan_form
 from bot.blocks.inputs import metadata
 from bot.blocks.messages import archive_offer, given_back, help_message, notice
 from bot.blocks.state import clean
-from bot.blocks.text import escape, quote
+from bot.blocks.text import escape, mention, quote
 from bot.cards import mark
 from bot.dispatch import request, schedule_session_timers
 from bot.domain import session_end
@@ -53,13 +55,23 @@ def show_help(act: Interaction, db, not_understood: str | None = None):
     running = plan and queries.running_session(db, plan=plan)
     idea_count = queries.count_ideas(db, plan=plan) if plan else 0
 
+    facilitators = queries.facilitators_of(db, plan=plan) if plan else []
     return answer(act, help_message(lang=act.lang(plan), plan=plan, running=running,
-                                    idea_count=idea_count, not_understood=not_understood))
+                                    idea_count=idea_count, not_understood=not_understood,
+                                    aliases=aliases(), facilitator=act.user_id in facilitators,
+                                    facilitators=facilitators))
 
 
 def new_plan(act: Interaction, db):
     plan = channel_plan(act, db)
     if plan is not None:
+        if not queries.is_facilitator(db, plan=plan, user_id=act.user_id):
+            _ = act.gettext(plan)
+            return answer(act, notice(_(
+                "This channel already has an active plan, *{account}*. Only its facilitators "
+                "({people}) can archive it to start a new one.").format(
+                account=escape(plan.account_name),
+                people=", ".join(mention(u) for u in queries.facilitators_of(db, plan=plan)))))
         return answer(act, archive_offer(lang=act.lang(plan), plan=plan))
     return lambda: open_new_plan_modal(act, account_name=act.text)
 
@@ -166,6 +178,22 @@ SUBCOMMANDS = {
     "resume": reviews.resume_command,
     "reanudar": reviews.resume_command,
 }
+def aliases() -> dict[str, list[str]]:
+    """Each command's other names, for the help: {"session": ["sesión"], …}; a name typed
+    without its accent (`sesion`) works but is not listed."""
+    names: dict = {}
+    for name, handler in SUBCOMMANDS.items():
+        if name:
+            names.setdefault(handler, []).append(name)
+    return {first: [n for n in rest if not any(other != n and unaccented(other) == n
+                                               for other in rest)]
+            for first, *rest in names.values()}
+
+
+def unaccented(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
 # The subcommands that write: they run before the ack, in one transaction.
 WRITES = {start_session, add_idea, export_plan, ideas.start_round_command,
           reviews.review_command, reviews.resume_command}

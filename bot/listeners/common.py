@@ -27,7 +27,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from bot.blocks.inputs import notice_modal
 from bot.blocks.messages import notice
+from bot.blocks.text import plain
 from bot.i18n import DEFAULT_LANGUAGE, gettext_for
 from bot.observability import acked
 from bot.slack import ChannelMembers, UserDirectory, tell_user
@@ -419,7 +421,7 @@ def submission(parse: Callable, store: Callable, *, with_metadata: bool = False)
             return
         outcome, refusal = _stored(act, store, *parsed)
         if refusal is not None:
-            ack(response_action="errors", errors={_error_block(act, refusal): refusal.text})
+            ack(**_refused(act, refusal, lang))
             return
         reply = outcome or Reply()
         ack(**reply.ack)
@@ -444,7 +446,17 @@ def _stored(act: Interaction, write, *args, keyed=True) -> tuple[object, Refusal
         return None, Refusal(went_wrong(lang))
 
 
-def _error_block(act: Interaction, refusal: Refusal) -> str:
-    """Where a refusal shows on a modal: the block it names, else the first input."""
+def confirmation(values: dict, lang: str):
+    """The `parse` of a modal that only asks "are you sure?": nothing to read, no errors."""
+    return ({},)
+
+
+def _refused(act: Interaction, refusal: Refusal, lang: str) -> dict:
+    """How a refusal shows on a modal: on the field it names, else on the first input; a
+    modal with no input (a confirmation) is replaced by the refusal itself."""
     inputs = [b["block_id"] for b in act.view.get("blocks") or [] if b.get("type") == "input"]
-    return refusal.block_id if refusal.block_id in inputs else (inputs[0] if inputs else "")
+    if not inputs:
+        return {"response_action": "update", "view": notice_modal(
+            lang=lang, title=act.view.get("title") or plain("Rumbo"), text=refusal.text)}
+    block = refusal.block_id if refusal.block_id in inputs else inputs[0]
+    return {"response_action": "errors", "errors": {block: refusal.text}}

@@ -12,7 +12,7 @@ from bot.listeners.common import (
     Interaction,
     Reply,
     after_ack,
-    store_in_ack,
+    confirmation,
     submission,
 )
 from storage import queries
@@ -95,30 +95,21 @@ def open_board(act: Interaction) -> None:
     act.open(board)
 
 
-def end(act: Interaction, db):
-    """End the session (facilitators): its card says so, its recap is posted."""
-    plan, strategy_session, refusal = clicked_session(act, db, running=False)
-    if refusal:
-        return refusal
-    if not queries.is_facilitator(db, plan=plan, user_id=act.user_id):
-        _ = act.gettext(plan)
-        people = ", ".join(mention(u) for u in queries.facilitators_of(db, plan=plan))
-        return lambda: act.tell(_("Thanks! Only the plan's facilitators ({people}) can end "
-                                  "the session. Keep contributing!").format(people=people))
-    now = act.deps.clock()
-    if not queries.end_session(db, strategy_session=strategy_session, user_id=act.user_id,
-                               now=now):
-        return None  # ended already: a double click
-    cancel_session_timers(db, plan=plan, strategy_session=strategy_session)
-    mark(db, "session", strategy_session.id, now)
-    recap = request(db, plan=plan, kind="recap", key=f"recap:{strategy_session.id}", now=now,
-                    session_id=strategy_session.id, user_id=act.user_id)
-
-    def after():
-        act.deps.cards.redraw_now("session", strategy_session.id)
-        act.deps.outbox.deliver(recap)
-
-    return after
+def ask_to_end(act: Interaction) -> None:
+    """End session: a confirmation for facilitators; anyone else is told at once that only
+    they can, never asked to confirm first."""
+    with act.deps.db() as db:
+        plan, strategy_session, refusal = clicked_session(act, db)
+        if refusal:
+            return refusal()
+        if not queries.is_facilitator(db, plan=plan, user_id=act.user_id):
+            _ = act.gettext(plan)
+            people = ", ".join(mention(u) for u in queries.facilitators_of(db, plan=plan))
+            return act.tell(_("Thanks! Only the plan's facilitators ({people}) can end the "
+                              "session. Keep contributing!").format(people=people))
+    lang = act.lang(plan)
+    act.open(msg.end_session_modal(lang=lang, private_metadata=_answers_metadata(
+        plan, strategy_session, lang)))
 
 
 # --- modal submissions: validated in the ack (errors on the fields), stored before it ---
@@ -131,6 +122,26 @@ def session_of_view(act: Interaction, db, *, gone: str | None = None):
             db, session_id=act.meta["session_id"], team_id=act.team_id,
             channel_id=act.channel_id)
     return act.may_change(plan, gone=gone), strategy_session
+
+
+def end(act: Interaction, db):
+    """The facilitator confirmed: the session ends, its card says so, its recap is posted."""
+    plan, strategy_session = session_of_view(act, db)
+    act.require_facilitator(db, plan)
+    now = act.deps.clock()
+    if not queries.end_session(db, strategy_session=strategy_session, user_id=act.user_id,
+                               now=now):
+        return None  # ended already: a double submit, or the session's own end
+    cancel_session_timers(db, plan=plan, strategy_session=strategy_session)
+    mark(db, "session", strategy_session.id, now)
+    recap = request(db, plan=plan, kind="recap", key=f"recap:{strategy_session.id}", now=now,
+                    session_id=strategy_session.id, user_id=act.user_id)
+
+    def after():
+        act.deps.cards.redraw_now("session", strategy_session.id)
+        act.deps.outbox.deliver(recap)
+
+    return Reply(then=after)
 
 
 def save_answers(act: Interaction, db, answers, ideas):
@@ -180,7 +191,8 @@ def register(app: App) -> None:
     app.action(msg.SESSION_MY_ANSWERS)(after_ack(open_my_answers))
     app.action(msg.SESSION_ADD_IDEA)(after_ack(open_idea))
     app.action(msg.SESSION_BOARD)(after_ack(open_board))
-    app.action(msg.SESSION_END)(store_in_ack(end))
+    app.action(msg.SESSION_END)(after_ack(ask_to_end))
+    app.view(msg.SESSION_END_CALLBACK)(submission(confirmation, end))
     app.view(forms.ANSWERS_CALLBACK)(submission(forms.parse_answers, save_answers))
     app.view(forms.EDIT_CALLBACK)(submission(forms.parse_my_answers, save_my_answers))
     app.view(forms.IDEA_CALLBACK)(submission(forms.parse_idea, save_idea))

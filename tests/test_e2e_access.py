@@ -1,0 +1,67 @@
+"""Who may do what, end to end: people are shown what they can do, and are not invited to
+try what they cannot (a guest is never asked to confirm what she may not do)."""
+
+from tests.scenario import (
+    AM,
+    CLIENT,
+    TEAMMATE,
+    card,
+    create_plan,
+    reply_to,
+    setup_channel,
+    start_session,
+    text_of,
+)
+
+FACILITATOR_COMMANDS = ["`/plan score`", "`/plan settings`", "`/plan review`", "`/plan resume`"]
+
+
+def test_help_shows_each_person_what_they_can_do_with_the_spanish_commands(slack):
+    setup_channel(slack, "C0ROLES")
+    # Before there is a plan, everyone may create it and will pick its facilitators.
+    before = text_of(reply_to(slack, slack.driver.command(CLIENT, "C0ROLES", "help")))
+    assert all(command in before for command in FACILITATOR_COMMANDS)
+
+    create_plan(slack, "C0ROLES", "Roles", language="en")
+    guest = text_of(reply_to(slack, slack.driver.command(CLIENT, "C0ROLES", "help")))
+    facilitator = text_of(reply_to(slack, slack.driver.command(AM, "C0ROLES", "ayuda")))
+    for command in FACILITATOR_COMMANDS + ["`/plan new"]:
+        assert command not in guest and command in facilitator
+    assert f"<@{AM}>" in guest  # she learns who runs them
+    for shown in (guest, facilitator):
+        assert "/plan ideas" in shown and "/plan session" in shown
+    # Each command with its Spanish name, as the router takes it.
+    assert "`/plan session [minutes]` · `/plan sesión`" in guest
+    assert "`/plan export` · `/plan exportar`" in guest
+    assert "`/plan settings` · `/plan ajustes`" in facilitator
+    assert "`/plan sesion`" not in guest  # the unaccented spelling works, but is not listed
+    assert "/plan ajustes" in facilitator and "/plan ajustes" not in guest
+
+    # A teammate who is no facilitator is not offered to archive the plan.
+    refused = reply_to(slack, slack.driver.command(TEAMMATE, "C0ROLES", "new"))
+    assert "plan_archive" not in text_of(refused) and f"<@{AM}>" in text_of(refused)
+    offered = reply_to(slack, slack.driver.command(AM, "C0ROLES", "new"))
+    assert "plan_archive" in text_of(offered)
+
+
+def test_a_guest_clicking_end_session_is_told_at_once(slack):
+    setup_channel(slack, "C0GUEST")
+    create_plan(slack, "C0GUEST", "Guest Co", language="en")
+    ts = start_session(slack, "C0GUEST")
+    clicked = slack.driver.click(CLIENT, "session_end", channel_id="C0GUEST")
+    told = slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"]
+                                   == CLIENT and c.params["channel"] == "C0GUEST")[-1]
+    assert "Only the plan's facilitators" in text_of(told.params)
+    assert not [c for c in slack.emulator.calls_to("views.open")
+                if c.params["trigger_id"] == clicked.trigger_id]
+    assert "session_end" in text_of(card(slack, "C0GUEST", ts))  # still running
+
+    # The facilitator gets the question in a modal (in her language); closing it changes
+    # nothing.
+    clicked = slack.driver.click(AM, "session_end", channel_id="C0GUEST")
+    opened = slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                                     == clicked.trigger_id)[-1].params
+    assert opened["view"]["title"]["text"] == "¿Finalizar la sesión?"
+    assert "resumen" in text_of(opened["view"])
+    slack.driver.close(AM)
+    assert "session_end" in text_of(card(slack, "C0GUEST", ts))
