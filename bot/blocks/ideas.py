@@ -396,7 +396,7 @@ def settle_modal(*, lang, idea, evaluations, private_metadata) -> dict:
     options = _score_options(lang) + [option(_("Not scored yet"), "none")]
     blocks.append(radio_input("score", _("Final score"), options,
                                idea.score or suggested, optional=False))
-    blocks.append(text_input("note", _("Why (optional)"), multiline=False,
+    blocks.append(text_input("note", _("Why"), multiline=False,
                               hint=_("Kept in the idea's history.")))
     return modal(SETTLE_CALLBACK, lang=lang, title=_("Settle the score"), submit=_("Settle"),
                  blocks=blocks, private_metadata=private_metadata)
