@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot import export, surfaces
-from bot.blocks import nudges
+from bot.blocks import exports, nudges
 from bot.blocks.messages import notice
 from bot.blocks.text import escape, long_date, mention
 from bot.i18n import gettext_for
@@ -372,14 +372,16 @@ class Dispatcher:
                 found[int(mark.get("part", 0))] = message["ts"]
         return found
 
-    def _history(self, client, plan: Plan, since: datetime) -> list[dict]:
-        """The channel's messages since a moment (a little before it, clocks differ)."""
+    def _history(self, client, plan: Plan, since: datetime, *, channel: str | None = None
+                 ) -> list[dict]:
+        """The channel's (or `channel`'s) messages since a moment (a little before it,
+        clocks differ)."""
         messages, cursor = [], None
         oldest = f"{(since - timedelta(seconds=30)).timestamp():.6f}"
         try:
             for _page in range(10):
                 page = client.conversations_history(
-                    channel=plan.channel_id, oldest=oldest, include_all_metadata=True,
+                    channel=channel or plan.channel_id, oldest=oldest, include_all_metadata=True,
                     limit=200, cursor=cursor)
                 messages += page.get("messages") or []
                 cursor = (page.get("response_metadata") or {}).get("next_cursor")
@@ -394,27 +396,33 @@ class Dispatcher:
         return messages
 
     def _upload(self, client, db, plan, delivery, payload, abandoned) -> bool:
-        """The filled-in template (XLSX and Markdown), uploaded to the plan's channel."""
-        base = payload["base"]
+        """The filled-in template (XLSX and Markdown), uploaded to the plan's channel, or
+        as a private copy to the direct message of whoever asked."""
+        base, private = payload["base"], payload.get("private", False)
+        channel = client.conversations_open(users=payload["user_id"])["channel"]["id"] \
+            if private else plan.channel_id
         filenames = {f"{base}.xlsx", f"{base}.md"}
         if abandoned is not None and any(
                 filenames & {f.get("name") for f in message.get("files") or []}
-                for message in self._history(client, plan, abandoned)):
+                for message in self._history(client, plan, abandoned, channel=channel)):
             return True  # the dead process got it there
         people = export.people_in(db, plan=plan)
         names = {user_id: self.users.name(client, user_id) for user_id in people}
-        document = export.collect(db, plan=plan, names=names)
-        _ = gettext_for(plan.language)
-        title = _("Account plan: {account}").format(account=plan.account_name)
+        # A private copy is in its reader's language; the channel's, in the plan's.
+        lang = payload.get("lang") if private else None
+        document = export.collect(db, plan=plan, names=names, lang=lang,
+                                  per_person=payload.get("per_person", False))
+        xlsx_title, markdown_title = export.titles(document)
         client.files_upload_v2(
-            channel=plan.channel_id,
-            initial_comment=_("The plan template, filled in: {account}").format(
-                account=escape(plan.account_name)),
+            channel=channel,
+            initial_comment=exports.upload_comment(lang=document.lang, plan=plan,
+                                                   private=private,
+                                                   per_person=document.per_person),
             file_uploads=[
                 {"content": export.to_xlsx(document), "filename": f"{base}.xlsx",
-                 "title": title},
+                 "title": xlsx_title},
                 {"content": export.to_markdown(document).encode(), "filename": f"{base}.md",
-                 "title": title},
+                 "title": markdown_title},
             ])
         return True
 

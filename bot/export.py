@@ -35,6 +35,7 @@ from storage.models import (
     Evaluation,
     Facilitator,
     Idea,
+    IdeaHistory,
     Initiative,
     Objective,
     Plan,
@@ -72,6 +73,8 @@ class PlanDocument:
     names: dict[str, str]  # user id -> display name
     lang: str
     facilitators: list[str] = field(default_factory=list)  # user ids
+    per_person: bool = True  # each person's scores and notes (of revealed ideas only)
+    settle_notes: dict[int, str] = field(default_factory=dict)  # idea id -> why it was settled
 
     def name(self, user_id: str | None) -> str:
         if not user_id:
@@ -100,9 +103,12 @@ def people_in(session: Session, *, plan: Plan) -> set[str]:
 
 
 def collect(
-    session: Session, *, plan: Plan, names: dict[str, str], lang: str | None = None
+    session: Session, *, plan: Plan, names: dict[str, str], lang: str | None = None,
+    per_person: bool = True,
 ) -> PlanDocument:
-    """The plan as it stands, read-only; `lang` defaults to the plan's language."""
+    """The plan as it stands, read-only; `lang` defaults to the plan's language. With
+    `per_person`, each person's evaluations of the ideas whose scores were revealed (as
+    the app shows them: hidden until then)."""
     categories = list(session.exec(
         select(Category).where(Category.plan_id == plan.id).order_by(Category.position)))
     facilitators = list(session.exec(
@@ -118,10 +124,20 @@ def collect(
     for evaluation in session.exec(
         select(Evaluation)
         .join(Idea, col(Idea.id) == col(Evaluation.idea_id))
-        .where(Idea.plan_id == plan.id, col(Idea.merged_into_id).is_(None))
+        .where(Idea.plan_id == plan.id, col(Idea.merged_into_id).is_(None),
+               col(Idea.revealed_at).is_not(None))
         .order_by(Evaluation.created_at, Evaluation.id)
-    ):
+    ) if per_person else ():
         evaluations.setdefault(evaluation.idea_id, []).append(evaluation)
+    settle_notes: dict[int, str] = {}
+    for settled in session.exec(
+        select(IdeaHistory)
+        .join(Idea, col(Idea.id) == col(IdeaHistory.idea_id))
+        .where(Idea.plan_id == plan.id, col(Idea.merged_into_id).is_(None),
+               IdeaHistory.kind == "score")
+        .order_by(IdeaHistory.at, IdeaHistory.id)
+    ):
+        settle_notes[settled.idea_id] = settled.note  # the latest settle's, if it has one
     strategy_sessions = list(session.exec(
         select(StrategySession).where(StrategySession.plan_id == plan.id)
         .order_by(StrategySession.started_at, StrategySession.id)))
@@ -143,6 +159,8 @@ def collect(
         names=dict(names),
         lang=lang or plan.language,
         facilitators=facilitators,
+        per_person=per_person,
+        settle_notes={idea: note for idea, note in settle_notes.items() if note},
     )
 
 
@@ -340,15 +358,17 @@ def _score_value(_, score: str | None):
 
 
 def _ideas_sheet(sheet: _Sheet, doc: PlanDocument, _, tz: ZoneInfo) -> None:
+    per_person = [_("Evaluated by"), _("Score"),
+                  *(_(label) for _name, label, _codes in EVALUATION_COLUMNS)]
     sheet.header([_("Idea"), _("Kind"), _("Source question"), _("Author"),
                   _("Added ({timezone})").format(timezone=doc.plan.timezone),
-                  _("Settled score"), _("Status"), _("Evaluated by"), _("Score"),
-                  *(_(label) for _name, label, _codes in EVALUATION_COLUMNS)])
+                  _("Settled score"), _("Status"), _("Why settled"),
+                  *(per_person if doc.per_person else [])])
     for idea in _by_priority(doc):
         about = [idea.text, _label(_, IDEA_TAGS, idea.tag),
                  _question_title(_, idea.source_question), doc.name(idea.user_id),
                  _local(idea.created_at, tz), _score_value(_, idea.score),
-                 _label(_, IDEA_STATUSES, idea.score)]
+                 _label(_, IDEA_STATUSES, idea.score), doc.settle_notes.get(idea.id)]
         evaluations = doc.evaluations.get(idea.id, [])
         if not evaluations:
             sheet.line(about)
@@ -397,6 +417,14 @@ def to_xlsx(doc: PlanDocument) -> bytes:
     out = BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def titles(doc: PlanDocument) -> tuple[str, str]:
+    """The two files' titles, told apart in Slack: (the workbook's, the document's)."""
+    _ = gettext_for(doc.lang)
+    title = _("Account plan: {account}").format(account=doc.plan.account_name)
+    return (_("{title} (Excel workbook)").format(title=title),
+            _("{title} (Markdown document)").format(title=title))
 
 
 def _sheet_value(text: str) -> str:
@@ -579,6 +607,8 @@ def _idea_md(md: _Markdown, doc: PlanDocument, _, idea: Idea) -> None:
         (_("Source question"), _question_title(_, idea.source_question)),
         (_("Author"), md_inline(doc.name(idea.user_id))),
     ]
+    if idea.id in doc.settle_notes:
+        details.append((_("Why settled"), "\n".join(md_escape(doc.settle_notes[idea.id]))))
     for label, value in details:
         if value:
             md.item(1, _field(_, label, value))

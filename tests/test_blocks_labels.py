@@ -1,20 +1,24 @@
 """Slack writes "(optional)" after an optional input's label by itself: no label says it
 again, in any modal, in either language."""
 
+import importlib
 import inspect
+import pkgutil
 import re
 from datetime import date
 
 import pytest
 
-from bot.blocks import forms, ideas, inputs, messages, plan_form, plan_items, review
+import bot.blocks
+from bot.blocks import exports, forms, ideas, messages, plan_form, plan_items, review
 from bot.blocks.inputs import metadata
 from storage.models import Answer, Evaluation, Idea
 from tests.test_blocks import LANGS, NOW, plan
 from tests.test_blocks_plan import big_plan
 
 SAYS_OPTIONAL = re.compile(r"optional|opcional", re.IGNORECASE)
-MODULES = [forms, ideas, inputs, messages, plan_form, plan_items, review]
+MODULES = [importlib.import_module(f"bot.blocks.{m.name}")
+           for m in pkgutil.iter_modules(bot.blocks.__path__)]
 NOT_FORMS = {"inputs.modal", "inputs.confirm_modal", "inputs.notice_modal"}  # the helpers
 
 
@@ -41,6 +45,7 @@ def every_modal(lang):
         "ideas.edit_modal": [ideas.edit_modal(lang=lang, idea=idea, private_metadata="{}")],
         "ideas.merge_modal": [ideas.merge_modal(lang=lang, idea=idea, candidates=[idea],
                                                 private_metadata="{}")],
+        "exports.export_modal": [exports.export_modal(lang=lang, private_metadata="{}")],
         "messages.end_session_modal": [messages.end_session_modal(
             lang=lang, private_metadata=metadata(session_id=3))],
         "plan_items.objective_modal": [

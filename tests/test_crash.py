@@ -104,7 +104,7 @@ def metadata_of_session(rumbo, plan) -> dict:
 def exported_cells(rumbo) -> list[str]:
     """Every cell of the XLSX `/plan export` uploads to the channel."""
     before = len(rumbo.emulator.files)
-    response = rumbo.driver.command(AM, CHANNEL, "export")
+    response = rumbo.driver.command(AM, CHANNEL, "export channel")
     assert response.status == 200
     eventually(lambda: len(rumbo.emulator.files) >= before + 2, timeout=20)
     xlsx = next(f for f in rumbo.emulator.files[before:] if f["name"].endswith(".xlsx"))
@@ -160,7 +160,7 @@ def test_an_export_whose_process_died_is_uploaded_by_the_next_one(rumbo):
     create_plan(rumbo, CHANNEL, "Export Co", language="en")
     # The server dies before its upload reaches Slack.
     rumbo.emulator.slow_next("files.getUploadURLExternal", 30)
-    assert rumbo.driver.command(AM, CHANNEL, "export").status == 200
+    assert rumbo.driver.command(AM, CHANNEL, "export channel").status == 200
     rumbo.emulator.wait_arrived("files.getUploadURLExternal", timeout=10)
     rumbo.server.kill(signal.SIGKILL)
     assert rumbo.emulator.files == []

@@ -140,11 +140,11 @@ def test_objectives_initiatives_show_edit_and_export(slack):
 
     # Export: an upload Slack refuses is explained, changes nothing, and a retry works.
     slack.emulator.fail_next("files.getUploadURLExternal", "not_in_channel")
-    slack.driver.command(AM, CHANNEL, "export")
+    slack.driver.command(AM, CHANNEL, "export channel")
     failed = slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params[
         "user"] == AM and "not_in_channel" in text_of(c.params))[-1].params
     assert "/invite" in text_of(failed)
-    response = slack.driver.command(AM, CHANNEL, "export")
+    response = slack.driver.command(AM, CHANNEL, "export channel")
     slack.emulator.wait_for("files.completeUploadExternal")
     files = {f["name"]: f for f in slack.emulator.files if f["channel"] == CHANNEL}
     assert response.status == 200

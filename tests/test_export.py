@@ -10,6 +10,9 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from bot import export
+from bot.blocks import exports as exports_ui
+from bot.devslack.blockkit import check_view
+from bot.devslack.driver import view_state
 from storage import queries, scoring
 from storage.models import Category, Initiative, Objective
 from tests.test_storage import make_plan
@@ -56,7 +59,7 @@ def build(db, *, language="en", channel="C1", key="k1"):
     scoring.save_evaluation(db, idea=duplicate, user_id="U3", user_team_id="T1", now=NOW,
                             values={"score": "1"})
     scoring.settle(db, idea=portal, score="3", user_id="U2", now=NOW,
-                   expected_version=portal.version)
+                   expected_version=portal.version, note="# Clients ask | for it")
     scoring.settle(db, idea=dinner, score="discard", user_id="U2", now=NOW,
                    expected_version=dinner.version)
 
@@ -110,7 +113,7 @@ def test_collect_reads_this_plan_only_in_a_handful_of_queries(db):
         doc = export.collect(db, plan=plan, names=NAMES)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert len(statements) <= 8
+    assert len(statements) <= 9
     assert doc.lang == "en"
     assert [c.name for c in doc.categories] == [
         "Financial", "# Customer | experience", "Technology"]
@@ -212,7 +215,8 @@ def test_the_ideas_sheet_has_one_row_per_evaluation_in_priority_order(db):
     assert ws.freeze_panes == "A2"
     _row, labels = header_of(ws)
     assert labels == ["Idea", "Kind", "Source question", "Author", "Added (Europe/Madrid)",
-                      "Settled score", "Status", "Evaluated by", "Score", "Pros", "Cons",
+                      "Settled score", "Status", "Why settled", "Evaluated by", "Score",
+                      "Pros", "Cons",
                       "Likelihood", "Costs", "Need", "Time and resources", "Urgency", "Effort",
                       "Worth it"]
     table = [dict(zip(labels, r, strict=False)) for r in rows(ws)[1:]]
@@ -338,3 +342,55 @@ def test_markdown_escapes_what_could_become_structure(typed, shown):
 def test_markdown_escape_drops_blank_lines():
     assert export.md_escape("a\n\n  \nb") == ["a", "b"]
     assert export.md_escape(None) == [] and export.md_inline("x\ny") == "x y"
+
+
+def test_without_each_persons_scores_only_the_decisions_and_their_notes_remain(db):
+    plan = build(db)
+    doc = export.collect(db, plan=plan, names=NAMES, per_person=False)
+    assert doc.evaluations == {} and not doc.per_person
+    book = load_workbook(BytesIO(export.to_xlsx(doc)))
+    _row, labels = header_of(book["Ideas"])
+    assert labels == ["Idea", "Kind", "Source question", "Author", "Added (Europe/Madrid)",
+                      "Settled score", "Status", "Why settled"]
+    table = [dict(zip(labels, r, strict=False)) for r in rows(book["Ideas"])[1:]]
+    assert [(t["Idea"], t["Why settled"]) for t in table] == [
+        ("Self-service portal", "# Clients ask | for it"), (FORMULA, None),
+        ("Dinner party", None)]  # one row per idea
+    cells = {str(c) for sheet in book.worksheets for r in rows(sheet) for c in r if c}
+    markdown = export.to_markdown(doc)
+    for evaluation_text in ("Fewer calls", "Two sprints", "=1+1"):
+        assert evaluation_text not in cells and evaluation_text not in markdown
+    assert "Evaluations:" not in markdown
+    assert "  - Why settled: \\# Clients ask \\| for it" in markdown.splitlines()
+
+
+def test_each_persons_scores_are_those_of_revealed_ideas_only(db):
+    plan = build(db)
+    dinner = next(i for i in queries.ideas_of(db, plan=plan) if i.text.startswith("Dinner"))
+    evil = next(i for i in queries.ideas_of(db, plan=plan) if i.text == FORMULA)
+    scoring.save_evaluation(db, idea=evil, user_id="U3", user_team_id="T1", now=NOW,
+                            values={"score": "1", "pros": "Hidden until revealed"})
+    scoring.save_evaluation(db, idea=dinner, user_id="U3", user_team_id="T1", now=NOW,
+                            values={"score": "1", "pros": "Settled, so revealed"})
+    db.commit()
+    doc = export.collect(db, plan=plan, names=NAMES)
+    assert evil.id not in doc.evaluations and dinner.id in doc.evaluations
+    assert "Hidden until revealed" not in export.to_markdown(doc)
+    assert "Settled, so revealed" in export.to_markdown(doc)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_two_files_have_distinct_titles(db, lang):
+    doc = export.collect(db, plan=build(db, language=lang), names=NAMES)
+    workbook, document = export.titles(doc)
+    assert workbook != document and "Acme" in workbook and "Acme" in document
+    assert "Excel" in workbook and "Markdown" in document
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_export_question_defaults_to_the_channel_without_each_persons_scores(lang):
+    view = exports_ui.export_modal(lang=lang, private_metadata="{}")
+    assert check_view(view) == []
+    assert exports_ui.parse_export(view_state(view, {}), lang) == (False, False, {})
+    assert exports_ui.parse_export(view_state(view, {"to": "me", "scores": ["yes"]}), lang) \
+        == (True, True, {})

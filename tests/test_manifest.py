@@ -14,6 +14,7 @@ SCOPE_OF = {
     "chat_update": {"chat:write"},
     "conversations_history": {"channels:history", "groups:history"},
     "conversations_members": {"channels:read", "groups:read"},
+    "conversations_open": {"im:write"},
     "files_upload_v2": {"files:write"},
     "users_info": {"users:read"},
     "views_open": set(),

@@ -165,6 +165,8 @@ def test_a_meeting_in_the_browser(page):
 
     # The export arrives as two downloadable files.
     command(page, "/plan export")
+    expect(modal).to_be_visible()  # to the channel, without each person's scores
+    submit(page)
     files = page.locator("#messages a.file")
     expect(files).to_have_count(2, timeout=20_000)
     with page.expect_download() as download:

@@ -134,7 +134,10 @@ def _commands(lang: str, *, has_plan: bool) -> list[tuple[str, str, str, bool]]:
         ("objectives", "", _("turn 3s into objectives with a target and a measure; add "
                              "initiatives"), False),
         ("show", "", _("the plan as it stands, with its completeness check"), False),
-        ("export", "", _("download the plan template (Excel and Markdown)"), False),
+        ("export", _("[channel|me] [scores]"), _("the plan template (Excel and Markdown), "
+                                                 "to the channel or a private copy for you, "
+                                                 "with or without each person's scores"),
+         False),
         ("history", "", _("who changed what in the plan, and when"), False),
         ("summary", "", _("the progress summary, per category"), False),
         ("help", "", _("show this help"), False),

@@ -4,9 +4,20 @@ common.py."""
 
 from slack_bolt import App
 
-from bot.listeners import commands, home, ideas, installs, objectives, plans, reviews, sessions
+from bot.listeners import (
+    commands,
+    exports,
+    home,
+    ideas,
+    installs,
+    objectives,
+    plans,
+    reviews,
+    sessions,
+)
 
 
 def register_listeners(app: App) -> None:
-    for module in (commands, plans, sessions, ideas, objectives, reviews, home, installs):
+    for module in (commands, plans, sessions, ideas, objectives, exports, reviews, home,
+                   installs):
         module.register(app)

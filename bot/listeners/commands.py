@@ -17,7 +17,7 @@ from bot.blocks.text import escape, mention, quote
 from bot.cards import mark
 from bot.dispatch import request, schedule_session_timers
 from bot.domain import session_end
-from bot.listeners import ideas, objectives, reviews
+from bot.listeners import exports, ideas, objectives, reviews
 from bot.listeners.common import (
     Interaction,
     Reply,
@@ -137,14 +137,6 @@ def add_idea(act: Interaction, db):
     return Reply(ack=added, then=lambda: act.deps.cards.redraw_soon("session", running.id))
 
 
-def export_plan(act: Interaction, db):
-    plan = channel_plan(act, db)
-    if plan is None:
-        return no_plan(act)
-    delivery = objectives.request_export(act, db, plan)
-    return lambda: act.deps.outbox.deliver(delivery)
-
-
 SUBCOMMANDS = {
     "": show_help,
     "help": show_help,
@@ -168,8 +160,8 @@ SUBCOMMANDS = {
     "ajustes": objectives.open_settings,
     "history": objectives.show_history,
     "historial": objectives.show_history,
-    "export": export_plan,
-    "exportar": export_plan,
+    "export": exports.export_command,
+    "exportar": exports.export_command,
     "review": reviews.review_command,
     "revision": reviews.review_command,
     "revisión": reviews.review_command,
@@ -195,7 +187,7 @@ def unaccented(text: str) -> str:
 
 
 # The subcommands that write: they run before the ack, in one transaction.
-WRITES = {start_session, add_idea, export_plan, ideas.start_round_command,
+WRITES = {start_session, add_idea, exports.export_command, ideas.start_round_command,
           reviews.review_command, reviews.resume_command}
 
 

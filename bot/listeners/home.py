@@ -7,7 +7,7 @@ from bot.blocks.home import HOME_MENU, home_view
 from bot.blocks.text import plain
 from bot.i18n import gettext_for
 from bot.listeners.common import Interaction, after_ack, store_in_ack
-from bot.listeners.objectives import request_export
+from bot.listeners.exports import request_export
 from bot.listeners.reviews import start_review
 from storage import queries
 from storage.models import Plan

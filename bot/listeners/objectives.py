@@ -1,7 +1,7 @@
-"""Step 3: objectives and initiatives, the plan as it stands, its settings, history and
-export."""
+"""Step 3: objectives and initiatives, the plan as it stands, its settings and history
+(the export is in exports.py)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from slack_bolt import App
 
@@ -75,20 +75,6 @@ def open_settings(act: Interaction, db):
                                       lang=lang)))
 
     return open_modal
-
-
-def request_export(act: Interaction, db, plan: Plan) -> int | None:
-    """Ask the outbox to upload the filled-in template to the plan's channel."""
-    now = act.deps.clock()
-    return request(db, plan=plan, kind="export", key=f"export:{act.key}", now=now,
-                   user_id=act.user_id, base=export_filename(plan, now.date()))
-
-
-def export_filename(plan: Plan, today: date) -> str:
-    """`plan-acme-2026-11-30`: safe on every system, recognisable in a download folder."""
-    slug = "".join(ch if ch.isalnum() else "-" for ch in plan.account_name.lower())
-    slug = "-".join(part for part in slug.split("-") if part)[:40] or "account"
-    return f"plan-{slug}-{today.isoformat()}"
 
 
 def owner_note(act: Interaction, *, plan: Plan, owner_id: str | None) -> str | None:
