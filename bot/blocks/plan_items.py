@@ -22,9 +22,12 @@ from bot.blocks.text import (
     long_date,
     mention,
     section,
+    shorten,
+    slack_date,
     split_messages,
 )
 from bot.i18n import N_, gettext_for
+from bot.method import CLIENT_SIZES, LANGUAGE_NAMES, PERIODS, WEEKDAYS
 from bot.planning import HORIZONS, STATUSES, gaps, outside_period
 
 OBJECTIVE_CALLBACK, INITIATIVE_CALLBACK = "objective_save", "initiative_save"
@@ -493,16 +496,64 @@ CHANGE_LABELS = {
 }
 
 
-def history_message(*, lang, plan, changes) -> dict:
+# The words each coded field's values take, in the history.
+HISTORY_WORDS = {"period": PERIODS, "client_size": CLIENT_SIZES, "status": STATUSES,
+                 "horizon": HORIZONS, "cadence": CADENCES,
+                 "summary_frequency": SUMMARY_FREQUENCIES, "language": LANGUAGE_NAMES}
+
+
+def history_message(*, lang, plan, changes, categories=None) -> dict:
+    """Every change, newest first: who (a mention), when (in each reader's timezone), what,
+    from what to what, in words (`period: Calendar year → 12 months`), never codes.
+    `categories` is {id: name}, to name an objective's category."""
     _ = gettext_for(lang)
     title = _("History: {account}").format(account=plan.account_name)
 
     def label(code):
-        return _(CHANGE_LABELS[code]) if code in CHANGE_LABELS else code
+        return _(CHANGE_LABELS[code]) if code in CHANGE_LABELS else code.replace("_", " ")
 
-    lines = [_("{when} · {who} · {what}, {field}: {before} → {after}").format(
-        when=c.at.strftime("%Y-%m-%d %H:%M"), who=mention(c.user_id), what=label(c.entity),
-        field=label(c.field), before=escape(c.before or "–")[:200],
-        after=escape(c.after or "–")[:200]) for c in changes] or [_("Nothing has changed yet.")]
+    def shown(change, value):
+        return _history_value(change.field, value, lang, categories or {})
+
+    lines = []
+    for c in changes:
+        when, who, what = slack_date(c.at, plan.timezone, lang), mention(c.user_id), \
+            label(c.entity)
+        if c.field == "created":
+            lines.append(_("{when} · {who} · {what} added: {after}").format(
+                when=when, who=who, what=what, after=shown(c, c.after)))
+        elif c.field == "removed":
+            lines.append(_("{when} · {who} · {what} removed: {before}").format(
+                when=when, who=who, what=what, before=shown(c, c.before)))
+        else:
+            lines.append(_("{when} · {who} · {what}, {field}: {before} → {after}").format(
+                when=when, who=who, what=what, field=label(c.field),
+                before=shown(c, c.before), after=shown(c, c.after)))
+    lines = lines or [_("Nothing has changed yet.")]
     blocks = [header(title), *[section(chunk) for chunk in chunk_lines(lines)][:45]]
     return {"text": escape(title), "blocks": blocks}
+
+
+def _history_value(field: str, value: str | None, lang: str, categories: dict) -> str:
+    """A value as the history stored it (text), as people read it."""
+    _ = gettext_for(lang)
+    if value is None or value == "None":
+        return "–"
+    if field in ("owner_id", "facilitator"):
+        return mention(value)
+    if field == "category_id":
+        name = categories.get(int(value)) if value.isdigit() else None
+        return escape(name) if name is not None else value
+    words = HISTORY_WORDS.get(field)
+    if words is not None and value in words:
+        return _(words[value])
+    if field == "review_weekday" and value.isdigit() and int(value) < len(WEEKDAYS):
+        return _(WEEKDAYS[int(value)])
+    if field == "review_time":
+        return value[:5]
+    if field.endswith(("_date", "_on")):
+        try:
+            return long_date(date.fromisoformat(value), lang)
+        except ValueError:
+            pass
+    return escape(shorten(value, 200))

@@ -130,3 +130,11 @@ def local_datetime(moment: datetime, timezone: str, lang: str) -> str:
     local = moment.astimezone(ZoneInfo(timezone))
     day = format_date(local.date(), format="full", locale=lang)
     return f"{day}, {local_time(moment, timezone, lang)}"
+
+
+def slack_date(moment: datetime, timezone: str, lang: str,
+               shown: str = "{date_short_pretty} {time}") -> str:
+    """A moment each reader sees in their own timezone (Slack's `<!date^…>`, `shown` in its
+    tokens); clients that cannot format it show the plan's local time instead."""
+    fallback = local_datetime(moment, timezone, lang).replace("|", "/")
+    return f"<!date^{int(moment.timestamp())}^{shown}|{fallback}>"

@@ -54,8 +54,9 @@ def show_history(act: Interaction, db):
     plan = channel_plan(act, db)
     if plan is None:
         return no_plan(act)
-    return answer(act, ui.history_message(lang=act.lang(plan), plan=plan,
-                                          changes=planning.history(db, plan=plan)))
+    return answer(act, ui.history_message(
+        lang=act.lang(plan), plan=plan, changes=planning.history(db, plan=plan),
+        categories={c.id: c.name for c in planning.categories(db, plan=plan)}))
 
 
 def open_settings(act: Interaction, db):
