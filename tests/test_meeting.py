@@ -94,6 +94,8 @@ def test_a_three_person_meeting_takes_few_actions(slack, actions, capsys):
         "target": "Half of the tickets solved by the client", "measure": "Share of tickets",
         "horizon": "medium", "owner": CLIENT})
     assert answer.json() is None, answer.errors
+    # The round's card follows: the promoted idea is no longer offered.
+    eventually(lambda: shown(slack, card).count("objective_promote") == 1, timeout=10)
     eventually(lambda: any("objective_add_initiative" in text_of(m)
                            for m in slack.emulator.ephemerals(CHANNEL, AM)))
     click = slack.driver.click(AM, "objective_add_initiative", channel_id=CHANNEL,

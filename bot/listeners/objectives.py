@@ -10,6 +10,7 @@ from bot.blocks import plan_items as ui
 from bot.blocks.inputs import metadata
 from bot.blocks.messages import notice
 from bot.blocks.text import button, escape, mention, shorten
+from bot.cards import mark
 from bot.dispatch import request, reschedule_plan
 from bot.i18n import N_
 from bot.listeners.common import (
@@ -21,12 +22,13 @@ from bot.listeners.common import (
     channel_plan,
     facilitators_only,
     no_plan,
+    redraw_list,
     store_in_ack,
     submission,
 )
 from bot.reminders import review_dates
 from bot.slack import tell_user
-from storage import planning, queries
+from storage import planning, queries, scoring
 from storage.models import Idea, Initiative, Objective, Plan
 
 
@@ -114,7 +116,7 @@ def open_objective(act: Interaction, db, plan: Plan, *, objective=None, idea=Non
     act.open(ui.objective_modal(
         lang=lang, categories=planning.categories(db, plan=plan),
         objective=objective, idea=idea, private_metadata=metadata(
-            plan_id=plan.id, channel_id=plan.channel_id, lang=lang,
+            plan_id=plan.id, channel_id=plan.channel_id, lang=lang, list_url=act.list_url,
             idea_id=idea.id if idea else None,
             objective_id=objective.id if objective else None, **_period(plan))))
 
@@ -124,7 +126,7 @@ def open_initiative(act: Interaction, plan: Plan, objective, initiative=None) ->
     act.open(ui.initiative_modal(
         lang=lang, objective=objective, initiative=initiative,
         private_metadata=metadata(
-            plan_id=plan.id, channel_id=plan.channel_id, lang=lang,
+            plan_id=plan.id, channel_id=plan.channel_id, lang=lang, list_url=act.list_url,
             objective_id=objective.id,
             initiative_id=initiative.id if initiative else None, **_period(plan))))
 
@@ -206,7 +208,12 @@ def _saved(act: Interaction, plan: Plan, what: str, owner_id, next_steps) -> Rep
             button(_(label), action_id, value) for label, action_id, value in next_steps]})
         tell_user(act.client, channel_id=act.channel_id, user_id=act.user_id, message=message)
 
-    return Reply(then=confirm)
+    def draw_list():
+        with act.deps.db() as db:
+            fresh = db.get(Plan, plan.id)
+            return surfaces.objectives_page(db, plan=fresh, lang=act.lang(fresh))
+
+    return Reply(then=confirm).and_then(redraw_list(act, draw_list))
 
 
 def add_initiative(act: Interaction) -> None:
@@ -251,8 +258,13 @@ def save_objective(act: Interaction, db, values):
                                            idea_id=idea_id if isinstance(idea_id, int) else None,
                                            user_id=act.user_id, now=now)
         db.flush()
-    return _saved(act, plan, values["statement"], values["owner_id"], [
+    saved = _saved(act, plan, values["statement"], values["owner_id"], [
         (N_("Add an initiative"), ui.OBJECTIVE_ADD_INITIATIVE, str(objective.id))])
+    round_id = scoring.round_of_idea(db, plan=plan, idea_id=objective.idea_id)
+    if round_id is None:
+        return saved
+    mark(db, "round", round_id, now)  # its card no longer offers the promoted idea
+    return saved.and_then(lambda: act.deps.cards.redraw_now("round", round_id))
 
 
 def save_initiative(act: Interaction, db, values):
