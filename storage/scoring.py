@@ -258,6 +258,15 @@ def advance_round(session: Session, *, scoring_round: ScoringRound, now: datetim
     move_round(session, scoring_round=scoring_round, position=ids.index(following))
 
 
+def round_of_idea(session: Session, *, plan: Plan, idea_id: int | None) -> int | None:
+    """The plan's latest scoring round that had this idea, if any."""
+    if idea_id is None:
+        return None
+    rounds = session.exec(select(ScoringRound).where(ScoringRound.plan_id == plan.id)
+                          .order_by(col(ScoringRound.id).desc())).all()
+    return next((r.id for r in rounds if idea_id in round_ideas(r)), None)
+
+
 def set_round_message(session: Session, *, round_id: int, ts: str) -> None:
     session.exec(update(ScoringRound).where(col(ScoringRound.id) == round_id)
                  .values(message_ts=ts))

@@ -254,6 +254,12 @@ def test_edit_and_merge(slack):
     open_from_list(slack, AM, channel, f"merge:{b.id}")
     slack.driver.submit(AM, {"into": str(a.id)})
     eventually(lambda: ideas_of(slack, channel)[1].merged_into_id == a.id)
+    # The list the merge was made from is redrawn in place: it never shows the old state.
+    listed = [m for m in slack.emulator.ephemerals(channel, AM) if "idea_menu" in text_of(m)]
+    eventually(lambda: "+1 idea fusionada" in text_of(
+        [m for m in slack.emulator.ephemerals(channel, AM) if "idea_menu" in text_of(m)][-1]))
+    assert len([m for m in slack.emulator.ephemerals(channel, AM)
+                if "idea_menu" in text_of(m)]) == len(listed)  # replaced, not added
     shown = text_of(reply_to(slack, slack.driver.command(AM, channel, "ideas")))
     assert "Customer portal" not in shown and "+1 idea fusionada" in shown
     assert count(slack, Idea, plan_id=a.plan_id) == 2  # nothing deleted
@@ -306,7 +312,8 @@ def test_one_click_scores_a_settle_moves_the_round_on_and_the_end_offers_promoti
                                    message_ts=ts)
         assert click.status == 200
         told = eventually(lambda: slack.emulator.ephemerals(channel, user)[before:])
-        assert idea_text in text_of(told[-1]) and "Only you see it" in text_of(told[-1])
+        said = text_of(told[-1])  # in the clicker's own language
+        assert idea_text in said and ("Only you see it" in said or "Solo tú la ves" in said)
 
     # One click each; a second click changes one's mind; nobody else sees the score.
     score(CLIENT, "2", "Self-service portal")

@@ -226,7 +226,15 @@ def test_plan_new_creates_the_plan_and_announces_it(slack):
 
 def test_help_answers_in_the_ack(slack):
     setup_channel(slack, "C0SHELP")
-    create_plan(slack, "C0SHELP", "Globex", language="en")
+    create_plan(slack, "C0SHELP", "Globex", language="es")
+    # The first time, Slack has not told Tom's language: the ack is empty, and the help
+    # follows at once through the response_url, in English.
+    first = slack.driver.command(TEAMMATE, "C0SHELP", "help")
+    assert first.status == 200 and first.json() is None
+    later = slack.emulator.wait_for("response_url", predicate=lambda c: c.url
+                                    == first.response_url)[-1].params
+    assert "Globex" in text_of(later) and "Next review" in text_of(later)
+    # Now it is known: the help comes in the ack itself.
     response = slack.driver.command(TEAMMATE, "C0SHELP", "help")
     answer = response.json()
     assert response.status == 200 and answer["response_type"] == "ephemeral"
@@ -236,6 +244,7 @@ def test_help_answers_in_the_ack(slack):
     assert len(shown["blocks"]) == len(answer["blocks"]) and "Globex" in text_of(shown)
     assert not [c for c in slack.emulator.calls_to("response_url")
                 if c.url == response.response_url]
+    assert "Next review" in text_of(answer)  # Tom's English, in a Spanish plan
 
 
 def test_a_session_where_two_people_answer(slack):

@@ -36,6 +36,8 @@ OBJECTIVE_PROMOTE, OBJECTIVE_NEW = "objective_promote", "objective_new"
 OBJECTIVE_MENU, INITIATIVE_MENU = "objective_menu", "initiative_menu"
 OBJECTIVES_PREVIOUS, OBJECTIVES_NEXT = "objectives_previous", "objectives_next"
 PLAN_SHARE = "plan_share"
+# The next steps a saved objective or initiative offers.
+OBJECTIVE_ADD_INITIATIVE, PLAN_EXPORT = "objective_add_initiative", "plan_export"
 MEASURE_MAX, UNIT_MAX = 255, 32
 PAGE_BLOCKS = 40
 KEEP_DATES = "keep_dates"

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -158,6 +159,17 @@ class Interaction:
         if self.kind == "event":
             return f"event:{self.body.get('event_id')}"
         return f"{self.kind}:{self.trigger_id or self.action.get('action_ts')}"
+
+    @property
+    def list_url(self) -> str | None:
+        """The response_url of the ephemeral list clicked in: a modal opened from it keeps
+        it (`list_url` in its metadata) so that the list can be redrawn once the change is
+        stored. None for channel messages: those are redrawn by their own card."""
+        if self.meta.get("list_url"):
+            return self.meta["list_url"]
+        if (self.body.get("container") or {}).get("is_ephemeral"):
+            return self.body.get("response_url")
+        return None
 
     @property
     def message_ts(self) -> str | None:
@@ -398,6 +410,30 @@ class Reply:
 
     ack: dict = field(default_factory=dict)
     then: Callable[[], None] | None = None
+
+    def and_then(self, more: Callable[[], None] | None) -> "Reply":
+        """This reply, with `more` to do after what it does already."""
+        if more is None:
+            return self
+        first = self.then
+        return Reply(ack=self.ack, then=more if first is None else lambda: (first(), more()))
+
+
+def redraw_list(act: Interaction, draw: Callable[[], dict]) -> Callable[[], None] | None:
+    """After the ack: replace the list the change was made from with `draw()`, its fresh
+    state (None when the change came from elsewhere)."""
+    url = act.list_url
+    if not url:
+        return None
+
+    def redraw():
+        message = draw()
+        reply = WebhookClient(url).send(response_type="ephemeral", replace_original=True,
+                                        text=message["text"], blocks=message["blocks"])
+        if reply.status_code != 200:  # expired (30 minutes) or used up: the list just waits
+            log.info("could not redraw a list: %s %s", reply.status_code, reply.body)
+
+    return redraw
 
 
 def answer(act: Interaction, *messages: dict) -> Reply:

@@ -19,6 +19,7 @@ from bot.listeners.common import (
     channel_plan,
     facilitators_only,
     no_plan,
+    redraw_list,
     store_in_ack,
     submission,
 )
@@ -138,7 +139,8 @@ def open_evaluate(act: Interaction, db, plan: Plan, idea: Idea) -> None:
     lang = act.lang(plan)
     act.open(ui.evaluate_modal(
         lang=lang, idea=idea, evaluation=evaluation, others=others,
-        private_metadata=metadata(idea_id=idea.id, channel_id=plan.channel_id, lang=lang)))
+        private_metadata=metadata(idea_id=idea.id, channel_id=plan.channel_id, lang=lang,
+                                  list_url=act.list_url)))
 
 
 def open_settle(act: Interaction, db, plan: Plan, idea: Idea) -> None:
@@ -146,7 +148,7 @@ def open_settle(act: Interaction, db, plan: Plan, idea: Idea) -> None:
     act.open(ui.settle_modal(
         lang=lang, idea=idea, evaluations=scoring.evaluations_of(db, idea=idea),
         private_metadata=metadata(idea_id=idea.id, channel_id=plan.channel_id, lang=lang,
-                                  version=idea.version)))
+                                  version=idea.version, list_url=act.list_url)))
 
 
 def facilitator_or_refuse(act: Interaction, db, plan: Plan) -> bool:
@@ -173,14 +175,16 @@ def idea_menu(act: Interaction) -> None:
                 _ = gettext_for(lang)
                 return act.tell(_("Only the idea's author or a facilitator can edit it."))
             act.open(ui.edit_modal(lang=lang, idea=idea, private_metadata=metadata(
-                idea_id=idea.id, channel_id=plan.channel_id, lang=lang, version=idea.version)))
+                idea_id=idea.id, channel_id=plan.channel_id, lang=lang, version=idea.version,
+                list_url=act.list_url)))
         elif action == "merge" and facilitator_or_refuse(act, db, plan):
             candidates = [r.idea for r in scoring.idea_rows(db, plan=plan)
                           if r.idea.id != idea.id]
             act.open(ui.merge_modal(lang=lang, idea=idea, candidates=candidates[::-1],
                                     private_metadata=metadata(
                                         idea_id=idea.id, channel_id=plan.channel_id,
-                                        lang=lang, version=idea.version)))
+                                        lang=lang, version=idea.version,
+                                        list_url=act.list_url)))
 
 
 def ideas_page(act: Interaction) -> None:
@@ -393,11 +397,20 @@ def round_score(act: Interaction, db):
 
 # --- modal submissions ------------------------------------------------------------------------
 
-def _round_follows(act: Interaction, round_id: int | None, *, now: bool = False) -> Reply:
+def _round_follows(act: Interaction, plan: Plan, round_id: int | None, *,
+                   now: bool = False) -> Reply:
+    """What follows a change to an idea: the round card, and the list it was made from."""
+    def draw_list():
+        with act.deps.db() as db:
+            fresh = db.get(Plan, plan.id)
+            return surfaces.ideas_page(db, plan=fresh, viewer=act.user_id,
+                                       lang=act.lang(fresh))
+
+    reply = Reply().and_then(redraw_list(act, draw_list))
     if round_id is None:
-        return Reply()
+        return reply
     redraw = act.deps.cards.redraw_now if now else act.deps.cards.redraw_soon
-    return Reply(then=lambda: redraw("round", round_id))
+    return reply.and_then(lambda: redraw("round", round_id))
 
 
 def save_evaluation(act: Interaction, db, values):
@@ -405,7 +418,7 @@ def save_evaluation(act: Interaction, db, values):
     now = act.deps.clock()
     scoring.save_evaluation(db, idea=idea, user_id=act.user_id, user_team_id=act.user_team_id,
                             values=values, now=now)
-    return _round_follows(act, touch_round(db, plan, now))
+    return _round_follows(act, plan, touch_round(db, plan, now))
 
 
 def save_settle(act: Interaction, db, parsed):
@@ -417,12 +430,12 @@ def save_settle(act: Interaction, db, parsed):
     now = act.deps.clock()
     scoring_round = scoring.running_round(db, plan=plan)
     if scoring_round is None:
-        return None
+        return _round_follows(act, plan, None)
     ids = scoring.round_ideas(scoring_round)
     if ids and ids[scoring_round.position] == idea.id and score is not None:
         scoring.advance_round(db, scoring_round=scoring_round, now=now)  # settled: next one
     mark(db, "round", scoring_round.id, now)
-    return _round_follows(act, scoring_round.id, now=True)
+    return _round_follows(act, plan, scoring_round.id, now=True)
 
 
 def save_edit(act: Interaction, db, parsed):
@@ -435,7 +448,7 @@ def save_edit(act: Interaction, db, parsed):
                           now=now, expected_version=act.meta.get("version", -1))
     except scoring.StaleIdea:
         raise _stale(act, db, plan, idea) from None
-    return _round_follows(act, touch_round(db, plan, now))
+    return _round_follows(act, plan, touch_round(db, plan, now))
 
 
 def save_merge(act: Interaction, db, into_id):
@@ -451,7 +464,7 @@ def save_merge(act: Interaction, db, into_id):
                       expected_version=act.meta.get("version", -1))
     except scoring.StaleIdea:
         raise _stale(act, db, plan, idea) from None
-    return None
+    return _round_follows(act, plan, None)
 
 
 def register(app: App) -> None:

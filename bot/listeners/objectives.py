@@ -9,8 +9,10 @@ from bot import surfaces
 from bot.blocks import plan_items as ui
 from bot.blocks.inputs import metadata
 from bot.blocks.messages import notice
-from bot.blocks.text import escape, mention, shorten
+from bot.blocks.text import button, escape, mention, shorten
+from bot.cards import mark
 from bot.dispatch import request, reschedule_plan
+from bot.i18n import N_
 from bot.listeners.common import (
     Interaction,
     Refusal,
@@ -20,11 +22,14 @@ from bot.listeners.common import (
     channel_plan,
     facilitators_only,
     no_plan,
+    redraw_list,
     store_in_ack,
     submission,
 )
+from bot.listeners.exports import request_export
 from bot.reminders import review_dates
-from storage import planning, queries
+from bot.slack import tell_user
+from storage import planning, queries, scoring
 from storage.models import Idea, Initiative, Objective, Plan
 
 
@@ -99,7 +104,7 @@ def open_objective(act: Interaction, db, plan: Plan, *, objective=None, idea=Non
     act.open(ui.objective_modal(
         lang=lang, categories=planning.categories(db, plan=plan),
         objective=objective, idea=idea, private_metadata=metadata(
-            plan_id=plan.id, channel_id=plan.channel_id, lang=lang,
+            plan_id=plan.id, channel_id=plan.channel_id, lang=lang, list_url=act.list_url,
             idea_id=idea.id if idea else None,
             objective_id=objective.id if objective else None, **_period(plan))))
 
@@ -109,7 +114,7 @@ def open_initiative(act: Interaction, plan: Plan, objective, initiative=None) ->
     act.open(ui.initiative_modal(
         lang=lang, objective=objective, initiative=initiative,
         private_metadata=metadata(
-            plan_id=plan.id, channel_id=plan.channel_id, lang=lang,
+            plan_id=plan.id, channel_id=plan.channel_id, lang=lang, list_url=act.list_url,
             objective_id=objective.id,
             initiative_id=initiative.id if initiative else None, **_period(plan))))
 
@@ -180,15 +185,42 @@ def share_plan(act: Interaction, db):
 
 # --- submissions ------------------------------------------------------------------------------
 
-def _saved(act: Interaction, plan: Plan, what: str, owner_id) -> Reply:
-    _ = act.gettext(plan)
-
+def _saved(act: Interaction, plan: Plan, what: str, owner_id, next_steps) -> Reply:
+    """Confirm to the one who saved, with the obvious next steps: [(label, action, value)]."""
     def confirm():
+        _ = act.gettext(plan)
         text = _("Saved: {what}").format(what=escape(shorten(what, 300)))
         note = owner_note(act, plan=plan, owner_id=owner_id)
-        act.tell(text + ("\n" + note if note else ""))
+        message = notice(text + ("\n" + note if note else ""))
+        message["blocks"].append({"type": "actions", "elements": [
+            button(_(label), action_id, value) for label, action_id, value in next_steps]})
+        tell_user(act.client, channel_id=act.channel_id, user_id=act.user_id, message=message)
 
-    return Reply(then=confirm)
+    def draw_list():
+        with act.deps.db() as db:
+            fresh = db.get(Plan, plan.id)
+            return surfaces.objectives_page(db, plan=fresh, lang=act.lang(fresh))
+
+    return Reply(then=confirm).and_then(redraw_list(act, draw_list))
+
+
+def add_initiative(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan, objective = planning.objective_in_channel(
+            db, objective_id=int(act.value) if act.value.isdigit() else 0,
+            team_id=act.team_id, channel_id=act.channel_id or "")
+    if objective is None:
+        _ = act.gettext()
+        return act.tell(_("That objective doesn't belong to this channel's plan."))
+    open_initiative(act, plan, objective)
+
+
+def export_from_button(act: Interaction, db):
+    plan = _channel_plan(act, db)
+    if plan is None or str(plan.id) != act.value:
+        return None
+    export = request_export(act, db, plan)
+    return lambda: act.deps.outbox.deliver(export)
 
 
 def _category_of_plan(act: Interaction, db, plan: Plan, category_id) -> None:
@@ -210,10 +242,17 @@ def save_objective(act: Interaction, db, values):
                                   user_id=act.user_id, now=now)
     else:
         idea_id = act.meta.get("idea_id")
-        planning.add_objective(db, plan=plan, values=values,
-                               idea_id=idea_id if isinstance(idea_id, int) else None,
-                               user_id=act.user_id, now=now)
-    return _saved(act, plan, values["statement"], values["owner_id"])
+        objective = planning.add_objective(db, plan=plan, values=values,
+                                           idea_id=idea_id if isinstance(idea_id, int) else None,
+                                           user_id=act.user_id, now=now)
+        db.flush()
+    saved = _saved(act, plan, values["statement"], values["owner_id"], [
+        (N_("Add an initiative"), ui.OBJECTIVE_ADD_INITIATIVE, str(objective.id))])
+    round_id = scoring.round_of_idea(db, plan=plan, idea_id=objective.idea_id)
+    if round_id is None:
+        return saved
+    mark(db, "round", round_id, now)  # its card no longer offers the promoted idea
+    return saved.and_then(lambda: act.deps.cards.redraw_now("round", round_id))
 
 
 def save_initiative(act: Interaction, db, values):
@@ -233,7 +272,9 @@ def save_initiative(act: Interaction, db, values):
     else:
         planning.add_initiative(db, plan=plan, objective=objective, values=values,
                                 user_id=act.user_id, now=now)
-    return _saved(act, plan, values["title"], values["owner_id"])
+    return _saved(act, plan, values["title"], values["owner_id"], [
+        (N_("Add another initiative"), ui.OBJECTIVE_ADD_INITIATIVE, str(objective.id)),
+        (N_("Export the plan"), ui.PLAN_EXPORT, str(plan.id))])
 
 
 def save_settings(act: Interaction, db, parsed):
@@ -268,6 +309,8 @@ def register(app: App) -> None:
     app.action(ui.OBJECTIVES_PREVIOUS)(after_ack(objectives_page))
     app.action(ui.OBJECTIVES_NEXT)(after_ack(objectives_page))
     app.action(ui.PLAN_SHARE)(store_in_ack(share_plan))
+    app.action(ui.OBJECTIVE_ADD_INITIATIVE)(after_ack(add_initiative))
+    app.action(ui.PLAN_EXPORT)(store_in_ack(export_from_button))
     app.view(ui.OBJECTIVE_CALLBACK)(submission(ui.parse_objective, save_objective,
                                                with_metadata=True))
     app.view(ui.INITIATIVE_CALLBACK)(submission(ui.parse_initiative, save_initiative,
