@@ -9,13 +9,13 @@ from bot.blocks.text import (
     divider,
     escape,
     header,
-    local_datetime,
-    local_time,
     long_date,
     mention,
     plain,
     section,
     shorten,
+    slack_date,
+    slack_time,
     split_messages,
 )
 from bot.i18n import gettext_for, ngettext_for
@@ -96,7 +96,7 @@ def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=
             count=idea_count)
         if running is not None:
             status += "\n" + _("A strategy session is running until {end}.").format(
-                end=local_time(running.ends_at, plan.timezone, lang))
+                end=slack_time(running.ends_at, plan.timezone, lang))
         if plan.next_review_on is not None:
             status += "\n" + _("Next review: {date}").format(
                 date=long_date(plan.next_review_on, lang))
@@ -197,13 +197,13 @@ def session_card(*, lang, plan, strategy_session, contributions, answer_count, i
     title = _("Strategy session: {account}").format(account=plan.account_name)
     if ended:
         timing = _("This session ended on {when}.").format(
-            when=local_datetime(strategy_session.ended_at, plan.timezone, lang))
+            when=slack_date(strategy_session.ended_at, plan.timezone, lang))
     else:
         minutes = round((strategy_session.ends_at - strategy_session.started_at)
                         .total_seconds() / 60)
         timing = _("{minutes} minutes, until {end}. Anyone in the channel can contribute: "
                    "not only about money.").format(
-            minutes=minutes, end=local_time(strategy_session.ends_at, plan.timezone, lang))
+            minutes=minutes, end=slack_time(strategy_session.ends_at, plan.timezone, lang))
     blocks = [header(title), section(timing)]
     if not ended:  # once over, the card is a short summary: the recap holds the rest
         for question in QUESTIONS:

@@ -1,7 +1,8 @@
 """Scheduled messages: review reminders, session timers, progress summaries."""
 
-from bot.blocks.text import button, context, escape, long_date, mention, section
+from bot.blocks.text import button, context, escape, mention, section, slack_date
 from bot.i18n import gettext_for, ngettext_for
+from bot.reminders import local_moment
 
 REVIEW_START, REVIEW_POSTPONE, REVIEW_SKIP = "review_start", "review_postpone", "review_skip"
 
@@ -10,7 +11,9 @@ def review_reminder(*, lang, plan, kind, due, days=None, overdue_days=None) -> d
     _ = gettext_for(lang)
     n_ = ngettext_for(lang)
     account = escape(plan.account_name)
-    when = long_date(due, lang)
+    # The review's day and time, each reader in their own timezone.
+    when = slack_date(local_moment(due, plan.review_time, plan.timezone), plan.timezone, lang,
+                      "{date_long_pretty} {time}")
     if kind == "review_ahead":
         text = n_("The review of *{account}* is in {days} day, on {date}.",
                   "The review of *{account}* is in {days} days, on {date}.", days).format(

@@ -136,5 +136,13 @@ def slack_date(moment: datetime, timezone: str, lang: str,
                shown: str = "{date_short_pretty} {time}") -> str:
     """A moment each reader sees in their own timezone (Slack's `<!date^…>`, `shown` in its
     tokens); clients that cannot format it show the plan's local time instead."""
-    fallback = local_datetime(moment, timezone, lang).replace("|", "/")
-    return f"<!date^{int(moment.timestamp())}^{shown}|{fallback}>"
+    return _slack_moment(moment, shown, local_datetime(moment, timezone, lang))
+
+
+def slack_time(moment: datetime, timezone: str, lang: str) -> str:
+    """The time of day of a moment, in each reader's own timezone (the plan's as fallback)."""
+    return _slack_moment(moment, "{time}", local_time(moment, timezone, lang))
+
+
+def _slack_moment(moment: datetime, shown: str, fallback: str) -> str:
+    return f"<!date^{int(moment.timestamp())}^{shown}|{fallback.replace('|', '/')}>"

@@ -605,6 +605,7 @@ function token(t) {
   if (target.startsWith("#")) {
     return mention("#" + (label ? escapeText(label) : escapeAll(channelName(target.slice(1)))));
   }
+  if (target.startsWith("!date^")) return escapeText(label);  // a time: its fallback text
   if (target.startsWith("!")) {
     if (label) return mention(escapeText(label));
     const word = target.slice(1).split("^")[0];
