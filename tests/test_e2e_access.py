@@ -33,7 +33,7 @@ def test_help_shows_each_person_what_they_can_do_with_the_spanish_commands(slack
     # Each command with its Spanish name, as the router takes it.
     assert "`/plan session [minutes]` · `/plan sesión`" in guest
     assert "`/plan export [channel|me] [scores]` · `/plan exportar`" in guest
-    assert "`/plan settings` · `/plan ajustes`" in facilitator
+    assert "`/plan ajustes` · `/plan settings`" in facilitator  # hers is Spanish: first
     assert "`/plan sesion`" not in guest  # the unaccented spelling works, but is not listed
     assert "/plan ajustes" in facilitator and "/plan ajustes" not in guest
 

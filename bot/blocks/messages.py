@@ -104,9 +104,11 @@ def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=
     blocks.append(divider())
     everyone, theirs = [], []
     for name, usage, what, facilitators_only in _commands(lang, has_plan=plan is not None):
-        names = [f"/plan {name}{' ' + usage if usage else ''}"] + [
-            f"/plan {alias}" for alias in (aliases or {}).get(name, [])]
-        line = " · ".join(f"`{n}`" for n in names) + f": {what}"
+        names = [name, *(aliases or {}).get(name, [])]
+        if lang == "es":  # a Spanish reader first sees the Spanish name
+            names = names[1:] + names[:1]
+        names[0] += f" {usage}" if usage else ""
+        line = " · ".join(f"`/plan {n}`" for n in names) + f": {what}"
         (theirs if facilitators_only else everyone).append(line)
     blocks += [section(chunk) for chunk in chunk_lines(everyone)]
     if plan is None or facilitator:
