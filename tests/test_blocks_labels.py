@@ -43,6 +43,7 @@ def every_modal(lang):
         "ideas.settle_modal": [ideas.settle_modal(lang=lang, idea=idea, evaluations=[evaluation],
                                                   private_metadata="{}")],
         "ideas.edit_modal": [ideas.edit_modal(lang=lang, idea=idea, private_metadata="{}")],
+        "ideas.end_round_modal": [ideas.end_round_modal(lang=lang, private_metadata="{}")],
         "ideas.merge_modal": [ideas.merge_modal(lang=lang, idea=idea, candidates=[idea],
                                                 private_metadata="{}")],
         "exports.export_modal": [exports.export_modal(lang=lang, private_metadata="{}")],

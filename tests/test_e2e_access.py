@@ -5,6 +5,7 @@ from tests.scenario import (
     AM,
     CLIENT,
     TEAMMATE,
+    add_ideas,
     card,
     create_plan,
     reply_to,
@@ -65,3 +66,24 @@ def test_a_guest_clicking_end_session_is_told_at_once(slack):
     assert "resumen" in text_of(opened["view"])
     slack.driver.close(AM)
     assert "session_end" in text_of(card(slack, "C0GUEST", ts))
+
+
+def test_a_guest_clicking_end_round_is_told_at_once(slack):
+    setup_channel(slack, "C0GUESTROUND")
+    create_plan(slack, "C0GUESTROUND", "Round Co", language="en")
+    add_ideas(slack, "C0GUESTROUND", [(CLIENT, "Self-service portal")])
+    slack.driver.command(AM, "C0GUESTROUND", "score")
+    ts = slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params["channel"]
+                                 == "C0GUESTROUND" and "round_end" in text_of(c.params)
+                                 and (c.response or {}).get("ok"))[-1].response["ts"]
+    blocks = card(slack, "C0GUESTROUND", ts)["blocks"]
+    end = [e for b in blocks if b["type"] == "actions" for e in b["elements"]
+           if e["action_id"] == "round_end"][0]
+    assert "confirm" not in end
+    clicked = slack.driver.click(CLIENT, "round_end", channel_id="C0GUESTROUND", message_ts=ts)
+    told = slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"]
+                                   == CLIENT and c.params["channel"] == "C0GUESTROUND")[-1]
+    assert "Only the plan's facilitators" in text_of(told.params)
+    assert not [c for c in slack.emulator.calls_to("views.open")
+                if c.params["trigger_id"] == clicked.trigger_id]
+    assert "round_end" in text_of(card(slack, "C0GUESTROUND", ts))  # still running

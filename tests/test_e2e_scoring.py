@@ -152,7 +152,10 @@ def test_a_scoring_round_walks_the_ideas_and_on_hold_ideas_come_back(slack):
         "thread_ts") == ts)[-1]
     assert "<@U0CLIENT>" in nudge.params["text"] and "Monthly demo" in nudge.params["text"]
 
-    slack.driver.click(AM, "round_end", channel_id=channel, message_ts=ts)
+    click = slack.driver.click(AM, "round_end", channel_id=channel, message_ts=ts)
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == click.trigger_id)
+    assert slack.driver.submit(AM).json() is None  # "End the round?" for facilitators only
     slack.emulator.wait_for("chat.update", predicate=lambda c: c.params["ts"] == ts
                             and "ended" in text_of(c.params))
 

@@ -3,6 +3,7 @@ evaluate / settle / edit / merge modals (builders and parsers together)."""
 
 from bot.blocks.inputs import (
     TEXT_MAX,
+    confirm_modal,
     modal,
     option,
     radio_input,
@@ -19,7 +20,6 @@ from bot.blocks.text import (
     escape,
     header,
     mention,
-    plain,
     section,
     split_messages,
 )
@@ -48,7 +48,7 @@ IDEAS_PRIORITIES = "ideas_priorities"
 PRIORITIES_SHARE = "priorities_share"
 ROUND_EVALUATE, ROUND_PREVIOUS, ROUND_NEXT = "round_evaluate", "round_previous", "round_next"
 ROUND_REVEAL, ROUND_SETTLE, ROUND_NUDGE = "round_reveal", "round_settle", "round_nudge"
-ROUND_END = "round_end"
+ROUND_END, ROUND_END_CALLBACK = "round_end", "round_end_confirm"
 ROUND_SETTLE_SUGGESTED, ROUND_SETTLE_AGREED = "round_settle_suggested", "round_settle_agreed"
 # One button per score, so that one click scores (ids are unique within a block).
 ROUND_SCORES = {score: f"round_score_{score}" for score in SCORES}
@@ -277,16 +277,18 @@ def round_card(*, lang, plan, scoring_round, row, position, total, participants,
                  button(_("Next"), ROUND_NEXT, value)]
     if waiting and not idea.score:
         controls.append(button(_("Nudge who is missing"), ROUND_NUDGE, value))
-    end_confirm = {
-        "title": plain(_("End the round?"), 100),
-        "text": plain(_("Unsettled ideas keep their scores and can be settled later.")),
-        "confirm": plain(_("End round"), 30),
-        "deny": plain(_("Keep scoring"), 30),
-    }
-    controls.append(button(_("End round"), ROUND_END, value, style="danger",
-                           confirm=end_confirm))
+    # Its confirmation opens only for facilitators (end_round_modal), not Slack's dialog.
+    controls.append(button(_("End round"), ROUND_END, value, style="danger"))
     blocks.append({"type": "actions", "block_id": "round_actions", "elements": controls})
     return {"text": escape(title), "blocks": blocks}
+
+
+def end_round_modal(*, lang, private_metadata) -> dict:
+    _ = gettext_for(lang)
+    return confirm_modal(
+        ROUND_END_CALLBACK, title=_("End the round?"),
+        text=_("Unsettled ideas keep their scores and can be settled later."),
+        confirm=_("End round"), deny=_("Keep scoring"), private_metadata=private_metadata)
 
 
 def _consensus_text(scores: list[str], lang: str) -> str:

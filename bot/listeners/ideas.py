@@ -17,6 +17,7 @@ from bot.listeners.common import (
     after_ack,
     answer,
     channel_plan,
+    confirmation,
     facilitators_only,
     no_plan,
     redraw_list,
@@ -319,9 +320,34 @@ def round_reveal(act, db, plan, scoring_round, idea):
     scoring.reveal(db, idea=idea, user_id=act.user_id, now=act.deps.clock())
 
 
-@facilitator_round_action
-def round_end(act, db, plan, scoring_round, idea):
+def ask_to_end_round(act: Interaction) -> None:
+    """End round: a confirmation for facilitators; anyone else is told at once."""
+    with act.deps.db() as db:
+        plan, scoring_round, idea = clicked_round(act, db)
+        if idea is None:
+            return _not_this_channels_round(act)
+        if not facilitator_or_refuse(act, db, plan) or scoring_round.ended_at is not None:
+            return None
+        lang = act.lang(plan)
+        view = ui.end_round_modal(lang=lang, private_metadata=metadata(
+            round_id=scoring_round.id, idea_id=idea.id, channel_id=plan.channel_id, lang=lang))
+    act.open(view)
+
+
+def round_end(act: Interaction, db):
+    """The facilitator confirmed: the round ends, its card says what came of it."""
+    plan, _idea = idea_of_view(act, db)
+    act.require_facilitator(db, plan)
+    round_id = act.meta.get("round_id")
+    scoring_round = scoring.round_in_channel(
+        db, round_id=round_id, team_id=act.team_id, channel_id=plan.channel_id) \
+        if isinstance(round_id, int) else None
+    if scoring_round is None or scoring_round.plan_id != plan.id \
+            or scoring_round.ended_at is not None:
+        return None  # ended already: a double submit, or another facilitator
     scoring.end_round(db, scoring_round=scoring_round, now=act.deps.clock())
+    mark(db, "round", scoring_round.id, act.deps.clock())
+    return Reply(then=lambda: act.deps.cards.redraw_now("round", scoring_round.id))
 
 
 @facilitator_round_action
@@ -480,7 +506,8 @@ def register(app: App) -> None:
     app.action(ui.ROUND_REVEAL)(store_in_ack(round_reveal))
     app.action(ui.ROUND_SETTLE)(after_ack(round_settle))
     app.action(ui.ROUND_NUDGE)(after_ack(round_nudge))
-    app.action(ui.ROUND_END)(store_in_ack(round_end))
+    app.action(ui.ROUND_END)(after_ack(ask_to_end_round))
+    app.view(ui.ROUND_END_CALLBACK)(submission(confirmation, round_end))
     app.action(ui.ROUND_SETTLE_SUGGESTED)(store_in_ack(round_settle_suggested))
     app.action(ui.ROUND_SETTLE_AGREED)(store_in_ack(round_settle_agreed))
     for action_id in ui.ROUND_SCORES.values():
