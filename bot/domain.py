@@ -48,6 +48,12 @@ def is_known_timezone(name: str) -> bool:
     return True
 
 
+def minutes_per_question(started_at: datetime, ends_at: datetime, questions: int = 5) -> int:
+    """The time each question gets when the facilitator steps through them: an even share
+    of the session, in whole minutes (at least one)."""
+    return max(1, int((ends_at - started_at).total_seconds() // 60) // questions)
+
+
 def session_end(started_at: datetime, minutes: int) -> datetime:
     return started_at + timedelta(minutes=minutes)
 
