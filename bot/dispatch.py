@@ -69,7 +69,7 @@ def reschedule_plan(db: Session, *, plan: Plan, now: datetime) -> None:
         plan.next_review_on = review_dates(
             plan, after=max(plan.start_date, now.date() - timedelta(days=1)))
         db.add(plan)
-    planned = review_reminders(plan, plan.next_review_on)
+    planned = review_reminders(plan, plan.next_review_on) if plan.next_review_on else []
     deliveries.cancel(db, plan=plan, key_prefix=f"review:{plan.id}:", reason="rescheduled",
                       keep=[p.key for p in planned])
     summary = next_summary(plan, after=now)

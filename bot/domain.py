@@ -26,6 +26,18 @@ def plan_end_date(period: str, start: date) -> date | None:
     raise ValueError(f"unknown period {period!r}")
 
 
+def plan_end(period: str, start: date, typed: date | None, *, before=None) -> date | None:
+    """The plan's last day: the one typed, or the end of its period when none was typed, or
+    when the period or start changed and the end was left as it was (`before`: the plan's
+    (period, start, end) until now)."""
+    if period == "perpetual":
+        return None
+    if typed is None or (before is not None and typed == before[2]
+                         and (period, start) != tuple(before[:2])):
+        return plan_end_date(period, start)
+    return typed
+
+
 def is_known_timezone(name: str) -> bool:
     if name not in available_timezones():
         return False
@@ -34,6 +46,12 @@ def is_known_timezone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+def minutes_per_question(started_at: datetime, ends_at: datetime, questions: int = 5) -> int:
+    """The time each question gets when the facilitator steps through them: an even share
+    of the session, in whole minutes (at least one)."""
+    return max(1, int((ends_at - started_at).total_seconds() // 60) // questions)
 
 
 def session_end(started_at: datetime, minutes: int) -> datetime:

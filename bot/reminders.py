@@ -37,9 +37,11 @@ def cadence_of(plan) -> str:
     return plan.cadence or ("quarterly" if plan.client_size == "large" else "semiannual")
 
 
-def review_dates(plan, *, after: date) -> date:
+def review_dates(plan, *, after: date) -> date | None:
     """The first review on the plan's cadence after `after`, counted from its start (so a
-    quarterly review on the 31st stays on month ends), on the review weekday or after."""
+    quarterly review on the 31st stays on month ends), on the review weekday or after.
+    Never after the plan's end: the last review is held in its last week (on the review
+    weekday on or before the end); None once that has passed."""
     cadence = cadence_of(plan)
     step = 1
     while True:
@@ -48,6 +50,10 @@ def review_dates(plan, *, after: date) -> date:
         else:
             due = add_months(plan.start_date, CADENCE_MONTHS[cadence] * step)
         due += timedelta(days=(plan.review_weekday - due.weekday()) % 7)
+        if plan.end_date is not None and due > plan.end_date:
+            last = plan.end_date - timedelta(days=(plan.end_date.weekday()
+                                                   - plan.review_weekday) % 7)
+            return last if last > after else None
         if due > after:
             return due
         step += 1

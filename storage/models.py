@@ -135,6 +135,9 @@ class StrategySession(SQLModel, table=True):
     ends_at: datetime = Field(sa_type=UTCDateTime)
     ended_by: str | None = Field(default=None, max_length=32)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The question in focus when the facilitator steps through them one at a time.
+    focus_question: int | None = None
+    focus_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set by every write the card shows, cleared when the card is redrawn (bot/cards.py).
     card_dirty_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     card_drawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -205,6 +205,16 @@ def set_session_message(session: Session, *, session_id: int, ts: str) -> None:
                  .values(message_ts=ts))
 
 
+def focus_question(session: Session, *, strategy_session: StrategySession,
+                   question: int | None, now: datetime) -> None:
+    """Put one question in focus (None: all of them again); clicking twice changes nothing."""
+    if strategy_session.focus_question == question:
+        return
+    strategy_session.focus_question, strategy_session.focus_since = question, now
+    session.add(strategy_session)
+    session.flush()
+
+
 def end_session(
     session: Session, *, strategy_session: StrategySession, user_id: str, now: datetime
 ) -> bool:

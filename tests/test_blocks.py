@@ -174,7 +174,8 @@ def test_session_card_shows_questions_counts_contributors_and_end_time():
         msg.SESSION_ADD_ANSWERS, msg.SESSION_ADD_IDEA, msg.SESSION_MY_ANSWERS,
         msg.SESSION_BOARD]
     # End session apart, under its label, with no client-side confirm (see test_blocks_access)
-    assert [a["action_id"] for a in facilitators["elements"]] == [msg.SESSION_END]
+    assert [a["action_id"] for a in facilitators["elements"]] == [msg.SESSION_FOCUS,
+                                                                 msg.SESSION_END]
     ended = msg.session_card(lang="en", plan=plan(), strategy_session=session(ended_at=NOW),
                              contributions={}, answer_count=0, idea_count=0)
     # Ended: a short summary, the answers still one click away.

@@ -55,8 +55,9 @@ def test_end_session_sits_apart_under_a_label_and_asks_nobody_in_the_client(lang
     blocks = card["blocks"]
     ids = [b.get("block_id") for b in blocks]
     facilitators = blocks[ids.index("session_facilitators")]
-    assert [e["action_id"] for e in facilitators["elements"]] == [msg.SESSION_END]
-    assert "confirm" not in facilitators["elements"][0]
+    assert [e["action_id"] for e in facilitators["elements"]] == [msg.SESSION_FOCUS,
+                                                                  msg.SESSION_END]
+    assert "confirm" not in facilitators["elements"][-1]
     label = blocks[ids.index("session_facilitators") - 1]
     assert label["type"] == "context"
     assert label["elements"][0]["text"] == {"en": "*Facilitators*",

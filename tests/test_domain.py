@@ -45,3 +45,31 @@ def test_idea_lines():
                                               ("pt-BR", "en"), (None, "en")])
 def test_language_from_locale(locale, lang):
     assert language_from_locale(locale) == lang
+
+
+def test_the_end_follows_the_period_unless_one_was_typed():
+    from bot.domain import plan_end
+
+    start = date(2026, 12, 2)
+    assert plan_end("twelve_months", start, None) == date(2027, 12, 1)
+    assert plan_end("twelve_months", start, date(2027, 6, 30)) == date(2027, 6, 30)
+    assert plan_end("perpetual", start, date(2027, 6, 30)) is None
+    # Settings: the period changed, the end left as it was: it moves with the period.
+    before = ("twelve_months", start, date(2027, 12, 1))
+    assert plan_end("six_months", start, date(2027, 12, 1), before=before) == date(2027, 6, 1)
+    # Nothing about the period changed: a custom end stays.
+    custom = ("twelve_months", start, date(2027, 9, 30))
+    assert plan_end("twelve_months", start, date(2027, 9, 30), before=custom) == date(2027, 9, 30)
+
+
+def test_no_review_falls_after_the_plans_end():
+    from types import SimpleNamespace
+
+    from bot.reminders import review_dates
+
+    plan = SimpleNamespace(start_date=date(2026, 12, 2), end_date=date(2026, 12, 31),
+                           review_weekday=0, client_size="large", cadence=None,
+                           cadence_weeks=None)
+    # A quarter from the start is past the end: the last review is in the plan's last week.
+    assert review_dates(plan, after=date(2026, 12, 2)) == date(2026, 12, 28)
+    assert review_dates(plan, after=date(2026, 12, 28)) is None

@@ -477,3 +477,29 @@ def test_acks_do_not_wait_for_a_slow_slack_or_a_locked_database(slack):
     assert count(slack, Idea, text="Never half-written") == 0
     assert count(slack, Idea, text="Not lost either") == 0
 
+
+
+def test_the_facilitator_steps_through_the_questions_one_at_a_time(slack):
+    setup_channel(slack, "C0STEPS")
+    create_plan(slack, "C0STEPS", "Vandelay", language="en")
+    ts = start_session(slack, "C0STEPS", "60")
+    assert "Where are we?" in text_of(card(slack, "C0STEPS", ts))
+
+    slack.driver.click(CLIENT, "session_focus", channel_id="C0STEPS")  # a guest: refused
+    slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"]
+                            == CLIENT and "facilitators" in text_of(c.params))
+    slack.driver.click(AM, "session_focus", channel_id="C0STEPS")
+    first = wait_card(slack, "C0STEPS", ts, "question 1 of 5")
+    assert "about 12 minutes" in text_of(first)  # 60 minutes, five questions
+    assert "Next question" in text_of(first)
+    slack.driver.click(AM, "session_focus", channel_id="C0STEPS")
+    second = wait_card(slack, "C0STEPS", ts, "question 2 of 5")
+    shown = text_of(second)
+    # The question in focus has its prompts; the others only their titles.
+    from bot.method import QUESTIONS
+    assert QUESTIONS[1].prompts[0] in shown and QUESTIONS[0].prompts[0] not in shown
+    assert "1. Where are we?" in shown  # still named, for reference
+    with db(slack) as session:
+        running = session.exec(select(StrategySession).where(
+            StrategySession.channel_id == "C0STEPS")).one()
+    assert running.focus_question == 2

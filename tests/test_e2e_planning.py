@@ -2,6 +2,7 @@
 initiatives are added, the plan is shown, edited, exported (XLSX opened and checked, and
 Markdown), and every change is in the history. Real server, signed requests, emulator."""
 
+from datetime import date, timedelta
 from io import BytesIO
 
 from openpyxl import load_workbook
@@ -17,6 +18,7 @@ from tests.scenario import (
     create_plan,
     db,
     eventually,
+    ideas_of,
     open_from_list,
     reply_to,
     setup_channel,
@@ -254,3 +256,66 @@ def test_export_from_app_home(slack):
     slack.driver.click(AM, "home_menu", selected=export)
     eventually(lambda: len([f for f in slack.emulator.files if f["channel"] == channel])
                == before + 2)
+
+
+def test_the_defaults_make_a_twelve_month_plan_and_the_end_follows_the_period(slack):
+    from bot.blocks.text import long_date
+    from bot.domain import add_months
+    from storage.models import Plan
+
+    channel = "C0DEFAULTS"
+    setup_channel(slack, channel)
+    today = date.today()
+    year_on = add_months(today, 12) - timedelta(days=1)
+
+    def end_hint():
+        view = slack.emulator.top_view(AM)
+        return next(b for b in view["blocks"] if b.get("block_id") == "end_date")["hint"]["text"]
+
+    view = opened(slack, slack.driver.command(AM, channel, "new Hooli"))
+    period = next(b for b in view["blocks"] if b.get("block_id") == "period")
+    assert period["element"]["initial_option"]["value"] == "twelve_months"
+    assert long_date(year_on, "es") in end_hint()  # the end the defaults imply, in Ana's words
+    # Choosing another period redraws the hint at once; the fields keep what was chosen.
+    slack.driver.click(AM, "value", block_id="period", selected="six_months")
+    half = add_months(today, 6) - timedelta(days=1)
+    eventually(lambda: long_date(half, "es") in end_hint())
+    slack.driver.click(AM, "value", block_id="period", selected="twelve_months")
+    eventually(lambda: long_date(year_on, "es") in end_hint())
+    assert slack.driver.submit(AM, {"facilitators": [AM]}).json() is None
+    eventually(lambda: count(slack, Plan, channel_id=channel) == 1)
+    with db(slack) as session:
+        plan = session.exec(select(Plan).where(Plan.channel_id == channel)).one()
+    assert (plan.period, plan.end_date) == ("twelve_months", year_on)
+    assert plan.next_review_on <= plan.end_date
+
+    # An objective due in five months is within the period: accepted with no warning.
+    (idea,) = add_ideas(slack, channel, [(CLIENT, "Quarterly business reviews")])
+    open_from_list(slack, AM, channel, f"settle:{idea.id}")
+    slack.driver.submit(AM, {"score": "3"})
+    eventually(lambda: ideas_of(slack, channel)[0].score == "3")
+    reply_to(slack, slack.driver.command(AM, channel, "objectives"))
+    view = opened(slack, slack.driver.click(AM, "objective_promote", channel_id=channel,
+                                            ephemeral=True))
+    category = next(b for b in view["blocks"] if b["block_id"] == "category")
+    answer = slack.driver.submit(AM, {
+        "category": category["element"]["options"][0]["value"], "target": "Every quarter",
+        "measure": "Reviews held", "horizon": "quick_win",
+        "target_date": add_months(today, 5).isoformat()})
+    assert answer.json() is None, answer.errors
+
+    # Settings: a new period moves the end the plan had; a typed end stays.
+    opened(slack, slack.driver.command(AM, channel, "settings"))
+    assert slack.driver.submit(AM, {"period": "six_months"}).json() is None
+    with db(slack) as session:
+        eventually(lambda: session.get(Plan, plan.id).end_date == half or session.expire_all())
+    opened(slack, slack.driver.command(AM, channel, "settings"))
+    typed = add_months(today, 9)
+    assert slack.driver.submit(AM, {"end_date": typed.isoformat()}).json() is None
+    with db(slack) as session:
+        eventually(lambda: session.get(Plan, plan.id).end_date == typed or session.expire_all())
+    # Emptied, the end is the period's again, as the field's hint says.
+    opened(slack, slack.driver.command(AM, channel, "settings"))
+    assert slack.driver.submit(AM, {"end_date": None}).json() is None
+    with db(slack) as session:
+        eventually(lambda: session.get(Plan, plan.id).end_date == half or session.expire_all())

@@ -18,7 +18,7 @@ def test_the_defaults_make_a_valid_plan():
     data, errors = plan_form.parse(plan_values(), "en")
     assert errors == {}
     assert data.account_name == "Acme" and data.client_size == "large"
-    assert data.period == "calendar_year" and data.start_date == date(2026, 11, 30)
+    assert data.period == "twelve_months" and data.start_date == date(2026, 11, 30)
     assert data.categories == ["Financial (reducing costs)", "Customer experience",
                                "Process (improving efficiency)",
                                "Technology (optimising products and services)"]

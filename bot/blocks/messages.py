@@ -1,5 +1,7 @@
 """Channel and ephemeral messages. Each builder returns {"text": ..., "blocks": [...]}."""
 
+from datetime import timedelta
+
 from bot.blocks.inputs import confirm_modal
 from bot.blocks.text import (
     MESSAGE_BLOCK_LIMIT,
@@ -18,6 +20,7 @@ from bot.blocks.text import (
     slack_time,
     split_messages,
 )
+from bot.domain import minutes_per_question
 from bot.i18n import gettext_for, ngettext_for
 from bot.method import IDEA_TAGS, PERIODS, QUESTIONS, WEEKDAYS
 
@@ -28,6 +31,7 @@ SESSION_MY_ANSWERS = "session_my_answers"
 SESSION_END = "session_end"
 SESSION_END_CALLBACK = "session_end_confirm"
 SESSION_BOARD = "session_board"
+SESSION_FOCUS = "session_focus"  # value "session_id:question" (0: every question again)
 BOARD_CALLBACK = "session_board"
 PLAN_ARCHIVE = "plan_archive"
 
@@ -207,11 +211,9 @@ def session_card(*, lang, plan, strategy_session, contributions, answer_count, i
                    "not only about money.").format(
             minutes=minutes, end=slack_time(strategy_session.ends_at, plan.timezone, lang))
     blocks = [header(title), section(timing)]
+    focus = strategy_session.focus_question
     if not ended:  # once over, the card is a short summary: the recap holds the rest
-        for question in QUESTIONS:
-            prompts = "\n".join(f"• {_(p)}" for p in question.prompts)
-            blocks.append(section(
-                f"*{question.number}. {_(question.title)}*\n_{_(question.intro)}_\n{prompts}"))
+        blocks += _questions(strategy_session, plan, lang)
         blocks.append(divider())
     counts = "{} · {}".format(
         n_("*{count}* answer", "*{count}* answers", answer_count).format(count=answer_count),
@@ -236,11 +238,18 @@ def session_card(*, lang, plan, strategy_session, contributions, answer_count, i
             button(_("My answers"), SESSION_MY_ANSWERS, value),
             see_answers,
         ]})
-        # Apart and labelled; its confirmation opens only for facilitators (not Slack's
-        # confirm dialog, which would ask a guest first and refuse them after).
-        blocks.append(context(_("*Facilitators*")))
-        blocks.append({"type": "actions", "block_id": "session_facilitators", "elements": [
-            button(_("End session"), SESSION_END, value, style="danger")]})
+        if focus is None:
+            step = button(_("Step through the questions"), SESSION_FOCUS, f"{value}:1")
+        elif focus < len(QUESTIONS):
+            step = button(_("Next question"), SESSION_FOCUS, f"{value}:{focus + 1}",
+                          style="primary")
+        else:
+            step = button(_("Show every question"), SESSION_FOCUS, f"{value}:0")
+        # Apart and labelled; End session's confirmation opens only for facilitators (not
+        # Slack's confirm dialog, which would ask a guest first and refuse them after).
+        blocks += [context(_("*Facilitators*")),
+                   {"type": "actions", "block_id": "session_facilitators", "elements": [
+                       step, button(_("End session"), SESSION_END, value, style="danger")]}]
     return {"text": escape(title), "blocks": blocks}
 
 
@@ -250,6 +259,32 @@ def end_session_modal(*, lang, private_metadata) -> dict:
         SESSION_END_CALLBACK, title=_("End the session?"),
         text=_("A recap with every answer and idea is posted to the channel."),
         confirm=_("End session"), deny=_("Keep going"), private_metadata=private_metadata)
+
+
+def _questions(strategy_session, plan, lang) -> list[dict]:
+    """The five questions with their prompts; when the facilitator steps through them, the
+    one in focus with its prompts and time, the others by title only."""
+    _ = gettext_for(lang)
+    focus = strategy_session.focus_question
+    blocks = []
+    for question in QUESTIONS:
+        title = f"*{question.number}. {_(question.title)}*"
+        if focus is not None and question.number != focus:
+            blocks.append(context(title))
+            continue
+        prompts = "\n".join(f"• {_(p)}" for p in question.prompts)
+        text = f"{title}\n_{_(question.intro)}_\n{prompts}"
+        if focus is not None:
+            minutes = minutes_per_question(strategy_session.started_at,
+                                           strategy_session.ends_at)
+            until = min(strategy_session.focus_since + timedelta(minutes=minutes),
+                        strategy_session.ends_at)
+            text = _("*Now: question {number} of {count}*, about {minutes} minutes, until "
+                     "{time}.").format(number=focus, count=len(QUESTIONS), minutes=minutes,
+                                       time=slack_time(until, plan.timezone, lang)) \
+                + "\n" + text
+        blocks.append(section(text))
+    return blocks
 
 
 def session_recap(*, lang, plan, answers, ideas) -> list[dict]:

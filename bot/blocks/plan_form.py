@@ -7,12 +7,13 @@ from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_va
 from bot.blocks import inputs
 from bot.blocks.inputs import input_block, option
 from bot.blocks.state import CHOOSE, errors_for_blocks, read_state
-from bot.blocks.text import context
-from bot.domain import is_known_timezone
+from bot.blocks.text import context, long_date, plain
+from bot.domain import is_known_timezone, plan_end_date
 from bot.i18n import LANGUAGES, N_, gettext_for
 from bot.method import CLIENT_SIZES, DEFAULT_CATEGORIES, LANGUAGE_NAMES, PERIODS, WEEKDAYS
 
 CALLBACK_ID = "plan_new"
+DEFAULT_PERIOD = "twelve_months"  # a plan made on 2 December must not end on the 31st
 NAME_MAX = 100
 CATEGORY_MAX = 75
 CATEGORIES_MAX = 12
@@ -107,6 +108,25 @@ def parse(values: dict, lang: str) -> tuple[PlanInput | None, dict[str, str]]:
         return None, errors_for_blocks(error, lang)
 
 
+def end_hint(lang: str, period: str, start: date) -> str:
+    """The end date field's hint: the end the period implies, from the start chosen."""
+    _ = gettext_for(lang)
+    end = plan_end_date(period, start)
+    if end is None:
+        return _("Perpetual plans have no end.")
+    return _("Leave it as it is and the plan ends with its period: {date}.").format(
+        date=long_date(end, lang))
+
+
+def with_end_hint(view: dict, lang: str, period: str, start: date) -> dict:
+    """The view (new plan or settings) again, its end date hint following the period and
+    start just chosen: for views.update, the fields keep what was typed."""
+    blocks = [{**b, "hint": plain(end_hint(lang, period, start))} if b.get("block_id") == END
+              else b for b in view["blocks"]]
+    kept = ("type", "callback_id", "title", "submit", "close", "private_metadata")
+    return {**{k: view[k] for k in kept if k in view}, "blocks": blocks}
+
+
 def modal(
     *,
     lang: str,
@@ -115,10 +135,12 @@ def modal(
     timezone: str,
     creator_id: str,
     account_name: str = "",
+    period: str = DEFAULT_PERIOD,
 ) -> dict:
     _ = gettext_for(lang)
     sizes = [option(_(label), value) for value, label in CLIENT_SIZES.items()]
     periods = [option(_(label), value) for value, label in PERIODS.items()]
+    chosen_period = periods[list(PERIODS).index(period)]
     weekdays = [option(_(name), str(i)) for i, name in enumerate(WEEKDAYS)]
     languages = [option(name, code) for code, name in LANGUAGE_NAMES.items()]
     name_element = {"type": "plain_text_input", "max_length": NAME_MAX}
@@ -133,23 +155,24 @@ def modal(
             {"type": "radio_buttons", "options": sizes, "initial_option": sizes[0]},
             hint=_("Sets how often the plan is reviewed."),
         ),
-        input_block(
+        # Choosing a period or a start redraws the end date's hint (dispatch_action).
+        {**input_block(
             PERIOD,
             _("Plan period"),
-            {"type": "static_select", "options": periods, "initial_option": periods[0]},
-        ),
-        input_block(
+            {"type": "static_select", "options": periods, "initial_option": chosen_period},
+        ), "dispatch_action": True},
+        {**input_block(
             START,
             _("Start date"),
             {"type": "datepicker", "initial_date": today.isoformat()},
             hint=_("A plan can start any day: no need to wait for the start of the year."),
-        ),
+        ), "dispatch_action": True},
         input_block(
             END,
             _("End date"),
             {"type": "datepicker"},
             optional=True,
-            hint=_("Leave it empty to use the end of the period. Perpetual plans have no end."),
+            hint=end_hint(lang, period, today),
         ),
         input_block(
             CATEGORIES,

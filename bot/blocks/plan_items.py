@@ -206,7 +206,7 @@ def settings_modal(*, lang, plan, categories, facilitators, private_metadata) ->
     _ = gettext_for(lang)
     base = plan_form.modal(lang=lang, channel_id=plan.channel_id, today=plan.start_date,
                            timezone=plan.timezone, creator_id=plan.created_by,
-                           account_name=plan.account_name)
+                           account_name=plan.account_name, period=plan.period)
     current = {"client_size": plan.client_size, "period": plan.period,
                "review_weekday": str(plan.review_weekday), "language": plan.language}
     blocks = []
@@ -459,7 +459,8 @@ def plan_messages(*, lang, plan, categories, objectives, initiatives, facilitato
               if plan.end_date else _("from {start}").format(
                   start=long_date(plan.start_date, lang)))
     intro = [_("*Period:* {period}").format(period=period),
-             _("*Next review:* {date}").format(date=long_date(next_review, lang)),
+             _("*Next review:* {date}").format(date=long_date(next_review, lang))
+             if next_review else _("*Next review:* none: the plan's period is over."),
              _("*Facilitators:* {people}").format(people=", ".join(mention(u)
                                                                   for u in facilitators))]
     blocks = [header(title), section("\n".join(intro))]

@@ -154,6 +154,7 @@ class Driver:
         selected: Any = None,
         retry_num: int | None = None,
         shown: dict | None = None,
+        block_id: str | None = None,
     ) -> Response:
         """Click a button (or pick `selected` in a select/overflow) as `user_id` would.
 
@@ -161,12 +162,14 @@ class Driver:
         in an ephemeral message (ephemeral=True), or else in a view (default the top modal,
         then the Home tab). `value` picks among buttons sharing an action_id. `shown`: the
         message as the user's screen still showed it (a click on a card since redrawn).
+        `block_id` picks the block, where elements share an action_id (modal inputs).
         """
         payload = self._base("block_actions", user_id)
         response_url = None
         if channel_id is None:
             view = self._view_for(user_id, view_id, action_id, value)
-            block, element = _find_element(view["blocks"], action_id, value, selected)
+            blocks = [b for b in view["blocks"] if block_id in (None, b.get("block_id"))]
+            block, element = _find_element(blocks, action_id, value, selected)
             if selected is not None and block.get("type") == "input":
                 self._typed.setdefault(view["id"], {})[block["block_id"]] = selected
             typed = self._typed.get(view["id"], {})

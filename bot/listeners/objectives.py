@@ -12,6 +12,7 @@ from bot.blocks.messages import notice
 from bot.blocks.text import button, escape, mention, shorten
 from bot.cards import mark
 from bot.dispatch import request, reschedule_plan
+from bot.domain import plan_end
 from bot.i18n import N_
 from bot.listeners.common import (
     Interaction,
@@ -282,6 +283,9 @@ def save_settings(act: Interaction, db, parsed):
     plan = act.plan_of_view(db)
     act.require_facilitator(db, plan)
     now = act.deps.clock()
+    plan_values["end_date"] = plan_end(plan_values["period"], plan_values["start_date"],
+                                       plan_values.get("end_date"),
+                                       before=(plan.period, plan.start_date, plan.end_date))
     try:
         changed = planning.update_settings(
             db, plan=plan, values=plan_values, renames=renames, removed=removed, added=added,

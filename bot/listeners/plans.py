@@ -1,17 +1,33 @@
 """Creating a channel's plan (the new-plan modal) and archiving the old one."""
 
+import logging
+from datetime import date
+
 from slack_bolt import App
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks import plan_form
 from bot.blocks.messages import PLAN_ARCHIVE, notice
+from bot.blocks.state import read_state
 from bot.blocks.text import escape, mention
 from bot.dispatch import request, reschedule_plan
-from bot.domain import plan_end_date
+from bot.domain import plan_end
 from bot.i18n import gettext_for
 from bot.listeners.commands import open_new_plan_modal
-from bot.listeners.common import Interaction, Refusal, Reply, store_in_ack, submission
+from bot.listeners.common import (
+    Interaction,
+    Refusal,
+    Reply,
+    after_ack,
+    store_in_ack,
+    submission,
+)
+from bot.method import PERIODS
+from bot.slack import slack_error
 from storage import queries
 from storage.models import Plan
+
+log = logging.getLogger("rumbo")
 
 
 def create_plan(act: Interaction, db, data):
@@ -22,7 +38,7 @@ def create_plan(act: Interaction, db, data):
     plan = Plan(
         team_id=act.team_id, channel_id=act.channel_id, account_name=data.account_name,
         client_size=data.client_size, period=data.period, start_date=data.start_date,
-        end_date=data.end_date or plan_end_date(data.period, data.start_date),
+        end_date=plan_end(data.period, data.start_date, data.end_date),
         timezone=data.timezone, review_weekday=data.review_weekday,
         review_time=data.review_time, language=data.language, created_by=act.user_id,
         created_at=now)
@@ -71,6 +87,28 @@ def archive(act: Interaction, db):
     return after
 
 
+def period_or_start_chosen(act: Interaction) -> None:
+    """In the new-plan or settings modal, a period or start was chosen: the end date's hint
+    shows the end they imply."""
+    chosen = read_state(act.values)
+    period = chosen.get(plan_form.PERIOD)
+    try:
+        start = date.fromisoformat(chosen.get(plan_form.START) or "")
+    except ValueError:
+        start = act.deps.clock().date()
+    if period not in PERIODS:
+        period = plan_form.DEFAULT_PERIOD
+    view = plan_form.with_end_hint(act.view, act.lang(), period, start)
+    try:
+        act.client.views_update(view_id=act.view.get("id"), hash=act.view.get("hash"),
+                                view=view)
+    except SlackApiError as error:  # changed again meanwhile: that change redraws it
+        log.info("end date hint not redrawn: %s", slack_error(error))
+
+
 def register(app: App) -> None:
+    for block_id in (plan_form.PERIOD, plan_form.START):
+        app.action({"block_id": block_id, "action_id": "value"})(
+            after_ack(period_or_start_chosen))
     app.view(plan_form.CALLBACK_ID)(submission(plan_form.parse, create_plan))
     app.action(PLAN_ARCHIVE)(store_in_ack(archive))

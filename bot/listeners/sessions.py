@@ -13,20 +13,24 @@ from bot.listeners.common import (
     Reply,
     after_ack,
     confirmation,
+    facilitators_only,
+    store_in_ack,
     submission,
 )
+from bot.method import QUESTIONS
 from storage import queries
 from storage.models import Plan, StrategySession
 
 
-def clicked_session(act: Interaction, db, *, running=True):
-    """(plan, session) the clicked button belongs to, checked against the request's
-    workspace and channel (and, with `running`, still running); else (None, None) and
-    what to tell the user, to run after the ack."""
+def clicked_session(act: Interaction, db, *, running=True, session_id: str | None = None):
+    """(plan, session) the clicked button belongs to (its value, or `session_id`), checked
+    against the request's workspace and channel (and, with `running`, still running); else
+    (None, None) and what to tell the user, to run after the ack."""
     plan = strategy_session = None
-    if act.value.isdigit() and act.channel_id:
+    session_id = act.value if session_id is None else session_id
+    if session_id.isdigit() and act.channel_id:
         plan, strategy_session = queries.session_with_plan(
-            db, session_id=int(act.value), team_id=act.team_id, channel_id=act.channel_id)
+            db, session_id=int(session_id), team_id=act.team_id, channel_id=act.channel_id)
     if strategy_session is None:
         def elsewhere():
             _ = act.gettext()
@@ -93,6 +97,23 @@ def open_board(act: Interaction) -> None:
             answers=queries.answers_of(db, strategy_session=strategy_session),
             ideas=queries.ideas_of(db, plan=plan, strategy_session=strategy_session))
     act.open(board)
+
+
+def focus(act: Interaction, db):
+    """Step through the questions (facilitators): the card puts the next one in focus."""
+    session_id, _sep, question = act.value.partition(":")
+    plan, strategy_session, refusal = clicked_session(act, db, session_id=session_id)
+    if refusal:
+        return refusal
+    if not queries.is_facilitator(db, plan=plan, user_id=act.user_id):
+        refusal = facilitators_only(db, plan, act.lang(plan))
+        return lambda: act.tell(refusal)
+    number = int(question) if question.isdigit() else 0
+    now = act.deps.clock()
+    queries.focus_question(db, strategy_session=strategy_session,
+                           question=number if 1 <= number <= len(QUESTIONS) else None, now=now)
+    mark(db, "session", strategy_session.id, now)
+    return lambda: act.deps.cards.redraw_now("session", strategy_session.id)
 
 
 def ask_to_end(act: Interaction) -> None:
@@ -193,6 +214,7 @@ def register(app: App) -> None:
     app.action(msg.SESSION_BOARD)(after_ack(open_board))
     app.action(msg.SESSION_END)(after_ack(ask_to_end))
     app.view(msg.SESSION_END_CALLBACK)(submission(confirmation, end))
+    app.action(msg.SESSION_FOCUS)(store_in_ack(focus))
     app.view(forms.ANSWERS_CALLBACK)(submission(forms.parse_answers, save_answers))
     app.view(forms.EDIT_CALLBACK)(submission(forms.parse_my_answers, save_my_answers))
     app.view(forms.IDEA_CALLBACK)(submission(forms.parse_idea, save_idea))
