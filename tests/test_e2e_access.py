@@ -1,6 +1,7 @@
 """Who may do what, end to end: people are shown what they can do, and are not invited to
 try what they cannot (a guest is never asked to confirm what she may not do)."""
 
+from storage.models import Plan
 from tests.scenario import (
     AM,
     CLIENT,
@@ -8,6 +9,7 @@ from tests.scenario import (
     add_ideas,
     card,
     create_plan,
+    db,
     reply_to,
     setup_channel,
     start_session,
@@ -87,3 +89,22 @@ def test_a_guest_clicking_end_round_is_told_at_once(slack):
     assert not [c for c in slack.emulator.calls_to("views.open")
                 if c.params["trigger_id"] == clicked.trigger_id]
     assert "round_end" in text_of(card(slack, "C0GUESTROUND", ts))  # still running
+
+
+def test_a_confirmation_that_can_no_longer_be_done_says_why_in_its_place(slack):
+    setup_channel(slack, "C0GONE")
+    plan = create_plan(slack, "C0GONE", "Gone Co", language="en")
+    start_session(slack, "C0GONE")
+    clicked = slack.driver.click(AM, "session_end", channel_id="C0GONE")
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == clicked.trigger_id)
+    with db(slack) as session:  # meanwhile the plan is archived
+        archived = session.get(Plan, plan.id)
+        archived.status = "archived"
+        session.add(archived)
+        session.commit()
+    answer = slack.driver.submit(AM).json()
+    assert answer["response_action"] == "update"  # no input to show an error on
+    assert "ya no está activo" in text_of(answer["view"])  # in her language, Spanish
+    assert "submit" not in answer["view"]
+    assert slack.emulator.top_view(AM)["title"] == answer["view"]["title"]

@@ -170,6 +170,8 @@ SUBCOMMANDS = {
     "resume": reviews.resume_command,
     "reanudar": reviews.resume_command,
 }
+
+
 def aliases() -> dict[str, list[str]]:
     """Each command's other names, for the help: {"session": ["sesión"], …}; a name typed
     without its accent (`sesion`) works but is not listed."""
