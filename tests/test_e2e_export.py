@@ -15,6 +15,7 @@ from tests.scenario import (
     eventually,
     open_from_list,
     setup_channel,
+    text_of,
 )
 
 CHANNEL = "C0EXPORT"
@@ -73,6 +74,8 @@ def test_export_to_the_channel_by_default_or_a_private_copy_with_the_scores(slac
     eventually(lambda: len(uploads_to(slack, dm)) == 2)
     assert len(uploads_to(slack, CHANNEL)) == 2
     assert slack.emulator.calls_to("conversations.open")
+    slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"]
+                            == TEAMMATE and "direct messages" in text_of(c.params))
     private = cells(next(f for f in uploads_to(slack, dm) if f["name"].endswith(".xlsx")))
     assert "Fewer calls for us" in private and "Cheap" in private
     assert "Secret opinion" not in private

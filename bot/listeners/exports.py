@@ -51,7 +51,14 @@ def export_command(act: Interaction, db):
 def save_export(act: Interaction, db, private: bool, per_person: bool):
     plan = act.plan_of_view(db)
     delivery = request_export(act, db, plan, private=private, per_person=per_person)
-    return Reply(then=lambda: act.deps.outbox.deliver(delivery))
+
+    def send():
+        sent = act.deps.outbox.deliver(delivery)
+        if private and sent:  # a direct message is easy to miss: say where it went
+            _ = act.gettext()
+            act.tell(_("Your private copy is in your direct messages with Rumbo."))
+
+    return Reply(then=send)
 
 
 def request_export(act: Interaction, db, plan: Plan, *, private=False,
