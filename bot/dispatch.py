@@ -29,7 +29,8 @@ from sqlmodel import Session
 from bot import export, surfaces
 from bot.blocks import exports, nudges
 from bot.blocks.messages import notice
-from bot.blocks.text import escape, long_date, mention
+from bot.blocks.nudges import review_moment
+from bot.blocks.text import escape, mention
 from bot.i18n import gettext_for
 from bot.reminders import next_summary, review_dates, review_reminders, session_timers
 from bot.slack import (
@@ -169,7 +170,7 @@ def _postponed(db, plan, payload, now):
     _ = gettext_for(plan.language)
     return [notice(_("{who} moved the review of *{account}* to {date}; the reminders follow.")
                    .format(who=mention(payload["user_id"]), account=escape(plan.account_name),
-                           date=long_date(date.fromisoformat(payload["day"]), plan.language)))]
+                           date=review_moment(plan, date.fromisoformat(payload["day"]))))]
 
 
 def _end_session(db, payload, now):

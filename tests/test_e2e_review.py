@@ -137,8 +137,9 @@ def test_postpone_and_skip_from_the_reminder(slack):
     assert "date" in answer.errors  # not in the past
     answer = slack.driver.submit(AM, {"date": "2027-02-15"})
     assert answer.json() is None
-    slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params["channel"]
-                            == channel and "moved the review" in c.params["text"])
+    moved = slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params[
+        "channel"] == channel and "moved the review" in c.params["text"])[-1].params["text"]
+    assert "<!date^" in moved and "{date_long_pretty} {time}|" in moved  # the reader's zone
     with db(slack) as session:
         assert session.get(Plan, plan.id).next_review_on == date(2027, 2, 15)
         pending = [d.key for d in session.exec(select(Delivery).where(

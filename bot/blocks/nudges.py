@@ -7,13 +7,17 @@ from bot.reminders import local_moment
 REVIEW_START, REVIEW_POSTPONE, REVIEW_SKIP = "review_start", "review_postpone", "review_skip"
 
 
+def review_moment(plan, day, lang=None) -> str:
+    """A review's day and its time, as each reader's Slack shows it in their own timezone."""
+    return slack_date(local_moment(day, plan.review_time, plan.timezone), plan.timezone,
+                      lang or plan.language, "{date_long_pretty} {time}")
+
+
 def review_reminder(*, lang, plan, kind, due, days=None, overdue_days=None) -> dict:
     _ = gettext_for(lang)
     n_ = ngettext_for(lang)
     account = escape(plan.account_name)
-    # The review's day and time, each reader in their own timezone.
-    when = slack_date(local_moment(due, plan.review_time, plan.timezone), plan.timezone, lang,
-                      "{date_long_pretty} {time}")
+    when = review_moment(plan, due, lang)
     if kind == "review_ahead":
         text = n_("The review of *{account}* is in {days} day, on {date}.",
                   "The review of *{account}* is in {days} days, on {date}.", days).format(
