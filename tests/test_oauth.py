@@ -183,7 +183,7 @@ def test_reminders_and_exports_go_out_with_each_workspaces_token(slack):
     assert {(c.params["channel"], c.team_id) for c in reminders} == {
         ("C0ACME", ACME), ("C0GLOBEX", GLOBEX)}
 
-    slack.driver.command(GEO, "C0GLOBEX", "export")
+    slack.driver.command(GEO, "C0GLOBEX", "export channel")
     eventually(lambda: len(slack.emulator.files) >= 2, timeout=10)
     xlsx = next(f for f in slack.emulator.files if f["name"].endswith(".xlsx"))
     cells = [str(c.value) for ws in load_workbook(BytesIO(xlsx["content"])).worksheets
