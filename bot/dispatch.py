@@ -31,7 +31,13 @@ from bot.blocks import nudges
 from bot.blocks.messages import notice
 from bot.blocks.text import escape, long_date, mention
 from bot.i18n import gettext_for
-from bot.reminders import next_summary, review_dates, review_reminders, session_timers
+from bot.reminders import (
+    next_on_cadence,
+    next_summary,
+    review_dates,
+    review_reminders,
+    session_timers,
+)
 from bot.slack import (
     CHANNEL_ERRORS,
     Clients,
@@ -64,14 +70,14 @@ def reschedule_plan(db: Session, *, plan: Plan, now: datetime) -> None:
         deliveries.cancel(db, plan=plan, key_prefix=f"summary:{plan.id}:", reason="archived")
         return
     if plan.next_review_on is None:
-        # The first review on the cadence from today on: a plan written down for a period
-        # that started months ago is not born overdue.
-        plan.next_review_on = review_dates(
-            plan, after=max(plan.start_date, now.date() - timedelta(days=1)))
+        plan.next_review_on = next_on_cadence(plan, now=now)
         db.add(plan)
     planned = review_reminders(plan, plan.next_review_on)
     deliveries.cancel(db, plan=plan, key_prefix=f"review:{plan.id}:", reason="rescheduled",
                       keep=[p.key for p in planned])
+    # A reminder "ahead" already past when it is planned (a review set a few days off) is
+    # not added; one planned before and still waiting stays.
+    planned = [p for p in planned if p.kind != "review_ahead" or p.due_at > now]
     summary = next_summary(plan, after=now)
     deliveries.cancel(db, plan=plan, key_prefix=f"summary:{plan.id}:", reason="rescheduled",
                       keep=[summary.key] if summary else [])

@@ -27,6 +27,7 @@ from bot.i18n import N_, gettext_for
 from bot.method import IDEA_TAGS, PERIODS, QUESTIONS, WEEKDAYS
 from bot.planning import HORIZONS
 from bot.planning import STATUSES as PLAN_STATUSES
+from bot.reminders import cadence_words
 from bot.scoring import EFFORT, LIKELIHOOD, NEED, SCORE_LABELS, URGENCY, WORTH_IT
 from bot.scoring import STATUSES as IDEA_STATUSES
 from storage.models import (
@@ -164,8 +165,6 @@ def _question_title(_, number: int | None) -> str:
     return str(number)
 
 
-def _cadence(_, plan: Plan) -> str:
-    return _("Quarterly") if plan.client_size == "large" else _("Every 6 months")
 
 
 def _by_priority(doc: PlanDocument) -> list[Idea]:
@@ -299,11 +298,11 @@ def _plan_sheet(sheet: _Sheet, doc: PlanDocument, _) -> None:
 
     pairs((_("Account"), plan.account_name), (_("Period"), _label(_, PERIODS, plan.period)),
           (_("Start date"), plan.start_date), (_("End date"), plan.end_date))
-    pairs((_("Review cadence"), _cadence(_, plan)),
+    pairs((_("Review cadence"), cadence_words(plan, doc.lang)),
           (_("Review day"), _(WEEKDAYS[plan.review_weekday])),
           (_("Review time"), plan.review_time), (_("Timezone"), plan.timezone))
     facilitators = sorted((doc.name(u) for u in doc.facilitators), key=str.casefold)
-    pairs((_("Facilitators"), ", ".join(facilitators)))
+    pairs((_("Next review"), plan.next_review_on), (_("Facilitators"), ", ".join(facilitators)))
     sheet.row += 1
 
     sheet.header([_("Category"), _("Type"), _("Objective or initiative"), _("Target"),
@@ -477,12 +476,14 @@ def to_markdown(doc: PlanDocument) -> str:
         period_line = _("{period}, {start} – {end}").format(
             period=period, start=start, end=long_date(plan.end_date, lang))
     reviews = _("{cadence}, on a {weekday} at {time} ({timezone})").format(
-        cadence=_cadence(_, plan), weekday=_(WEEKDAYS[plan.review_weekday]).lower(),
+        cadence=cadence_words(plan, lang), weekday=_(WEEKDAYS[plan.review_weekday]).lower(),
         time=plan.review_time.strftime("%H:%M"), timezone=md_inline(plan.timezone))
     facilitators = sorted((doc.name(u) for u in doc.facilitators), key=str.casefold)
     md.block()
     md.item(0, _field(_, _("Period"), period_line))
     md.item(0, _field(_, _("Reviews"), reviews))
+    if plan.next_review_on:
+        md.item(0, _field(_, _("Next review"), long_date(plan.next_review_on, lang)))
     if facilitators:
         md.item(0, _field(_, _("Facilitators"), md_inline(", ".join(facilitators))))
 

@@ -7,8 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain import add_months
+from bot.i18n import N_, gettext_for, ngettext_for
 
 CADENCE_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6}
+# The cadence's words: `cadence_words` is the one place a plan's cadence is put into words
+# (messages, settings, exports); "weeks" is worded with its count.
+CADENCE_NAMES = {"monthly": N_("Monthly"), "quarterly": N_("Quarterly"),
+                 "semiannual": N_("Every 6 months")}
 SUMMARY_MONTHS = {"monthly": 1, "quarterly": 3}
 SESSION_WARNING = timedelta(minutes=10)
 
@@ -37,6 +42,17 @@ def cadence_of(plan) -> str:
     return plan.cadence or ("quarterly" if plan.client_size == "large" else "semiannual")
 
 
+def cadence_words(plan, lang: str) -> str:
+    """How often the plan is reviewed, in words ("Monthly", "Every 4 weeks")."""
+    cadence = cadence_of(plan)
+    if cadence == "weeks":
+        weeks = plan.cadence_weeks or 12
+        n_ = ngettext_for(lang)
+        return n_("Every {count} week", "Every {count} weeks", weeks).format(count=weeks)
+    _ = gettext_for(lang)
+    return _(CADENCE_NAMES[cadence])
+
+
 def review_dates(plan, *, after: date) -> date:
     """The first review on the plan's cadence after `after`, counted from its start (so a
     quarterly review on the 31st stays on month ends), on the review weekday or after."""
@@ -51,6 +67,17 @@ def review_dates(plan, *, after: date) -> date:
         if due > after:
             return due
         step += 1
+
+
+def local_today(now: datetime, timezone: str) -> date:
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def next_on_cadence(plan, *, now: datetime) -> date:
+    """The first review on the cadence from the plan's today on: a plan written down for a
+    period that started months ago is not born overdue."""
+    today = local_today(now, plan.timezone)
+    return review_dates(plan, after=max(plan.start_date, today - timedelta(days=1)))
 
 
 def review_reminders(plan, due: date) -> list[Planned]:

@@ -163,7 +163,7 @@ def test_the_workbook_has_the_template_layout_with_real_cells(db):
     assert start.is_date and start.value.date() == date(2026, 12, 1)
     assert title_rows["Review cadence"][1] == "Quarterly"
     assert title_rows["Review cadence"][6:8] == ["Timezone", "Europe/Madrid"]
-    assert title_rows["Facilitators"][1] == "Ana Pérez, Bob Smith"
+    assert title_rows["Next review"][2:4] == ["Facilitators", "Ana Pérez, Bob Smith"]
 
     header_row, labels = header_of(ws)
     assert header_row == 6 and ws.freeze_panes == "A7"
@@ -203,6 +203,24 @@ def test_the_workbook_has_the_template_layout_with_real_cells(db):
         for name in archive.namelist():
             if name.startswith("xl/worksheets/"):
                 assert b"<f>" not in archive.read(name) and b"<f " not in archive.read(name)
+
+
+def test_the_export_of_a_monthly_plan_says_monthly(db):
+    plan = build(db, language="es")
+    plan.cadence, plan.next_review_on = "monthly", date(2027, 1, 4)
+    db.add(plan)
+    db.commit()
+    document = export.collect(db, plan=plan, names=NAMES)
+    ws = load_workbook(BytesIO(export.to_xlsx(document)))["Plan"]
+    title_rows = {r[0]: r for r in rows(ws)[1:4]}
+    assert title_rows["Frecuencia de revisión"][1] == "Mensual"
+    assert title_rows["Próxima revisión"][1].date() == date(2027, 1, 4)
+    markdown = export.to_markdown(document)
+    assert "- Revisiones: Mensual, un lunes a las" in markdown
+    assert "- Próxima revisión: 4 de enero de 2027" in markdown
+    plan.cadence, plan.cadence_weeks = "weeks", 6
+    english = export.to_markdown(export.collect(db, plan=plan, names=NAMES, lang="en"))
+    assert "- Reviews: Every 6 weeks, on a monday" in english
 
 
 def test_the_ideas_sheet_has_one_row_per_evaluation_in_priority_order(db):

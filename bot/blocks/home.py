@@ -2,7 +2,7 @@
 they own that are at risk, and what they can do about each."""
 
 from bot.blocks.inputs import option
-from bot.blocks.text import context, divider, escape, header, long_date, section
+from bot.blocks.text import context, divider, escape, header, long_date, review_when, section
 from bot.i18n import gettext_for, ngettext_for
 from bot.planning import STATUSES
 
@@ -32,7 +32,7 @@ def home_view(*, lang: str, plans, today, at_risk) -> dict:
                                     "Review overdue by {days} days (due {date})", days).format(
                 days=days, date=long_date(due, lang)))
         elif due:
-            lines.append(_("Next review: {date}").format(date=long_date(due, lang)))
+            lines.append(_("Next review: {date}").format(date=review_when(plan, lang)))
         options = [option(_("Progress summary"), f"summary:{plan.id}")]
         if facilitates:
             options = [option(_("Start review"), f"review:{plan.id}"), *options,

@@ -12,12 +12,14 @@ from bot.blocks.text import (
     local_time,
     long_date,
     mention,
+    review_when,
     section,
     shorten,
     split_messages,
 )
 from bot.i18n import gettext_for, ngettext_for
 from bot.method import IDEA_TAGS, PERIODS, QUESTIONS, WEEKDAYS
+from bot.reminders import cadence_words
 
 ROUND_START = "round_start"  # handled with the scoring round (bot/listeners/ideas.py)
 SESSION_ADD_ANSWERS = "session_add_answers"
@@ -59,9 +61,8 @@ def _period_line(plan, lang: str) -> str:
 
 def _cadence_line(plan, lang: str) -> str:
     _ = gettext_for(lang)
-    cadence = _("Quarterly") if plan.client_size == "large" else _("Every 6 months")
     return _("{cadence}, on a {weekday} at {time} ({timezone})").format(
-        cadence=cadence,
+        cadence=cadence_words(plan, lang),
         weekday=_(WEEKDAYS[plan.review_weekday]).lower(),
         time=plan.review_time.strftime("%H:%M"),
         timezone=plan.timezone,
@@ -89,8 +90,7 @@ def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=
             status += "\n" + _("A strategy session is running until {end}.").format(
                 end=local_time(running.ends_at, plan.timezone, lang))
         if plan.next_review_on is not None:
-            status += "\n" + _("Next review: {date}").format(
-                date=long_date(plan.next_review_on, lang))
+            status += "\n" + _("Next review: {date}").format(date=review_when(plan, lang))
     blocks.append(section(status))
     blocks.append(divider())
     commands = [
