@@ -27,11 +27,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot import export, surfaces
+from bot.blocks import checkins as checkin_blocks
 from bot.blocks import nudges
 from bot.blocks.messages import notice
 from bot.blocks.text import escape, long_date, mention
 from bot.i18n import gettext_for
 from bot.reminders import (
+    Planned,
+    checkin_moment,
+    checkins_start,
     next_on_cadence,
     next_summary,
     review_dates,
@@ -40,6 +44,7 @@ from bot.reminders import (
 )
 from bot.slack import (
     CHANNEL_ERRORS,
+    DM_ERRORS,
     Clients,
     UserDirectory,
     channel_problem,
@@ -47,7 +52,7 @@ from bot.slack import (
     slack_error,
     tell_user,
 )
-from storage import deliveries, installations, queries, scoring
+from storage import checkins, deliveries, installations, queries, scoring
 from storage.db import new_session
 from storage.models import Delivery, Plan, Review, ScoringRound, StrategySession
 
@@ -66,8 +71,9 @@ def reschedule_plan(db: Session, *, plan: Plan, now: datetime) -> None:
     the caller's transaction: when a plan is created, its settings change, a review is
     held or postponed."""
     if plan.status != "active":
-        deliveries.cancel(db, plan=plan, key_prefix=f"review:{plan.id}:", reason="archived")
-        deliveries.cancel(db, plan=plan, key_prefix=f"summary:{plan.id}:", reason="archived")
+        for prefix in ("review", "summary", "checkin"):
+            deliveries.cancel(db, plan=plan, key_prefix=f"{prefix}:{plan.id}:",
+                              reason="archived")
         return
     if plan.next_review_on is None:
         plan.next_review_on = next_on_cadence(plan, now=now)
@@ -78,6 +84,11 @@ def reschedule_plan(db: Session, *, plan: Plan, now: datetime) -> None:
     # A reminder "ahead" already past when it is planned (a review set a few days off) is
     # not added; one planned before and still waiting stays.
     planned = [p for p in planned if p.kind != "review_ahead" or p.due_at > now]
+    # The owners' check-ins before the next review; those of another date go.
+    checkins_of = checkins_start(plan, plan.next_review_on)
+    deliveries.cancel(db, plan=plan, key_prefix=f"checkin:{plan.id}:", reason="rescheduled",
+                      keep_prefix=checkins_of.key)
+    planned.append(checkins_of)
     summary = next_summary(plan, after=now)
     deliveries.cancel(db, plan=plan, key_prefix=f"summary:{plan.id}:", reason="rescheduled",
                       keep=[summary.key] if summary else [])
@@ -120,6 +131,7 @@ class Kind:
     any_plan: bool = False  # sent even when the plan was archived meanwhile
     posted: Callable[[Session, dict, str], None] | None = None  # the first message's ts
     refused: Callable[[Session, dict, datetime], None] | None = None  # Slack said no
+    posts: bool = True  # False: it only plans other deliveries (not counted as sent)
 
 
 def _review_reminder(db, plan, payload, now):
@@ -215,7 +227,14 @@ KINDS: dict[str, Kind] = {
         db, plan=plan, shared=True)),
     "review_summary": Kind(_review_summary, any_plan=True),
     "export": Kind(lambda db, plan, payload, now: []),  # an upload: see Dispatcher._upload
+    # Owners' check-ins: the plan's (when its check-in day starts) asks each owner's at a
+    # working hour of theirs (Dispatcher._ask_owners, _ask_owner); the thread where those
+    # who cannot get a direct message are asked is posted once, by the first of them.
+    "checkins": Kind(lambda db, plan, payload, now: [], scheduled=True, posts=False),
+    "checkin": Kind(lambda db, plan, payload, now: []),
+    "checkin_thread": Kind(lambda db, plan, payload, now: None),
 }
+
 
 
 def _group(delivery: Delivery) -> str:
@@ -319,9 +338,11 @@ class Dispatcher:
             deliveries.finish(db, delivery=delivery, status="paused", now=now,
                               error=deliveries.NOT_INSTALLED)
             return 0
+        custom = {"export": self._upload, "checkins": self._ask_owners,
+                  "checkin": self._ask_owner}.get(delivery.kind)
         try:
-            if delivery.kind == "export":
-                done = self._upload(client, db, plan, delivery, payload, abandoned)
+            if custom is not None:
+                done = custom(client, db, plan, delivery, payload, now, abandoned)
             else:
                 done = self._post(client, db, plan, delivery, payload, now, abandoned)
         except SlackApiError as error:
@@ -339,7 +360,7 @@ class Dispatcher:
             return 0
         deliveries.finish(db, delivery=delivery, status="sent", now=now)
         self._after(db, delivery, now)
-        return 1
+        return 1 if kind.posts else 0
 
     def _post(self, client, db, plan, delivery, payload, now, abandoned) -> bool:
         kind = KINDS[delivery.kind]
@@ -398,7 +419,7 @@ class Dispatcher:
                         plan.channel_id, slack_error(error))
         return messages
 
-    def _upload(self, client, db, plan, delivery, payload, abandoned) -> bool:
+    def _upload(self, client, db, plan, delivery, payload, now, abandoned) -> bool:
         """The filled-in template (XLSX and Markdown), uploaded to the plan's channel."""
         base = payload["base"]
         filenames = {f"{base}.xlsx", f"{base}.md"}
@@ -422,6 +443,69 @@ class Dispatcher:
                  "title": title},
             ])
         return True
+
+    def _ask_owners(self, client, db, plan, delivery, payload, now, abandoned) -> bool:
+        """The check-in day has begun somewhere: plan each owner's ask at the first working
+        hour of that day in their own Slack timezone (or the next one from now)."""
+        due, day = date.fromisoformat(payload["due"]), date.fromisoformat(payload["day"])
+        if plan.next_review_on != due or checkins.held(db, plan=plan, due=due):
+            return False
+        _checked, missing = checkins.who_checked_in(db, plan=plan)
+        planned = []
+        for owner in missing:
+            _lang, timezone = self.users.profile(client, owner)
+            planned.append(Planned(f"checkin:{plan.id}:{due.isoformat()}:ask:{owner}", "checkin",
+                                   checkin_moment(day, timezone, now=now),
+                                   {"due": due.isoformat(), "owner": owner}))
+        deliveries.schedule(db, plan=plan, planned=planned)
+        db.commit()
+        return True
+
+    def _ask_owner(self, client, db, plan, delivery, payload, now, abandoned) -> bool:
+        """One owner's check-in ask (or a facilitator's nudge), in their language: a direct
+        message, or in the channel's check-in thread when they cannot get one."""
+        due, owner = date.fromisoformat(payload["due"]), payload["owner"]
+        if plan.next_review_on != due or checkins.held(db, plan=plan, due=due):
+            return False
+        items = checkins.owned_items(db, plan=plan).get(owner, [])
+        done = set(checkins.open_checkins(db, plan=plan))
+        if all((entity, item.id) in done for entity, item in items):
+            return False  # checked in meanwhile, or owns nothing under way any more
+        ask = {"plan": plan, "due": due, "items": items, "done": done,
+               "nudge": bool(payload.get("nudge"))}
+        if self.users.can_message(client, owner, plan.team_id):
+            lang, _timezone = self.users.profile(client, owner)
+            try:
+                client.chat_postMessage(channel=owner, **checkin_blocks.ask(lang=lang, **ask))
+                return True
+            except SlackApiError as error:
+                if slack_error(error) not in DM_ERRORS:
+                    raise
+                log.info("cannot message %s directly (%s): asking in the channel's thread",
+                         owner, slack_error(error))
+        client.chat_postMessage(
+            channel=plan.channel_id, thread_ts=self._checkin_thread(client, db, plan, due, now),
+            **checkin_blocks.ask(lang=plan.language, user_id=owner, **ask))
+        return True
+
+    def _checkin_thread(self, client, db, plan, due: date, now: datetime) -> str:
+        """The ts of the channel's check-in thread for the review on `due`, posted by the
+        first ask that needs it (claimed like any delivery: posted once)."""
+        key = f"checkin:{plan.id}:{due.isoformat()}:thread"
+        deliveries.add(db, plan=plan, kind="checkin_thread", key=key, now=now)
+        db.commit()
+        parent = deliveries.by_key(db, plan=plan, key=key)
+        if json.loads(parent.payload).get("ts"):
+            return json.loads(parent.payload)["ts"]
+        if not deliveries.claim(db, delivery=parent, now=now, lease=self.lease):
+            raise RuntimeError("another process is posting the check-in thread")  # retried
+        posted = client.chat_postMessage(
+            channel=plan.channel_id, **checkin_blocks.thread_parent(
+                lang=plan.language, plan=plan, due=due),
+            metadata={"event_type": MARK, "event_payload": {"key": key, "part": 0}})
+        deliveries.remember(db, delivery=parent, ts=posted["ts"])
+        deliveries.finish(db, delivery=parent, status="sent", now=now)
+        return posted["ts"]
 
     def _after(self, db, delivery: Delivery, now: datetime) -> None:
         """A periodic summary, sent or skipped, makes room for the next one."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain import add_months
+from bot.domain import WORK_START, add_months, working_moment
 from bot.i18n import N_, gettext_for, ngettext_for
 
 CADENCE_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6}
@@ -101,6 +101,25 @@ def review_reminders(plan, due: date) -> list[Planned]:
                                local_moment(day, plan.review_time, plan.timezone),
                                {"due": due.isoformat(), "n": n}))
     return planned
+
+
+# The check-ins start when the earliest timezone's check-in day does (UTC+14): each owner's
+# own working hour is then worked out from their Slack timezone (bot/dispatch.py).
+EARLIEST_ZONE_AHEAD = timedelta(hours=14)
+
+
+def checkins_start(plan, due: date) -> Planned:
+    """When to ask the owners for their check-ins before the review on `due`."""
+    day = due - timedelta(days=plan.checkin_days)
+    return Planned(f"checkin:{plan.id}:{due.isoformat()}", "checkins",
+                   local_moment(day, time(0), plan.timezone) - EARLIEST_ZONE_AHEAD,
+                   {"due": due.isoformat(), "day": day.isoformat()})
+
+
+def checkin_moment(day: date, timezone: str, *, now: datetime) -> datetime:
+    """An owner's check-in moment: the first working hour of `day` in their timezone, or
+    the next one from now when that has passed."""
+    return working_moment(max(now, local_moment(day, WORK_START, timezone)), timezone)
 
 
 def session_timers(strategy_session) -> list[Planned]:

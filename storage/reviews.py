@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from storage import checkins
 from storage.models import Initiative, ItemReview, Objective, Plan, PlanChange, Review
 from storage.planning import apply_changes
 
@@ -65,6 +66,7 @@ def close_review(session: Session, *, plan: Plan, review: Review, worked: str | 
     review.closed_at, review.held_by, review.held_at = now, user_id, now
     session.add(review)
     session.flush()
+    checkins.close(session, plan=plan, review=review)
     return True
 
 

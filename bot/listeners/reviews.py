@@ -25,7 +25,7 @@ from bot.listeners.common import (
     store_in_ack,
     submission,
 )
-from storage import deliveries, planning, queries, reviews
+from storage import checkins, deliveries, planning, queries, reviews
 from storage.models import Plan, PlanChange, Review
 
 POSTPONE_CALLBACK = "review_postpone_date"
@@ -41,6 +41,8 @@ def review_page(db, plan: Plan, review: Review, page: int) -> dict:
         lang=plan.language, plan=plan, items=items, page=page,
         current=reviews.items_of(db, review=review), values=values,
         changes=surfaces.review_changes(db, plan=plan) if page == 0 else [],
+        checkins=checkins.open_checkins(db, plan=plan),
+        checked_in=checkins.who_checked_in(db, plan=plan) if page == 0 else None,
         private_metadata=metadata(plan_id=plan.id, channel_id=plan.channel_id,
                                   lang=plan.language, review_id=review.id, page=page,
                                   pages=ui.pages_of(items)))
