@@ -36,6 +36,7 @@ from bot.reminders import (
     Planned,
     checkin_moment,
     checkins_start,
+    deadline_reminders,
     next_on_cadence,
     next_summary,
     review_dates,
@@ -52,9 +53,9 @@ from bot.slack import (
     slack_error,
     tell_user,
 )
-from storage import checkins, deliveries, installations, queries, scoring
+from storage import checkins, deliveries, installations, planning, queries, scoring
 from storage.db import new_session
-from storage.models import Delivery, Plan, Review, ScoringRound, StrategySession
+from storage.models import Delivery, Initiative, Plan, Review, ScoringRound, StrategySession
 
 log = logging.getLogger("rumbo")
 
@@ -71,7 +72,7 @@ def reschedule_plan(db: Session, *, plan: Plan, now: datetime) -> None:
     the caller's transaction: when a plan is created, its settings change, a review is
     held or postponed."""
     if plan.status != "active":
-        for prefix in ("review", "summary", "checkin"):
+        for prefix in ("review", "summary", "checkin", "deadline"):
             deliveries.cancel(db, plan=plan, key_prefix=f"{prefix}:{plan.id}:",
                               reason="archived")
         return
@@ -89,6 +90,10 @@ def reschedule_plan(db: Session, *, plan: Plan, now: datetime) -> None:
     deliveries.cancel(db, plan=plan, key_prefix=f"checkin:{plan.id}:", reason="rescheduled",
                       keep_prefix=checkins_of.key)
     planned.append(checkins_of)
+    deadlines = deadline_reminders(plan, planning.initiatives(db, plan=plan), now=now)
+    deliveries.cancel(db, plan=plan, key_prefix=f"deadline:{plan.id}:", reason="rescheduled",
+                      keep=[p.key for p in deadlines])
+    planned += deadlines
     summary = next_summary(plan, after=now)
     deliveries.cancel(db, plan=plan, key_prefix=f"summary:{plan.id}:", reason="rescheduled",
                       keep=[summary.key] if summary else [])
@@ -233,6 +238,7 @@ KINDS: dict[str, Kind] = {
     "checkins": Kind(lambda db, plan, payload, now: [], scheduled=True, posts=False),
     "checkin": Kind(lambda db, plan, payload, now: []),
     "checkin_thread": Kind(lambda db, plan, payload, now: None),
+    "deadline": Kind(lambda db, plan, payload, now: [], scheduled=True),  # _remind_owner
 }
 
 
@@ -339,7 +345,7 @@ class Dispatcher:
                               error=deliveries.NOT_INSTALLED)
             return 0
         custom = {"export": self._upload, "checkins": self._ask_owners,
-                  "checkin": self._ask_owner}.get(delivery.kind)
+                  "checkin": self._ask_owner, "deadline": self._remind_owner}.get(delivery.kind)
         try:
             if custom is not None:
                 done = custom(client, db, plan, delivery, payload, now, abandoned)
@@ -486,6 +492,26 @@ class Dispatcher:
         client.chat_postMessage(
             channel=plan.channel_id, thread_ts=self._checkin_thread(client, db, plan, due, now),
             **checkin_blocks.ask(lang=plan.language, user_id=owner, **ask))
+        return True
+
+    def _remind_owner(self, client, db, plan, delivery, payload, now, abandoned) -> bool:
+        """An initiative's due date is near: its owner hears it, directly when possible,
+        else with a mention in the account channel."""
+        item = db.get(Initiative, payload["initiative_id"])
+        if (item is None or item.plan_id != plan.id or not item.owner_id
+                or str(item.due_date) != payload["due"] or item.status in ("done", "abandoned")):
+            return False
+        if self.users.can_message(client, item.owner_id, plan.team_id):
+            lang, _timezone = self.users.profile(client, item.owner_id)
+            try:
+                client.chat_postMessage(channel=item.owner_id, **nudges.deadline_reminder(
+                    lang=lang, plan=plan, initiative=item))
+                return True
+            except SlackApiError as error:
+                if slack_error(error) not in DM_ERRORS:
+                    raise
+        client.chat_postMessage(channel=plan.channel_id, **nudges.deadline_reminder(
+            lang=plan.language, plan=plan, initiative=item, mention_owner=True))
         return True
 
     def _checkin_thread(self, client, db, plan, due: date, now: datetime) -> str:

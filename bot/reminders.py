@@ -122,6 +122,24 @@ def checkin_moment(day: date, timezone: str, *, now: datetime) -> datetime:
     return working_moment(max(now, local_moment(day, WORK_START, timezone)), timezone)
 
 
+DEADLINE_AHEAD = timedelta(days=3)  # an initiative's owner is reminded this long before
+
+
+def deadline_reminders(plan, initiatives, *, now: datetime) -> list[Planned]:
+    """A reminder to each initiative's owner ahead of its due date, at a working hour of the
+    plan's timezone (or the next one from now when that has passed); none once it is due."""
+    planned = []
+    for item in initiatives:
+        if (not item.due_date or not item.owner_id or item.status in ("done", "abandoned")
+                or item.due_date <= local_today(now, plan.timezone)):
+            continue
+        ahead = local_moment(item.due_date - DEADLINE_AHEAD, WORK_START, plan.timezone)
+        planned.append(Planned(f"deadline:{plan.id}:{item.id}:{item.due_date.isoformat()}",
+                               "deadline", working_moment(max(ahead, now), plan.timezone),
+                               {"initiative_id": item.id, "due": item.due_date.isoformat()}))
+    return planned
+
+
 def session_timers(strategy_session) -> list[Planned]:
     base = f"session:{strategy_session.id}"
     return [

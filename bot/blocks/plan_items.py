@@ -26,7 +26,7 @@ from bot.blocks.text import (
     split_messages,
 )
 from bot.i18n import N_, gettext_for
-from bot.planning import HORIZONS, STATUSES, gaps, outside_period
+from bot.planning import HORIZONS, STATUSES, gaps, outside_period, overdue
 from bot.reminders import CADENCE_NAMES
 
 OBJECTIVE_CALLBACK, INITIATIVE_CALLBACK = "objective_save", "initiative_save"
@@ -362,7 +362,15 @@ def _ticked(text: str, status: str) -> str:
     return f"~{escape(text)}~ ✅" if status == "done" else f"*{escape(text)}*"
 
 
-def _initiative_line(i, lang) -> str:
+def overdue_flag(item, lang, today) -> str:
+    """' · ⚠️ Overdue since …' for an initiative past its due date (else "")."""
+    _ = gettext_for(lang)
+    if today is None or not overdue(item, today):
+        return ""
+    return " · ⚠️ " + _("*Overdue* since {date}").format(date=long_date(item.due_date, lang))
+
+
+def _initiative_line(i, lang, today=None) -> str:
     _ = gettext_for(lang)
     parts = [_("Target: {target}").format(target=escape(i.target)),
              _("Measure: {measure}").format(measure=escape(i.measure)),
@@ -371,7 +379,7 @@ def _initiative_line(i, lang) -> str:
              _("Due: {date}").format(date=long_date(i.due_date, lang) if i.due_date
                                      else _("no date yet")),
              _(STATUSES[i.status])]
-    return f"◦ {_ticked(i.title, i.status)}\n" + " · ".join(parts)
+    return f"◦ {_ticked(i.title, i.status)}\n" + " · ".join(parts) + overdue_flag(i, lang, today)
 
 
 def _format(number) -> str:
@@ -451,7 +459,7 @@ def objectives_message(*, lang, plan, categories, objectives, initiatives, to_pr
 # --- the whole plan ---------------------------------------------------------------------------
 
 def plan_messages(*, lang, plan, categories, objectives, initiatives, facilitators,
-                  next_review, shared=False) -> list[dict]:
+                  next_review, shared=False, today=None) -> list[dict]:
     """The plan as it stands, split into as many messages as needed, never cut."""
     _ = gettext_for(lang)
     title = _("Account plan: {account}").format(account=plan.account_name)
@@ -472,7 +480,7 @@ def plan_messages(*, lang, plan, categories, objectives, initiatives, facilitato
             lines.append(f"_{no_objective}_")
         for o in mine:
             lines.append(_objective_line(o, lang))
-            lines += ["    " + _initiative_line(i, lang).replace("\n", "\n    ")
+            lines += ["    " + _initiative_line(i, lang, today).replace("\n", "\n    ")
                       for i in initiatives if i.objective_id == o.id]
         blocks += [section(chunk) for chunk in chunk_lines(lines)]
     blocks += [section(chunk) for chunk in chunk_lines(_gap_lines(lang, categories, objectives,

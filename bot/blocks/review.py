@@ -2,6 +2,7 @@
 measured value, note), what worked and what did not; and what changed since the last one."""
 
 from bot.blocks.inputs import input_block, option, select_input, text_input
+from bot.blocks.plan_items import overdue_flag
 from bot.blocks.state import CHOOSE, TOO_LONG, read_state
 from bot.blocks.text import (
     button,
@@ -78,7 +79,8 @@ def _reached(objective, value: float) -> bool:
     return value >= objective.target_value if rising else value <= objective.target_value
 
 
-def item_inputs(lang, entity: str, item, saved, last_value: float | None) -> list[dict]:
+def item_inputs(lang, entity: str, item, saved, last_value: float | None,
+                today=None) -> list[dict]:
     """An objective's or initiative's fields (status, current value, note), filled in from
     `saved` (an ItemReview or CheckIn) or the item itself. Block ids `o12_status`… are what
     `parse_page` reads, for the review and the owners' check-ins alike."""
@@ -88,6 +90,8 @@ def item_inputs(lang, entity: str, item, saved, last_value: float | None) -> lis
     title = item.statement if entity == "objective" else item.title
     describe = ("" if entity == "objective" else "◦ ") + f"*{escape(title[:500])}*\n" + _(
         "Target: {target}").format(target=escape(item.target[:500]))
+    if entity == "initiative":
+        describe += overdue_flag(item, lang, today)
     blocks = [section(describe),
               select_input(f"{prefix}_status", _("Status"), statuses,
                            saved.status if saved else item.status)]
@@ -106,7 +110,7 @@ def item_inputs(lang, entity: str, item, saved, last_value: float | None) -> lis
 
 
 def review_page(*, lang, plan, items, page, current, values, changes, private_metadata,
-                checkins=None, checked_in=None):
+                checkins=None, checked_in=None, today=None):
     """One page of the review modal. `current` is {(entity, id): ItemReview} already saved
     in this review; `checkins` {(entity, id): CheckIn} the owners' check-ins; `values`
     {objective id: last measured value}; `checked_in` (who did, who did not) or None."""
@@ -128,7 +132,7 @@ def review_page(*, lang, plan, items, page, current, values, changes, private_me
     for entity, item in items[page * PAGE_ITEMS:(page + 1) * PAGE_ITEMS]:
         # What this review saved, else what the owner checked in, else the item as it is.
         saved = current.get((entity, item.id)) or checkins.get((entity, item.id))
-        blocks += item_inputs(lang, entity, item, saved, values.get(item.id))
+        blocks += item_inputs(lang, entity, item, saved, values.get(item.id), today)
     last_page = page == pages - 1
     if last_page:
         blocks.append(text_input("worked", _("What worked?"), max_length=NOTE_MAX))

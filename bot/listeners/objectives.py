@@ -238,6 +238,7 @@ def save_initiative(act: Interaction, db, values):
     else:
         planning.add_initiative(db, plan=plan, objective=objective, values=values,
                                 user_id=act.user_id, now=now)
+    reschedule_plan(db, plan=plan, now=now)  # its due date's reminder
     return _saved(act, plan, values["title"], values["owner_id"])
 
 
