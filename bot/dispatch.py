@@ -26,7 +26,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import export, surfaces
+from bot import export, ical, surfaces
 from bot.blocks import checkins as checkin_blocks
 from bot.blocks import nudges
 from bot.blocks.messages import notice
@@ -239,7 +239,9 @@ KINDS: dict[str, Kind] = {
     "checkin": Kind(lambda db, plan, payload, now: []),
     "checkin_thread": Kind(lambda db, plan, payload, now: None),
     "deadline": Kind(lambda db, plan, payload, now: [], scheduled=True),  # _remind_owner
+    "calendar": Kind(lambda db, plan, payload, now: []),  # an upload
 }
+UPLOADS = {"export": (".xlsx", ".md"), "calendar": (".ics",)}  # kind: its files' extensions
 
 
 
@@ -344,7 +346,8 @@ class Dispatcher:
             deliveries.finish(db, delivery=delivery, status="paused", now=now,
                               error=deliveries.NOT_INSTALLED)
             return 0
-        custom = {"export": self._upload, "checkins": self._ask_owners,
+        custom = {"export": self._upload, "calendar": self._upload,
+                  "checkins": self._ask_owners,
                   "checkin": self._ask_owner, "deadline": self._remind_owner}.get(delivery.kind)
         try:
             if custom is not None:
@@ -426,29 +429,46 @@ class Dispatcher:
         return messages
 
     def _upload(self, client, db, plan, delivery, payload, now, abandoned) -> bool:
-        """The filled-in template (XLSX and Markdown), uploaded to the plan's channel."""
+        """Files uploaded to the plan's channel (the template, the calendar; the progress
+        picture in its summary's thread), drawn by the kind's `_files_*`."""
         base = payload["base"]
-        filenames = {f"{base}.xlsx", f"{base}.md"}
+        filenames = {base + ext for ext in UPLOADS[delivery.kind]}
         if abandoned is not None and any(
                 filenames & {f.get("name") for f in message.get("files") or []}
                 for message in self._history(client, plan, abandoned)):
             return True  # the dead process got it there
+        drawn = getattr(self, f"_files_{delivery.kind}")(client, db, plan, payload, now)
+        if drawn is None:
+            return False
+        comment, files, thread_ts = drawn
+        client.files_upload_v2(channel=plan.channel_id, initial_comment=comment,
+                               file_uploads=files,
+                               **({"thread_ts": thread_ts} if thread_ts else {}))
+        return True
+
+    def _files_export(self, client, db, plan, payload, now):
+        """The filled-in template: XLSX and Markdown."""
+        base = payload["base"]
         people = export.people_in(db, plan=plan)
         names = {user_id: self.users.name(client, user_id) for user_id in people}
         document = export.collect(db, plan=plan, names=names)
         _ = gettext_for(plan.language)
         title = _("Account plan: {account}").format(account=plan.account_name)
-        client.files_upload_v2(
-            channel=plan.channel_id,
-            initial_comment=_("The plan template, filled in: {account}").format(
-                account=escape(plan.account_name)),
-            file_uploads=[
-                {"content": export.to_xlsx(document), "filename": f"{base}.xlsx",
-                 "title": title},
-                {"content": export.to_markdown(document).encode(), "filename": f"{base}.md",
-                 "title": title},
-            ])
-        return True
+        return _("The plan template, filled in: {account}").format(
+            account=escape(plan.account_name)), [
+            {"content": export.to_xlsx(document), "filename": f"{base}.xlsx", "title": title},
+            {"content": export.to_markdown(document).encode(), "filename": f"{base}.md",
+             "title": title}], None
+
+    def _files_calendar(self, client, db, plan, payload, now):
+        """The coming reviews (and a running session) as an iCalendar file."""
+        _ = gettext_for(plan.language)
+        return _("The review dates of *{account}*, for your calendar. Import it again after "
+                 "a postponement: the events move.").format(
+            account=escape(plan.account_name)), [
+            {"content": ical.plan_calendar(db, plan=plan, now=now),
+             "filename": f"{payload['base']}.ics",
+             "title": _("Reviews: {account}").format(account=plan.account_name)}], None
 
     def _ask_owners(self, client, db, plan, delivery, payload, now, abandoned) -> bool:
         """The check-in day has begun somewhere: plan each owner's ask at the first working
@@ -551,7 +571,7 @@ class Dispatcher:
                               message=nudges.channel_paused(lang=plan.language, plan=plan,
                                                             error=error))
             return
-        if error in CHANNEL_ERRORS or (slack is not None and delivery.kind == "export"):
+        if error in CHANNEL_ERRORS or (slack is not None and delivery.kind in UPLOADS):
             # A request Slack will not take as it is: tell whoever asked, do not insist.
             if kind.refused:
                 kind.refused(db, payload, now)

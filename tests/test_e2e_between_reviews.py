@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from icalendar import Calendar
 from sqlmodel import select
 
 from bot.devslack import SlackDriver, SlackEmulator
@@ -251,3 +252,48 @@ def test_owners_check_in_at_their_working_hour_and_the_review_opens_with_it(serv
                             and f"Nudged: <@{AM}>" in c.params["text"])
     tick_until(datetime(2027, 1, 16, 0, 0, tzinfo=UTC))
     assert [len(direct_messages(slack, u)) for u in (AM, TEAMMATE, MEXICO)] == [2, 1, 1]
+
+
+# --- /plan calendar ---------------------------------------------------------------------------
+
+def calendar_file(slack, channel):
+    """/plan calendar, and the .ics it uploaded to the channel, parsed."""
+    before = len(slack.emulator.files)
+    assert slack.driver.command(AM, channel, "calendar").status == 200
+    upload = eventually(lambda: [f for f in slack.emulator.files[before:]
+                                 if f["channel"] == channel and f["name"].endswith(".ics")])
+    return Calendar.from_ical(upload[-1]["content"])
+
+
+def test_the_calendar_file_keeps_its_event_ids_across_a_postponement(slack):
+    channel = "C0CALENDAR"
+    setup_channel(slack, channel)
+    plan = create_plan(slack, channel, "Cal Corp", language="en", timezone="America/New_York",
+                       start_date="2027-01-04", period="twelve_months", client_size="large",
+                       review_time="15:30", next_review_on="2027-03-01")
+    first = calendar_file(slack, channel)
+    events = first.walk("VEVENT")
+    assert [e.decoded("dtstart").date() for e in events] == [
+        date(2027, 3, 1), date(2027, 4, 5), date(2027, 7, 5), date(2027, 10, 4)]
+    start = events[0].decoded("dtstart")
+    assert start.tzinfo is not None and start.utcoffset() == timedelta(hours=-5)
+    assert (start.hour, start.minute) == (15, 30)
+    assert events[0]["dtstart"].params["TZID"] == "America/New_York"
+    assert [t["tzid"] for t in first.walk("VTIMEZONE")] == ["America/New_York"]
+    assert str(events[0]["summary"]) == "Review: Cal Corp"
+
+    # Postponed: re-imported, the same event moves (same UID, a later SEQUENCE).
+    with db(slack) as session:
+        from bot.dispatch import reschedule_plan
+
+        moved = session.get(Plan, plan.id)
+        planning.set_next_review(session, plan=moved, day=date(2027, 3, 15), user_id=AM,
+                                 now=NOW)
+        reschedule_plan(session, plan=moved, now=NOW)
+        session.commit()
+    second = calendar_file(slack, channel)
+    again = second.walk("VEVENT")
+    assert [str(e["uid"]) for e in again] == [str(e["uid"]) for e in events]
+    assert again[0].decoded("dtstart").date() == date(2027, 3, 15)
+    assert int(again[0]["sequence"]) > int(events[0]["sequence"])
+    assert len({str(e["uid"]) for e in again}) == len(again)

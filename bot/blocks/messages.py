@@ -104,6 +104,7 @@ def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=
                                "initiatives")),
         ("/plan show", _("the plan as it stands, with its completeness check")),
         ("/plan export", _("download the plan template (Excel and Markdown)")),
+        ("/plan calendar", _("the coming review dates as a calendar file (.ics)")),
         ("/plan settings", _("period, categories, cadence, facilitators")),
         ("/plan history", _("who changed what in the plan, and when")),
         ("/plan review", _("review the plan: status and value of every objective and "
