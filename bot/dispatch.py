@@ -26,7 +26,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import export, ical, surfaces
+from bot import chart, export, ical, surfaces
 from bot.blocks import checkins as checkin_blocks
 from bot.blocks import nudges
 from bot.blocks.messages import notice
@@ -53,7 +53,7 @@ from bot.slack import (
     slack_error,
     tell_user,
 )
-from storage import checkins, deliveries, installations, planning, queries, scoring
+from storage import checkins, deliveries, installations, planning, queries, reviews, scoring
 from storage.db import new_session
 from storage.models import Delivery, Initiative, Plan, Review, ScoringRound, StrategySession
 
@@ -137,6 +137,7 @@ class Kind:
     posted: Callable[[Session, dict, str], None] | None = None  # the first message's ts
     refused: Callable[[Session, dict, datetime], None] | None = None  # Slack said no
     posts: bool = True  # False: it only plans other deliveries (not counted as sent)
+    keeps_ts: bool = False  # its first message's ts is kept: others reply in its thread
 
 
 def _review_reminder(db, plan, payload, now):
@@ -230,7 +231,7 @@ KINDS: dict[str, Kind] = {
         db, plan=plan, today=now.date(), shared=True)),
     "priorities_post": Kind(lambda db, plan, payload, now: surfaces.priorities(
         db, plan=plan, shared=True)),
-    "review_summary": Kind(_review_summary, any_plan=True),
+    "review_summary": Kind(_review_summary, any_plan=True, keeps_ts=True),
     "export": Kind(lambda db, plan, payload, now: []),  # an upload: see Dispatcher._upload
     # Owners' check-ins: the plan's (when its check-in day starts) asks each owner's at a
     # working hour of theirs (Dispatcher._ask_owners, _ask_owner); the thread where those
@@ -240,8 +241,10 @@ KINDS: dict[str, Kind] = {
     "checkin_thread": Kind(lambda db, plan, payload, now: None),
     "deadline": Kind(lambda db, plan, payload, now: [], scheduled=True),  # _remind_owner
     "calendar": Kind(lambda db, plan, payload, now: []),  # an upload
+    "chart": Kind(lambda db, plan, payload, now: [], any_plan=True),  # in the summary's thread
 }
-UPLOADS = {"export": (".xlsx", ".md"), "calendar": (".ics",)}  # kind: its files' extensions
+# The uploads (Dispatcher._upload): kind: its files' extensions.
+UPLOADS = {"export": (".xlsx", ".md"), "calendar": (".ics",), "chart": (".png",)}
 
 
 
@@ -346,7 +349,7 @@ class Dispatcher:
             deliveries.finish(db, delivery=delivery, status="paused", now=now,
                               error=deliveries.NOT_INSTALLED)
             return 0
-        custom = {"export": self._upload, "calendar": self._upload,
+        custom = {"export": self._upload, "calendar": self._upload, "chart": self._upload,
                   "checkins": self._ask_owners,
                   "checkin": self._ask_owner, "deadline": self._remind_owner}.get(delivery.kind)
         try:
@@ -381,6 +384,8 @@ class Dispatcher:
             found = self._posted_parts(client, plan, delivery, since=abandoned)
             if 0 in found and kind.posted:
                 kind.posted(db, payload, found[0])
+            if 0 in found and kind.keeps_ts:
+                deliveries.remember(db, delivery=delivery, ts=found[0])
             done = max([done] + [part + 1 for part in found])
             deliveries.progress(db, delivery=delivery, parts_done=done, now=now,
                                 lease=self.lease)
@@ -393,6 +398,8 @@ class Dispatcher:
                           "event_payload": {"key": delivery.key, "part": part}})
             if part == 0 and kind.posted:
                 kind.posted(db, payload, posted["ts"])
+            if part == 0 and kind.keeps_ts:
+                deliveries.remember(db, delivery=delivery, ts=posted["ts"])
             deliveries.progress(db, delivery=delivery, parts_done=part + 1, now=self.clock(),
                                 lease=self.lease)
         return True
@@ -459,6 +466,26 @@ class Dispatcher:
             {"content": export.to_xlsx(document), "filename": f"{base}.xlsx", "title": title},
             {"content": export.to_markdown(document).encode(), "filename": f"{base}.md",
              "title": title}], None
+
+    def _files_chart(self, client, db, plan, payload, now):
+        """The progress picture, in the review summary's thread; drawn in a child process."""
+        summary = deliveries.by_key(db, plan=plan, key=f"review:{payload['review_id']}")
+        if summary is None or summary.status in ("failed", "skipped"):
+            return None
+        thread_ts = json.loads(summary.payload).get("ts")
+        if not thread_ts:
+            raise RuntimeError("the review summary is not posted yet")  # retried later
+        data = chart.chart_data(lang=plan.language, plan=plan,
+                                categories=planning.categories(db, plan=plan),
+                                objectives=planning.objectives(db, plan=plan),
+                                history=reviews.measure_history(db, plan=plan))
+        if data is None:
+            return None  # no measure to follow yet
+        _ = gettext_for(plan.language)
+        return _("Each objective's measure from its baseline through every review towards its "
+                 "target."), [{"content": chart.render_png(data),
+                               "filename": f"{payload['base']}.png",
+                               "title": data["title"]}], thread_ts
 
     def _files_calendar(self, client, db, plan, payload, now):
         """The coming reviews (and a running session) as an iCalendar file."""

@@ -87,6 +87,20 @@ def measured_values(session: Session, *, plan: Plan) -> dict[int, tuple]:
     return {key: (pair[0], pair[1]) for key, pair in values.items()}
 
 
+def measure_history(session: Session, *, plan: Plan) -> list[tuple[date, dict[int, float]]]:
+    """Every closed review that measured something, oldest first: (the day it was held,
+    {objective id: value}). One query."""
+    history: dict[int, tuple[date, dict[int, float]]] = {}
+    for review, item in session.exec(
+            select(Review, ItemReview).join(ItemReview, col(ItemReview.review_id) == col(Review.id))
+            .where(Review.plan_id == plan.id, col(Review.closed_at).is_not(None),
+                   ItemReview.entity == "objective", col(ItemReview.value).is_not(None))
+            .order_by(Review.closed_at, Review.id)):
+        history.setdefault(review.id, (review.closed_at.date(), {}))[1][item.entity_id] = \
+            item.value
+    return list(history.values())
+
+
 def items_of(session: Session, *, review: Review) -> dict[tuple[str, int], ItemReview]:
     return {(i.entity, i.entity_id): i for i in session.exec(
         select(ItemReview).where(ItemReview.review_id == review.id))}

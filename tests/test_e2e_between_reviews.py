@@ -297,3 +297,36 @@ def test_the_calendar_file_keeps_its_event_ids_across_a_postponement(slack):
     assert again[0].decoded("dtstart").date() == date(2027, 3, 15)
     assert int(again[0]["sequence"]) > int(events[0]["sequence"])
     assert len({str(e["uid"]) for e in again}) == len(again)
+
+
+# --- the progress picture ---------------------------------------------------------------------
+
+def test_the_review_summary_comes_with_the_progress_picture_in_its_thread(slack):
+    channel = "C0PICTURE"
+    setup_channel(slack, channel)
+    plan = create_plan(slack, channel, "Pic Co", language="en", start_date="2026-10-01",
+                       period="twelve_months", client_size="large")
+    with db(slack) as session:
+        plan = session.get(Plan, plan.id)
+        category = planning.categories(session, plan=plan)[0]
+        portal = planning.add_objective(session, plan=plan, idea_id=None, user_id=AM, now=NOW,
+                                        values=dict(category_id=category.id,
+                                                    statement="Self-service portal",
+                                                    target="Half", measure="Share", unit="%",
+                                                    baseline=10, target_value=50,
+                                                    horizon="medium"))
+        session.commit()
+    response = slack.driver.command(AM, channel, "review")
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == response.trigger_id)
+    answer = slack.driver.submit(AM, {f"o{portal.id}_status": "on_track",
+                                      f"o{portal.id}_value": "30"})
+    assert answer.json() is None
+    summary = slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params[
+        "channel"] == channel and "Review: Pic Co" in c.params["text"])[-1]
+    upload = slack.emulator.wait_for(
+        "files.completeUploadExternal", timeout=30,
+        predicate=lambda c: c.params.get("channel_id") == channel)[-1]
+    assert upload.params["thread_ts"] == summary.response["ts"]
+    [picture] = [f for f in slack.emulator.files if f["name"].endswith("-progress.png")]
+    assert picture["content"].startswith(b"\x89PNG") and picture["size"] > 10_000

@@ -25,6 +25,7 @@ from bot.listeners.common import (
     store_in_ack,
     submission,
 )
+from bot.listeners.objectives import export_filename
 from bot.reminders import local_today
 from storage import checkins, deliveries, planning, queries, reviews
 from storage.models import Plan, PlanChange, Review
@@ -213,7 +214,15 @@ def save_page(act: Interaction, db, parsed):
     review_held(db, plan=plan, due=review.due_on, now=now)
     summary = request(db, plan=plan, kind="review_summary", key=f"review:{review.id}",
                       now=now, review_id=review.id, user_id=act.user_id)
-    return Reply(then=lambda: act.deps.outbox.deliver(summary))
+    picture = request(db, plan=plan, kind="chart", key=f"chart:{review.id}", now=now,
+                      review_id=review.id, user_id=act.user_id,
+                      base=export_filename(plan, now.date()) + "-progress")
+
+    def after():
+        act.deps.outbox.deliver(summary)
+        act.deps.outbox.deliver(picture)  # in the summary's thread: after it
+
+    return Reply(then=after)
 
 
 def register(app: App) -> None:
