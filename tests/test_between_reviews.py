@@ -151,3 +151,30 @@ def test_the_review_and_app_home_flag_an_overdue_initiative():
                                 overdue=[(plan, "Workshop", date(2027, 2, 10))]),
                       ensure_ascii=False)
     assert "Tus iniciativas con la fecha límite pasada" in home and "Workshop" in home
+
+
+def test_an_owner_checks_in_on_their_own_items_only_until_the_review_closes(db):
+    from storage import checkins, reviews
+
+    plan = queries.create_plan(db, plan=make_plan(), categories=["Financial"],
+                               facilitators=[])
+    category = planning.categories(db, plan=plan)[0]
+    values = dict(category_id=category.id, target="More", measure="EUR", horizon="medium")
+    mine = planning.add_objective(db, plan=plan, idea_id=None, user_id="U1", now=utc(2027, 1, 1),
+                                  values=dict(values, statement="Mine", owner_id="U2"))
+    other = planning.add_objective(db, plan=plan, idea_id=None, user_id="U1",
+                                   now=utc(2027, 1, 1),
+                                   values=dict(values, statement="Theirs", owner_id="U3"))
+    items = [{"entity": "objective", "entity_id": item.id, "status": "at_risk", "value": 5.0,
+              "note": "forged?"} for item in (mine, other)]
+    assert checkins.save(db, plan=plan, user_id="U2", items=items, now=utc(2027, 1, 2)) == 1
+    assert checkins.save(db, plan=plan, user_id="U2", items=items, now=utc(2027, 1, 3)) == 1
+    assert set(checkins.open_checkins(db, plan=plan)) == {("objective", mine.id)}
+    assert checkins.who_checked_in(db, plan=plan) == (["U2"], ["U3"])
+    review = reviews.open_review(db, plan=plan, due_on=date(2027, 3, 1), user_id="U1",
+                                 now=utc(2027, 3, 1))
+    reviews.close_review(db, plan=plan, review=review, worked=None, not_worked=None,
+                         user_id="U1", now=utc(2027, 3, 1))
+    assert checkins.open_checkins(db, plan=plan) == {}  # the review read them
+    assert checkins.held(db, plan=plan, due=date(2027, 3, 1))
+    assert checkins.who_checked_in(db, plan=plan) == ([], ["U2", "U3"])
