@@ -106,7 +106,8 @@ def test_review_time_stays_local_across_dst(engine, timezone, before, after):
 
 def test_a_quarterly_review_on_the_31st_stays_on_month_ends(engine):
     with new_session(engine) as db:
-        plan = new_plan(db, start_date=date(2027, 1, 31), review_weekday=6)
+        plan = new_plan(db, start_date=date(2027, 1, 31), review_weekday=6,
+                        period="perpetual", end_date=None)
     from bot.reminders import review_dates
 
     dates = []

@@ -15,6 +15,7 @@ from bot.blocks.text import (
     long_date,
     mention,
     plain,
+    review_when,
     section,
     shorten,
     split_messages,
@@ -22,6 +23,7 @@ from bot.blocks.text import (
 from bot.domain import minutes_per_question
 from bot.i18n import gettext_for, ngettext_for
 from bot.method import IDEA_TAGS, PERIODS, QUESTIONS, WEEKDAYS
+from bot.reminders import cadence_words
 
 ROUND_START = "round_start"  # handled with the scoring round (bot/listeners/ideas.py)
 SESSION_ADD_ANSWERS = "session_add_answers"
@@ -66,9 +68,8 @@ def _period_line(plan, lang: str) -> str:
 
 def _cadence_line(plan, lang: str) -> str:
     _ = gettext_for(lang)
-    cadence = _("Quarterly") if plan.client_size == "large" else _("Every 6 months")
     return _("{cadence}, on a {weekday} at {time} ({timezone})").format(
-        cadence=cadence,
+        cadence=cadence_words(plan, lang),
         weekday=_(WEEKDAYS[plan.review_weekday]).lower(),
         time=plan.review_time.strftime("%H:%M"),
         timezone=plan.timezone,
@@ -96,8 +97,7 @@ def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=
             status += "\n" + _("A strategy session is running until {end}.").format(
                 end=local_time(running.ends_at, plan.timezone, lang))
         if plan.next_review_on is not None:
-            status += "\n" + _("Next review: {date}").format(
-                date=long_date(plan.next_review_on, lang))
+            status += "\n" + _("Next review: {date}").format(date=review_when(plan, lang))
     blocks.append(section(status))
     blocks.append(divider())
     commands = [
@@ -111,6 +111,7 @@ def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=
                                "initiatives")),
         ("/plan show", _("the plan as it stands, with its completeness check")),
         ("/plan export", _("download the plan template (Excel and Markdown)")),
+        ("/plan calendar", _("the coming review dates as a calendar file (.ics)")),
         ("/plan settings", _("period, categories, cadence, facilitators")),
         ("/plan history", _("who changed what in the plan, and when")),
         ("/plan review", _("review the plan: status and value of every objective and "

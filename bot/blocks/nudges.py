@@ -32,6 +32,17 @@ def review_reminder(*, lang, plan, kind, due, days=None, overdue_days=None) -> d
     return {"text": text, "blocks": blocks}
 
 
+def deadline_reminder(*, lang, plan, initiative, mention_owner=False) -> dict:
+    _ = gettext_for(lang)
+    text = _("*{title}* (*{account}*) is due on {date}, and you own it. Where does it "
+             "stand?").format(
+        title=escape(initiative.title[:300]), account=escape(plan.account_name),
+        date=long_date(initiative.due_date, lang))
+    if mention_owner:
+        text = f"{mention(initiative.owner_id)} " + text
+    return {"text": text, "blocks": [section(text)]}
+
+
 def session_timer(*, lang, plan, kind, facilitators, minutes=10) -> dict:
     _ = gettext_for(lang)
     if kind == "session_warning":

@@ -4,9 +4,20 @@ common.py."""
 
 from slack_bolt import App
 
-from bot.listeners import commands, home, ideas, installs, objectives, plans, reviews, sessions
+from bot.listeners import (
+    checkins,
+    commands,
+    home,
+    ideas,
+    installs,
+    objectives,
+    plans,
+    reviews,
+    sessions,
+)
 
 
 def register_listeners(app: App) -> None:
-    for module in (commands, plans, sessions, ideas, objectives, reviews, home, installs):
+    for module in (commands, plans, sessions, ideas, objectives, reviews, checkins, home,
+                   installs):
         module.register(app)

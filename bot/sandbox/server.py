@@ -122,7 +122,10 @@ class Sandbox:
             "clock": self.now().isoformat(timespec="minutes"),
             "users": [{"id": u[0], "name": u[1], "real_name": u[2], "team_id": u[5],
                        "guest": u[5] != TEAM} for u in USERS],
-            "channels": [{"id": c[0], "name": c[1]} for c in CHANNELS],
+            # The channels, then the user's direct messages with Rumbo (check-ins, deadlines).
+            "channels": [{"id": c[0], "name": c[1]} for c in CHANNELS] + [
+                {"id": self.emulator.dm_channel_id(user), "name": "rumbo (direct messages)"}
+                for known in USERS if known[0] == user],
             "messages": [message(m) for m in self.emulator.messages(channel)],
             "ephemerals": [message(m, ephemeral=True)
                            for m in self.emulator.ephemerals(channel, user)],
@@ -176,8 +179,10 @@ class Sandbox:
             return {"ok": False, "error": "advance must look like days:1 or hours:6"}
         self.offset += STEPS[unit] * int(count)
         self.changes += 1
-        return {"ok": True, "clock": self.now().isoformat(timespec="minutes"),
-                "sent": self.dispatcher.run_once()}
+        sent = self.dispatcher.run_once()
+        # A second pass sends what the first planned for now (each owner's check-in).
+        sent += self.dispatcher.run_once()
+        return {"ok": True, "clock": self.now().isoformat(timespec="minutes"), "sent": sent}
 
     def _answer(self, response) -> dict:
         self.changes += 1
