@@ -405,25 +405,35 @@ class Dispatcher:
                                 lease=self.lease)
         return True
 
-    def _posted_parts(self, client, plan: Plan, delivery: Delivery, *, since: datetime) -> dict:
-        """{part: ts} of this delivery's messages the channel already holds."""
+    def _posted_parts(self, client, plan: Plan, delivery: Delivery, *, since: datetime,
+                      channel: str | None = None, thread_ts: str | None = None) -> dict:
+        """{part: ts} of this delivery's messages the channel (or thread) already holds."""
         found = {}
-        for message in self._history(client, plan, since):
+        for message in self._history(client, channel or plan.channel_id, since, thread_ts):
             meta = message.get("metadata") or {}
             mark = meta.get("event_payload") or {}
             if meta.get("event_type") == MARK and mark.get("key") == delivery.key:
                 found[int(mark.get("part", 0))] = message["ts"]
         return found
 
-    def _history(self, client, plan: Plan, since: datetime) -> list[dict]:
-        """The channel's messages since a moment (a little before it, clocks differ)."""
+    def _history(self, client, channel: str, since: datetime,
+                 thread_ts: str | None = None) -> list[dict]:
+        """A channel's (or a thread's) messages since a moment (a little before it, clocks
+        differ); a person's id stands for the direct messages with them."""
         messages, cursor = [], None
         oldest = f"{(since - timedelta(seconds=30)).timestamp():.6f}"
         try:
+            if channel.startswith(("U", "W")):
+                channel = client.conversations_open(users=channel)["channel"]["id"]
             for _page in range(10):
-                page = client.conversations_history(
-                    channel=plan.channel_id, oldest=oldest, include_all_metadata=True,
-                    limit=200, cursor=cursor)
+                if thread_ts:
+                    page = client.conversations_replies(
+                        channel=channel, ts=thread_ts, oldest=oldest,
+                        include_all_metadata=True, limit=200, cursor=cursor)
+                else:
+                    page = client.conversations_history(
+                        channel=channel, oldest=oldest, include_all_metadata=True,
+                        limit=200, cursor=cursor)
                 messages += page.get("messages") or []
                 cursor = (page.get("response_metadata") or {}).get("next_cursor")
                 if not cursor:
@@ -433,8 +443,19 @@ class Dispatcher:
                 raise
             # An install from before the history scopes: a repeat is possible, a loss not.
             log.warning("cannot read %s's history (%s): the delivery may repeat",
-                        plan.channel_id, slack_error(error))
+                        channel, slack_error(error))
         return messages
+
+    def _post_once(self, client, plan: Plan, delivery: Delivery, abandoned, *, channel: str,
+                   message: dict, thread_ts: str | None = None) -> None:
+        """Post one message (a direct message, a thread reply) marked with its delivery;
+        taken over from a process that died, only if Slack does not hold it already."""
+        if abandoned is not None and self._posted_parts(
+                client, plan, delivery, since=abandoned, channel=channel, thread_ts=thread_ts):
+            return
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message,
+                                metadata={"event_type": MARK,
+                                          "event_payload": {"key": delivery.key, "part": 0}})
 
     def _upload(self, client, db, plan, delivery, payload, now, abandoned) -> bool:
         """Files uploaded to the plan's channel (the template, the calendar; the progress
@@ -443,7 +464,7 @@ class Dispatcher:
         filenames = {base + ext for ext in UPLOADS[delivery.kind]}
         if abandoned is not None and any(
                 filenames & {f.get("name") for f in message.get("files") or []}
-                for message in self._history(client, plan, abandoned)):
+                for message in self._history(client, plan.channel_id, abandoned)):
             return True  # the dead process got it there
         drawn = getattr(self, f"_files_{delivery.kind}")(client, db, plan, payload, now)
         if drawn is None:
@@ -530,16 +551,17 @@ class Dispatcher:
         if self.users.can_message(client, owner, plan.team_id):
             lang, _timezone = self.users.profile(client, owner)
             try:
-                client.chat_postMessage(channel=owner, **checkin_blocks.ask(lang=lang, **ask))
+                self._post_once(client, plan, delivery, abandoned, channel=owner,
+                                message=checkin_blocks.ask(lang=lang, **ask))
                 return True
             except SlackApiError as error:
                 if slack_error(error) not in DM_ERRORS:
                     raise
                 log.info("cannot message %s directly (%s): asking in the channel's thread",
                          owner, slack_error(error))
-        client.chat_postMessage(
-            channel=plan.channel_id, thread_ts=self._checkin_thread(client, db, plan, due, now),
-            **checkin_blocks.ask(lang=plan.language, user_id=owner, **ask))
+        self._post_once(client, plan, delivery, abandoned, channel=plan.channel_id,
+                        thread_ts=self._checkin_thread(client, db, plan, due, now),
+                        message=checkin_blocks.ask(lang=plan.language, user_id=owner, **ask))
         return True
 
     def _remind_owner(self, client, db, plan, delivery, payload, now, abandoned) -> bool:
@@ -552,14 +574,16 @@ class Dispatcher:
         if self.users.can_message(client, item.owner_id, plan.team_id):
             lang, _timezone = self.users.profile(client, item.owner_id)
             try:
-                client.chat_postMessage(channel=item.owner_id, **nudges.deadline_reminder(
-                    lang=lang, plan=plan, initiative=item))
+                self._post_once(client, plan, delivery, abandoned, channel=item.owner_id,
+                                message=nudges.deadline_reminder(lang=lang, plan=plan,
+                                                                 initiative=item))
                 return True
             except SlackApiError as error:
                 if slack_error(error) not in DM_ERRORS:
                     raise
-        client.chat_postMessage(channel=plan.channel_id, **nudges.deadline_reminder(
-            lang=plan.language, plan=plan, initiative=item, mention_owner=True))
+        self._post_once(client, plan, delivery, abandoned, channel=plan.channel_id,
+                        message=nudges.deadline_reminder(lang=plan.language, plan=plan,
+                                                         initiative=item, mention_owner=True))
         return True
 
     def _checkin_thread(self, client, db, plan, due: date, now: datetime) -> str:

@@ -20,7 +20,7 @@ from bot.dispatch import (
 )
 from bot.reminders import local_moment, review_reminders, warning_lead
 from bot.slack import make_client
-from storage import deliveries, queries
+from storage import deliveries, planning, queries
 from storage.db import make_engine, new_session
 from storage.models import Delivery, Plan, StrategySession
 from tests.test_storage import make_plan
@@ -345,3 +345,42 @@ def test_a_takeover_does_not_post_again_what_the_dead_process_posted(engine, sla
     with new_session(engine) as db:
         done = db.get(Delivery, claimed.id)
         assert done.status == "sent" and done.parts_done == 1
+
+
+def test_a_takeover_does_not_send_again_a_direct_message_the_dead_process_sent(engine, slack):
+    from bot.reminders import Planned
+    from storage.models import Initiative, Objective
+
+    with new_session(engine) as db:
+        plan = new_plan(db)
+        category = planning.categories(db, plan=plan)[0]
+        objective = Objective(team_id=plan.team_id, plan_id=plan.id, category_id=category.id,
+                              statement="Faster onboarding", target="A week",
+                              measure="Days", horizon="medium", created_by=FACILITATOR)
+        db.add(objective)
+        db.flush()
+        item = Initiative(team_id=plan.team_id, plan_id=plan.id, objective_id=objective.id,
+                          title="Welcome pack", target="Sent", measure="Packs",
+                          owner_id=FACILITATOR, due_date=date(2027, 3, 1),
+                          created_by=FACILITATOR)
+        db.add(item)
+        db.flush()
+        key = f"deadline:{plan.id}:{item.id}:2027-03-01"
+        now = datetime.now(UTC)
+        deliveries.schedule(db, plan=plan, planned=[Planned(
+            key, "deadline", now, {"initiative_id": item.id, "due": "2027-03-01"})])
+        db.commit()
+        reminder = deliveries.by_key(db, plan=plan, key=key)
+        assert deliveries.claim(db, delivery=reminder, now=now, lease=LEASE)
+        claimed_at = db.get(Delivery, reminder.id).claimed_at
+    # The owner got the reminder; the process died before it could write that down.
+    client = make_client(token="xoxb-test", base_url=slack.api_url)
+    client.chat_postMessage(channel=FACILITATOR, text="Welcome pack is due", metadata={
+        "event_type": "rumbo_delivery", "event_payload": {"key": key, "part": 0}})
+    clock = Clock(claimed_at + LEASE + timedelta(seconds=1))
+    assert dispatcher(engine, slack, clock).run_once() == 1
+    direct = [c for c in slack.calls_to("chat.postMessage") if c.params["channel"] == FACILITATOR]
+    assert len(direct) == 1  # the one the dead process sent
+    assert slack.calls_to("conversations.open") and slack.calls_to("conversations.history")
+    with new_session(engine) as db:
+        assert db.get(Delivery, reminder.id).status == "sent"
