@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 import urllib.request
 from datetime import timedelta
 
@@ -73,11 +74,15 @@ def test_a_plan_is_created_from_the_page_and_the_clock_moves(sandbox):
 
     assert not call(sandbox, "/api/command", {"user": TOM, "channel": ACME,
                                               "text": "/other"})["ok"]
+    assert call(sandbox, "/api/clock", {"advance": "minutes:10"})["ok"]
     clock = call(sandbox, "/api/clock", {"advance": "days:200"})
     assert clock["ok"] and clock["clock"] > state["clock"]
     # Months later, the review reminders the app scheduled have been posted.
     state = wait_state(sandbox, lambda s: any("review_start" in json.dumps(m["blocks"])
                                               for m in s["messages"]))
+    # Stamped by the sandbox's clock, months on, like everything Slack shows there.
+    reminder = next(m for m in state["messages"] if "review_start" in json.dumps(m["blocks"]))
+    assert float(reminder["ts"]) > time.time() + 150 * 86400
     assert b"<html" in call(sandbox, "/").lower()
     call(sandbox, "/api/reset", {})
     state = call(sandbox, f"/api/state?user={ANA}&channel={ACME}")

@@ -227,6 +227,7 @@ class SlackEmulator:
                           self._views, self._stacks, self._homes, self._uploads, self._files,
                           self._triggers, self._response_urls, self._failures, self._delays):
                 state.clear()
+            self._last_ts = 0  # a clock set back (the sandbox's) stamps from it again
             self._cond.notify_all()
 
     def reset_calls(self) -> None:
