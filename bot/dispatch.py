@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot import chart, export, ical, surfaces
 from bot.blocks import checkins as checkin_blocks
@@ -300,6 +300,21 @@ class Dispatcher:
         if self.retention is not None:
             self.purge_uninstalled(now)
         return sent
+
+    def schedule_missing(self) -> int:
+        """Active plans with no check-in scheduled (made before check-ins and deadline
+        reminders existed, or whose reviews are over) are brought up to date: once, when a
+        process starts. Scheduling is idempotent, so processes starting together agree."""
+        now = self.clock()
+        with new_session(self.engine) as db:
+            scheduled = set(db.exec(select(Delivery.plan_id).where(
+                col(Delivery.key).startswith("checkin:"), Delivery.status == "pending")))
+            plans = [p for p in db.exec(select(Plan).where(Plan.status == "active"))
+                     if p.id not in scheduled]
+            for plan in plans:
+                reschedule_plan(db, plan=plan, now=now)
+            db.commit()
+        return len(plans)
 
     def purge_uninstalled(self, now: datetime) -> list[str]:
         """Delete the data of workspaces that uninstalled Rumbo a retention period ago."""

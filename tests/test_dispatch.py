@@ -384,3 +384,19 @@ def test_a_takeover_does_not_send_again_a_direct_message_the_dead_process_sent(e
     assert slack.calls_to("conversations.open") and slack.calls_to("conversations.history")
     with new_session(engine) as db:
         assert db.get(Delivery, reminder.id).status == "sent"
+
+
+def test_a_plan_from_before_check_ins_gets_them_when_a_process_starts(engine, slack):
+    with new_session(engine) as db:
+        plan = new_plan(db)
+        # As a plan made by an older Rumbo: no check-in was ever scheduled for it.
+        for delivery in deliveries.pending_for(db, plan=plan):
+            if delivery.key.startswith("checkin:"):
+                db.delete(delivery)
+        db.commit()
+    run = dispatcher(engine, slack, Clock(datetime(2027, 1, 2, tzinfo=UTC)))
+    assert run.schedule_missing() == 1
+    with new_session(engine) as db:
+        keys = [d.key for d in deliveries.pending_for(db, plan=db.get(Plan, plan.id))]
+    assert any(k.startswith(f"checkin:{plan.id}:") for k in keys)
+    assert run.schedule_missing() == 0  # up to date now
