@@ -47,7 +47,7 @@ def once_per_event(engine: Engine):
 
 # The bot scopes the app asks for when it is installed (manifest.yml says the same).
 BOT_SCOPES = ("commands", "chat:write", "users:read", "channels:read", "groups:read",
-              "channels:history", "groups:history", "files:write", "im:write")
+              "channels:history", "groups:history", "im:history", "im:write", "files:write")
 
 
 def installation_store(settings: Settings, engine: Engine,

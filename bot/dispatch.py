@@ -24,17 +24,29 @@ from datetime import date, datetime, timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from bot import export, surfaces
+from bot import chart, export, ical, surfaces
+from bot.blocks import checkins as checkin_blocks
 from bot.blocks import exports, nudges
 from bot.blocks.messages import notice
 from bot.blocks.nudges import review_moment
 from bot.blocks.text import escape, mention
 from bot.i18n import gettext_for
-from bot.reminders import next_summary, review_dates, review_reminders, session_timers
+from bot.reminders import (
+    Planned,
+    checkin_moment,
+    checkins_start,
+    deadline_reminders,
+    next_on_cadence,
+    next_summary,
+    review_dates,
+    review_reminders,
+    session_timers,
+)
 from bot.slack import (
     CHANNEL_ERRORS,
+    DM_ERRORS,
     Clients,
     UserDirectory,
     channel_problem,
@@ -42,9 +54,9 @@ from bot.slack import (
     slack_error,
     tell_user,
 )
-from storage import deliveries, installations, queries, scoring
+from storage import checkins, deliveries, installations, planning, queries, reviews, scoring
 from storage.db import new_session
-from storage.models import Delivery, Plan, Review, ScoringRound, StrategySession
+from storage.models import Delivery, Initiative, Plan, Review, ScoringRound, StrategySession
 
 log = logging.getLogger("rumbo")
 
@@ -61,18 +73,28 @@ def reschedule_plan(db: Session, *, plan: Plan, now: datetime) -> None:
     the caller's transaction: when a plan is created, its settings change, a review is
     held or postponed."""
     if plan.status != "active":
-        deliveries.cancel(db, plan=plan, key_prefix=f"review:{plan.id}:", reason="archived")
-        deliveries.cancel(db, plan=plan, key_prefix=f"summary:{plan.id}:", reason="archived")
+        for prefix in ("review", "summary", "checkin", "deadline"):
+            deliveries.cancel(db, plan=plan, key_prefix=f"{prefix}:{plan.id}:",
+                              reason="archived")
         return
     if plan.next_review_on is None:
-        # The first review on the cadence from today on: a plan written down for a period
-        # that started months ago is not born overdue.
-        plan.next_review_on = review_dates(
-            plan, after=max(plan.start_date, now.date() - timedelta(days=1)))
+        plan.next_review_on = next_on_cadence(plan, now=now)
         db.add(plan)
     planned = review_reminders(plan, plan.next_review_on) if plan.next_review_on else []
     deliveries.cancel(db, plan=plan, key_prefix=f"review:{plan.id}:", reason="rescheduled",
                       keep=[p.key for p in planned])
+    # A reminder "ahead" already past when it is planned (a review set a few days off) is
+    # not added; one planned before and still waiting stays.
+    planned = [p for p in planned if p.kind != "review_ahead" or p.due_at > now]
+    # The owners' check-ins before the next review (if the plan has one); others go.
+    checkins_of = checkins_start(plan, plan.next_review_on) if plan.next_review_on else None
+    deliveries.cancel(db, plan=plan, key_prefix=f"checkin:{plan.id}:", reason="rescheduled",
+                      keep_prefix=checkins_of.key if checkins_of else None)
+    planned += [checkins_of] if checkins_of else []
+    deadlines = deadline_reminders(plan, planning.initiatives(db, plan=plan), now=now)
+    deliveries.cancel(db, plan=plan, key_prefix=f"deadline:{plan.id}:", reason="rescheduled",
+                      keep=[p.key for p in deadlines])
+    planned += deadlines
     summary = next_summary(plan, after=now)
     deliveries.cancel(db, plan=plan, key_prefix=f"summary:{plan.id}:", reason="rescheduled",
                       keep=[summary.key] if summary else [])
@@ -115,6 +137,8 @@ class Kind:
     any_plan: bool = False  # sent even when the plan was archived meanwhile
     posted: Callable[[Session, dict, str], None] | None = None  # the first message's ts
     refused: Callable[[Session, dict, datetime], None] | None = None  # Slack said no
+    posts: bool = True  # False: it only plans other deliveries (not counted as sent)
+    keeps_ts: bool = False  # its first message's ts is kept: others reply in its thread
 
 
 def _review_reminder(db, plan, payload, now):
@@ -209,9 +233,21 @@ KINDS: dict[str, Kind] = {
         db, plan=plan, today=now.date(), shared=True)),
     "priorities_post": Kind(lambda db, plan, payload, now: surfaces.priorities(
         db, plan=plan, shared=True)),
-    "review_summary": Kind(_review_summary, any_plan=True),
+    "review_summary": Kind(_review_summary, any_plan=True, keeps_ts=True),
     "export": Kind(lambda db, plan, payload, now: []),  # an upload: see Dispatcher._upload
+    # Owners' check-ins: the plan's (when its check-in day starts) asks each owner's at a
+    # working hour of theirs (Dispatcher._ask_owners, _ask_owner); the thread where those
+    # who cannot get a direct message are asked is posted once, by the first of them.
+    "checkins": Kind(lambda db, plan, payload, now: [], scheduled=True, posts=False),
+    "checkin": Kind(lambda db, plan, payload, now: []),
+    "checkin_thread": Kind(lambda db, plan, payload, now: None),
+    "deadline": Kind(lambda db, plan, payload, now: [], scheduled=True),  # _remind_owner
+    "calendar": Kind(lambda db, plan, payload, now: []),  # an upload
+    "chart": Kind(lambda db, plan, payload, now: [], any_plan=True),  # in the summary's thread
 }
+# The uploads (Dispatcher._upload): kind: its files' extensions.
+UPLOADS = {"export": (".xlsx", ".md"), "calendar": (".ics",), "chart": (".png",)}
+
 
 
 def _group(delivery: Delivery) -> str:
@@ -266,6 +302,21 @@ class Dispatcher:
             self.purge_uninstalled(now)
         return sent
 
+    def schedule_missing(self) -> int:
+        """Active plans with no check-in scheduled (made before check-ins and deadline
+        reminders existed, or whose reviews are over) are brought up to date: once, when a
+        process starts. Scheduling is idempotent, so processes starting together agree."""
+        now = self.clock()
+        with new_session(self.engine) as db:
+            scheduled = set(db.exec(select(Delivery.plan_id).where(
+                col(Delivery.key).startswith("checkin:"), Delivery.status == "pending")))
+            plans = [p for p in db.exec(select(Plan).where(Plan.status == "active"))
+                     if p.id not in scheduled]
+            for plan in plans:
+                reschedule_plan(db, plan=plan, now=now)
+            db.commit()
+        return len(plans)
+
     def purge_uninstalled(self, now: datetime) -> list[str]:
         """Delete the data of workspaces that uninstalled Rumbo a retention period ago."""
         with new_session(self.engine) as db:
@@ -315,9 +366,12 @@ class Dispatcher:
             deliveries.finish(db, delivery=delivery, status="paused", now=now,
                               error=deliveries.NOT_INSTALLED)
             return 0
+        custom = {"export": self._upload, "calendar": self._upload, "chart": self._upload,
+                  "checkins": self._ask_owners,
+                  "checkin": self._ask_owner, "deadline": self._remind_owner}.get(delivery.kind)
         try:
-            if delivery.kind == "export":
-                done = self._upload(client, db, plan, delivery, payload, abandoned)
+            if custom is not None:
+                done = custom(client, db, plan, delivery, payload, now, abandoned)
             else:
                 done = self._post(client, db, plan, delivery, payload, now, abandoned)
         except SlackApiError as error:
@@ -335,7 +389,7 @@ class Dispatcher:
             return 0
         deliveries.finish(db, delivery=delivery, status="sent", now=now)
         self._after(db, delivery, now)
-        return 1
+        return 1 if kind.posts else 0
 
     def _post(self, client, db, plan, delivery, payload, now, abandoned) -> bool:
         kind = KINDS[delivery.kind]
@@ -347,6 +401,8 @@ class Dispatcher:
             found = self._posted_parts(client, plan, delivery, since=abandoned)
             if 0 in found and kind.posted:
                 kind.posted(db, payload, found[0])
+            if 0 in found and kind.keeps_ts:
+                deliveries.remember(db, delivery=delivery, ts=found[0])
             done = max([done] + [part + 1 for part in found])
             deliveries.progress(db, delivery=delivery, parts_done=done, now=now,
                                 lease=self.lease)
@@ -359,31 +415,41 @@ class Dispatcher:
                           "event_payload": {"key": delivery.key, "part": part}})
             if part == 0 and kind.posted:
                 kind.posted(db, payload, posted["ts"])
+            if part == 0 and kind.keeps_ts:
+                deliveries.remember(db, delivery=delivery, ts=posted["ts"])
             deliveries.progress(db, delivery=delivery, parts_done=part + 1, now=self.clock(),
                                 lease=self.lease)
         return True
 
-    def _posted_parts(self, client, plan: Plan, delivery: Delivery, *, since: datetime) -> dict:
-        """{part: ts} of this delivery's messages the channel already holds."""
+    def _posted_parts(self, client, plan: Plan, delivery: Delivery, *, since: datetime,
+                      channel: str | None = None, thread_ts: str | None = None) -> dict:
+        """{part: ts} of this delivery's messages the channel (or thread) already holds."""
         found = {}
-        for message in self._history(client, plan, since):
+        for message in self._history(client, channel or plan.channel_id, since, thread_ts):
             meta = message.get("metadata") or {}
             mark = meta.get("event_payload") or {}
             if meta.get("event_type") == MARK and mark.get("key") == delivery.key:
                 found[int(mark.get("part", 0))] = message["ts"]
         return found
 
-    def _history(self, client, plan: Plan, since: datetime, *, channel: str | None = None
-                 ) -> list[dict]:
-        """The channel's (or `channel`'s) messages since a moment (a little before it,
-        clocks differ)."""
+    def _history(self, client, channel: str, since: datetime,
+                 thread_ts: str | None = None) -> list[dict]:
+        """A channel's (or a thread's) messages since a moment (a little before it, clocks
+        differ); a person's id stands for the direct messages with them."""
         messages, cursor = [], None
         oldest = f"{(since - timedelta(seconds=30)).timestamp():.6f}"
         try:
+            if channel.startswith(("U", "W")):
+                channel = client.conversations_open(users=channel)["channel"]["id"]
             for _page in range(10):
-                page = client.conversations_history(
-                    channel=channel or plan.channel_id, oldest=oldest, include_all_metadata=True,
-                    limit=200, cursor=cursor)
+                if thread_ts:
+                    page = client.conversations_replies(
+                        channel=channel, ts=thread_ts, oldest=oldest,
+                        include_all_metadata=True, limit=200, cursor=cursor)
+                else:
+                    page = client.conversations_history(
+                        channel=channel, oldest=oldest, include_all_metadata=True,
+                        limit=200, cursor=cursor)
                 messages += page.get("messages") or []
                 cursor = (page.get("response_metadata") or {}).get("next_cursor")
                 if not cursor:
@@ -393,39 +459,173 @@ class Dispatcher:
                 raise
             # An install from before the history scopes: a repeat is possible, a loss not.
             log.warning("cannot read %s's history (%s): the delivery may repeat",
-                        plan.channel_id, slack_error(error))
+                        channel, slack_error(error))
         return messages
 
-    def _upload(self, client, db, plan, delivery, payload, abandoned) -> bool:
-        """The filled-in template (XLSX and Markdown), uploaded to the plan's channel, or
-        as a private copy to the direct message of whoever asked."""
-        base, private = payload["base"], payload.get("private", False)
+    def _post_once(self, client, plan: Plan, delivery: Delivery, abandoned, *, channel: str,
+                   message: dict, thread_ts: str | None = None) -> None:
+        """Post one message (a direct message, a thread reply) marked with its delivery;
+        taken over from a process that died, only if Slack does not hold it already."""
+        if abandoned is not None and self._posted_parts(
+                client, plan, delivery, since=abandoned, channel=channel, thread_ts=thread_ts):
+            return
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message,
+                                metadata={"event_type": MARK,
+                                          "event_payload": {"key": delivery.key, "part": 0}})
+
+    def _upload(self, client, db, plan, delivery, payload, now, abandoned) -> bool:
+        """Files uploaded to the plan's channel (the template, the calendar; the progress
+        picture in its summary's thread), drawn by the kind's `_files_*`; a private copy
+        of the template goes to the direct messages of whoever asked."""
+        base = payload["base"]
         channel = client.conversations_open(users=payload["user_id"])["channel"]["id"] \
-            if private else plan.channel_id
-        filenames = {f"{base}.xlsx", f"{base}.md"}
+            if payload.get("private") else plan.channel_id
+        filenames = {base + ext for ext in UPLOADS[delivery.kind]}
         if abandoned is not None and any(
                 filenames & {f.get("name") for f in message.get("files") or []}
-                for message in self._history(client, plan, abandoned, channel=channel)):
+                for message in self._history(client, channel, abandoned)):
             return True  # the dead process got it there
+        drawn = getattr(self, f"_files_{delivery.kind}")(client, db, plan, payload, now)
+        if drawn is None:
+            return False
+        comment, files, thread_ts = drawn
+        client.files_upload_v2(channel=channel, initial_comment=comment,
+                               file_uploads=files,
+                               **({"thread_ts": thread_ts} if thread_ts else {}))
+        return True
+
+    def _files_export(self, client, db, plan, payload, now):
+        """The filled-in template: XLSX and Markdown, told apart by their titles; a private
+        copy in its reader's language, the channel's in the plan's."""
+        base, private = payload["base"], payload.get("private", False)
         people = export.people_in(db, plan=plan)
         names = {user_id: self.users.name(client, user_id) for user_id in people}
-        # A private copy is in its reader's language; the channel's, in the plan's.
-        lang = payload.get("lang") if private else None
-        document = export.collect(db, plan=plan, names=names, lang=lang,
+        document = export.collect(db, plan=plan, names=names,
+                                  lang=payload.get("lang") if private else None,
                                   per_person=payload.get("per_person", False))
         xlsx_title, markdown_title = export.titles(document)
-        client.files_upload_v2(
-            channel=channel,
-            initial_comment=exports.upload_comment(lang=document.lang, plan=plan,
-                                                   private=private,
-                                                   per_person=document.per_person),
-            file_uploads=[
-                {"content": export.to_xlsx(document), "filename": f"{base}.xlsx",
-                 "title": xlsx_title},
-                {"content": export.to_markdown(document).encode(), "filename": f"{base}.md",
-                 "title": markdown_title},
-            ])
+        return exports.upload_comment(lang=document.lang, plan=plan, private=private,
+                                      per_person=document.per_person), [
+            {"content": export.to_xlsx(document), "filename": f"{base}.xlsx",
+             "title": xlsx_title},
+            {"content": export.to_markdown(document).encode(), "filename": f"{base}.md",
+             "title": markdown_title}], None
+
+    def _files_chart(self, client, db, plan, payload, now):
+        """The progress picture, in the review summary's thread; drawn in a child process."""
+        summary = deliveries.by_key(db, plan=plan, key=f"review:{payload['review_id']}")
+        if summary is None or summary.status in ("failed", "skipped"):
+            return None
+        thread_ts = json.loads(summary.payload).get("ts")
+        if not thread_ts:
+            raise RuntimeError("the review summary is not posted yet")  # retried later
+        data = chart.chart_data(lang=plan.language, plan=plan,
+                                categories=planning.categories(db, plan=plan),
+                                objectives=planning.objectives(db, plan=plan),
+                                history=reviews.measure_history(db, plan=plan))
+        if data is None:
+            return None  # no measure to follow yet
+        _ = gettext_for(plan.language)
+        return _("Each objective's measure from its baseline through every review towards its "
+                 "target."), [{"content": chart.render_png(data),
+                               "filename": f"{payload['base']}.png",
+                               "title": data["title"]}], thread_ts
+
+    def _files_calendar(self, client, db, plan, payload, now):
+        """The coming reviews (and a running session) as an iCalendar file."""
+        _ = gettext_for(plan.language)
+        return _("The review dates of *{account}*, for your calendar. Import it again after "
+                 "a postponement: the events move.").format(
+            account=escape(plan.account_name)), [
+            {"content": ical.plan_calendar(db, plan=plan, now=now),
+             "filename": f"{payload['base']}.ics",
+             "title": _("Reviews: {account}").format(account=plan.account_name)}], None
+
+    def _ask_owners(self, client, db, plan, delivery, payload, now, abandoned) -> bool:
+        """The check-in day has begun somewhere: plan each owner's ask at the first working
+        hour of that day in their own Slack timezone (or the next one from now)."""
+        due, day = date.fromisoformat(payload["due"]), date.fromisoformat(payload["day"])
+        if plan.next_review_on != due or checkins.held(db, plan=plan, due=due):
+            return False
+        _checked, missing = checkins.who_checked_in(db, plan=plan)
+        planned = []
+        for owner in missing:
+            _lang, timezone = self.users.profile(client, owner)
+            planned.append(Planned(f"checkin:{plan.id}:{due.isoformat()}:ask:{owner}", "checkin",
+                                   checkin_moment(day, timezone, now=now),
+                                   {"due": due.isoformat(), "owner": owner}))
+        deliveries.schedule(db, plan=plan, planned=planned)
+        db.commit()
         return True
+
+    def _ask_owner(self, client, db, plan, delivery, payload, now, abandoned) -> bool:
+        """One owner's check-in ask (or a facilitator's nudge), in their language: a direct
+        message, or in the channel's check-in thread when they cannot get one."""
+        due, owner = date.fromisoformat(payload["due"]), payload["owner"]
+        if plan.next_review_on != due or checkins.held(db, plan=plan, due=due):
+            return False
+        items = checkins.owned_items(db, plan=plan).get(owner, [])
+        done = set(checkins.open_checkins(db, plan=plan))
+        if all((entity, item.id) in done for entity, item in items):
+            return False  # checked in meanwhile, or owns nothing under way any more
+        ask = {"plan": plan, "due": due, "items": items, "done": done,
+               "nudge": bool(payload.get("nudge"))}
+        if self.users.can_message(client, owner, plan.team_id):
+            lang, _timezone = self.users.profile(client, owner)
+            try:
+                self._post_once(client, plan, delivery, abandoned, channel=owner,
+                                message=checkin_blocks.ask(lang=lang, **ask))
+                return True
+            except SlackApiError as error:
+                if slack_error(error) not in DM_ERRORS:
+                    raise
+                log.info("cannot message %s directly (%s): asking in the channel's thread",
+                         owner, slack_error(error))
+        self._post_once(client, plan, delivery, abandoned, channel=plan.channel_id,
+                        thread_ts=self._checkin_thread(client, db, plan, due, now),
+                        message=checkin_blocks.ask(lang=plan.language, user_id=owner, **ask))
+        return True
+
+    def _remind_owner(self, client, db, plan, delivery, payload, now, abandoned) -> bool:
+        """An initiative's due date is near: its owner hears it, directly when possible,
+        else with a mention in the account channel."""
+        item = db.get(Initiative, payload["initiative_id"])
+        if (item is None or item.plan_id != plan.id or not item.owner_id
+                or str(item.due_date) != payload["due"] or item.status in ("done", "abandoned")):
+            return False
+        if self.users.can_message(client, item.owner_id, plan.team_id):
+            lang, _timezone = self.users.profile(client, item.owner_id)
+            try:
+                self._post_once(client, plan, delivery, abandoned, channel=item.owner_id,
+                                message=nudges.deadline_reminder(lang=lang, plan=plan,
+                                                                 initiative=item))
+                return True
+            except SlackApiError as error:
+                if slack_error(error) not in DM_ERRORS:
+                    raise
+        self._post_once(client, plan, delivery, abandoned, channel=plan.channel_id,
+                        message=nudges.deadline_reminder(lang=plan.language, plan=plan,
+                                                         initiative=item, mention_owner=True))
+        return True
+
+    def _checkin_thread(self, client, db, plan, due: date, now: datetime) -> str:
+        """The ts of the channel's check-in thread for the review on `due`, posted by the
+        first ask that needs it (claimed like any delivery: posted once)."""
+        key = f"checkin:{plan.id}:{due.isoformat()}:thread"
+        deliveries.add(db, plan=plan, kind="checkin_thread", key=key, now=now)
+        db.commit()
+        parent = deliveries.by_key(db, plan=plan, key=key)
+        if json.loads(parent.payload).get("ts"):
+            return json.loads(parent.payload)["ts"]
+        if not deliveries.claim(db, delivery=parent, now=now, lease=self.lease):
+            raise RuntimeError("another process is posting the check-in thread")  # retried
+        posted = client.chat_postMessage(
+            channel=plan.channel_id, **checkin_blocks.thread_parent(
+                lang=plan.language, plan=plan, due=due),
+            metadata={"event_type": MARK, "event_payload": {"key": key, "part": 0}})
+        deliveries.remember(db, delivery=parent, ts=posted["ts"])
+        deliveries.finish(db, delivery=parent, status="sent", now=now)
+        return posted["ts"]
 
     def _after(self, db, delivery: Delivery, now: datetime) -> None:
         """A periodic summary, sent or skipped, makes room for the next one."""
@@ -445,7 +645,7 @@ class Dispatcher:
                               message=nudges.channel_paused(lang=plan.language, plan=plan,
                                                             error=error))
             return
-        if error in CHANNEL_ERRORS or (slack is not None and delivery.kind == "export"):
+        if error in CHANNEL_ERRORS or (slack is not None and delivery.kind in UPLOADS):
             # A request Slack will not take as it is: tell whoever asked, do not insist.
             if kind.refused:
                 kind.refused(db, payload, now)

@@ -1,7 +1,7 @@
 """Domain rules as plain functions: no Slack, no database."""
 
 import calendar
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 
@@ -66,3 +66,21 @@ def split_idea_lines(text: str | None) -> list[str]:
         if line:
             ideas.append(line)
     return ideas
+
+
+WORK_START, WORK_END = time(9), time(17)  # a working hour: 09:00–17:00 local, Monday–Friday
+
+
+def working_moment(earliest: datetime, timezone: str) -> datetime:
+    """The first moment from `earliest` on that is a working hour in `timezone` (in UTC):
+    nobody is asked for a check-in at night or at the weekend."""
+    zone = ZoneInfo(timezone)
+    local = earliest.astimezone(zone)
+    for _day in range(8):
+        if local.weekday() < 5:
+            if local.time() < WORK_START:
+                return datetime.combine(local.date(), WORK_START, zone).astimezone(UTC)
+            if local.time() < WORK_END:
+                return local.astimezone(UTC)
+        local = datetime.combine(local.date() + timedelta(days=1), time(0), zone)
+    raise AssertionError("a week always has a working hour")

@@ -16,6 +16,7 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -27,8 +28,10 @@ from bot.i18n import N_, gettext_for
 from bot.method import IDEA_TAGS, PERIODS, QUESTIONS, WEEKDAYS
 from bot.planning import HORIZONS
 from bot.planning import STATUSES as PLAN_STATUSES
+from bot.reminders import cadence_words
 from bot.scoring import EFFORT, LIKELIHOOD, NEED, SCORE_LABELS, URGENCY, WORTH_IT
 from bot.scoring import STATUSES as IDEA_STATUSES
+from storage import reviews
 from storage.models import (
     Answer,
     Category,
@@ -73,6 +76,8 @@ class PlanDocument:
     names: dict[str, str]  # user id -> display name
     lang: str
     facilitators: list[str] = field(default_factory=list)  # user ids
+    # Closed reviews, oldest first: (day held, {objective id: measured value}).
+    history: list[tuple[date, dict[int, float]]] = field(default_factory=list)
     per_person: bool = True  # each person's scores and notes (of revealed ideas only)
     settle_notes: dict[int, str] = field(default_factory=dict)  # idea id -> why it was settled
 
@@ -159,6 +164,7 @@ def collect(
         names=dict(names),
         lang=lang or plan.language,
         facilitators=facilitators,
+        history=reviews.measure_history(session, plan=plan),
         per_person=per_person,
         settle_notes={idea: note for idea, note in settle_notes.items() if note},
     )
@@ -182,8 +188,6 @@ def _question_title(_, number: int | None) -> str:
     return str(number)
 
 
-def _cadence(_, plan: Plan) -> str:
-    return _("Quarterly") if plan.client_size == "large" else _("Every 6 months")
 
 
 def _by_priority(doc: PlanDocument) -> list[Idea]:
@@ -317,11 +321,11 @@ def _plan_sheet(sheet: _Sheet, doc: PlanDocument, _) -> None:
 
     pairs((_("Account"), plan.account_name), (_("Period"), _label(_, PERIODS, plan.period)),
           (_("Start date"), plan.start_date), (_("End date"), plan.end_date))
-    pairs((_("Review cadence"), _cadence(_, plan)),
+    pairs((_("Review cadence"), cadence_words(plan, doc.lang)),
           (_("Review day"), _(WEEKDAYS[plan.review_weekday])),
           (_("Review time"), plan.review_time), (_("Timezone"), plan.timezone))
     facilitators = sorted((doc.name(u) for u in doc.facilitators), key=str.casefold)
-    pairs((_("Facilitators"), ", ".join(facilitators)))
+    pairs((_("Next review"), plan.next_review_on), (_("Facilitators"), ", ".join(facilitators)))
     sheet.row += 1
 
     sheet.header([_("Category"), _("Type"), _("Objective or initiative"), _("Target"),
@@ -392,9 +396,36 @@ def _sessions_sheet(sheet: _Sheet, doc: PlanDocument, _, tz: ZoneInfo) -> None:
                         answer.text, doc.name(answer.user_id), _local(answer.created_at, tz)])
 
 
+def _history_sheet(sheet: _Sheet, doc: PlanDocument, _) -> None:
+    """Each objective's measure at its baseline, at every review and its target, and a
+    native line chart of it (baseline and reviews; one line per objective)."""
+    measured = [o for o in doc.objectives if o.status != "abandoned" and (
+        o.baseline is not None or o.target_value is not None
+        or any(o.id in values for _day, values in doc.history))]
+    sheet.header([_("Date"), _("Point"), *[
+        f"{o.statement[:60]} ({o.unit})" if o.unit else o.statement[:60] for o in measured]])
+    sheet.line([doc.plan.start_date, _("Baseline"), *[o.baseline for o in measured]])
+    for day, values in doc.history:
+        sheet.line([day, _("Review"), *[values.get(o.id) for o in measured]])
+    last_point = sheet.row
+    sheet.line([doc.plan.end_date, _("Target"), *[o.target_value for o in measured]])
+    if not measured:
+        return
+    chart = LineChart()
+    chart.title = _("Measure history")[:100]
+    chart.y_axis.title, chart.x_axis.title = _("Value"), _("Date")
+    chart.x_axis.number_format = DATE_FORMAT
+    header = sheet.header_row
+    chart.add_data(Reference(sheet.ws, min_col=3, max_col=2 + len(measured), min_row=header,
+                             max_row=last_point), titles_from_data=True)
+    chart.set_categories(Reference(sheet.ws, min_col=1, min_row=header + 1, max_row=last_point))
+    chart.width, chart.height = 24, 12
+    sheet.ws.add_chart(chart, f"A{sheet.row + 3}")
+
+
 def to_xlsx(doc: PlanDocument) -> bytes:
     """The plan as an Excel workbook: the plan, the ideas and their evaluations, the
-    strategy sessions' answers, one sheet each."""
+    strategy sessions' answers, the measures' history with its chart, one sheet each."""
     _ = gettext_for(doc.lang)
     tz = ZoneInfo(doc.plan.timezone)
     workbook = Workbook()
@@ -405,9 +436,11 @@ def to_xlsx(doc: PlanDocument) -> bytes:
         lambda sheet: _plan_sheet(sheet, doc, _),
         lambda sheet: _ideas_sheet(sheet, doc, _, tz),
         lambda sheet: _sessions_sheet(sheet, doc, _, tz),
+        lambda sheet: _history_sheet(sheet, doc, _),
     ]
     worksheets = [plan_ws, workbook.create_sheet(_sheet_title(_("Ideas"), taken)),
-                  workbook.create_sheet(_sheet_title(_("Sessions"), taken))]
+                  workbook.create_sheet(_sheet_title(_("Sessions"), taken)),
+                  workbook.create_sheet(_sheet_title(_("History"), taken))]
     for ws, fill in zip(worksheets, fills, strict=True):
         sheet = _Sheet(ws)
         fill(sheet)
@@ -505,12 +538,14 @@ def to_markdown(doc: PlanDocument) -> str:
         period_line = _("{period}, {start} – {end}").format(
             period=period, start=start, end=long_date(plan.end_date, lang))
     reviews = _("{cadence}, on a {weekday} at {time} ({timezone})").format(
-        cadence=_cadence(_, plan), weekday=_(WEEKDAYS[plan.review_weekday]).lower(),
+        cadence=cadence_words(plan, lang), weekday=_(WEEKDAYS[plan.review_weekday]).lower(),
         time=plan.review_time.strftime("%H:%M"), timezone=md_inline(plan.timezone))
     facilitators = sorted((doc.name(u) for u in doc.facilitators), key=str.casefold)
     md.block()
     md.item(0, _field(_, _("Period"), period_line))
     md.item(0, _field(_, _("Reviews"), reviews))
+    if plan.next_review_on:
+        md.item(0, _field(_, _("Next review"), long_date(plan.next_review_on, lang)))
     if facilitators:
         md.item(0, _field(_, _("Facilitators"), md_inline(", ".join(facilitators))))
 

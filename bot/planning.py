@@ -23,6 +23,12 @@ STATUSES: dict[str, str] = {
 }
 
 
+def overdue(item, today: date) -> bool:
+    """An initiative past its due date and neither done nor abandoned: flagged, not silent."""
+    return bool(item.due_date and item.due_date < today
+                and item.status not in ("done", "abandoned"))
+
+
 def outside_period(day: date | None, start: date, end: date | None) -> bool:
     """Whether a target or due date falls outside the plan's period."""
     if day is None:

@@ -6,9 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain import add_months
+from bot.domain import WORK_START, add_months, working_moment
+from bot.i18n import N_, gettext_for, ngettext_for
 
 CADENCE_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6}
+# The cadence's words: `cadence_words` is the one place a plan's cadence is put into words
+# (messages, settings, exports); "weeks" is worded with its count.
+CADENCE_NAMES = {"monthly": N_("Monthly"), "quarterly": N_("Quarterly"),
+                 "semiannual": N_("Every 6 months")}
 SUMMARY_MONTHS = {"monthly": 1, "quarterly": 3}
 SESSION_WARNING = timedelta(minutes=10)
 
@@ -37,6 +42,17 @@ def cadence_of(plan) -> str:
     return plan.cadence or ("quarterly" if plan.client_size == "large" else "semiannual")
 
 
+def cadence_words(plan, lang: str) -> str:
+    """How often the plan is reviewed, in words ("Monthly", "Every 4 weeks")."""
+    cadence = cadence_of(plan)
+    if cadence == "weeks":
+        weeks = plan.cadence_weeks or 12
+        n_ = ngettext_for(lang)
+        return n_("Every {count} week", "Every {count} weeks", weeks).format(count=weeks)
+    _ = gettext_for(lang)
+    return _(CADENCE_NAMES[cadence])
+
+
 def review_dates(plan, *, after: date) -> date | None:
     """The first review on the plan's cadence after `after`, counted from its start (so a
     quarterly review on the 31st stays on month ends), on the review weekday or after.
@@ -57,6 +73,17 @@ def review_dates(plan, *, after: date) -> date | None:
         if due > after:
             return due
         step += 1
+
+
+def local_today(now: datetime, timezone: str) -> date:
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def next_on_cadence(plan, *, now: datetime) -> date | None:
+    """The first review on the cadence from the plan's today on: a plan written down for a
+    period that started months ago is not born overdue."""
+    today = local_today(now, plan.timezone)
+    return review_dates(plan, after=max(plan.start_date, today - timedelta(days=1)))
 
 
 def review_reminders(plan, due: date) -> list[Planned]:
@@ -86,6 +113,41 @@ def warning_lead(length: timedelta) -> timedelta:
     """How long before a session's end the "minutes left" note comes: 10 minutes, or a
     fifth of a session shorter than 50 minutes (whole minutes, at least one)."""
     return min(SESSION_WARNING, timedelta(minutes=max(1, int(length.total_seconds() // 300))))
+# The check-ins start when the earliest timezone's check-in day does (UTC+14): each owner's
+# own working hour is then worked out from their Slack timezone (bot/dispatch.py).
+EARLIEST_ZONE_AHEAD = timedelta(hours=14)
+
+
+def checkins_start(plan, due: date) -> Planned:
+    """When to ask the owners for their check-ins before the review on `due`."""
+    day = due - timedelta(days=plan.checkin_days)
+    return Planned(f"checkin:{plan.id}:{due.isoformat()}", "checkins",
+                   local_moment(day, time(0), plan.timezone) - EARLIEST_ZONE_AHEAD,
+                   {"due": due.isoformat(), "day": day.isoformat()})
+
+
+def checkin_moment(day: date, timezone: str, *, now: datetime) -> datetime:
+    """An owner's check-in moment: the first working hour of `day` in their timezone, or
+    the next one from now when that has passed."""
+    return working_moment(max(now, local_moment(day, WORK_START, timezone)), timezone)
+
+
+DEADLINE_AHEAD = timedelta(days=3)  # an initiative's owner is reminded this long before
+
+
+def deadline_reminders(plan, initiatives, *, now: datetime) -> list[Planned]:
+    """A reminder to each initiative's owner ahead of its due date, at a working hour of the
+    plan's timezone (or the next one from now when that has passed); none once it is due."""
+    planned = []
+    for item in initiatives:
+        if (not item.due_date or not item.owner_id or item.status in ("done", "abandoned")
+                or item.due_date <= local_today(now, plan.timezone)):
+            continue
+        ahead = local_moment(item.due_date - DEADLINE_AHEAD, WORK_START, plan.timezone)
+        planned.append(Planned(f"deadline:{plan.id}:{item.id}:{item.due_date.isoformat()}",
+                               "deadline", working_moment(max(ahead, now), plan.timezone),
+                               {"initiative_id": item.id, "due": item.due_date.isoformat()}))
+    return planned
 
 
 def session_timers(strategy_session) -> list[Planned]:

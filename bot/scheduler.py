@@ -22,6 +22,8 @@ def start_in_background(dispatcher=None) -> BackgroundScheduler:
         scheduler.add_job(dispatcher.run_once, "interval", seconds=TICK_SECONDS,
                           id="deliveries", replace_existing=True,
                           next_run_time=datetime.now(UTC))
+        scheduler.add_job(dispatcher.schedule_missing, id="schedule_missing",
+                          replace_existing=True)  # once, now
     scheduler.start()
     log.info("scheduler started")
     return scheduler

@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 
 # Errors that mean "Rumbo cannot post in this channel", worth telling the user about.
 CHANNEL_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "restricted_action"}
+# Errors that mean "this user cannot get a direct message from Rumbo".
+DM_ERRORS = CHANNEL_ERRORS | {"cannot_dm_bot", "user_not_found", "user_disabled",
+                              "not_allowed_token_type", "messages_tab_disabled"}
 
 
 def make_client(*, token: str | None, base_url: str) -> WebClient:
@@ -86,6 +89,14 @@ class UserDirectory:
         """(language, timezone) of a user; English and UTC when Slack cannot tell."""
         user = self._user(client, user_id)
         return language_from_locale(user.get("locale")), user.get("tz") or "UTC"
+
+    def can_message(self, client: WebClient, user_id: str, team_id: str) -> bool:
+        """Whether Rumbo may send the user a direct message: a full member of the plan's own
+        workspace, not a guest nor someone from another organisation (Slack Connect)."""
+        user = self._user(client, user_id)
+        return bool(user) and not any(user.get(flag) for flag in (
+            "is_restricted", "is_ultra_restricted", "is_bot", "deleted")) and user.get(
+            "team_id", team_id) == team_id
 
     def name(self, client: WebClient, user_id: str) -> str:
         """The name people know the user by; the id when Slack cannot tell."""

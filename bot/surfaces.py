@@ -79,7 +79,7 @@ def plan_messages(db: Session, *, plan: Plan, today: date, shared=False,
         objectives=planning.objectives(db, plan=plan),
         initiatives=planning.initiatives(db, plan=plan),
         facilitators=queries.facilitators_of(db, plan=plan), shared=shared,
-        next_review=plan.next_review_on or review_dates(plan, after=today))
+        next_review=plan.next_review_on or review_dates(plan, after=today), today=today)
 
 
 def announcement(db: Session, *, plan: Plan) -> dict:

@@ -51,14 +51,28 @@ def add(session: Session, *, plan: Plan, kind: str, key: str, now: datetime,
 
 
 def cancel(session: Session, *, plan: Plan, key_prefix: str, reason: str,
-           keep: Iterable[str] = ()) -> int:
-    """Skip the plan's pending deliveries whose key starts with `key_prefix`."""
-    return session.exec(
-        update(Delivery)
-        .where(col(Delivery.plan_id) == plan.id, col(Delivery.status).in_(OPEN),
-               col(Delivery.key).startswith(key_prefix), col(Delivery.key).not_in(list(keep)))
-        .values(status="skipped", last_error=reason)
-    ).rowcount
+           keep: Iterable[str] = (), keep_prefix: str | None = None) -> int:
+    """Skip the plan's pending deliveries whose key starts with `key_prefix`, but those in
+    `keep` or starting with `keep_prefix`."""
+    query = update(Delivery).where(
+        col(Delivery.plan_id) == plan.id, col(Delivery.status).in_(OPEN),
+        col(Delivery.key).startswith(key_prefix), col(Delivery.key).not_in(list(keep)))
+    if keep_prefix is not None:
+        query = query.where(~col(Delivery.key).startswith(keep_prefix))
+    return session.exec(query.values(status="skipped", last_error=reason)).rowcount
+
+
+def by_key(session: Session, *, plan: Plan, key: str) -> Delivery | None:
+    return session.exec(select(Delivery).where(Delivery.team_id == plan.team_id,
+                                               Delivery.key == key)).first()
+
+
+def remember(session: Session, *, delivery: Delivery, **values) -> None:
+    """Add to a delivery's payload what a later attempt needs (a thread's ts), at once."""
+    payload = {**json.loads(delivery.payload), **values}
+    session.exec(update(Delivery).where(col(Delivery.id) == delivery.id)
+                 .values(payload=json.dumps(payload)))
+    session.commit()
 
 
 def due(session: Session, *, now: datetime, limit: int) -> list[Delivery]:

@@ -92,6 +92,8 @@ class Plan(SQLModel, table=True):
     overdue_max: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
     summary_frequency: str = Field(default="monthly", max_length=16,  # weekly … off
                                    sa_column_kwargs={"server_default": "monthly"})
+    # Owners are asked for a check-in this many days before each review.
+    checkin_days: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
     # Set when Slack refuses the channel (archived, bot removed): nudges wait.
     nudges_paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -337,6 +339,37 @@ class ItemReview(SQLModel, table=True):
     status: str = Field(max_length=16)
     value: float | None = None
     note: str | None = Field(default=None, max_length=3000)
+
+
+class CheckIn(SQLModel, table=True):
+    """An owner's word on one of their items before the next review (status, value, note):
+    open (no review yet) until the review that reads it closes, and prefills it."""
+
+    __tablename__ = "check_in"
+    __table_args__ = (
+        # One open check-in per item: the owner edits it until the review.
+        Index(
+            "uq_check_in_open",
+            "plan_id",
+            "entity",
+            "entity_id",
+            unique=True,
+            sqlite_where=text("review_id IS NULL"),
+            postgresql_where=text("review_id IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    review_id: int | None = Field(default=None, foreign_key="review.id")
+    entity: str = Field(max_length=16)  # objective, initiative
+    entity_id: int
+    user_id: str = Field(max_length=32)
+    status: str = Field(max_length=16)
+    value: float | None = None
+    note: str | None = Field(default=None, max_length=3000)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Delivery(SQLModel, table=True):

@@ -20,7 +20,7 @@ OBJECTIVE_FIELDS = ("category_id", "statement", "target", "measure", "unit", "ba
 INITIATIVE_FIELDS = ("title", "target", "measure", "owner_id", "due_date", "status")
 PLAN_FIELDS = ("account_name", "client_size", "period", "start_date", "end_date", "timezone",
                "cadence", "cadence_weeks", "reminder_days", "overdue_every_days",
-               "overdue_max", "summary_frequency",
+               "overdue_max", "summary_frequency", "checkin_days",
                "review_weekday", "review_time", "language")
 
 
@@ -154,6 +154,12 @@ def update_initiative(session: Session, *, plan: Plan, initiative: Initiative, v
 
 class CategoryInUse(Exception):
     """A category that still has objectives cannot be removed."""
+
+
+def set_next_review(session: Session, *, plan: Plan, day, user_id: str, now: datetime) -> int:
+    """Put the next review on `day`, recorded in the history; 1 if it moved, else 0."""
+    return apply_changes(session, plan, plan, entity="plan", fields=("next_review_on",),
+                         values={"next_review_on": day}, user_id=user_id, now=now)
 
 
 def update_settings(session: Session, *, plan: Plan, values: dict, renames: dict[int, str],

@@ -356,6 +356,20 @@ def plans_for_user(session: Session, *, team_id: str, user_id: str) -> list[Plan
                            col(Plan.id).in_(mine)).order_by(Plan.account_name)))
 
 
+def overdue_for_owner(session: Session, *, team_id: str, user_id: str, today) -> list[tuple]:
+    """(plan, title, due date) of the initiatives the user owns that are past their due date
+    and neither done nor abandoned, in active plans."""
+    from storage.models import Initiative
+
+    return list(session.exec(
+        select(Plan, Initiative.title, Initiative.due_date)
+        .join(Plan, col(Plan.id) == col(Initiative.plan_id))
+        .where(Plan.team_id == team_id, Plan.status == "active",
+               Initiative.owner_id == user_id, col(Initiative.due_date) < today,
+               col(Initiative.status).not_in(("done", "abandoned")))
+        .order_by(Initiative.due_date)).all())
+
+
 def at_risk_for_owner(session: Session, *, team_id: str, user_id: str) -> list[tuple]:
     """(plan, title, status) of the objectives and initiatives the user owns that are at
     risk or off track, in active plans."""

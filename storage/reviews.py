@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from storage import checkins
 from storage.models import Initiative, ItemReview, Objective, Plan, PlanChange, Review
 from storage.planning import apply_changes
 
@@ -65,6 +66,7 @@ def close_review(session: Session, *, plan: Plan, review: Review, worked: str | 
     review.closed_at, review.held_by, review.held_at = now, user_id, now
     session.add(review)
     session.flush()
+    checkins.close(session, plan=plan, review=review)
     return True
 
 
@@ -83,6 +85,20 @@ def measured_values(session: Session, *, plan: Plan) -> dict[int, tuple]:
                                                           ItemReview.entity == "objective")):
             values.setdefault(item.entity_id, [None, None])[position] = item.value
     return {key: (pair[0], pair[1]) for key, pair in values.items()}
+
+
+def measure_history(session: Session, *, plan: Plan) -> list[tuple[date, dict[int, float]]]:
+    """Every closed review that measured something, oldest first: (the day it was held,
+    {objective id: value}). One query."""
+    history: dict[int, tuple[date, dict[int, float]]] = {}
+    for review, item in session.exec(
+            select(Review, ItemReview).join(ItemReview, col(ItemReview.review_id) == col(Review.id))
+            .where(Review.plan_id == plan.id, col(Review.closed_at).is_not(None),
+                   ItemReview.entity == "objective", col(ItemReview.value).is_not(None))
+            .order_by(Review.closed_at, Review.id)):
+        history.setdefault(review.id, (review.closed_at.date(), {}))[1][item.entity_id] = \
+            item.value
+    return list(history.values())
 
 
 def items_of(session: Session, *, review: Review) -> dict[tuple[str, int], ItemReview]:

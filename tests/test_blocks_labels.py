@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 import bot.blocks
-from bot.blocks import exports, forms, ideas, messages, plan_form, plan_items, review
+from bot.blocks import checkins, exports, forms, ideas, messages, plan_form, plan_items, review
 from bot.blocks.inputs import metadata
 from storage.models import Answer, Evaluation, Idea
 from tests.test_blocks import LANGS, NOW, plan
@@ -46,6 +46,9 @@ def every_modal(lang):
         "ideas.end_round_modal": [ideas.end_round_modal(lang=lang, private_metadata="{}")],
         "ideas.merge_modal": [ideas.merge_modal(lang=lang, idea=idea, candidates=[idea],
                                                 private_metadata="{}")],
+        "checkins.checkin_modal": [checkins.checkin_modal(
+            lang=lang, plan=p, due=date(2027, 3, 1), items=items, current={}, values={},
+            private_metadata="{}")],
         "exports.export_modal": [exports.export_modal(lang=lang, private_metadata="{}")],
         "messages.end_session_modal": [messages.end_session_modal(
             lang=lang, private_metadata=metadata(session_id=3))],

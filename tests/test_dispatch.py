@@ -20,7 +20,7 @@ from bot.dispatch import (
 )
 from bot.reminders import local_moment, review_reminders, warning_lead
 from bot.slack import make_client
-from storage import deliveries, queries
+from storage import deliveries, planning, queries
 from storage.db import make_engine, new_session
 from storage.models import Delivery, Plan, StrategySession
 from tests.test_storage import make_plan
@@ -106,7 +106,8 @@ def test_review_time_stays_local_across_dst(engine, timezone, before, after):
 
 def test_a_quarterly_review_on_the_31st_stays_on_month_ends(engine):
     with new_session(engine) as db:
-        plan = new_plan(db, start_date=date(2027, 1, 31), review_weekday=6)
+        plan = new_plan(db, start_date=date(2027, 1, 31), review_weekday=6,
+                        period="perpetual", end_date=None)
     from bot.reminders import review_dates
 
     dates = []
@@ -344,3 +345,58 @@ def test_a_takeover_does_not_post_again_what_the_dead_process_posted(engine, sla
     with new_session(engine) as db:
         done = db.get(Delivery, claimed.id)
         assert done.status == "sent" and done.parts_done == 1
+
+
+def test_a_takeover_does_not_send_again_a_direct_message_the_dead_process_sent(engine, slack):
+    from bot.reminders import Planned
+    from storage.models import Initiative, Objective
+
+    with new_session(engine) as db:
+        plan = new_plan(db)
+        category = planning.categories(db, plan=plan)[0]
+        objective = Objective(team_id=plan.team_id, plan_id=plan.id, category_id=category.id,
+                              statement="Faster onboarding", target="A week",
+                              measure="Days", horizon="medium", created_by=FACILITATOR)
+        db.add(objective)
+        db.flush()
+        item = Initiative(team_id=plan.team_id, plan_id=plan.id, objective_id=objective.id,
+                          title="Welcome pack", target="Sent", measure="Packs",
+                          owner_id=FACILITATOR, due_date=date(2027, 3, 1),
+                          created_by=FACILITATOR)
+        db.add(item)
+        db.flush()
+        key = f"deadline:{plan.id}:{item.id}:2027-03-01"
+        now = datetime.now(UTC)
+        deliveries.schedule(db, plan=plan, planned=[Planned(
+            key, "deadline", now, {"initiative_id": item.id, "due": "2027-03-01"})])
+        db.commit()
+        reminder = deliveries.by_key(db, plan=plan, key=key)
+        assert deliveries.claim(db, delivery=reminder, now=now, lease=LEASE)
+        claimed_at = db.get(Delivery, reminder.id).claimed_at
+    # The owner got the reminder; the process died before it could write that down.
+    client = make_client(token="xoxb-test", base_url=slack.api_url)
+    client.chat_postMessage(channel=FACILITATOR, text="Welcome pack is due", metadata={
+        "event_type": "rumbo_delivery", "event_payload": {"key": key, "part": 0}})
+    clock = Clock(claimed_at + LEASE + timedelta(seconds=1))
+    assert dispatcher(engine, slack, clock).run_once() == 1
+    direct = [c for c in slack.calls_to("chat.postMessage") if c.params["channel"] == FACILITATOR]
+    assert len(direct) == 1  # the one the dead process sent
+    assert slack.calls_to("conversations.open") and slack.calls_to("conversations.history")
+    with new_session(engine) as db:
+        assert db.get(Delivery, reminder.id).status == "sent"
+
+
+def test_a_plan_from_before_check_ins_gets_them_when_a_process_starts(engine, slack):
+    with new_session(engine) as db:
+        plan = new_plan(db)
+        # As a plan made by an older Rumbo: no check-in was ever scheduled for it.
+        for delivery in deliveries.pending_for(db, plan=plan):
+            if delivery.key.startswith("checkin:"):
+                db.delete(delivery)
+        db.commit()
+    run = dispatcher(engine, slack, Clock(datetime(2027, 1, 2, tzinfo=UTC)))
+    assert run.schedule_missing() == 1
+    with new_session(engine) as db:
+        keys = [d.key for d in deliveries.pending_for(db, plan=db.get(Plan, plan.id))]
+    assert any(k.startswith(f"checkin:{plan.id}:") for k in keys)
+    assert run.schedule_missing() == 0  # up to date now

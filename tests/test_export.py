@@ -1,7 +1,7 @@
 """The plan export (`/plan export`): what is read, the workbook's real cells, the Markdown."""
 
 import zipfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from io import BytesIO
 
 import pytest
@@ -113,7 +113,7 @@ def test_collect_reads_this_plan_only_in_a_handful_of_queries(db):
         doc = export.collect(db, plan=plan, names=NAMES)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert len(statements) <= 9
+    assert len(statements) <= 10  # one a kind of row (the measures' history, settle notes)
     assert doc.lang == "en"
     assert [c.name for c in doc.categories] == [
         "Financial", "# Customer | experience", "Technology"]
@@ -149,7 +149,7 @@ def test_the_workbook_has_the_template_layout_with_real_cells(db):
     plan = build(db)
     data = export.to_xlsx(export.collect(db, plan=plan, names=NAMES))
     book = load_workbook(BytesIO(data))
-    assert book.sheetnames == ["Plan", "Ideas", "Sessions"]
+    assert book.sheetnames == ["Plan", "Ideas", "Sessions", "History"]
 
     for ws in book.worksheets:
         row, labels = header_of(ws)
@@ -166,7 +166,7 @@ def test_the_workbook_has_the_template_layout_with_real_cells(db):
     assert start.is_date and start.value.date() == date(2026, 12, 1)
     assert title_rows["Review cadence"][1] == "Quarterly"
     assert title_rows["Review cadence"][6:8] == ["Timezone", "Europe/Madrid"]
-    assert title_rows["Facilitators"][1] == "Ana Pérez, Bob Smith"
+    assert title_rows["Next review"][2:4] == ["Facilitators", "Ana Pérez, Bob Smith"]
 
     header_row, labels = header_of(ws)
     assert header_row == 6 and ws.freeze_panes == "A7"
@@ -206,6 +206,55 @@ def test_the_workbook_has_the_template_layout_with_real_cells(db):
         for name in archive.namelist():
             if name.startswith("xl/worksheets/"):
                 assert b"<f>" not in archive.read(name) and b"<f " not in archive.read(name)
+
+
+def test_the_history_sheet_holds_every_review_and_a_native_chart_of_it(db):
+    from storage import reviews
+    from storage.models import Objective
+
+    plan = build(db)
+    grow = db.exec(select(Objective).where(Objective.plan_id == plan.id,
+                                           Objective.statement == "Grow revenue")).one()
+    grow.baseline, grow.target_value, grow.unit = 100.0, 200.0, "k€"
+    db.add(grow)
+    for day, value in ((date(2027, 3, 1), 120.0), (date(2027, 6, 1), 150.0)):
+        review = reviews.open_review(db, plan=plan, due_on=day, user_id="U1", now=NOW)
+        reviews.save_items(db, review=review, items=[{
+            "entity": "objective", "entity_id": grow.id, "status": "on_track", "value": value}])
+        reviews.close_review(db, plan=plan, review=review, worked=None, not_worked=None,
+                             user_id="U1", now=datetime.combine(day, time(9), UTC))
+    db.commit()
+    book = load_workbook(BytesIO(export.to_xlsx(export.collect(db, plan=plan, names=NAMES))))
+    ws = book["History"]
+    header_row, labels = header_of(ws)
+    assert labels[:3] == ["Date", "Point", "Grow revenue (k€)"]
+    table = rows(ws)[header_row:header_row + 4]
+    assert [(r[0].date(), r[1], r[2]) for r in table] == [
+        (date(2026, 12, 1), "Baseline", 100), (date(2027, 3, 1), "Review", 120),
+        (date(2027, 6, 1), "Review", 150), (date(2027, 11, 30), "Target", 200)]
+    [chart] = ws._charts
+    assert chart.tagname == "lineChart"
+    series = chart.series[labels.index("Grow revenue (k€)") - 2]
+    assert series.val.numRef.f == f"'History'!$C${header_row + 1}:$C${header_row + 3}"
+    assert series.cat.numRef.f == f"'History'!$A${header_row + 1}:$A${header_row + 3}"
+
+
+def test_the_export_of_a_monthly_plan_says_monthly(db):
+    plan = build(db, language="es")
+    plan.cadence, plan.next_review_on = "monthly", date(2027, 1, 4)
+    db.add(plan)
+    db.commit()
+    document = export.collect(db, plan=plan, names=NAMES)
+    ws = load_workbook(BytesIO(export.to_xlsx(document)))["Plan"]
+    title_rows = {r[0]: r for r in rows(ws)[1:4]}
+    assert title_rows["Frecuencia de revisión"][1] == "Mensual"
+    assert title_rows["Próxima revisión"][1].date() == date(2027, 1, 4)
+    markdown = export.to_markdown(document)
+    assert "- Revisiones: Mensual, un lunes a las" in markdown
+    assert "- Próxima revisión: 4 de enero de 2027" in markdown
+    plan.cadence, plan.cadence_weeks = "weeks", 6
+    english = export.to_markdown(export.collect(db, plan=plan, names=NAMES, lang="en"))
+    assert "- Reviews: Every 6 weeks, on a monday" in english
 
 
 def test_the_ideas_sheet_has_one_row_per_evaluation_in_priority_order(db):
@@ -266,7 +315,7 @@ def test_every_language_exports_without_errors(db, lang):
     doc = export.collect(db, plan=plan, names=NAMES)
     assert doc.lang == lang
     book = load_workbook(BytesIO(export.to_xlsx(doc)))
-    assert len(book.sheetnames) == 3 and all(len(n) <= 31 for n in book.sheetnames)
+    assert len(book.sheetnames) == 4 and all(len(n) <= 31 for n in book.sheetnames)
     assert "Grow revenue" in export.to_markdown(doc)
 
 

@@ -2,7 +2,9 @@
 
 import json
 import threading
+import time
 import urllib.request
+from datetime import timedelta
 
 import pytest
 
@@ -72,12 +74,56 @@ def test_a_plan_is_created_from_the_page_and_the_clock_moves(sandbox):
 
     assert not call(sandbox, "/api/command", {"user": TOM, "channel": ACME,
                                               "text": "/other"})["ok"]
+    assert call(sandbox, "/api/clock", {"advance": "minutes:10"})["ok"]
     clock = call(sandbox, "/api/clock", {"advance": "days:200"})
     assert clock["ok"] and clock["clock"] > state["clock"]
     # Months later, the review reminders the app scheduled have been posted.
     state = wait_state(sandbox, lambda s: any("review_start" in json.dumps(m["blocks"])
                                               for m in s["messages"]))
+    # Stamped by the sandbox's clock, months on, like everything Slack shows there.
+    reminder = next(m for m in state["messages"] if "review_start" in json.dumps(m["blocks"]))
+    assert float(reminder["ts"]) > time.time() + 150 * 86400
     assert b"<html" in call(sandbox, "/").lower()
     call(sandbox, "/api/reset", {})
     state = call(sandbox, f"/api/state?user={ANA}&channel={ACME}")
     assert state["messages"] == [] and state["views"] == []
+
+
+def test_check_ins_arrive_when_the_clock_moves_forward(sandbox):
+    from sqlmodel import select
+
+    from storage import planning
+    from tests.scenario import eventually
+
+    def wait_state(sandbox, check, user=ANA, channel=ACME):  # no auth.test after a reset
+        return eventually(lambda: (state := call(
+            sandbox, f"/api/state?user={user}&channel={channel}")) and check(state) and state,
+            timeout=10)
+
+    from storage.db import new_session
+    from storage.models import Plan
+
+    box = sandbox["box"]
+    call(sandbox, "/api/reset", {})
+    call(sandbox, "/api/command", {"user": ANA, "channel": ACME, "text": "/plan new Acme"})
+    view = wait_state(sandbox, lambda s: s["views"])["views"][-1]
+    review_day = (box.now() + timedelta(days=10)).date()
+    assert call(sandbox, "/api/submit", {"user": ANA, "view_id": view["id"], "values": {
+        "account_name": "Acme", "language": "en",
+        "next_review_on": review_day.isoformat()}})["ok"]
+    wait_state(sandbox, lambda s: s["messages"])
+    with new_session(box.engine) as db:
+        plan = db.exec(select(Plan).where(Plan.channel_id == ACME, Plan.status == "active")).one()
+        category = planning.categories(db, plan=plan)[0]
+        planning.add_objective(db, plan=plan, idea_id=None, user_id=ANA, now=box.now(),
+                               values=dict(category_id=category.id, statement="Grow",
+                                           target="More", measure="EUR", horizon="medium",
+                                           owner_id=TOM))
+        db.commit()
+    dm = box.emulator.dm_channel_id(TOM)
+    assert not call(sandbox, f"/api/state?user={TOM}&channel={dm}")["messages"]
+    call(sandbox, "/api/clock", {"advance": "days:9"})  # past the check-in day, 3 days ahead
+    state = wait_state(sandbox, lambda s: s["messages"], user=TOM, channel=dm)
+    assert any(c["id"] == dm for c in state["channels"])
+    assert "Where do your items stand?" in state["messages"][-1]["text"]
+    assert "checkin_update" in json.dumps(state["messages"][-1]["blocks"])

@@ -2,7 +2,7 @@
 they own that are at risk, and what they can do about each."""
 
 from bot.blocks.inputs import option
-from bot.blocks.text import context, divider, escape, header, long_date, section
+from bot.blocks.text import context, divider, escape, header, long_date, review_when, section
 from bot.i18n import gettext_for, ngettext_for
 from bot.planning import STATUSES
 
@@ -10,8 +10,9 @@ HOME_PLANS_MAX = 60  # a Home tab holds at most 100 blocks
 HOME_MENU = "home_menu"
 
 
-def home_view(*, lang: str, plans, today, at_risk) -> dict:
-    """`plans` is [(plan, is_facilitator)]; `at_risk` [(plan, title, status)]."""
+def home_view(*, lang: str, plans, today, at_risk, overdue=()) -> dict:
+    """`plans` is [(plan, is_facilitator)]; `at_risk` [(plan, title, status)]; `overdue`
+    [(plan, title, due date)] of the user's initiatives."""
     _ = gettext_for(lang)
     n_ = ngettext_for(lang)
     blocks = [
@@ -32,7 +33,7 @@ def home_view(*, lang: str, plans, today, at_risk) -> dict:
                                     "Review overdue by {days} days (due {date})", days).format(
                 days=days, date=long_date(due, lang)))
         elif due:
-            lines.append(_("Next review: {date}").format(date=long_date(due, lang)))
+            lines.append(_("Next review: {date}").format(date=review_when(plan, lang)))
         options = [option(_("Progress summary"), f"summary:{plan.id}")]
         if facilitates:
             options = [option(_("Start review"), f"review:{plan.id}"), *options,
@@ -50,5 +51,13 @@ def home_view(*, lang: str, plans, today, at_risk) -> dict:
         lines = [f"*{title}*"] + [
             f"• {escape(item[:200])} — {_(STATUSES[status])} · {escape(plan.account_name)}"
             for plan, item, status in at_risk[:30]]
+        blocks.append(section("\n".join(lines)[:3000]))
+    if overdue:
+        blocks.append(divider())
+        title = _("Your initiatives past their due date")
+        lines = [f"*{title}*"] + [
+            "• ⚠️ " + _("{title} — due {date} · {account}").format(
+                title=escape(item[:200]), date=long_date(due, lang),
+                account=escape(plan.account_name)) for plan, item, due in overdue[:30]]
         blocks.append(section("\n".join(lines)[:3000]))
     return {"type": "home", "blocks": blocks}

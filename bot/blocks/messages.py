@@ -14,6 +14,7 @@ from bot.blocks.text import (
     long_date,
     mention,
     plain,
+    review_when,
     section,
     shorten,
     slack_date,
@@ -23,6 +24,7 @@ from bot.blocks.text import (
 from bot.domain import minutes_per_question
 from bot.i18n import gettext_for, ngettext_for
 from bot.method import IDEA_TAGS, PERIODS, QUESTIONS, WEEKDAYS
+from bot.reminders import cadence_words
 
 ROUND_START = "round_start"  # handled with the scoring round (bot/listeners/ideas.py)
 SESSION_ADD_ANSWERS = "session_add_answers"
@@ -68,9 +70,8 @@ def _period_line(plan, lang: str) -> str:
 
 def _cadence_line(plan, lang: str) -> str:
     _ = gettext_for(lang)
-    cadence = _("Quarterly") if plan.client_size == "large" else _("Every 6 months")
     return _("{cadence}, on a {weekday} at {time} ({timezone})").format(
-        cadence=cadence,
+        cadence=cadence_words(plan, lang),
         weekday=_(WEEKDAYS[plan.review_weekday]).lower(),
         time=plan.review_time.strftime("%H:%M"),
         timezone=plan.timezone,
@@ -102,8 +103,7 @@ def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=
             status += "\n" + _("A strategy session is running until {end}.").format(
                 end=slack_time(running.ends_at, plan.timezone, lang))
         if plan.next_review_on is not None:
-            status += "\n" + _("Next review: {date}").format(
-                date=long_date(plan.next_review_on, lang))
+            status += "\n" + _("Next review: {date}").format(date=review_when(plan, lang))
     blocks.append(section(status))
     blocks.append(divider())
     everyone, theirs = [], []
@@ -144,6 +144,7 @@ def _commands(lang: str, *, has_plan: bool) -> list[tuple[str, str, str, bool]]:
                                                  "to the channel or a private copy for you, "
                                                  "with or without each person's scores"),
          False),
+        ("calendar", "", _("the coming review dates as a calendar file (.ics)"), False),
         ("history", "", _("who changed what in the plan, and when"), False),
         ("summary", "", _("the progress summary, per category"), False),
         ("help", "", _("show this help"), False),

@@ -1,6 +1,6 @@
 """Scheduled messages: review reminders, session timers, progress summaries."""
 
-from bot.blocks.text import button, context, escape, mention, section, slack_date
+from bot.blocks.text import button, context, escape, long_date, mention, section, slack_date
 from bot.i18n import gettext_for, ngettext_for
 from bot.reminders import local_moment
 
@@ -37,6 +37,17 @@ def review_reminder(*, lang, plan, kind, due, days=None, overdue_days=None) -> d
         button(_("Skip the next reminder"), REVIEW_SKIP, value),
     ]}, context(_("Postponing and skipping are for facilitators."))]
     return {"text": text, "blocks": blocks}
+
+
+def deadline_reminder(*, lang, plan, initiative, mention_owner=False) -> dict:
+    _ = gettext_for(lang)
+    text = _("*{title}* (*{account}*) is due on {date}, and you own it. Where does it "
+             "stand?").format(
+        title=escape(initiative.title[:300]), account=escape(plan.account_name),
+        date=long_date(initiative.due_date, lang))
+    if mention_owner:
+        text = f"{mention(initiative.owner_id)} " + text
+    return {"text": text, "blocks": [section(text)]}
 
 
 def session_timer(*, lang, plan, kind, facilitators, minutes=10) -> dict:

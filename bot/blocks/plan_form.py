@@ -23,6 +23,7 @@ TIMEZONE_MAX = 64
 NAME, CLIENT_SIZE, PERIOD = "account_name", "client_size", "period"
 START, END, CATEGORIES, TIMEZONE = "start_date", "end_date", "categories", "timezone"
 WEEKDAY, TIME, LANGUAGE, FACILITATORS = "review_weekday", "review_time", "language", "facilitators"
+NEXT_REVIEW = "next_review_on"
 
 
 class PlanInput(BaseModel):
@@ -35,6 +36,7 @@ class PlanInput(BaseModel):
     timezone: str = Field(min_length=1, max_length=TIMEZONE_MAX)
     review_weekday: int = Field(ge=0, le=6)
     review_time: time
+    next_review_on: date | None = None  # None: the first review follows the cadence
     language: str
     facilitators: list[str] = []
 
@@ -85,6 +87,14 @@ class PlanInput(BaseModel):
             raise ValueError(
                 N_("Unknown timezone: use a name such as Europe/Madrid or America/Mexico_City.")
             )
+        return value
+
+    @field_validator("next_review_on")
+    @classmethod
+    def _review_after_start(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("start_date")
+        if value is not None and start is not None and value < start:
+            raise ValueError(N_("The next review can't come before the plan's start date."))
         return value
 
     @field_validator("end_date")
@@ -197,6 +207,14 @@ def modal(
             {"type": "static_select", "options": weekdays, "initial_option": weekdays[0]},
         ),
         input_block(TIME, _("Review time"), {"type": "timepicker", "initial_time": "09:00"}),
+        input_block(
+            NEXT_REVIEW,
+            _("Date of the next review"),
+            {"type": "datepicker"},
+            optional=True,
+            hint=_("Leave it empty to follow the review cadence. The reminders and owners' "
+                   "check-ins follow this date."),
+        ),
         input_block(
             LANGUAGE,
             _("Plan language"),

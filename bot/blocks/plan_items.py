@@ -21,6 +21,7 @@ from bot.blocks.text import (
     header,
     long_date,
     mention,
+    review_when,
     section,
     shorten,
     slack_date,
@@ -28,7 +29,8 @@ from bot.blocks.text import (
 )
 from bot.i18n import N_, gettext_for
 from bot.method import CLIENT_SIZES, LANGUAGE_NAMES, PERIODS, WEEKDAYS
-from bot.planning import HORIZONS, STATUSES, gaps, outside_period
+from bot.planning import HORIZONS, STATUSES, gaps, outside_period, overdue
+from bot.reminders import CADENCE_NAMES
 
 OBJECTIVE_CALLBACK, INITIATIVE_CALLBACK = "objective_save", "initiative_save"
 SETTINGS_CALLBACK = "plan_settings"
@@ -229,6 +231,8 @@ def settings_modal(*, lang, plan, categories, facilitators, private_metadata) ->
             element["initial_date"] = plan.end_date.isoformat()
         elif block_id == plan_form.TIME:
             element["initial_time"] = plan.review_time.strftime("%H:%M")
+        elif block_id == plan_form.NEXT_REVIEW and plan.next_review_on:
+            element["initial_date"] = plan.next_review_on.isoformat()
         elif block_id == plan_form.FACILITATORS:
             element["initial_users"] = facilitators
         if block_id is None:
@@ -241,9 +245,7 @@ def settings_modal(*, lang, plan, categories, facilitators, private_metadata) ->
 
 CADENCES = {
     "default": N_("From the client size (quarterly or every 6 months)"),
-    "monthly": N_("Monthly"),
-    "quarterly": N_("Quarterly"),
-    "semiannual": N_("Every 6 months"),
+    **CADENCE_NAMES,
     "weeks": N_("Every N weeks (below)"),
 }
 SUMMARY_FREQUENCIES = {"weekly": N_("Weekly"), "monthly": N_("Monthly"),
@@ -270,6 +272,9 @@ def _nudge_settings(lang, plan) -> list[dict]:
         count("overdue_every_days", _("Nudge every N days while a review is overdue"),
               plan.overdue_every_days),
         count("overdue_max", _("At most this many overdue nudges"), plan.overdue_max),
+        count("checkin_days", _("Ask owners for a check-in this many days before a review"),
+              plan.checkin_days, hint=_("Each owner gets one direct message, at a working "
+                                        "hour in their own timezone.")),
         select_input("summary_frequency", _("Progress summaries"), summaries,
                      plan.summary_frequency),
     ]
@@ -283,12 +288,13 @@ def _parse_nudges(raw: dict, lang: str):
     if cadence not in CADENCES:
         errors["cadence"] = _(CHOOSE)
     values["cadence"] = None if cadence == "default" else cadence
+    defaults = {"cadence_weeks": None, "overdue_every_days": 3, "overdue_max": 3,
+                "checkin_days": 3}
     for name, low, high in (("cadence_weeks", 1, 52), ("overdue_every_days", 1, 30),
-                            ("overdue_max", 0, 10)):
+                            ("overdue_max", 0, 10), ("checkin_days", 1, 30)):
         text = raw.pop(name, None)
         if text in (None, ""):
-            values[name] = None if name == "cadence_weeks" else {"overdue_every_days": 3,
-                                                                 "overdue_max": 3}[name]
+            values[name] = defaults[name]
             continue
         if not str(text).isdigit() or not low <= int(text) <= high:
             errors[name] = _("Enter a whole number from {low} to {high}.").format(
@@ -361,7 +367,15 @@ def _ticked(text: str, status: str) -> str:
     return f"~{escape(text)}~ ✅" if status == "done" else f"*{escape(text)}*"
 
 
-def _initiative_line(i, lang) -> str:
+def overdue_flag(item, lang, today) -> str:
+    """' · ⚠️ Overdue since …' for an initiative past its due date (else "")."""
+    _ = gettext_for(lang)
+    if today is None or not overdue(item, today):
+        return ""
+    return " · ⚠️ " + _("*Overdue* since {date}").format(date=long_date(item.due_date, lang))
+
+
+def _initiative_line(i, lang, today=None) -> str:
     _ = gettext_for(lang)
     parts = [_("Target: {target}").format(target=escape(i.target)),
              _("Measure: {measure}").format(measure=escape(i.measure)),
@@ -370,7 +384,7 @@ def _initiative_line(i, lang) -> str:
              _("Due: {date}").format(date=long_date(i.due_date, lang) if i.due_date
                                      else _("no date yet")),
              _(STATUSES[i.status])]
-    return f"◦ {_ticked(i.title, i.status)}\n" + " · ".join(parts)
+    return f"◦ {_ticked(i.title, i.status)}\n" + " · ".join(parts) + overdue_flag(i, lang, today)
 
 
 def _format(number) -> str:
@@ -450,7 +464,7 @@ def objectives_message(*, lang, plan, categories, objectives, initiatives, to_pr
 # --- the whole plan ---------------------------------------------------------------------------
 
 def plan_messages(*, lang, plan, categories, objectives, initiatives, facilitators,
-                  next_review, shared=False) -> list[dict]:
+                  next_review, shared=False, today=None) -> list[dict]:
     """The plan as it stands, split into as many messages as needed, never cut."""
     _ = gettext_for(lang)
     title = _("Account plan: {account}").format(account=plan.account_name)
@@ -459,7 +473,7 @@ def plan_messages(*, lang, plan, categories, objectives, initiatives, facilitato
               if plan.end_date else _("from {start}").format(
                   start=long_date(plan.start_date, lang)))
     intro = [_("*Period:* {period}").format(period=period),
-             _("*Next review:* {date}").format(date=long_date(next_review, lang))
+             _("*Next review:* {date}").format(date=review_when(plan, lang, next_review))
              if next_review else _("*Next review:* none: the plan's period is over."),
              _("*Facilitators:* {people}").format(people=", ".join(mention(u)
                                                                   for u in facilitators))]
@@ -472,7 +486,7 @@ def plan_messages(*, lang, plan, categories, objectives, initiatives, facilitato
             lines.append(f"_{no_objective}_")
         for o in mine:
             lines.append(_objective_line(o, lang))
-            lines += ["    " + _initiative_line(i, lang).replace("\n", "\n    ")
+            lines += ["    " + _initiative_line(i, lang, today).replace("\n", "\n    ")
                       for i in initiatives if i.objective_id == o.id]
         blocks += [section(chunk) for chunk in chunk_lines(lines)]
     blocks += [section(chunk) for chunk in chunk_lines(_gap_lines(lang, categories, objectives,
@@ -496,6 +510,7 @@ CHANGE_LABELS = {
     "client_size": N_("client size"), "period": N_("period"), "start_date": N_("start date"),
     "end_date": N_("end date"), "timezone": N_("timezone"), "review_weekday": N_("review day"),
     "review_time": N_("review time"), "language": N_("language"),
+    "next_review_on": N_("next review"), "checkin_days": N_("check-in days"),
 }
 
 

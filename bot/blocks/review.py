@@ -2,12 +2,23 @@
 measured value, note), what worked and what did not; and what changed since the last one."""
 
 from bot.blocks.inputs import input_block, option, select_input, text_input
+from bot.blocks.plan_items import overdue_flag
 from bot.blocks.state import CHOOSE, TOO_LONG, read_state
-from bot.blocks.text import chunk_lines, context, escape, long_date, plain, section
+from bot.blocks.text import (
+    button,
+    chunk_lines,
+    context,
+    escape,
+    long_date,
+    mention,
+    plain,
+    section,
+)
 from bot.i18n import gettext_for
 from bot.planning import STATUSES
 
 CALLBACK = "review_page"
+CHECKIN_NUDGE = "checkin_nudge"
 PAGE_ITEMS = 15
 NOTE_MAX = 3000
 
@@ -68,12 +79,43 @@ def _reached(objective, value: float) -> bool:
     return value >= objective.target_value if rising else value <= objective.target_value
 
 
-def review_page(*, lang, plan, items, page, current, values, changes, private_metadata):
+def item_inputs(lang, entity: str, item, saved, last_value: float | None,
+                today=None) -> list[dict]:
+    """An objective's or initiative's fields (status, current value, note), filled in from
+    `saved` (an ItemReview or CheckIn) or the item itself. Block ids `o12_status`… are what
+    `parse_page` reads, for the review and the owners' check-ins alike."""
+    _ = gettext_for(lang)
+    statuses = [option(_(label), code) for code, label in STATUSES.items()]
+    prefix = f"{entity[0]}{item.id}"
+    title = item.statement if entity == "objective" else item.title
+    describe = ("" if entity == "objective" else "◦ ") + f"*{escape(title[:500])}*\n" + _(
+        "Target: {target}").format(target=escape(item.target[:500]))
+    if entity == "initiative":
+        describe += overdue_flag(item, lang, today)
+    blocks = [section(describe),
+              select_input(f"{prefix}_status", _("Status"), statuses,
+                           saved.status if saved else item.status)]
+    if entity == "objective":
+        last = saved.value if saved and saved.value is not None else last_value
+        element = {"type": "number_input", "is_decimal_allowed": True}
+        if last is not None:
+            element["initial_value"] = f"{last:g}"
+        unit = f" ({item.unit})" if item.unit else ""
+        blocks.append(input_block(f"{prefix}_value", _("Current value of “{measure}”")
+                                  .format(measure=item.measure[:100]) + unit, element,
+                                  optional=True))
+    blocks.append(text_input(f"{prefix}_note", _("Note"), initial=saved and saved.note,
+                             multiline=False, max_length=NOTE_MAX))
+    return blocks
+
+
+def review_page(*, lang, plan, items, page, current, values, changes, private_metadata,
+                checkins=None, checked_in=None, today=None):
     """One page of the review modal. `current` is {(entity, id): ItemReview} already saved
-    in this review; `values` {objective id: last measured value}."""
+    in this review; `checkins` {(entity, id): CheckIn} the owners' check-ins; `values`
+    {objective id: last measured value}; `checked_in` (who did, who did not) or None."""
     _ = gettext_for(lang)
     pages = pages_of(items)
-    statuses = [option(_(label), code) for code, label in STATUSES.items()]
     blocks = []
     if page == 0:
         blocks.append(section(_("Be critical: what worked and what did not? Modify or "
@@ -83,30 +125,14 @@ def review_page(*, lang, plan, items, page, current, values, changes, private_me
             heading = _("Since the last review")
             blocks += [section(chunk) for chunk in chunk_lines(
                 [f"*{heading}*"] + changes)][:5]
+        if checked_in is not None:
+            blocks += checkin_status(lang, plan, *checked_in)
     blocks.append(context(_("Page {page} of {pages}").format(page=page + 1, pages=pages)))
+    checkins = checkins or {}
     for entity, item in items[page * PAGE_ITEMS:(page + 1) * PAGE_ITEMS]:
-        prefix = f"{entity[0]}{item.id}"
-        saved = current.get((entity, item.id))
-        status = saved.status if saved else item.status
-        if entity == "objective":
-            describe = f"*{escape(item.statement[:500])}*\n" + _("Target: {target}").format(
-                target=escape(item.target[:500]))
-        else:
-            describe = "◦ " + f"*{escape(item.title[:500])}*\n" + _("Target: {target}").format(
-                target=escape(item.target[:500]))
-        blocks.append(section(describe))
-        blocks.append(select_input(f"{prefix}_status", _("Status"), statuses, status))
-        if entity == "objective":
-            last = saved.value if saved and saved.value is not None else values.get(item.id)
-            element = {"type": "number_input", "is_decimal_allowed": True}
-            if last is not None:
-                element["initial_value"] = f"{last:g}"
-            unit = f" ({item.unit})" if item.unit else ""
-            blocks.append(input_block(f"{prefix}_value", _("Current value of “{measure}”")
-                                      .format(measure=item.measure[:100]) + unit, element,
-                                      optional=True))
-        blocks.append(text_input(f"{prefix}_note", _("Note"), initial=saved and saved.note,
-                                 multiline=False, max_length=NOTE_MAX))
+        # What this review saved, else what the owner checked in, else the item as it is.
+        saved = current.get((entity, item.id)) or checkins.get((entity, item.id))
+        blocks += item_inputs(lang, entity, item, saved, values.get(item.id), today)
     last_page = page == pages - 1
     if last_page:
         blocks.append(text_input("worked", _("What worked?"), max_length=NOTE_MAX))
@@ -116,6 +142,24 @@ def review_page(*, lang, plan, items, page, current, values, changes, private_me
             "title": plain(title, 24),
             "submit": plain(_("Close the review") if last_page else _("Next page"), 24),
             "close": plain(_("Later"), 24), "blocks": blocks}
+
+
+def checkin_status(lang, plan, checked: list[str], missing: list[str]) -> list[dict]:
+    """Who checked in before the review and who did not, with a nudge for the latter."""
+    _ = gettext_for(lang)
+    if not checked and not missing:
+        return []
+    nobody = _("nobody")
+    lines = [_("*Owners' check-ins*"),
+             _("Checked in: {people}").format(
+                 people=", ".join(mention(u) for u in checked) or nobody),
+             _("Not yet: {people}").format(
+                 people=", ".join(mention(u) for u in missing) or nobody)]
+    blocks = [section("\n".join(lines)[:3000])]
+    if missing:
+        blocks.append({"type": "actions", "block_id": "checkin_nudge", "elements": [
+            button(_("Nudge those who did not"), CHECKIN_NUDGE, str(plan.id))]})
+    return blocks
 
 
 def saving_view(lang) -> dict:

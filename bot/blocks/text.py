@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
+from bot.i18n import gettext_for
+
 SECTION_TEXT_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
 
@@ -117,6 +119,19 @@ def split_messages(blocks: list[dict], limit: int = MESSAGE_BLOCK_LIMIT) -> list
 
 def long_date(day, lang: str) -> str:
     return format_date(day, format="long", locale=lang)
+
+
+def review_when(plan, lang: str, day=None) -> str:
+    """The next review's day (`day`, else the plan's) and time in the plan's timezone:
+    'Friday, January 15, 2027 at 10:00 (Europe/Madrid)'. Help, the plan and App Home say
+    it alike."""
+    _ = gettext_for(lang)
+    day = day or plan.next_review_on
+    if day is None:
+        return "–"
+    return _("{date} at {time} ({timezone})").format(
+        date=format_date(day, format="full", locale=lang),
+        time=plan.review_time.strftime("%H:%M"), timezone=plan.timezone)
 
 
 def local_time(moment: datetime, timezone: str, lang: str) -> str:

@@ -227,6 +227,7 @@ class SlackEmulator:
                           self._views, self._stacks, self._homes, self._uploads, self._files,
                           self._triggers, self._response_urls, self._failures, self._delays):
                 state.clear()
+            self._last_ts = 0  # a clock set back (the sandbox's) stamps from it again
             self._cond.notify_all()
 
     def reset_calls(self) -> None:
@@ -605,6 +606,27 @@ class SlackEmulator:
         next_cursor = base64.b64encode(f"offset:{start + limit}".encode()).decode()
         return {"messages": page, "has_more": more,
                 "response_metadata": {"next_cursor": next_cursor if more else ""}}
+
+    def _m_conversations_replies(self, p: dict) -> dict:
+        """A thread: its parent and replies, oldest first; metadata as for the history."""
+        channel = self._channel(p.get("channel"))
+        if not channel["bot_is_member"]:
+            raise SlackError("not_in_channel")
+        parent = self._find(self._messages, channel["id"], p.get("ts"))
+        if parent is None:
+            raise SlackError("thread_not_found")
+        try:
+            oldest = float(p.get("oldest") or 0)
+        except ValueError as error:
+            raise SlackError("invalid_arguments") from error
+        found = [m for m in self._messages.get(channel["id"], [])
+                 if (m["ts"] == parent["ts"] or m.get("thread_ts") == parent["ts"])
+                 and float(m["ts"]) >= oldest]
+        page = copy.deepcopy(found[:min(max(int(p.get("limit") or 1000), 1), 1000)])
+        if not _truthy(p.get("include_all_metadata")):
+            for message in page:
+                message.pop("metadata", None)
+        return {"messages": page, "has_more": False, "response_metadata": {"next_cursor": ""}}
 
     def _m_conversations_join(self, p: dict) -> dict:
         channel = self._channel(p.get("channel"))

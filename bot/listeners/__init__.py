@@ -5,6 +5,7 @@ common.py."""
 from slack_bolt import App
 
 from bot.listeners import (
+    checkins,
     commands,
     exports,
     home,
@@ -18,6 +19,6 @@ from bot.listeners import (
 
 
 def register_listeners(app: App) -> None:
-    for module in (commands, plans, sessions, ideas, objectives, exports, reviews, home,
-                   installs):
+    for module in (commands, plans, sessions, ideas, objectives, exports, reviews, checkins,
+                   home, installs):
         module.register(app)

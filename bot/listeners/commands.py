@@ -137,6 +137,18 @@ def add_idea(act: Interaction, db):
     return Reply(ack=added, then=lambda: act.deps.cards.redraw_soon("session", running.id))
 
 
+def calendar_command(act: Interaction, db):
+    """The coming review dates as an .ics file, uploaded to the channel (the outbox)."""
+    plan = channel_plan(act, db)
+    if plan is None:
+        return no_plan(act)
+    now = act.deps.clock()
+    delivery = request(db, plan=plan, kind="calendar", key=f"calendar:{act.key}", now=now,
+                       user_id=act.user_id,
+                       base=exports.export_filename(plan, now.date()) + "-reviews")
+    return lambda: act.deps.outbox.deliver(delivery)
+
+
 SUBCOMMANDS = {
     "": show_help,
     "help": show_help,
@@ -167,6 +179,8 @@ SUBCOMMANDS = {
     "revisión": reviews.review_command,
     "summary": reviews.summary_command,
     "resumen": reviews.summary_command,
+    "calendar": calendar_command,
+    "calendario": calendar_command,
     "resume": reviews.resume_command,
     "reanudar": reviews.resume_command,
 }
@@ -189,8 +203,8 @@ def unaccented(text: str) -> str:
 
 
 # The subcommands that write: they run before the ack, in one transaction.
-WRITES = {start_session, add_idea, exports.export_command, ideas.start_round_command,
-          reviews.review_command, reviews.resume_command}
+WRITES = {start_session, add_idea, exports.export_command, calendar_command,
+          ideas.start_round_command, reviews.review_command, reviews.resume_command}
 
 
 def register(app: App) -> None:

@@ -20,8 +20,11 @@ def publish_home(act: Interaction) -> None:
                  for plan in queries.plans_for_user(db, team_id=act.team_id,
                                                     user_id=act.user_id)]
         at_risk = queries.at_risk_for_owner(db, team_id=act.team_id, user_id=act.user_id)
+        today = act.deps.clock().date()
+        overdue = queries.overdue_for_owner(db, team_id=act.team_id, user_id=act.user_id,
+                                            today=today)
     act.client.views_publish(user_id=act.user_id, view=home_view(
-        lang=lang, plans=plans, today=act.deps.clock().date(), at_risk=at_risk))
+        lang=lang, plans=plans, today=today, at_risk=at_risk, overdue=overdue))
 
 
 def home_menu(act: Interaction, db):

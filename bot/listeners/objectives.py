@@ -1,11 +1,10 @@
 """Step 3: objectives and initiatives, the plan as it stands, its settings and history
 (the export is in exports.py)."""
 
-from datetime import timedelta
-
 from slack_bolt import App
 
 from bot import surfaces
+from bot.blocks import plan_form
 from bot.blocks import plan_items as ui
 from bot.blocks.inputs import metadata
 from bot.blocks.messages import notice
@@ -28,7 +27,7 @@ from bot.listeners.common import (
     submission,
 )
 from bot.listeners.exports import request_export
-from bot.reminders import review_dates
+from bot.reminders import local_today, next_on_cadence
 from bot.slack import tell_user
 from storage import planning, queries, scoring
 from storage.models import Idea, Initiative, Objective, Plan
@@ -273,9 +272,15 @@ def save_initiative(act: Interaction, db, values):
     else:
         planning.add_initiative(db, plan=plan, objective=objective, values=values,
                                 user_id=act.user_id, now=now)
+    reschedule_plan(db, plan=plan, now=now)  # its due date's reminder
     return _saved(act, plan, values["title"], values["owner_id"], [
         (N_("Add another initiative"), ui.OBJECTIVE_ADD_INITIATIVE, str(objective.id)),
         (N_("Export the plan"), ui.PLAN_EXPORT, str(plan.id))])
+
+
+def _cadence_settings(plan) -> tuple:
+    return (plan.cadence, plan.cadence_weeks, plan.client_size, plan.start_date,
+            plan.end_date, plan.review_weekday)
 
 
 def save_settings(act: Interaction, db, parsed):
@@ -286,6 +291,12 @@ def save_settings(act: Interaction, db, parsed):
     plan_values["end_date"] = plan_end(plan_values["period"], plan_values["start_date"],
                                        plan_values.get("end_date"),
                                        before=(plan.period, plan.start_date, plan.end_date))
+    wanted = plan_values.pop("next_review_on", None)
+    if wanted is not None and wanted != plan.next_review_on and wanted < local_today(
+            now, plan_values.get("timezone") or plan.timezone):
+        _ = act.gettext(plan)
+        raise Refusal(_("Choose a day from today on."), block_id=plan_form.NEXT_REVIEW)
+    cadence_before = _cadence_settings(plan)
     try:
         changed = planning.update_settings(
             db, plan=plan, values=plan_values, renames=renames, removed=removed, added=added,
@@ -295,9 +306,14 @@ def save_settings(act: Interaction, db, parsed):
         raise Refusal(_("“{category}” still has objectives: move them to another category "
                         "first. Nothing was changed.").format(
                             category=escape(str(error)))) from None
+    # The date typed wins; emptied, or with the cadence changed, the cadence decides.
+    if wanted is None or (wanted == plan.next_review_on
+                          and _cadence_settings(plan) != cadence_before):
+        wanted = next_on_cadence(plan, now=now)
+    changed += planning.set_next_review(db, plan=plan, day=wanted, user_id=act.user_id,
+                                        now=now)
     if changed:
-        # The cadence, day, time or timezone may have moved: the reminders follow.
-        plan.next_review_on = review_dates(plan, after=now.date() - timedelta(days=1))
+        # The date, day, time or timezone may have moved: the reminders follow.
         reschedule_plan(db, plan=plan, now=now)
     _ = act.gettext(plan)  # the language may have just changed
     return Reply(then=lambda: act.tell(_(

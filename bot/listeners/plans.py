@@ -23,6 +23,7 @@ from bot.listeners.common import (
     submission,
 )
 from bot.method import PERIODS
+from bot.reminders import local_today
 from bot.slack import slack_error
 from storage import queries
 from storage.models import Plan
@@ -35,12 +36,15 @@ def create_plan(act: Interaction, db, data):
     if not act.channel_id or not act.in_channel(act.channel_id):
         raise Refusal(_("Only members of the channel can create its plan."))
     now = act.deps.clock()
+    if data.next_review_on and data.next_review_on < local_today(now, data.timezone):
+        raise Refusal(_("Choose a day from today on."), block_id=plan_form.NEXT_REVIEW)
     plan = Plan(
         team_id=act.team_id, channel_id=act.channel_id, account_name=data.account_name,
         client_size=data.client_size, period=data.period, start_date=data.start_date,
         end_date=plan_end(data.period, data.start_date, data.end_date),
         timezone=data.timezone, review_weekday=data.review_weekday,
-        review_time=data.review_time, language=data.language, created_by=act.user_id,
+        review_time=data.review_time, next_review_on=data.next_review_on,
+        language=data.language, created_by=act.user_id,
         created_at=now)
     try:
         queries.create_plan(db, plan=plan, categories=data.categories,

@@ -25,13 +25,15 @@ from bot.listeners.common import (
     store_in_ack,
     submission,
 )
-from storage import deliveries, planning, queries, reviews
+from bot.listeners.exports import export_filename
+from bot.reminders import local_today
+from storage import checkins, deliveries, planning, queries, reviews
 from storage.models import Plan, PlanChange, Review
 
 POSTPONE_CALLBACK = "review_postpone_date"
 
 
-def review_page(db, plan: Plan, review: Review, page: int) -> dict:
+def review_page(db, plan: Plan, review: Review, page: int, now) -> dict:
     items = ui.items_for_review(planning.objectives(db, plan=plan),
                                 planning.initiatives(db, plan=plan))
     page = min(page, ui.pages_of(items) - 1)
@@ -41,6 +43,9 @@ def review_page(db, plan: Plan, review: Review, page: int) -> dict:
         lang=plan.language, plan=plan, items=items, page=page,
         current=reviews.items_of(db, review=review), values=values,
         changes=surfaces.review_changes(db, plan=plan) if page == 0 else [],
+        checkins=checkins.open_checkins(db, plan=plan),
+        checked_in=checkins.who_checked_in(db, plan=plan) if page == 0 else None,
+        today=local_today(now, plan.timezone),
         private_metadata=metadata(plan_id=plan.id, channel_id=plan.channel_id,
                                   lang=plan.language, review_id=review.id, page=page,
                                   pages=ui.pages_of(items)))
@@ -58,7 +63,7 @@ def start_review(act: Interaction, db, plan: Plan, *, tell):
     def open_first_page():
         with act.deps.db() as fresh:
             act.open(review_page(fresh, fresh.get(Plan, plan_id), fresh.get(Review, review_id),
-                                 0))
+                                 0, act.deps.clock()))
 
     return open_first_page
 
@@ -201,14 +206,23 @@ def save_page(act: Interaction, db, parsed):
     page = act.meta.get("page", 0)
     if page < act.meta.get("pages", 1) - 1:
         return Reply(ack={"response_action": "update",
-                          "view": review_page(db, plan, review, page + 1)})
+                          "view": review_page(db, plan, review, page + 1,
+                                              act.deps.clock())})
     now = act.deps.clock()
     reviews.close_review(db, plan=plan, review=review, worked=worked, not_worked=not_worked,
                          user_id=act.user_id, now=now)
     review_held(db, plan=plan, due=review.due_on, now=now)
     summary = request(db, plan=plan, kind="review_summary", key=f"review:{review.id}",
                       now=now, review_id=review.id, user_id=act.user_id)
-    return Reply(then=lambda: act.deps.outbox.deliver(summary))
+    picture = request(db, plan=plan, kind="chart", key=f"chart:{review.id}", now=now,
+                      review_id=review.id, user_id=act.user_id,
+                      base=export_filename(plan, now.date()) + "-progress")
+
+    def after():
+        act.deps.outbox.deliver(summary)
+        act.deps.outbox.deliver(picture)  # in the summary's thread: after it
+
+    return Reply(then=after)
 
 
 def register(app: App) -> None:

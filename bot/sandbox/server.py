@@ -30,7 +30,7 @@ USERS = (
     ("U0CARLA", "carla", "Carla Ruiz (client)", "es-MX", "America/Mexico_City", "T0CLIENT"),
 )
 CHANNELS = (("C0ACME", "acme-account"), ("C0GLOBEX", "globex-account"))
-STEPS = {"hours": timedelta(hours=1), "days": timedelta(days=1)}
+STEPS = {"minutes": timedelta(minutes=1), "hours": timedelta(hours=1), "days": timedelta(days=1)}
 
 
 class _QuietWSGIServer(ThreadingMixIn, WSGIServer):
@@ -57,8 +57,10 @@ class Sandbox:
         return datetime.now(UTC) + self.offset
 
     def start(self) -> "Sandbox":
+        # Slack's side keeps the sandbox's time too: messages are stamped by its clock.
         self.emulator = SlackEmulator(bot_token=BOT_TOKEN, team_id=TEAM,
-                                      team_name="Rumbo sandbox").start()
+                                      team_name="Rumbo sandbox",
+                                      clock=lambda: self.now().timestamp()).start()
         for user_id, name, real_name, locale, tz, team in USERS:
             self.emulator.add_user(user_id, name, real_name=real_name, locale=locale, tz=tz,
                                    team_id=team, is_restricted=team != TEAM)
@@ -122,7 +124,10 @@ class Sandbox:
             "clock": self.now().isoformat(timespec="minutes"),
             "users": [{"id": u[0], "name": u[1], "real_name": u[2], "team_id": u[5],
                        "guest": u[5] != TEAM} for u in USERS],
-            "channels": [{"id": c[0], "name": c[1]} for c in CHANNELS],
+            # The channels, then the user's direct messages with Rumbo (check-ins, deadlines).
+            "channels": [{"id": c[0], "name": c[1]} for c in CHANNELS] + [
+                {"id": self.emulator.dm_channel_id(user), "name": "rumbo (direct messages)"}
+                for known in USERS if known[0] == user],
             "messages": [message(m) for m in self.emulator.messages(channel)],
             "ephemerals": [message(m, ephemeral=True)
                            for m in self.emulator.ephemerals(channel, user)],
@@ -173,11 +178,13 @@ class Sandbox:
     def advance(self, step: str) -> dict:
         unit, _sep, count = step.partition(":")
         if unit not in STEPS or not count.isdigit() or not 0 < int(count) <= 365:
-            return {"ok": False, "error": "advance must look like days:1 or hours:6"}
+            return {"ok": False, "error": "advance must look like days:1, hours:6 or minutes:10"}
         self.offset += STEPS[unit] * int(count)
         self.changes += 1
-        return {"ok": True, "clock": self.now().isoformat(timespec="minutes"),
-                "sent": self.dispatcher.run_once()}
+        sent = self.dispatcher.run_once()
+        # A second pass sends what the first planned for now (each owner's check-in).
+        sent += self.dispatcher.run_once()
+        return {"ok": True, "clock": self.now().isoformat(timespec="minutes"), "sent": sent}
 
     def _answer(self, response) -> dict:
         self.changes += 1

@@ -1,0 +1,332 @@
+"""Between reviews, end to end: the next review's date set in the plan's modals and its
+reminder at that moment. `rumbo serve` answers Slack; the outbox is sent by a Dispatcher
+with an injected clock (the scheduler `rumbo serve` runs), so time moves without sleeping."""
+
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+from sqlmodel import select
+
+from bot.devslack import SlackDriver, SlackEmulator
+from bot.dispatch import Dispatcher
+from bot.slack import make_client
+from storage import planning
+from storage.models import Delivery, Plan
+from tests.app_server import BOT_TOKEN, SIGNING_SECRET, Rumbo
+from tests.scenario import (
+    AM,
+    CLIENT,
+    TEAMMATE,
+    create_plan,
+    db,
+    eventually,
+    setup_channel,
+    text_of,
+)
+
+NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def outbox(slack, clock) -> Dispatcher:
+    return Dispatcher(slack.engine, make_client(token=BOT_TOKEN, base_url=slack.emulator.api_url),
+                      clock)
+
+
+def reminders(slack, channel):
+    return [c for c in slack.emulator.calls_to("chat.postMessage")
+            if c.params["channel"] == channel and "review_start" in text_of(c.params)]
+
+
+def daytime_zone(now: datetime) -> str:
+    """A timezone where it is daytime now, so that "in a few minutes" is still today."""
+    for name in ("UTC", "Asia/Tokyo", "America/Los_Angeles", "Australia/Sydney"):
+        if 1 <= now.astimezone(ZoneInfo(name)).hour <= 21:
+            return name
+    raise AssertionError("no daytime zone")
+
+
+def test_a_next_review_minutes_ahead_is_reminded_then_and_moves_with_the_date(slack):
+    channel = "C0NEXTREVIEW"
+    setup_channel(slack, channel)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    zone = daytime_zone(now)
+    at = (now + timedelta(minutes=5)).astimezone(ZoneInfo(zone))
+    today = at.date()
+    # A date before the plan's start, or in the past, is refused on its field.
+    response = slack.driver.command(AM, channel, "new Soon SA")
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == response.trigger_id)
+    refused = slack.driver.submit(AM, {"language": "en", "timezone": zone,
+                                       "start_date": today.isoformat(),
+                                       "next_review_on": (today - timedelta(days=1)).isoformat()})
+    assert set(refused.errors) == {"next_review_on"}
+    slack.emulator.clear_views(AM)
+    plan = create_plan(slack, channel, "Soon SA", language="en", timezone=zone,
+                       start_date=(today - timedelta(days=10)).isoformat(),
+                       review_time=at.strftime("%H:%M"), next_review_on=today.isoformat())
+    assert plan.next_review_on == today
+
+    help_text = text_of(slack.driver.command(AM, channel, "help").json())
+    assert f"at {at:%H:%M} ({zone})" in help_text and "Next review" in help_text
+
+    clock = Clock(at.astimezone(UTC) - timedelta(minutes=1))
+    outbox(slack, clock).run_once()
+    assert reminders(slack, channel) == []  # no "in 7 days" for a review today
+    clock.now += timedelta(minutes=1)
+    outbox(slack, clock).run_once()
+    [reminder] = reminders(slack, channel)
+    assert "Soon SA" in text_of(reminder.params)
+
+    # Moved to a week later in /plan settings: the reminders follow, history records it.
+    response = slack.driver.command(AM, channel, "settings")
+    view = slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                                   == response.trigger_id)[-1].params["view"]
+    field = next(b for b in view["blocks"] if b.get("block_id") == "next_review_on")
+    assert field["label"]["text"] == "Date of the next review"
+    assert field["element"]["initial_date"] == today.isoformat()
+    later = today + timedelta(days=7)
+    assert slack.driver.submit(AM, {"next_review_on": later.isoformat()}).json() is None
+
+    def pending():
+        with db(slack) as session:
+            return {d.key.split(":", 2)[-1]: d.due_at for d in session.exec(select(
+                Delivery).where(Delivery.plan_id == plan.id, Delivery.status == "pending",
+                                Delivery.kind.startswith("review")))}
+
+    moved = eventually(lambda: (keys := pending()) and f"{later}:due" in keys and keys)
+    assert not [k for k in moved if k.startswith(today.isoformat())]
+    assert moved[f"{later}:due"] == datetime.combine(later, at.time(), at.tzinfo)
+    with db(slack) as session:
+        assert session.get(Plan, plan.id).next_review_on == later
+    shown = text_of(slack.driver.command(AM, channel, "show").json())
+    assert f"at {at:%H:%M} ({zone})" in shown
+
+
+# --- owners' check-ins ------------------------------------------------------------------------
+
+MEXICO = "U0MEX"  # an owner in Mexico City, of the plan's own workspace
+REVIEW_DAY = date(2027, 1, 15)  # a Friday: the check-in day is Tuesday 12 January
+
+
+@pytest.fixture
+def served(engine, tmp_path):
+    """The emulator and a `rumbo serve` without its scheduler on the test's database (SQLite
+    and PostgreSQL), which the test may restart; the test sends the outbox itself."""
+    with SlackEmulator(bot_token=BOT_TOKEN) as emulator:
+        url = engine.url.render_as_string(hide_password=False)
+
+        def serve():
+            return Rumbo(api_url=emulator.api_url, database_url=url,
+                         log_path=tmp_path / "rumbo.log").start()
+
+        state = SimpleNamespace(emulator=emulator, engine=engine, server=serve())
+        state.driver = SlackDriver(f"{state.server.url}/slack/events", SIGNING_SECRET,
+                                   emulator)
+
+        def restart():
+            state.server.stop()
+            state.server = serve()
+            state.driver.app_url = f"{state.server.url}/slack/events"
+
+        state.restart = restart
+        try:
+            yield state
+        finally:
+            state.server.stop()
+        assert emulator.violations == [], emulator.violations
+
+
+def direct_messages(slack, user_id):
+    """The check-in asks a user got in a direct message."""
+    return [c for c in slack.emulator.calls_to("chat.postMessage")
+            if c.params["channel"] == user_id and c.response.get("ok")
+            and "checkin_update" in text_of(c.params)]
+
+
+def test_owners_check_in_at_their_working_hour_and_the_review_opens_with_it(served):
+    slack, channel = served, "C0CHECKIN"
+    setup_channel(slack, channel)
+    slack.emulator.add_user(MEXICO, "mia", locale="es-MX", tz="America/Mexico_City")
+    slack.emulator.add_channel(channel, "c0checkin", members=[AM, TEAMMATE, CLIENT, MEXICO])
+    plan = create_plan(slack, channel, "Check Co", language="en", timezone="Europe/Madrid",
+                       start_date="2026-12-01", review_time="10:00",
+                       next_review_on=REVIEW_DAY.isoformat())
+    with db(slack) as session:
+        plan = session.get(Plan, plan.id)
+        assert plan.checkin_days == 3
+        category = planning.categories(session, plan=plan)[0]
+        portal = planning.add_objective(session, plan=plan, idea_id=None, user_id=AM, now=NOW,
+                                        values=dict(category_id=category.id,
+                                                    statement="Self-service portal",
+                                                    target="Half the tickets", measure="Share",
+                                                    unit="%", baseline=10, target_value=50,
+                                                    horizon="medium", owner_id=AM))
+        owned = {owner: planning.add_initiative(
+            session, plan=plan, objective=portal, user_id=AM, now=NOW,
+            values=dict(title=f"Step of {owner}", target="Done", measure="Shipped",
+                        owner_id=owner)) for owner in (TEAMMATE, MEXICO, CLIENT)}
+        session.commit()
+        owned = {owner: item.id for owner, item in owned.items()}
+
+    clock = Clock(datetime(2027, 1, 11, 0, 0, tzinfo=UTC))
+    sent_at: dict[str, list[datetime]] = {}
+    dispatcher = outbox(slack, clock)
+
+    def tick_until(end):
+        nonlocal dispatcher
+        while clock.now < end:
+            before = {u: len(direct_messages(slack, u)) for u in (AM, TEAMMATE, MEXICO, CLIENT)}
+            dispatcher.run_once()
+            dispatcher.run_once()  # what the first pass planned and is due already
+            for user, count in before.items():
+                sent_at.setdefault(user, []).extend(
+                    [clock.now] * (len(direct_messages(slack, user)) - count))
+            clock.now += timedelta(minutes=30)
+
+    tick_until(datetime(2027, 1, 12, 12, 0, tzinfo=UTC))
+    # A restart in between (the app and the outbox's sender): nothing goes out twice.
+    slack.restart()
+    dispatcher = outbox(slack, clock)
+    tick_until(datetime(2027, 1, 14, 0, 0, tzinfo=UTC))
+
+    for user, zone in ((AM, "Europe/Madrid"), (TEAMMATE, "America/New_York"),
+                       (MEXICO, "America/Mexico_City")):
+        [moment] = sent_at[user]  # one direct message each
+        local = moment.astimezone(ZoneInfo(zone))
+        assert local.date() == date(2027, 1, 12) and 9 <= local.hour < 17, (user, local)
+    assert sent_at[CLIENT] == []  # a guest from another organisation: asked in the channel
+    [spanish] = direct_messages(slack, AM)
+    assert "¿Cómo van tus elementos?" in spanish.params["text"]
+    [english] = direct_messages(slack, TEAMMATE)
+    assert "Where do your items stand?" in english.params["text"]
+    assert "Step of U0MATE" in text_of(english.params)
+    assert "Self-service portal" not in text_of(english.params)  # only their own items
+    in_channel = [c.params for c in slack.emulator.calls_to("chat.postMessage")
+                  if c.params["channel"] == channel and c.response.get("ok")
+                  and "check-in" in c.params["text"].lower()]
+    parent, ask = in_channel
+    assert ask["thread_ts"] and f"<@{CLIENT}>" in ask["text"] and "thread_ts" not in parent
+
+    # The owners update through the modal: their own items only.
+    def update(user, channel_id, values):
+        click = slack.driver.click(user, "checkin_update", channel_id=channel_id)
+        view = slack.emulator.wait_for("views.open", predicate=lambda c: c.params[
+            "trigger_id"] == click.trigger_id)[-1].params["view"]
+        assert {b.get("block_id") for b in view["blocks"]} >= set(values)
+        answer = slack.driver.submit(user, values)
+        assert answer.json()["response_action"] == "update", answer.text
+        return view
+
+    view = update(TEAMMATE, TEAMMATE, {f"i{owned[TEAMMATE]}_status": "at_risk",
+                                       f"i{owned[TEAMMATE]}_note": "Waiting for legal"})
+    assert f"o{portal.id}_status" not in {b.get("block_id") for b in view["blocks"]}
+    update(MEXICO, MEXICO, {f"i{owned[MEXICO]}_status": "on_track"})
+    update(CLIENT, channel, {f"i{owned[CLIENT]}_status": "done"})
+
+    # The review opens prefilled and names who did not check in; the nudge reaches them only.
+    response = slack.driver.command(AM, channel, "review")
+    page = slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                                   == response.trigger_id)[-1].params["view"]
+    fields = {b.get("block_id"): b.get("element", {}) for b in page["blocks"]}
+    assert fields[f"i{owned[TEAMMATE]}_status"]["initial_option"]["value"] == "at_risk"
+    assert fields[f"i{owned[TEAMMATE]}_note"]["initial_value"] == "Waiting for legal"
+    assert fields[f"i{owned[CLIENT]}_status"]["initial_option"]["value"] == "done"
+    shown = text_of(page)
+    assert f"Not yet: <@{AM}>" in shown
+    assert all(f"<@{u}>" in shown.split("Not yet")[0] for u in (TEAMMATE, MEXICO, CLIENT))
+    slack.driver.click(AM, "checkin_nudge")
+    eventually(lambda: len(direct_messages(slack, AM)) == 2)
+    assert "todavía" in direct_messages(slack, AM)[-1].params["text"]
+    slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params["channel"] == AM
+                            and f"Nudged: <@{AM}>" in c.params["text"])
+    tick_until(datetime(2027, 1, 16, 0, 0, tzinfo=UTC))
+    assert [len(direct_messages(slack, u)) for u in (AM, TEAMMATE, MEXICO)] == [2, 1, 1]
+
+
+# --- /plan calendar ---------------------------------------------------------------------------
+
+def calendar_file(slack, channel):
+    """/plan calendar, and the .ics it uploaded to the channel, parsed."""
+    before = len(slack.emulator.files)
+    assert slack.driver.command(AM, channel, "calendar").status == 200
+    upload = eventually(lambda: [f for f in slack.emulator.files[before:]
+                                 if f["channel"] == channel and f["name"].endswith(".ics")])
+    return Calendar.from_ical(upload[-1]["content"])
+
+
+def test_the_calendar_file_keeps_its_event_ids_across_a_postponement(slack):
+    channel = "C0CALENDAR"
+    setup_channel(slack, channel)
+    plan = create_plan(slack, channel, "Cal Corp", language="en", timezone="America/New_York",
+                       start_date="2027-01-04", period="twelve_months", client_size="large",
+                       review_time="15:30", next_review_on="2027-03-01")
+    first = calendar_file(slack, channel)
+    events = first.walk("VEVENT")
+    assert [e.decoded("dtstart").date() for e in events] == [
+        date(2027, 3, 1), date(2027, 4, 5), date(2027, 7, 5), date(2027, 10, 4)]
+    start = events[0].decoded("dtstart")
+    assert start.tzinfo is not None and start.utcoffset() == timedelta(hours=-5)
+    assert (start.hour, start.minute) == (15, 30)
+    assert events[0]["dtstart"].params["TZID"] == "America/New_York"
+    assert [t["tzid"] for t in first.walk("VTIMEZONE")] == ["America/New_York"]
+    assert str(events[0]["summary"]) == "Review: Cal Corp"
+
+    # Postponed: re-imported, the same event moves (same UID, a later SEQUENCE).
+    with db(slack) as session:
+        from bot.dispatch import reschedule_plan
+
+        moved = session.get(Plan, plan.id)
+        planning.set_next_review(session, plan=moved, day=date(2027, 3, 15), user_id=AM,
+                                 now=NOW)
+        reschedule_plan(session, plan=moved, now=NOW)
+        session.commit()
+    second = calendar_file(slack, channel)
+    again = second.walk("VEVENT")
+    assert [str(e["uid"]) for e in again] == [str(e["uid"]) for e in events]
+    assert again[0].decoded("dtstart").date() == date(2027, 3, 15)
+    assert int(again[0]["sequence"]) > int(events[0]["sequence"])
+    assert len({str(e["uid"]) for e in again}) == len(again)
+
+
+# --- the progress picture ---------------------------------------------------------------------
+
+def test_the_review_summary_comes_with_the_progress_picture_in_its_thread(slack):
+    channel = "C0PICTURE"
+    setup_channel(slack, channel)
+    plan = create_plan(slack, channel, "Pic Co", language="en", start_date="2026-10-01",
+                       period="twelve_months", client_size="large")
+    with db(slack) as session:
+        plan = session.get(Plan, plan.id)
+        category = planning.categories(session, plan=plan)[0]
+        portal = planning.add_objective(session, plan=plan, idea_id=None, user_id=AM, now=NOW,
+                                        values=dict(category_id=category.id,
+                                                    statement="Self-service portal",
+                                                    target="Half", measure="Share", unit="%",
+                                                    baseline=10, target_value=50,
+                                                    horizon="medium"))
+        session.commit()
+    response = slack.driver.command(AM, channel, "review")
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == response.trigger_id)
+    answer = slack.driver.submit(AM, {f"o{portal.id}_status": "on_track",
+                                      f"o{portal.id}_value": "30"})
+    assert answer.json() is None
+    summary = slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params[
+        "channel"] == channel and "Review: Pic Co" in c.params["text"])[-1]
+    upload = slack.emulator.wait_for(
+        "files.completeUploadExternal", timeout=30,
+        predicate=lambda c: c.params.get("channel_id") == channel)[-1]
+    assert upload.params["thread_ts"] == summary.response["ts"]
+    [picture] = [f for f in slack.emulator.files if f["name"].endswith("-progress.png")]
+    assert picture["content"].startswith(b"\x89PNG") and picture["size"] > 10_000
