@@ -153,7 +153,7 @@ class Sandbox:
                 "message", "ephemeral") else None,
             message_ts=data.get("message_ts"), view_id=view_id,
             ephemeral=where == "ephemeral", value=data.get("value"),
-            selected=data.get("selected")))
+            selected=data.get("selected"), block_id=data.get("block_id")))
 
     def submit(self, user: str, view_id: str, values: dict) -> dict:
         try:

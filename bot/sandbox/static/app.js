@@ -105,6 +105,7 @@ async function act(ctx, el, extra) {
     body.message_ts = ctx.message_ts;
   }
   if (ctx.view_id) body.view_id = ctx.view_id;
+  if (ctx.block_id) body.block_id = ctx.block_id;
   const result = await api("/api/click", body);
   const line = ctx.where === "view" ? $("modal-error") : $("action-error");
   showLine(line, result.ok ? "" : result.error || "The app did not accept that action.");
@@ -344,7 +345,9 @@ const BLOCKS = {
     imageNode(b.image_url, b.alt_text, "image")),
 
   input: (b, ctx) => {
-    const control = element(b.element || {}, {...ctx, inInput: true});
+    // An input with dispatch_action sends its choice at once, as Slack's client does.
+    const control = element(b.element || {},
+      {...ctx, inInput: !b.dispatch_action, block_id: b.block_id});
     const node = h("div", {class: "block input-block", "data-block-id": b.block_id},
       h("label", {class: "input-label"}, textNode(b.label),
         b.optional && h("span", {class: "optional"}, " (optional)")),
@@ -621,7 +624,7 @@ function token(t) {
 
 function userName(id) {
   const user = ((S.data && S.data.users) || []).find((u) => u.id === id);
-  return user ? user.name : id || "unknown";
+  return user ? userLabel(user) : id || "unknown";  // a mention shows the display name
 }
 
 function userLabel(user) {
