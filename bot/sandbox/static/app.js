@@ -120,8 +120,37 @@ function confirmText(confirm) {
 
 // --- rendering the page --------------------------------------------------------------------
 
+// The page's own words, in the language of the person it is shown as (Slack's own client
+// speaks its user's language too); Rumbo's words come from Rumbo.
+const PAGE_ES = {
+  "Channels": "Canales", "Apps": "Aplicaciones", "App Home": "Inicio de la app",
+  "You are:": "Eres:", "Sandbox clock": "Reloj del sandbox", "+10 minutes": "+10 minutos",
+  "+1 hour": "+1 hora", "+1 day": "+1 día", "+7 days": "+7 días",
+  "Reset sandbox": "Reiniciar el sandbox", " (optional)": " (opcional)", " (guest)": " (invitada)",
+  "Nothing was due.": "No había nada pendiente.", "Sandbox reset.": "Sandbox reiniciado.",
+  "scheduled message(s) sent.": "mensaje(s) programado(s) enviado(s).",
+};
+
+function viewerLocale() {
+  const user = ((S.data && S.data.users) || []).find((u) => u.id === S.user);
+  return (user && user.locale) || "en-US";
+}
+
+function t(text) {
+  return viewerLocale().startsWith("es") ? PAGE_ES[text] || text : text;
+}
+
+function translatePage() {
+  for (const node of document.querySelectorAll("[data-i18n]")) {
+    node.dataset.i18nKey = node.dataset.i18nKey || node.textContent.trim();
+    node.textContent = t(node.dataset.i18nKey);
+  }
+  document.documentElement.lang = viewerLocale().slice(0, 2);
+}
+
 function render(data) {
   S.data = data;
+  translatePage();
   $("clock").textContent = formatClock(data.clock);
   $("clock").title = data.clock || "";
   const key = [data.version, S.user, S.channel, S.page].join("|");
@@ -146,7 +175,7 @@ function renderSidebar(data) {
   if (usersKey !== S.usersKey) {
     S.usersKey = usersKey;
     $("user-switch").replaceChildren(...users.map((u) =>
-      h("option", {value: u.id}, userLabel(u) + (u.guest ? " (guest)" : ""))));
+      h("option", {value: u.id}, userLabel(u) + (u.guest ? t(" (guest)") : ""))));
   }
   $("user-switch").value = S.user;
 }
@@ -350,7 +379,7 @@ const BLOCKS = {
       {...ctx, inInput: !b.dispatch_action, block_id: b.block_id});
     const node = h("div", {class: "block input-block", "data-block-id": b.block_id},
       h("label", {class: "input-label"}, textNode(b.label),
-        b.optional && h("span", {class: "optional"}, " (optional)")),
+        b.optional && h("span", {class: "optional"}, t(" (optional)"))),
       control,
       b.hint && h("div", {class: "hint"}, textNode(b.hint)),
       h("div", {class: "field-error", role: "alert", hidden: true}));
@@ -469,7 +498,7 @@ function optionChoice(o) {
 
 function userChoices() {
   return ((S.data && S.data.users) || []).map((u) =>
-    ({value: u.id, label: userLabel(u) + (u.guest ? " (guest)" : "")}));
+    ({value: u.id, label: userLabel(u) + (u.guest ? t(" (guest)") : "")}));
 }
 
 function channelChoices() {
@@ -512,6 +541,7 @@ function choices(el, ctx, kind, initial) {
 function picker(el, ctx, kind, initial) {
   const input = h("input", {type: kind, "data-action-id": el.action_id});
   input.value = initial || "";
+  input.lang = viewerLocale();  // the day, month and year in the order the viewer reads them
   // Browsers may add seconds to a time; Slack's timepicker is HH:MM.
   input.readValue = () => (kind === "time" ? input.value.slice(0, 5) : input.value) || null;
   if (!ctx.inInput) {
@@ -680,7 +710,8 @@ async function advance(step) {
   const result = await api("/api/clock", {advance: step});
   if (!result.ok) return showLine($("clock-status"), result.error || "Could not move the clock.");
   const sent = Array.isArray(result.sent) ? result.sent.length : Number(result.sent) || 0;
-  showLine($("clock-status"), sent ? `${sent} scheduled message(s) sent.` : "Nothing was due.");
+  showLine($("clock-status"), sent ? `${sent} ${t("scheduled message(s) sent.")}`
+    : t("Nothing was due."));
   refresh();
 }
 
@@ -688,7 +719,7 @@ async function reset() {
   const question = "Reset the sandbox? Every plan, message and setting made here is deleted.";
   if (!window.confirm(question)) return;
   const result = await api("/api/reset", {});
-  showLine($("clock-status"), result.ok ? "Sandbox reset." : result.error || "Reset failed.");
+  showLine($("clock-status"), result.ok ? t("Sandbox reset.") : result.error || "Reset failed.");
   S.mainKey = S.modalKey = null;  // the version counter may start over
   refresh();
 }
