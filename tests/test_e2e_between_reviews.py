@@ -23,6 +23,7 @@ from tests.scenario import (
     create_plan,
     db,
     eventually,
+    reply_to,
     setup_channel,
     text_of,
 )
@@ -77,7 +78,7 @@ def test_a_next_review_minutes_ahead_is_reminded_then_and_moves_with_the_date(sl
                        review_time=at.strftime("%H:%M"), next_review_on=today.isoformat())
     assert plan.next_review_on == today
 
-    help_text = text_of(slack.driver.command(AM, channel, "help").json())
+    help_text = text_of(reply_to(slack, slack.driver.command(TEAMMATE, channel, "help")))
     assert f"at {at:%H:%M} ({zone})" in help_text and "Next review" in help_text
 
     clock = Clock(at.astimezone(UTC) - timedelta(minutes=1))
@@ -93,7 +94,7 @@ def test_a_next_review_minutes_ahead_is_reminded_then_and_moves_with_the_date(sl
     view = slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
                                    == response.trigger_id)[-1].params["view"]
     field = next(b for b in view["blocks"] if b.get("block_id") == "next_review_on")
-    assert field["label"]["text"] == "Date of the next review"
+    assert field["label"]["text"] == "Fecha de la próxima revisión"  # in Ana's Spanish
     assert field["element"]["initial_date"] == today.isoformat()
     later = today + timedelta(days=7)
     assert slack.driver.submit(AM, {"next_review_on": later.isoformat()}).json() is None
@@ -109,7 +110,7 @@ def test_a_next_review_minutes_ahead_is_reminded_then_and_moves_with_the_date(sl
     assert moved[f"{later}:due"] == datetime.combine(later, at.time(), at.tzinfo)
     with db(slack) as session:
         assert session.get(Plan, plan.id).next_review_on == later
-    shown = text_of(slack.driver.command(AM, channel, "show").json())
+    shown = text_of(reply_to(slack, slack.driver.command(TEAMMATE, channel, "show")))
     assert f"at {at:%H:%M} ({zone})" in shown
 
 
@@ -274,7 +275,8 @@ def test_the_calendar_file_keeps_its_event_ids_across_a_postponement(slack):
     first = calendar_file(slack, channel)
     events = first.walk("VEVENT")
     assert [e.decoded("dtstart").date() for e in events] == [
-        date(2027, 3, 1), date(2027, 4, 5), date(2027, 7, 5), date(2027, 10, 4)]
+        date(2027, 3, 1), date(2027, 4, 5), date(2027, 7, 5), date(2027, 10, 4),
+        date(2028, 1, 3)]  # the last on the plan's last day: none after its end
     start = events[0].decoded("dtstart")
     assert start.tzinfo is not None and start.utcoffset() == timedelta(hours=-5)
     assert (start.hour, start.minute) == (15, 30)

@@ -84,6 +84,9 @@ def test_a_meeting_in_the_browser(page):
     expect = playwright.expect
     expect(page.locator("#banner")).to_contain_text("loopback")
     as_user(page, ANA)
+    # The page's own labels speak the viewer's language, as Slack's client does.
+    expect(page.locator("#reset")).to_have_text("Reiniciar el sandbox")
+    expect(page.locator("#advance-minutes")).to_have_text("+10 minutos")
 
     # Create the plan; an error comes back on the right field first.
     command(page, "/plan new Acme")
@@ -123,21 +126,17 @@ def test_a_meeting_in_the_browser(page):
     expect(page.locator("#messages")).to_contain_text("Session recap: Acme")
     shot(page, "recap")
 
-    # Score the ideas in a round: both users score, the facilitator settles.
+    # Score the ideas in a round: one click each, one for the facilitator to settle.
     page.locator("button[data-action-id='round_start']").last.click()
     expect(page.locator("#messages")).to_contain_text("Idea 1 of 2")
     for user in (ANA, CARLA):
         as_user(page, user)
-        page.locator("button[data-action-id='round_evaluate']").last.click()
-        expect(modal).to_be_visible()
-        field(page, "score").locator("input[value='3']").check()
-        submit(page)
+        page.locator("button[data-action-id='round_score_3']").last.click()
+        expect(page.locator("#messages")).to_contain_text("3 · ", timeout=20_000)
     as_user(page, ANA)
     expect(page.locator("#messages")).to_contain_text("Scored by 2 of", timeout=20_000)
-    page.locator("button[data-action-id='round_settle']").last.click()
-    expect(modal).to_be_visible()
-    expect(modal).to_contain_text("Suggested")
-    submit(page)
+    page.locator("button[data-action-id='round_settle_suggested']").last.click()
+    expect(page.locator("#messages")).to_contain_text("Idea 2 of 2", timeout=20_000)
     shot(page, "scoring-round")
 
     # Promote the 3 to an objective.

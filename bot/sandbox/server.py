@@ -123,6 +123,7 @@ class Sandbox:
             "version": len(self.emulator.calls) + self.changes,
             "clock": self.now().isoformat(timespec="minutes"),
             "users": [{"id": u[0], "name": u[1], "real_name": u[2], "team_id": u[5],
+                       "locale": u[3],
                        "guest": u[5] != TEAM} for u in USERS],
             # The channels, then the user's direct messages with Rumbo (check-ins, deadlines).
             "channels": [{"id": c[0], "name": c[1]} for c in CHANNELS] + [
@@ -153,7 +154,7 @@ class Sandbox:
                 "message", "ephemeral") else None,
             message_ts=data.get("message_ts"), view_id=view_id,
             ephemeral=where == "ephemeral", value=data.get("value"),
-            selected=data.get("selected")))
+            selected=data.get("selected"), block_id=data.get("block_id")))
 
     def submit(self, user: str, view_id: str, values: dict) -> dict:
         try:

@@ -105,6 +105,7 @@ async function act(ctx, el, extra) {
     body.message_ts = ctx.message_ts;
   }
   if (ctx.view_id) body.view_id = ctx.view_id;
+  if (ctx.block_id) body.block_id = ctx.block_id;
   const result = await api("/api/click", body);
   const line = ctx.where === "view" ? $("modal-error") : $("action-error");
   showLine(line, result.ok ? "" : result.error || "The app did not accept that action.");
@@ -119,8 +120,37 @@ function confirmText(confirm) {
 
 // --- rendering the page --------------------------------------------------------------------
 
+// The page's own words, in the language of the person it is shown as (Slack's own client
+// speaks its user's language too); Rumbo's words come from Rumbo.
+const PAGE_ES = {
+  "Channels": "Canales", "Apps": "Aplicaciones", "App Home": "Inicio de la app",
+  "You are:": "Eres:", "Sandbox clock": "Reloj del sandbox", "+10 minutes": "+10 minutos",
+  "+1 hour": "+1 hora", "+1 day": "+1 día", "+7 days": "+7 días",
+  "Reset sandbox": "Reiniciar el sandbox", " (optional)": " (opcional)", " (guest)": " (invitada)",
+  "Nothing was due.": "No había nada pendiente.", "Sandbox reset.": "Sandbox reiniciado.",
+  "scheduled message(s) sent.": "mensaje(s) programado(s) enviado(s).",
+};
+
+function viewerLocale() {
+  const user = ((S.data && S.data.users) || []).find((u) => u.id === S.user);
+  return (user && user.locale) || "en-US";
+}
+
+function t(text) {
+  return viewerLocale().startsWith("es") ? PAGE_ES[text] || text : text;
+}
+
+function translatePage() {
+  for (const node of document.querySelectorAll("[data-i18n]")) {
+    node.dataset.i18nKey = node.dataset.i18nKey || node.textContent.trim();
+    node.textContent = t(node.dataset.i18nKey);
+  }
+  document.documentElement.lang = viewerLocale().slice(0, 2);
+}
+
 function render(data) {
   S.data = data;
+  translatePage();
   $("clock").textContent = formatClock(data.clock);
   $("clock").title = data.clock || "";
   const key = [data.version, S.user, S.channel, S.page].join("|");
@@ -145,7 +175,7 @@ function renderSidebar(data) {
   if (usersKey !== S.usersKey) {
     S.usersKey = usersKey;
     $("user-switch").replaceChildren(...users.map((u) =>
-      h("option", {value: u.id}, userLabel(u) + (u.guest ? " (guest)" : ""))));
+      h("option", {value: u.id}, userLabel(u) + (u.guest ? t(" (guest)") : ""))));
   }
   $("user-switch").value = S.user;
 }
@@ -344,10 +374,12 @@ const BLOCKS = {
     imageNode(b.image_url, b.alt_text, "image")),
 
   input: (b, ctx) => {
-    const control = element(b.element || {}, {...ctx, inInput: true});
+    // An input with dispatch_action sends its choice at once, as Slack's client does.
+    const control = element(b.element || {},
+      {...ctx, inInput: !b.dispatch_action, block_id: b.block_id});
     const node = h("div", {class: "block input-block", "data-block-id": b.block_id},
       h("label", {class: "input-label"}, textNode(b.label),
-        b.optional && h("span", {class: "optional"}, " (optional)")),
+        b.optional && h("span", {class: "optional"}, t(" (optional)"))),
       control,
       b.hint && h("div", {class: "hint"}, textNode(b.hint)),
       h("div", {class: "field-error", role: "alert", hidden: true}));
@@ -466,7 +498,7 @@ function optionChoice(o) {
 
 function userChoices() {
   return ((S.data && S.data.users) || []).map((u) =>
-    ({value: u.id, label: userLabel(u) + (u.guest ? " (guest)" : "")}));
+    ({value: u.id, label: userLabel(u) + (u.guest ? t(" (guest)") : "")}));
 }
 
 function channelChoices() {
@@ -509,6 +541,7 @@ function choices(el, ctx, kind, initial) {
 function picker(el, ctx, kind, initial) {
   const input = h("input", {type: kind, "data-action-id": el.action_id});
   input.value = initial || "";
+  input.lang = viewerLocale();  // the day, month and year in the order the viewer reads them
   // Browsers may add seconds to a time; Slack's timepicker is HH:MM.
   input.readValue = () => (kind === "time" ? input.value.slice(0, 5) : input.value) || null;
   if (!ctx.inInput) {
@@ -622,7 +655,7 @@ function token(t) {
 
 function userName(id) {
   const user = ((S.data && S.data.users) || []).find((u) => u.id === id);
-  return user ? user.name : id || "unknown";
+  return user ? userLabel(user) : id || "unknown";  // a mention shows the display name
 }
 
 function userLabel(user) {
@@ -678,7 +711,8 @@ async function advance(step) {
   const result = await api("/api/clock", {advance: step});
   if (!result.ok) return showLine($("clock-status"), result.error || "Could not move the clock.");
   const sent = Array.isArray(result.sent) ? result.sent.length : Number(result.sent) || 0;
-  showLine($("clock-status"), sent ? `${sent} scheduled message(s) sent.` : "Nothing was due.");
+  showLine($("clock-status"), sent ? `${sent} ${t("scheduled message(s) sent.")}`
+    : t("Nothing was due."));
   refresh();
 }
 
@@ -686,7 +720,7 @@ async function reset() {
   const question = "Reset the sandbox? Every plan, message and setting made here is deleted.";
   if (!window.confirm(question)) return;
   const result = await api("/api/reset", {});
-  showLine($("clock-status"), result.ok ? "Sandbox reset." : result.error || "Reset failed.");
+  showLine($("clock-status"), result.ok ? t("Sandbox reset.") : result.error || "Reset failed.");
   S.mainKey = S.modalKey = null;  // the version counter may start over
   refresh();
 }
