@@ -41,3 +41,14 @@ def test_a_review_reminder_gives_the_reviews_day_and_time_in_each_readers_zone()
     nine_in_madrid = int(datetime(2027, 1, 4, 8, 0, tzinfo=UTC).timestamp())
     assert f"on <!date^{nine_in_madrid}^{{date_long_pretty}} {{time}}|" in text
     assert "09:00 (Europe/Madrid)>" in text
+
+
+def test_the_next_review_in_help_the_plan_and_app_home_is_each_readers_own():
+    from bot.blocks.text import review_when
+
+    p = plan(language="en", next_review_on=date(2027, 1, 15), review_time=time(10, 0),
+             timezone="Europe/Madrid")
+    moment = int(datetime(2027, 1, 15, 9, 0, tzinfo=UTC).timestamp())  # 10:00 in Madrid
+    assert review_when(p, "en") == (
+        f"<!date^{moment}^{{date_long_pretty}} {{time}}|Friday, January 15, 2027 at 10:00 "
+        "(Europe/Madrid)>")

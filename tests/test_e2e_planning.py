@@ -253,7 +253,10 @@ def test_export_from_app_home(slack):
     menu = next(b["accessory"] for b in slack.emulator.home(AM)["blocks"]
                 if "Home Export" in str(b))
     export = next(o["value"] for o in menu["options"] if o["value"].startswith("export:"))
-    slack.driver.click(AM, "home_menu", selected=export)
+    click = slack.driver.click(AM, "home_menu", selected=export)
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == click.trigger_id)  # the same question as /plan export
+    assert slack.driver.submit(AM, {}).json() is None
     eventually(lambda: len([f for f in slack.emulator.files if f["channel"] == channel])
                == before + 2)
 

@@ -109,7 +109,10 @@ def test_a_three_person_meeting_takes_few_actions(slack, actions, capsys):
     assert answer.json() is None, answer.errors
     eventually(lambda: any("plan_export" in text_of(m)
                            for m in slack.emulator.ephemerals(CHANNEL, AM)))
-    slack.driver.click(AM, "plan_export", channel_id=CHANNEL, ephemeral=True)
+    click = slack.driver.click(AM, "plan_export", channel_id=CHANNEL, ephemeral=True)
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == click.trigger_id)
+    assert slack.driver.submit(AM, {}).json() is None  # to the channel, as it offers first
     eventually(lambda: len([f for f in slack.emulator.files if f["channel"] == CHANNEL]) == 2,
                timeout=10)
 

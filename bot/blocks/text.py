@@ -122,16 +122,18 @@ def long_date(day, lang: str) -> str:
 
 
 def review_when(plan, lang: str, day=None) -> str:
-    """The next review's day (`day`, else the plan's) and time in the plan's timezone:
-    'Friday, January 15, 2027 at 10:00 (Europe/Madrid)'. Help, the plan and App Home say
-    it alike."""
+    """The next review's day (`day`, else the plan's) and time, as each reader's Slack shows
+    it in their own timezone; where it cannot, in the plan's: 'Friday, January 15, 2027 at
+    10:00 (Europe/Madrid)'. Help, the plan and App Home say it alike."""
     _ = gettext_for(lang)
     day = day or plan.next_review_on
     if day is None:
         return "–"
-    return _("{date} at {time} ({timezone})").format(
-        date=format_date(day, format="full", locale=lang),
-        time=plan.review_time.strftime("%H:%M"), timezone=plan.timezone)
+    moment = datetime.combine(day, plan.review_time, ZoneInfo(plan.timezone))
+    return _slack_moment(moment, "{date_long_pretty} {time}", _(
+        "{date} at {time} ({timezone})").format(
+            date=format_date(day, format="full", locale=lang),
+            time=plan.review_time.strftime("%H:%M"), timezone=plan.timezone))
 
 
 def local_time(moment: datetime, timezone: str, lang: str) -> str:

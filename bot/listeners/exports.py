@@ -32,12 +32,7 @@ def export_command(act: Interaction, db):
         return no_plan(act)
     words = act.text.lower().split()
     if not words:
-        def ask():
-            lang = act.lang(plan)
-            act.open(ui.export_modal(lang=lang, private_metadata=metadata(
-                plan_id=plan.id, channel_id=plan.channel_id, lang=lang)))
-
-        return ask
+        return lambda: ask_where(act, plan)
     if not set(words) <= CHANNEL | PRIVATE | SCORES:
         _ = act.gettext(plan)
         return answer(act, notice(_(
@@ -46,6 +41,14 @@ def export_command(act: Interaction, db):
     delivery = request_export(act, db, plan, private=bool(PRIVATE & set(words)),
                               per_person=bool(SCORES & set(words)))
     return lambda: act.deps.outbox.deliver(delivery)
+
+
+def ask_where(act: Interaction, plan: Plan) -> None:
+    """The export's question (the channel or a private copy; each person's scores or not),
+    wherever an export is asked for: the command, a saved initiative, App Home."""
+    lang = act.lang(plan)
+    act.open(ui.export_modal(lang=lang, private_metadata=metadata(
+        plan_id=plan.id, channel_id=plan.channel_id, lang=lang)))
 
 
 def save_export(act: Interaction, db, private: bool, per_person: bool):

@@ -7,7 +7,7 @@ from bot.blocks.home import HOME_MENU, home_view
 from bot.blocks.text import plain
 from bot.i18n import gettext_for
 from bot.listeners.common import Interaction, after_ack, store_in_ack
-from bot.listeners.exports import request_export
+from bot.listeners.exports import ask_where
 from bot.listeners.reviews import start_review
 from storage import queries
 from storage.models import Plan
@@ -40,8 +40,7 @@ def home_menu(act: Interaction, db):
     if action == "review":
         return start_review(act, db, plan, tell=act.tell)
     if action == "export" and queries.is_facilitator(db, plan=plan, user_id=act.user_id):
-        export = request_export(act, db, plan)
-        return lambda: act.deps.outbox.deliver(export)
+        return lambda: ask_where(act, plan)
     return None
 
 

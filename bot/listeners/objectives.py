@@ -26,7 +26,7 @@ from bot.listeners.common import (
     store_in_ack,
     submission,
 )
-from bot.listeners.exports import request_export
+from bot.listeners.exports import ask_where
 from bot.reminders import local_today, next_on_cadence
 from bot.slack import tell_user
 from storage import planning, queries, scoring
@@ -215,12 +215,11 @@ def add_initiative(act: Interaction) -> None:
     open_initiative(act, plan, objective)
 
 
-def export_from_button(act: Interaction, db):
-    plan = _channel_plan(act, db)
-    if plan is None or str(plan.id) != act.value:
-        return None
-    export = request_export(act, db, plan)
-    return lambda: act.deps.outbox.deliver(export)
+def export_from_button(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan = _channel_plan(act, db)
+    if plan is not None and str(plan.id) == act.value:
+        ask_where(act, plan)
 
 
 def _category_of_plan(act: Interaction, db, plan: Plan, category_id) -> None:
@@ -330,7 +329,7 @@ def register(app: App) -> None:
     app.action(ui.OBJECTIVES_NEXT)(after_ack(objectives_page))
     app.action(ui.PLAN_SHARE)(store_in_ack(share_plan))
     app.action(ui.OBJECTIVE_ADD_INITIATIVE)(after_ack(add_initiative))
-    app.action(ui.PLAN_EXPORT)(store_in_ack(export_from_button))
+    app.action(ui.PLAN_EXPORT)(after_ack(export_from_button))
     app.view(ui.OBJECTIVE_CALLBACK)(submission(ui.parse_objective, save_objective,
                                                with_metadata=True))
     app.view(ui.INITIATIVE_CALLBACK)(submission(ui.parse_initiative, save_initiative,
