@@ -26,7 +26,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot import chart, export, ical, surfaces
+from bot import chart, surfaces
 from bot.blocks import checkins as checkin_blocks
 from bot.blocks import exports, nudges
 from bot.blocks.messages import notice
@@ -497,6 +497,10 @@ class Dispatcher:
     def _files_export(self, client, db, plan, payload, now):
         """The filled-in template: XLSX and Markdown, told apart by their titles; a private
         copy in its reader's language, the channel's in the plan's."""
+        # Imported here: openpyxl brings numpy and Pillow along where they are installed
+        # (matplotlib needs them); only a process that exports pays for them.
+        from bot import export
+
         base, private = payload["base"], payload.get("private", False)
         people = export.people_in(db, plan=plan)
         names = {user_id: self.users.name(client, user_id) for user_id in people}
@@ -533,6 +537,8 @@ class Dispatcher:
 
     def _files_calendar(self, client, db, plan, payload, now):
         """The coming reviews (and a running session) as an iCalendar file."""
+        from bot import ical  # like the export: only a process that makes one pays for it
+
         _ = gettext_for(plan.language)
         return _("The review dates of *{account}*, for your calendar. Import it again after "
                  "a postponement: the events move.").format(

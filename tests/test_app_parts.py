@@ -17,3 +17,16 @@ def test_fit_never_cuts_an_escape_sequence():
     cut = fit(text, 3000)
     assert len(cut) <= 3000 and cut.endswith("&amp;…")
     assert fit("short", 3000) == "short"
+
+
+def test_serving_imports_nothing_only_exports_and_pictures_need():
+    """matplotlib, numpy, Pillow, openpyxl and icalendar cost tens of MB per process: the
+    serving processes load them only when they export (the picture: never, a child draws)."""
+    import subprocess
+    import sys
+
+    loaded = subprocess.run([sys.executable, "-c", (
+        "import sys, bot.app, bot.server, bot.dispatch, bot.scheduler; print(' '.join(m for m "
+        "in ('matplotlib', 'numpy', 'PIL', 'openpyxl', 'icalendar') if m in sys.modules))")],
+        capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == []
