@@ -5,6 +5,7 @@ import threading
 import time
 import urllib.request
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -122,8 +123,18 @@ def test_check_ins_arrive_when_the_clock_moves_forward(sandbox):
         db.commit()
     dm = box.emulator.dm_channel_id(TOM)
     assert not call(sandbox, f"/api/state?user={TOM}&channel={dm}")["messages"]
-    call(sandbox, "/api/clock", {"advance": "days:9"})  # past the check-in day, 3 days ahead
-    state = wait_state(sandbox, lambda s: s["messages"], user=TOM, channel=dm)
+    # An hour at a time from the day before the check-in day (3 days ahead of the review),
+    # whatever the real time of day: the ask comes at Tom's first working hour in New York.
+    call(sandbox, "/api/clock", {"advance": "days:6"})
+    for _hour in range(5 * 24):
+        call(sandbox, "/api/clock", {"advance": "hours:1"})
+        state = call(sandbox, f"/api/state?user={TOM}&channel={dm}")
+        if state["messages"]:
+            break
+    assert state["messages"], "no check-in came within five days"
+    in_new_york = box.now().astimezone(ZoneInfo("America/New_York"))
+    assert in_new_york.date() >= review_day - timedelta(days=3)
+    assert in_new_york.weekday() < 5 and 9 <= in_new_york.hour <= 17  # within the hour step
     assert any(c["id"] == dm for c in state["channels"])
     assert "Where do your items stand?" in state["messages"][-1]["text"]
     assert "checkin_update" in json.dumps(state["messages"][-1]["blocks"])
