@@ -17,10 +17,10 @@ from sqlalchemy import insert, text
 from sqlmodel import select
 
 from bot.devslack import SlackEmulator
-from bot.dispatch import Dispatcher
-from bot.reminders import next_summary, review_reminders
-from bot.slack import make_client
-from storage import deliveries
+from bot.outbox.sender import Dispatcher
+from bot.platform.slack import make_client
+from bot.reviews.rules import next_summary, review_reminders
+from storage import outbox
 from storage.db import make_engine, migrate, new_session
 from storage.models import Delivery, Plan, Workspace
 
@@ -79,7 +79,7 @@ def measure(label: str, url: str) -> None:
             emulator.add_channel(f"C{n:05d}", f"c{n}")
         client = make_client(token="xoxb-test", base_url=emulator.api_url)
         with new_session(engine) as db:
-            query_ms = best_of(5, lambda: deliveries.due(db, now=NOW, limit=500))
+            query_ms = best_of(5, lambda: outbox.due(db, now=NOW, limit=500))
         started = time.perf_counter()
         sent = Dispatcher(engine, client, lambda: NOW).run_once()
         busy_ms = (time.perf_counter() - started) * 1000

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot import export
-from storage import queries
+from bot.exports import document as exports_document
+from storage import exports, plans
 from storage.db import make_engine, migrate, new_session
 from storage.models import (
     Answer,
@@ -36,7 +36,7 @@ LOREM = ("Reduce the time the client's team spends on renewals by moving the pap
 
 
 def build(db) -> Plan:
-    plan = queries.create_plan(
+    plan = plans.create_plan(
         db,
         plan=Plan(team_id="T1", channel_id="C1", account_name="Acme Benchmark",
                   client_size="large", period="twelve_months", start_date=date(2026, 12, 1),
@@ -107,11 +107,11 @@ def main() -> None:
 
         def collect():
             with new_session(engine) as db:
-                return export.collect(db, plan=plan, names=names)
+                return exports.collect(db, plan=plan, names=names)
 
         collect_ms, doc = best_ms(args.runs, collect)
-        xlsx_ms, xlsx = best_ms(args.runs, lambda: export.to_xlsx(doc))
-        markdown_ms, markdown = best_ms(args.runs, lambda: export.to_markdown(doc))
+        xlsx_ms, xlsx = best_ms(args.runs, lambda: exports_document.to_xlsx(doc))
+        markdown_ms, markdown = best_ms(args.runs, lambda: exports_document.to_markdown(doc))
         engine.dispose()
     print(f"plan: {IDEAS} ideas × {EVALUATIONS_PER_IDEA} evaluations, {OBJECTIVES} objectives, "
           f"{INITIATIVES} initiatives, {ANSWERS} answers; best of {args.runs} runs")

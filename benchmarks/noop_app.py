@@ -11,7 +11,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bot.server import GunicornServer
+from bot.platform.server import GunicornServer
 
 
 def load_app(api_url: str, signing_secret: str):

@@ -23,8 +23,8 @@ from urllib.parse import urlencode
 
 from sqlalchemy import text
 
-from bot.blocks import forms
 from bot.devslack import SlackDriver, SlackEmulator, view_state
+from bot.sessions import views as sessions_views
 from storage.db import make_engine
 from tests.app_server import BOT_TOKEN, SIGNING_SECRET, free_port, running_rumbo
 
@@ -127,7 +127,7 @@ def prepare_rumbo(driver: SlackDriver, emulator: SlackEmulator) -> dict:
 
 
 def answer_submission(driver: SlackDriver, n: int, metadata: dict) -> str:
-    view = forms.answers_modal(lang="en", private_metadata=json.dumps(metadata))
+    view = sessions_views.answers_modal(lang="en", private_metadata=json.dumps(metadata))
     payload = {
         "type": "view_submission",
         "team": {"id": "T0HOME", "domain": "acme"},

@@ -16,10 +16,10 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from sqlalchemy import event
 
-from bot.app import create_app
 from bot.devslack import SlackDriver, SlackEmulator
-from bot.server import wsgi_app
-from bot.settings import Settings
+from bot.platform.app import create_app
+from bot.platform.server import wsgi_app
+from bot.platform.settings import Settings
 from storage.db import make_engine, migrate
 from tests.app_server import BOT_TOKEN, SIGNING_SECRET
 from tests.scenario import AM, CLIENT, TEAMMATE, create_plan, setup_channel, start_session

@@ -1,7 +1,7 @@
 """Installations of Rumbo (one per workspace, or per Enterprise Grid organisation), OAuth
 states, and a workspace's life: uninstalled, kept for a retention period, purged.
 
-Tokens arrive here already encrypted (bot/installations.py); nothing here knows Slack.
+Tokens arrive here already encrypted (bot/platform/installations.py); nothing here knows Slack.
 """
 
 from datetime import datetime
@@ -10,9 +10,9 @@ from sqlalchemy import and_, delete, update
 from sqlmodel import Session, SQLModel, col, select
 
 from storage.db import insert
-from storage.deliveries import NOT_INSTALLED
 from storage.models import Delivery, Installation, OAuthState, Workspace
-from storage.types import utcnow
+from storage.outbox import NOT_INSTALLED
+from storage.types import utc_now
 
 FIELDS = ("is_enterprise_install", "app_id", "bot_id", "bot_user_id", "bot_scopes",
           "bot_token", "bot_refresh_token", "bot_token_expires_at", "installer_user_id",
@@ -33,7 +33,7 @@ def save(session: Session, row: Installation) -> None:
                                             col(Delivery.last_error) == NOT_INSTALLED)
                      .values(status="pending", last_error=None, next_attempt_at=None))
         session.exec(insert(session, Workspace)
-                     .values(team_id=row.team_id, created_at=utcnow(), uninstalled_at=None)
+                     .values(team_id=row.team_id, created_at=utc_now(), uninstalled_at=None)
                      .on_conflict_do_update(index_elements=["team_id"],
                                             set_={"uninstalled_at": None}))
 

@@ -5,14 +5,14 @@ from datetime import date, datetime, time
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime, utcnow
+from storage.types import UTCDateTime, utc_now
 
 
 class Workspace(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=32)
     name: str | None = Field(default=None, max_length=255)
     bot_user_id: str | None = Field(default=None, max_length=32)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     # Its Enterprise Grid organisation, whose org-wide install may serve it.
     enterprise_id: str | None = Field(default=None, max_length=32)
     # Set when the workspace uninstalled Rumbo: its data is purged a retention period later.
@@ -21,7 +21,7 @@ class Workspace(SQLModel, table=True):
 
 class Installation(SQLModel, table=True):
     """A workspace's install of Rumbo (or an Enterprise Grid organisation's, with no
-    team): its bot token and refresh token, encrypted (bot/installations.py). One row per
+    team): its bot token and refresh token, encrypted (bot/platform/installations.py). One row per
     workspace; a reinstall replaces it. Missing ids are stored as "" so the unique key
     holds on every database."""
 
@@ -39,7 +39,7 @@ class Installation(SQLModel, table=True):
     bot_refresh_token: str | None = Field(default=None, max_length=1000)
     bot_token_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     installer_user_id: str | None = Field(default=None, max_length=32)
-    installed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    installed_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
 class OAuthState(SQLModel, table=True):
@@ -78,7 +78,7 @@ class Plan(SQLModel, table=True):
     language: str = Field(max_length=8)
     status: str = Field(default="active", max_length=16)
     created_by: str = Field(max_length=32)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     archived_by: str | None = Field(default=None, max_length=32)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Review cadence: quarterly, semiannual, monthly, or every `cadence_weeks` weeks.
@@ -133,14 +133,14 @@ class StrategySession(SQLModel, table=True):
     channel_id: str = Field(max_length=32)
     message_ts: str | None = Field(default=None, max_length=32)
     started_by: str = Field(max_length=32)
-    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    started_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     ends_at: datetime = Field(sa_type=UTCDateTime)
     ended_by: str | None = Field(default=None, max_length=32)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The question in focus when the facilitator steps through them one at a time.
     focus_question: int | None = None
     focus_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # Set by every write the card shows, cleared when the card is redrawn (bot/cards.py).
+    # Set by every write the card shows, cleared when the card is redrawn (bot/outbox/cards.py).
     card_dirty_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     card_drawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -155,7 +155,7 @@ class Answer(SQLModel, table=True):
     user_id: str = Field(max_length=32)
     # The author's own workspace: differs from team_id for Slack Connect guests.
     user_team_id: str | None = Field(default=None, max_length=32)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Cleared answers are kept, only hidden: nothing a user typed is lost.
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -171,7 +171,7 @@ class Idea(SQLModel, table=True):
     text: str = Field(max_length=3000)
     user_id: str = Field(max_length=32)
     user_team_id: str | None = Field(default=None, max_length=32)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The settled score ("3", "2", "1", "discard"); None while unscored.
     score: str | None = Field(default=None, max_length=8)
@@ -203,7 +203,7 @@ class Evaluation(SQLModel, table=True):
     effort: str | None = Field(default=None, max_length=16)
     worth_it: str | None = Field(default=None, max_length=16)
     score: str = Field(max_length=8)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -220,7 +220,7 @@ class IdeaHistory(SQLModel, table=True):
     after: str | None = Field(default=None, max_length=3000)
     note: str | None = Field(default=None, max_length=3000)
     user_id: str = Field(max_length=32)
-    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
 class ScoringRound(SQLModel, table=True):
@@ -246,7 +246,7 @@ class ScoringRound(SQLModel, table=True):
     idea_ids: str = Field(max_length=10000)
     position: int = Field(default=0)
     started_by: str = Field(max_length=32)
-    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    started_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     card_dirty_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     card_drawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -271,7 +271,7 @@ class Objective(SQLModel, table=True):
     owner_id: str | None = Field(default=None, max_length=32)
     status: str = Field(default="not_started", max_length=16)
     created_by: str = Field(max_length=32)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -289,7 +289,7 @@ class Initiative(SQLModel, table=True):
     due_date: date | None = None
     status: str = Field(default="not_started", max_length=16)
     created_by: str = Field(max_length=32)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -307,7 +307,7 @@ class PlanChange(SQLModel, table=True):
     before: str | None = Field(default=None, max_length=3000)
     after: str | None = Field(default=None, max_length=3000)
     user_id: str = Field(max_length=32)
-    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
 class Review(SQLModel, table=True):
@@ -318,7 +318,7 @@ class Review(SQLModel, table=True):
     plan_id: int = Field(foreign_key="plan.id", index=True)
     due_on: date | None = None  # the scheduled review it fulfils
     held_by: str = Field(max_length=32)
-    held_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    held_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     # None while the review is being filled in, page by page.
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     worked: str | None = Field(default=None, max_length=3000)
@@ -369,7 +369,7 @@ class CheckIn(SQLModel, table=True):
     status: str = Field(max_length=16)
     value: float | None = None
     note: str | None = Field(default=None, max_length=3000)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
 class Delivery(SQLModel, table=True):
@@ -409,4 +409,4 @@ class ProcessedRequest(SQLModel, table=True):
 
     team_id: str = Field(primary_key=True, max_length=32)
     key: str = Field(primary_key=True, max_length=255)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)

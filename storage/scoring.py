@@ -1,6 +1,6 @@
 """Queries and writes for step 2: evaluating, scoring and settling ideas, scoring rounds.
 
-Like storage.queries: keyword-only, and every lookup from ids found in a Slack payload
+Like every storage module: keyword-only, and every lookup from ids found in a Slack payload
 checks the request's workspace and channel.
 """
 

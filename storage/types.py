@@ -32,5 +32,5 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def utcnow() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(UTC)

@@ -44,7 +44,7 @@ class Rumbo:
             **(env or {}),
         }
         self.env.pop("SLACK_APP_TOKEN", None)
-        self.args = [sys.executable, "-m", "bot.cli", command]
+        self.args = [sys.executable, "-m", "bot.platform.cli", command]
         if command == "serve":
             self.args += ["--host", "127.0.0.1", "--port", str(self.port),
                           *([] if scheduler else ["--no-scheduler"])]

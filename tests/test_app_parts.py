@@ -3,7 +3,7 @@
 
 
 def test_clean_drops_control_characters_and_keeps_the_rest():
-    from bot.blocks.state import clean
+    from bot.platform.state import clean
 
     assert clean("a\x00b\x07c\x1b[0m\x7f") == "abc[0m"
     assert clean("one\r\ntwo\rthree\tfour\n") == "one\ntwo\nthree\tfour\n"
@@ -11,7 +11,7 @@ def test_clean_drops_control_characters_and_keeps_the_rest():
 
 
 def test_fit_never_cuts_an_escape_sequence():
-    from bot.blocks.text import escape, fit
+    from bot.platform.blocks import escape, fit
 
     text = escape("&" * 1000)
     cut = fit(text, 3000)
@@ -26,7 +26,8 @@ def test_serving_imports_nothing_only_exports_and_pictures_need():
     import sys
 
     loaded = subprocess.run([sys.executable, "-c", (
-        "import sys, bot.app, bot.server, bot.dispatch, bot.scheduler; print(' '.join(m for m "
-        "in ('matplotlib', 'numpy', 'PIL', 'openpyxl', 'icalendar') if m in sys.modules))")],
+        "import sys, bot.platform.app, bot.platform.server, bot.outbox.sender, bot.outbox.ticks; "
+        "print(' '.join(m for m in ('matplotlib', 'numpy', 'PIL', 'openpyxl', 'icalendar') "
+        "if m in sys.modules))")],
         capture_output=True, text=True, check=True).stdout.split()
     assert loaded == []

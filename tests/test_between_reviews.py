@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import surfaces
 from bot.devslack import SlackEmulator
-from bot.dispatch import Dispatcher, reschedule_plan
-from bot.domain import working_moment
-from bot.reminders import cadence_words, checkin_moment, checkins_start
-from bot.slack import make_client
-from storage import deliveries, planning, queries
+from bot.objectives import deliveries as objectives_deliveries
+from bot.outbox.sender import Dispatcher
+from bot.platform.slack import make_client
+from bot.reviews.deliveries import reschedule_plan
+from bot.reviews.rules import cadence_words, checkin_moment, checkins_start, working_moment
+from storage import home, objectives, outbox, plans
 from storage.db import new_session
 from storage.models import Initiative, Plan
 from tests.test_dispatch import Clock
@@ -81,15 +81,15 @@ def slack():
 
 def test_an_initiatives_owner_is_reminded_ahead_of_its_due_date(engine, slack):
     with new_session(engine) as db:
-        plan = queries.create_plan(db, plan=make_plan(
+        plan = plans.create_plan(db, plan=make_plan(
             team="T0HOME", start_date=date(2027, 1, 1), timezone="Europe/Madrid", language="en",
             summary_frequency="off"), categories=["Financial"], facilitators=[])
-        category = planning.categories(db, plan=plan)[0]
-        objective = planning.add_objective(db, plan=plan, idea_id=None, user_id=OWNER,
+        category = plans.categories(db, plan=plan)[0]
+        objective = objectives.add_objective(db, plan=plan, idea_id=None, user_id=OWNER,
                                            now=utc(2027, 1, 1), values=dict(
                                                category_id=category.id, statement="Grow",
                                                target="More", measure="EUR", horizon="medium"))
-        mine, theirs = (planning.add_initiative(
+        mine, theirs = (objectives.add_initiative(
             db, plan=plan, objective=objective, user_id=OWNER, now=utc(2027, 1, 1),
             values=dict(title=title, target="Done", measure="Shipped", owner_id=owner,
                         due_date=date(2027, 2, 10))) for title, owner in (
@@ -114,30 +114,32 @@ def test_an_initiatives_owner_is_reminded_ahead_of_its_due_date(engine, slack):
 
     with new_session(engine) as db:
         plan = db.get(Plan, plan_id)
-        shown = json.dumps(surfaces.plan_messages(db, plan=plan, today=date(2027, 2, 11)))
+        shown = json.dumps(objectives_deliveries.plan_messages(db, plan=plan, today=date(2027, 2,
+                                                                                         11)))
         assert shown.count("Overdue* since") == 2
-        assert "Overdue" not in json.dumps(surfaces.plan_messages(db, plan=plan,
+        assert "Overdue" not in json.dumps(objectives_deliveries.plan_messages(db, plan=plan,
                                                                   today=date(2027, 2, 10)))
         # Done: no flag, and a new due date's reminder replaces the old one.
         db.get(Initiative, mine.id).status = "done"
         db.get(Initiative, theirs.id).due_date = date(2027, 3, 10)
         db.commit()
-        assert json.dumps(surfaces.plan_messages(db, plan=plan, today=date(2027, 2, 11))
+        assert json.dumps(objectives_deliveries.plan_messages(db, plan=plan, today=date(2027, 2,
+                                                                                        11))
                           ).count("Overdue* since") == 0
         reschedule_plan(db, plan=plan, now=utc(2027, 1, 2))
         db.commit()
-        pending = [d.key for d in deliveries.pending_for(db, plan=plan)
+        pending = [d.key for d in outbox.pending_for(db, plan=plan)
                    if d.key.startswith("deadline")]
         assert pending == [f"deadline:{plan_id}:{theirs.id}:2027-03-10"]
-        overdue = queries.overdue_for_owner(db, team_id=plan.team_id, user_id=GUEST,
+        overdue = home.overdue_for_owner(db, team_id=plan.team_id, user_id=GUEST,
                                             today=date(2027, 3, 11))
         assert [(title, due) for _plan, title, due in overdue] == [
             ("Client workshop", date(2027, 3, 10))]
 
 
 def test_the_review_and_app_home_flag_an_overdue_initiative():
-    from bot.blocks.home import home_view
-    from bot.blocks.review import item_inputs
+    from bot.home.views import home_view
+    from bot.reviews.views import item_inputs
 
     item = SimpleNamespace(id=3, title="Workshop", target="Held", status="on_track",
                            due_date=date(2027, 2, 10))
@@ -154,27 +156,27 @@ def test_the_review_and_app_home_flag_an_overdue_initiative():
 
 
 def test_an_owner_checks_in_on_their_own_items_only_until_the_review_closes(db):
-    from storage import checkins, reviews
+    from storage import reviews
 
-    plan = queries.create_plan(db, plan=make_plan(), categories=["Financial"],
+    plan = plans.create_plan(db, plan=make_plan(), categories=["Financial"],
                                facilitators=[])
-    category = planning.categories(db, plan=plan)[0]
+    category = plans.categories(db, plan=plan)[0]
     values = dict(category_id=category.id, target="More", measure="EUR", horizon="medium")
-    mine = planning.add_objective(db, plan=plan, idea_id=None, user_id="U1", now=utc(2027, 1, 1),
+    mine = objectives.add_objective(db, plan=plan, idea_id=None, user_id="U1", now=utc(2027, 1, 1),
                                   values=dict(values, statement="Mine", owner_id="U2"))
-    other = planning.add_objective(db, plan=plan, idea_id=None, user_id="U1",
+    other = objectives.add_objective(db, plan=plan, idea_id=None, user_id="U1",
                                    now=utc(2027, 1, 1),
                                    values=dict(values, statement="Theirs", owner_id="U3"))
     items = [{"entity": "objective", "entity_id": item.id, "status": "at_risk", "value": 5.0,
               "note": "forged?"} for item in (mine, other)]
-    assert checkins.save(db, plan=plan, user_id="U2", items=items, now=utc(2027, 1, 2)) == 1
-    assert checkins.save(db, plan=plan, user_id="U2", items=items, now=utc(2027, 1, 3)) == 1
-    assert set(checkins.open_checkins(db, plan=plan)) == {("objective", mine.id)}
-    assert checkins.who_checked_in(db, plan=plan) == (["U2"], ["U3"])
+    assert reviews.save_checkins(db, plan=plan, user_id="U2", items=items, now=utc(2027, 1, 2)) == 1
+    assert reviews.save_checkins(db, plan=plan, user_id="U2", items=items, now=utc(2027, 1, 3)) == 1
+    assert set(reviews.open_checkins(db, plan=plan)) == {("objective", mine.id)}
+    assert reviews.who_checked_in(db, plan=plan) == (["U2"], ["U3"])
     review = reviews.open_review(db, plan=plan, due_on=date(2027, 3, 1), user_id="U1",
                                  now=utc(2027, 3, 1))
     reviews.close_review(db, plan=plan, review=review, worked=None, not_worked=None,
                          user_id="U1", now=utc(2027, 3, 1))
-    assert checkins.open_checkins(db, plan=plan) == {}  # the review read them
-    assert checkins.held(db, plan=plan, due=date(2027, 3, 1))
-    assert checkins.who_checked_in(db, plan=plan) == ([], ["U2", "U3"])
+    assert reviews.open_checkins(db, plan=plan) == {}  # the review read them
+    assert reviews.held(db, plan=plan, due=date(2027, 3, 1))
+    assert reviews.who_checked_in(db, plan=plan) == ([], ["U2", "U3"])

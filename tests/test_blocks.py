@@ -5,12 +5,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from bot.blocks import forms, plan_form
-from bot.blocks import messages as msg
-from bot.blocks.home import home_view
-from bot.blocks.inputs import metadata
-from bot.blocks.text import chunk_lines, escape
 from bot.devslack.blockkit import check_message, check_view
+from bot.help import views as help_views
+from bot.home.views import home_view
+from bot.plans import views as plans_views
+from bot.platform.blocks import chunk_lines, escape, metadata
+from bot.sessions import views as sessions_views
 from storage.models import Answer, Idea, Plan, StrategySession
 
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
@@ -51,11 +51,11 @@ def all_text(message) -> str:
 @pytest.mark.parametrize("lang", LANGS)
 def test_modals_are_valid(lang):
     views = [
-        plan_form.modal(lang=lang, channel_id="C1", today=date(2026, 11, 30),
+        plans_views.new_plan_modal(lang=lang, channel_id="C1", today=date(2026, 11, 30),
                         timezone="Europe/Madrid", creator_id="U1", account_name="x" * 500),
-        forms.answers_modal(lang=lang, private_metadata=metadata(session_id=3)),
-        forms.idea_modal(lang=lang, private_metadata=metadata(plan_id=7)),
-        forms.my_answers_modal(
+        sessions_views.answers_modal(lang=lang, private_metadata=metadata(session_id=3)),
+        sessions_views.idea_modal(lang=lang, private_metadata=metadata(plan_id=7)),
+        sessions_views.my_answers_modal(
             lang=lang, private_metadata="{}",
             answers=[Answer(id=i, team_id="T1", plan_id=7, session_id=3, question=i % 5 + 1,
                             text="a" * 3000, user_id="U1") for i in range(200)],
@@ -73,15 +73,16 @@ def test_messages_are_valid(lang):
     p = plan(language=lang)
     many = {f"U{i}": [i, 1] for i in range(100)}
     messages = [
-        msg.help_message(lang=lang),
-        msg.help_message(lang=lang, plan=p, running=session(), idea_count=3,
+        help_views.help_message(lang=lang),
+        help_views.help_message(lang=lang, plan=p, running=session(), idea_count=3,
                          not_understood=EVIL),
-        msg.archive_offer(lang=lang, plan=p),
-        msg.plan_announcement(lang=lang, plan=p, categories=["Financial"] * 12,
+        plans_views.archive_offer(lang=lang, plan=p),
+        plans_views.plan_announcement(lang=lang, plan=p, categories=["Financial"] * 12,
                               facilitators=["U1", "U2"]),
-        msg.session_card(lang=lang, plan=p, strategy_session=session(), contributions=many,
+        sessions_views.session_card(lang=lang, plan=p, strategy_session=session(),
+                                    contributions=many,
                          answer_count=5000, idea_count=100),
-        msg.session_card(lang=lang, plan=p, strategy_session=session(ended_at=NOW),
+        sessions_views.session_card(lang=lang, plan=p, strategy_session=session(ended_at=NOW),
                          contributions={}, answer_count=0, idea_count=0),
     ]
     for message in messages:
@@ -90,10 +91,10 @@ def test_messages_are_valid(lang):
 
 def test_user_text_is_escaped_everywhere_it_is_shown():
     p = plan()
-    help_text = all_text(msg.help_message(lang="en", plan=p, not_understood=EVIL))
+    help_text = all_text(help_views.help_message(lang="en", plan=p, not_understood=EVIL))
     assert escape(EVIL) in help_text and "<!channel>" not in help_text
     assert "Acme &amp; &lt;Sons&gt;" in help_text
-    recap = msg.session_recap(
+    recap = sessions_views.session_recap(
         lang="en", plan=p,
         answers=[Answer(id=1, team_id="T1", plan_id=7, session_id=3, question=2, text=EVIL,
                         user_id="U1")],
@@ -106,7 +107,7 @@ def test_user_text_is_escaped_everywhere_it_is_shown():
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_recap_names_people_of_another_organisation_as_such(lang):
-    recap = msg.session_recap(lang=lang, plan=plan(), ideas=[], answers=[
+    recap = sessions_views.session_recap(lang=lang, plan=plan(), ideas=[], answers=[
         Answer(id=1, team_id="T1", plan_id=7, session_id=3, question=1, text="ours",
                user_id="U1", user_team_id="T1"),
         Answer(id=2, team_id="T1", plan_id=7, session_id=3, question=1, text="theirs",
@@ -119,10 +120,10 @@ def test_the_recap_names_people_of_another_organisation_as_such(lang):
 def test_notification_text_is_escaped_and_headers_are_plain():
     p = plan(account_name="<!channel> Acme")
     for message in (
-        msg.plan_announcement(lang="en", plan=p, categories=["A"], facilitators=["U1"]),
-        msg.session_card(lang="en", plan=p, strategy_session=session(), contributions={},
+        plans_views.plan_announcement(lang="en", plan=p, categories=["A"], facilitators=["U1"]),
+        sessions_views.session_card(lang="en", plan=p, strategy_session=session(), contributions={},
                          answer_count=0, idea_count=0),
-        *msg.session_recap(lang="en", plan=p, answers=[], ideas=[]),
+        *sessions_views.session_recap(lang="en", plan=p, answers=[], ideas=[]),
     ):
         assert "<!channel>" not in message["text"] and "&lt;!channel&gt;" in message["text"]
         assert message["blocks"][0]["text"] == {"type": "plain_text", "emoji": True,
@@ -140,7 +141,8 @@ def test_a_huge_recap_is_split_never_truncated(lang):
                       text=f"answer {i} " + "&<>" * 990, user_id="U1") for i in range(60)]
     ideas = [Idea(id=i, team_id="T1", plan_id=7, text=f"idea {i} " + "x" * 2900,
                   tag="realistic", user_id="U2") for i in range(40)]
-    recap = msg.session_recap(lang=lang, plan=plan(language=lang), answers=answers, ideas=ideas)
+    recap = sessions_views.session_recap(lang=lang, plan=plan(language=lang), answers=answers,
+                                         ideas=ideas)
     assert len(recap) > 1
     for message in recap:
         assert check_message(message["blocks"], message["text"]) == []
@@ -162,7 +164,8 @@ def test_chunk_lines_never_splits_an_entity():
 
 
 def test_session_card_shows_questions_counts_contributors_and_end_time():
-    card = msg.session_card(lang="es", plan=plan(language="es"), strategy_session=session(),
+    card = sessions_views.session_card(lang="es", plan=plan(language="es"),
+                                       strategy_session=session(),
                             contributions={"U7": [2, 1], "U8": [0, 3]}, answer_count=2,
                             idea_count=4)
     text = all_text(card)
@@ -171,14 +174,15 @@ def test_session_card_shows_questions_counts_contributors_and_end_time():
     assert "<@U7> (2/1)" in text and "<@U8> (0/3)" in text
     everyone, facilitators = [b for b in card["blocks"] if b["type"] == "actions"]
     assert [a["action_id"] for a in everyone["elements"]] == [
-        msg.SESSION_ADD_ANSWERS, msg.SESSION_ADD_IDEA, msg.SESSION_MY_ANSWERS,
-        msg.SESSION_BOARD]
+        sessions_views.SESSION_ADD_ANSWERS, sessions_views.SESSION_ADD_IDEA,
+        sessions_views.SESSION_MY_ANSWERS, sessions_views.SESSION_BOARD]
     # End session apart, under its label, with no client-side confirm (see test_blocks_access)
-    assert [a["action_id"] for a in facilitators["elements"]] == [msg.SESSION_FOCUS,
-                                                                 msg.SESSION_END]
-    ended = msg.session_card(lang="en", plan=plan(), strategy_session=session(ended_at=NOW),
+    assert [a["action_id"] for a in facilitators["elements"]] == [sessions_views.SESSION_FOCUS,
+                                                                 sessions_views.SESSION_END]
+    ended = sessions_views.session_card(lang="en", plan=plan(),
+                                        strategy_session=session(ended_at=NOW),
                              contributions={}, answer_count=0, idea_count=0)
     # Ended: a short summary, the answers still one click away.
     assert [e["action_id"] for b in ended["blocks"] if b["type"] == "actions"
-            for e in b["elements"]] == [msg.SESSION_BOARD]
+            for e in b["elements"]] == [sessions_views.SESSION_BOARD]
     assert len(json.dumps(ended)) < 1000

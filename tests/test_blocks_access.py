@@ -5,11 +5,11 @@ import json
 
 import pytest
 
-from bot.blocks import messages as msg
-from bot.blocks.inputs import metadata, notice_modal
-from bot.blocks.text import plain
 from bot.devslack.blockkit import check_message, check_view
-from bot.listeners.commands import SUBCOMMANDS, aliases
+from bot.help import views as help_views
+from bot.help.listeners import SUBCOMMANDS, aliases
+from bot.platform.blocks import metadata, notice_modal, plain
+from bot.sessions import views as sessions_views
 from tests.test_blocks import LANGS, plan, session
 
 FACILITATORS_ONLY = ["`/plan score`", "`/plan settings`", "`/plan review`", "`/plan resume`",
@@ -23,10 +23,10 @@ def shown(message) -> str:
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_help_lists_the_facilitators_commands_only_to_them(lang):
     p = plan(language=lang)
-    guest = msg.help_message(lang=lang, plan=p, aliases=aliases(), facilitators=["U1", "U2"])
-    facilitator = msg.help_message(lang=lang, plan=p, aliases=aliases(), facilitator=True,
+    guest = help_views.help_message(lang=lang, plan=p, aliases=aliases(), facilitators=["U1", "U2"])
+    facilitator = help_views.help_message(lang=lang, plan=p, aliases=aliases(), facilitator=True,
                                    facilitators=["U1"])
-    no_plan = msg.help_message(lang=lang, aliases=aliases())
+    no_plan = help_views.help_message(lang=lang, aliases=aliases())
     for command in FACILITATORS_ONLY:
         assert command not in shown(guest)
         assert command in shown(facilitator)
@@ -38,7 +38,7 @@ def test_the_help_lists_the_facilitators_commands_only_to_them(lang):
 
 
 def test_the_help_lists_every_spanish_name_the_router_takes():
-    listed = shown(msg.help_message(lang="es", plan=plan(), aliases=aliases(),
+    listed = shown(help_views.help_message(lang="es", plan=plan(), aliases=aliases(),
                                     facilitator=True, facilitators=["U1"]))
     for name in SUBCOMMANDS:
         # Every name is listed, but for the unaccented spellings of accented ones.
@@ -50,25 +50,27 @@ def test_the_help_lists_every_spanish_name_the_router_takes():
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_end_session_sits_apart_under_a_label_and_asks_nobody_in_the_client(lang):
-    card = msg.session_card(lang=lang, plan=plan(language=lang), strategy_session=session(),
+    card = sessions_views.session_card(lang=lang, plan=plan(language=lang),
+                                       strategy_session=session(),
                             contributions={}, answer_count=0, idea_count=0)
     blocks = card["blocks"]
     ids = [b.get("block_id") for b in blocks]
     facilitators = blocks[ids.index("session_facilitators")]
-    assert [e["action_id"] for e in facilitators["elements"]] == [msg.SESSION_FOCUS,
-                                                                  msg.SESSION_END]
+    assert [e["action_id"] for e in facilitators["elements"]] == [sessions_views.SESSION_FOCUS,
+                                                                  sessions_views.SESSION_END]
     assert "confirm" not in facilitators["elements"][-1]
     label = blocks[ids.index("session_facilitators") - 1]
     assert label["type"] == "context"
     assert label["elements"][0]["text"] == {"en": "*Facilitators*",
                                             "es": "*Facilitadores*"}[lang]
-    assert msg.SESSION_END not in shown({"blocks": blocks[:ids.index("session_facilitators")]})
+    apart = ids.index("session_facilitators")
+    assert sessions_views.SESSION_END not in shown({"blocks": blocks[:apart]})
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_confirmations_are_valid_modals(lang):
-    confirm = msg.end_session_modal(lang=lang, private_metadata=metadata(session_id=3))
-    assert confirm["callback_id"] == msg.SESSION_END_CALLBACK
+    confirm = sessions_views.end_session_modal(lang=lang, private_metadata=metadata(session_id=3))
+    assert confirm["callback_id"] == sessions_views.SESSION_END_CALLBACK
     assert confirm["submit"]["text"] == {"en": "End session", "es": "Finalizar sesión"}[lang]
     refused = notice_modal(lang=lang, title=plain("x" * 24), text="Only <@U1> can do that.")
     for view in (confirm, refused):

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.blocks.plan_items import history_message
 from bot.devslack.blockkit import check_message
+from bot.plans.views import history_message
 from storage.models import PlanChange
 from tests.test_blocks import EVIL, all_text, plan
 

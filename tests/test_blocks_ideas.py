@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.blocks import ideas as ui
 from bot.devslack.blockkit import check_message, check_view
+from bot.scoring import views as scoring_views
 from storage.models import Evaluation, Idea, ScoringRound
 from storage.scoring import IdeaRow
 from tests.test_blocks import EVIL, all_text, plan
@@ -29,7 +29,7 @@ def test_the_ideas_list_is_paged_and_every_idea_is_reachable(lang):
     all_rows = rows(103)
     seen, page, pages = set(), 0, None
     while True:
-        message = ui.ideas_message(lang=lang, plan=plan(language=lang), rows=all_rows,
+        message = scoring_views.ideas_message(lang=lang, plan=plan(language=lang), rows=all_rows,
                                    viewer="U1", is_facilitator=True, page=page,
                                    show_discarded=True)
         assert check_message(message["blocks"], message["text"]) == []
@@ -37,7 +37,7 @@ def test_the_ideas_list_is_paged_and_every_idea_is_reachable(lang):
         seen |= {o["options"][0]["value"] for o in overflows}
         buttons = [e for b in message["blocks"] if b["type"] == "actions"
                    for e in b["elements"]]
-        following = [b for b in buttons if b["action_id"] == ui.IDEAS_PAGE_NEXT
+        following = [b for b in buttons if b["action_id"] == scoring_views.IDEAS_PAGE_NEXT
                      and b["value"] == f"{page + 1}:1"]
         if not following:
             break
@@ -47,7 +47,7 @@ def test_the_ideas_list_is_paged_and_every_idea_is_reachable(lang):
 
 
 def test_discarded_ideas_are_hidden_until_asked_for():
-    message = ui.ideas_message(lang="en", plan=plan(), rows=rows(10), viewer="U1",
+    message = scoring_views.ideas_message(lang="en", plan=plan(), rows=rows(10), viewer="U1",
                                is_facilitator=False)
     text = all_text(message)
     assert "2 discarded, hidden" in text and "Idea 4 " not in text
@@ -61,7 +61,7 @@ def test_discarded_ideas_are_hidden_until_asked_for():
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_a_long_priority_list_is_split_not_cut(lang):
     all_rows = rows(400)
-    messages = ui.priorities_messages(lang=lang, plan=plan(language=lang), rows=all_rows,
+    messages = scoring_views.priorities_messages(lang=lang, plan=plan(language=lang), rows=all_rows,
                                       show_discarded=True)
     assert len(messages) >= 1
     text = "".join(all_text(m) for m in messages)
@@ -79,19 +79,21 @@ def test_round_card_and_modals_are_valid(lang):
     row.idea.text = EVIL
     scoring_round = ScoringRound(id=1, team_id="T1", plan_id=7, channel_id="C1", idea_ids="1,2",
                                  started_by="U1", started_at=NOW)
-    card = ui.round_card(lang=lang, plan=p, scoring_round=scoring_round, row=row, position=1,
+    card = scoring_views.round_card(lang=lang, plan=p, scoring_round=scoring_round, row=row,
+                                    position=1,
                          total=2, participants=[f"U{i}" for i in range(60)], settled=1)
     assert check_message(card["blocks"], card["text"]) == []
     assert "<!channel>" not in all_text(card)
     evaluations = [Evaluation(id=i, team_id="T1", idea_id=2, user_id=f"U{i}", score="3",
                               pros=EVIL * 20, cons="no") for i in range(80)]
     views = [
-        ui.evaluate_modal(lang=lang, idea=row.idea, evaluation=evaluations[0],
+        scoring_views.evaluate_modal(lang=lang, idea=row.idea, evaluation=evaluations[0],
                           others=[(e.user_id, e.score) for e in evaluations],
                           private_metadata="{}"),
-        ui.settle_modal(lang=lang, idea=row.idea, evaluations=evaluations, private_metadata="{}"),
-        ui.edit_modal(lang=lang, idea=row.idea, private_metadata="{}"),
-        ui.merge_modal(lang=lang, idea=row.idea, candidates=[r.idea for r in rows(150)],
+        scoring_views.settle_modal(lang=lang, idea=row.idea, evaluations=evaluations,
+                                   private_metadata="{}"),
+        scoring_views.edit_modal(lang=lang, idea=row.idea, private_metadata="{}"),
+        scoring_views.merge_modal(lang=lang, idea=row.idea, candidates=[r.idea for r in rows(150)],
                        private_metadata="{}"),
     ]
     for view in views:
@@ -102,7 +104,7 @@ def test_round_card_and_modals_are_valid(lang):
 def test_settle_suggests_the_consensus_and_explains_a_split():
     evaluations = [Evaluation(id=i, team_id="T1", idea_id=2, user_id=f"U{i}", score=s)
                    for i, s in enumerate(["3", "1", "1"])]
-    view = ui.settle_modal(lang="en", idea=rows(1)[0].idea, evaluations=evaluations,
+    view = scoring_views.settle_modal(lang="en", idea=rows(1)[0].idea, evaluations=evaluations,
                            private_metadata="{}")
     radio = next(b for b in view["blocks"] if b.get("block_id") == "score")
     assert radio["element"]["initial_option"]["value"] == "1"

@@ -6,73 +6,90 @@ import inspect
 import pkgutil
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-import bot.blocks
-from bot.blocks import checkins, exports, forms, ideas, messages, plan_form, plan_items, review
-from bot.blocks.inputs import metadata
+import bot
+from bot.exports import views as exports_views
+from bot.objectives import views as objectives_views
+from bot.plans import views as plans_views
+from bot.platform.blocks import metadata
+from bot.reviews import views as reviews_views
+from bot.scoring import views as scoring_views
+from bot.sessions import views as sessions_views
 from storage.models import Answer, Evaluation, Idea
 from tests.test_blocks import LANGS, NOW, plan
 from tests.test_blocks_plan import big_plan
 
 SAYS_OPTIONAL = re.compile(r"optional|opcional", re.IGNORECASE)
-MODULES = [importlib.import_module(f"bot.blocks.{m.name}")
-           for m in pkgutil.iter_modules(bot.blocks.__path__)]
-NOT_FORMS = {"inputs.modal", "inputs.confirm_modal", "inputs.notice_modal"}  # the helpers
+
+# Every capability's views, and the shared pieces.
+MODULES = [importlib.import_module(f"bot.{m.name}.views")
+           for m in pkgutil.iter_modules(bot.__path__)
+           if (Path(bot.__path__[0]) / m.name / "views.py").exists()]
+MODULES.append(importlib.import_module("bot.platform.blocks"))
+NOT_FORMS = {"blocks.modal", "blocks.confirm_modal", "blocks.notice_modal"}  # the helpers
 
 
 def every_modal(lang):
-    """{builder: [views]}: each modal builder of bot.blocks, with inputs filled in."""
+    """{builder: [views]}: each modal builder, with inputs filled in."""
     p = plan(language=lang)
     categories, objectives, initiatives = big_plan(2, 3)
     idea = Idea(id=1, team_id="T1", plan_id=7, text="Portal", user_id="U1", created_at=NOW)
     evaluation = Evaluation(id=1, team_id="T1", idea_id=1, user_id="U1", score="3")
     answer = Answer(id=1, team_id="T1", plan_id=7, session_id=3, question=1, text="a",
                     user_id="U1")
-    items = review.items_for_review(objectives, initiatives)
+    items = reviews_views.items_for_review(objectives, initiatives)
     return {
-        "plan_form.modal": [plan_form.modal(lang=lang, channel_id="C1", today=date(2026, 12, 2),
+        "plans.new_plan_modal": [plans_views.new_plan_modal(lang=lang, channel_id="C1",
+                                                            today=date(2026, 12, 2),
                                             timezone="Europe/Madrid", creator_id="U1")],
-        "forms.answers_modal": [forms.answers_modal(lang=lang, private_metadata="{}")],
-        "forms.my_answers_modal": [forms.my_answers_modal(lang=lang, answers=[answer],
+        "sessions.answers_modal": [sessions_views.answers_modal(lang=lang, private_metadata="{}")],
+        "sessions.my_answers_modal": [sessions_views.my_answers_modal(lang=lang, answers=[answer],
                                                           ideas=[idea], private_metadata="{}")],
-        "forms.idea_modal": [forms.idea_modal(lang=lang, private_metadata="{}")],
-        "ideas.evaluate_modal": [ideas.evaluate_modal(lang=lang, idea=idea, evaluation=None,
+        "sessions.idea_modal": [sessions_views.idea_modal(lang=lang, private_metadata="{}")],
+        "scoring.evaluate_modal": [scoring_views.evaluate_modal(lang=lang, idea=idea,
+                                                                evaluation=None,
                                                       others=None, private_metadata="{}")],
-        "ideas.settle_modal": [ideas.settle_modal(lang=lang, idea=idea, evaluations=[evaluation],
+        "scoring.settle_modal": [scoring_views.settle_modal(lang=lang, idea=idea,
+                                                            evaluations=[evaluation],
                                                   private_metadata="{}")],
-        "ideas.edit_modal": [ideas.edit_modal(lang=lang, idea=idea, private_metadata="{}")],
-        "ideas.end_round_modal": [ideas.end_round_modal(lang=lang, private_metadata="{}")],
-        "ideas.merge_modal": [ideas.merge_modal(lang=lang, idea=idea, candidates=[idea],
+        "scoring.edit_modal": [scoring_views.edit_modal(lang=lang, idea=idea,
+                                                        private_metadata="{}")],
+        "scoring.end_round_modal": [scoring_views.end_round_modal(lang=lang,
+                                                                  private_metadata="{}")],
+        "scoring.merge_modal": [scoring_views.merge_modal(lang=lang, idea=idea, candidates=[idea],
                                                 private_metadata="{}")],
-        "checkins.checkin_modal": [checkins.checkin_modal(
+        "reviews.checkin_modal": [reviews_views.checkin_modal(
             lang=lang, plan=p, due=date(2027, 3, 1), items=items, current={}, values={},
             private_metadata="{}")],
-        "exports.export_modal": [exports.export_modal(lang=lang, private_metadata="{}")],
-        "messages.end_session_modal": [messages.end_session_modal(
+        "exports.export_modal": [exports_views.export_modal(lang=lang, private_metadata="{}")],
+        "sessions.end_session_modal": [sessions_views.end_session_modal(
             lang=lang, private_metadata=metadata(session_id=3))],
-        "plan_items.objective_modal": [
-            plan_items.objective_modal(lang=lang, categories=categories, private_metadata="{}"),
-            plan_items.objective_modal(lang=lang, categories=categories, idea=idea,
+        "objectives.objective_modal": [
+            objectives_views.objective_modal(lang=lang, categories=categories,
+                                             private_metadata="{}"),
+            objectives_views.objective_modal(lang=lang, categories=categories, idea=idea,
                                        objective=objectives[0], private_metadata="{}")],
-        "plan_items.initiative_modal": [plan_items.initiative_modal(
+        "objectives.initiative_modal": [objectives_views.initiative_modal(
             lang=lang, objective=objectives[0], initiative=initiatives[0],
             private_metadata="{}")],
-        "plan_items.settings_modal": [plan_items.settings_modal(
+        "plans.settings_modal": [plans_views.settings_modal(
             lang=lang, plan=p, categories=categories, facilitators=["U1"],
             private_metadata="{}")],
-        "review.review_page": [review.review_page(
+        "reviews.review_page": [reviews_views.review_page(
             lang=lang, plan=p, items=items, page=page, current={}, values={}, changes=[],
-            private_metadata="{}") for page in range(review.pages_of(items))],
+            private_metadata="{}") for page in range(reviews_views.pages_of(items))],
     }
 
 
 def modal_builders() -> set[str]:
-    """Every function of bot.blocks that builds a modal, by its name."""
+    """Every function of the views that builds a modal, by its name."""
     found = set()
     for module in MODULES:
-        short = module.__name__.rsplit(".", 1)[-1]
+        short = module.__name__.split(".")[1] if module.__name__.endswith(".views") \
+            else module.__name__.rsplit(".", 1)[-1]
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if function.__module__ == module.__name__ and (
                     name.endswith("_modal") or name in ("modal", "review_page")):

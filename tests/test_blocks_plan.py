@@ -4,11 +4,12 @@ from datetime import date
 
 import pytest
 
-from bot.blocks import plan_items as ui
 from bot.devslack.blockkit import check_message, check_view
 from bot.devslack.driver import view_state
-from bot.planning import gaps, outside_period
-from bot.reminders import review_dates
+from bot.objectives import views as objectives_views
+from bot.objectives.rules import gaps, outside_period
+from bot.plans import views as plans_views
+from bot.reviews.rules import review_dates
 from storage.models import Category, Initiative, Objective
 from tests.test_blocks import EVIL, all_text, plan
 
@@ -32,7 +33,8 @@ def big_plan(objectives=50, initiatives=200):
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_the_biggest_plan_is_split_into_valid_messages(lang):
     categories, objectives, initiatives = big_plan()
-    messages = ui.plan_messages(lang=lang, plan=plan(language=lang), categories=categories,
+    messages = objectives_views.plan_messages(lang=lang, plan=plan(language=lang),
+                                              categories=categories,
                                 objectives=objectives, initiatives=initiatives,
                                 facilitators=["U1"], next_review=date(2027, 4, 5))
     assert len(messages) > 1
@@ -50,7 +52,7 @@ def test_the_objectives_list_is_paged(lang):
     categories, objectives, initiatives = big_plan()
     seen, page = set(), 0
     while True:
-        message = ui.objectives_message(lang=lang, plan=plan(language=lang),
+        message = objectives_views.objectives_message(lang=lang, plan=plan(language=lang),
                                         categories=categories, objectives=objectives,
                                         initiatives=initiatives, to_promote=[], page=page)
         assert check_message(message["blocks"], message["text"]) == []
@@ -59,7 +61,7 @@ def test_the_objectives_list_is_paged(lang):
                  for o in b["accessory"]["options"]}
         buttons = [e["action_id"] for b in message["blocks"] if b["type"] == "actions"
                    for e in b["elements"]]
-        if ui.OBJECTIVES_NEXT not in buttons:
+        if objectives_views.OBJECTIVES_NEXT not in buttons:
             break
         page += 1
     assert {f"edit:{o.id}" for o in objectives} | {f"edit:{i.id}" for i in initiatives} <= seen
@@ -70,13 +72,15 @@ def test_modals_are_valid_and_escape_user_text(lang):
     categories, objectives, initiatives = big_plan(1, 1)
     objectives[0].statement = EVIL
     views = [
-        ui.objective_modal(lang=lang, categories=categories, objective=objectives[0],
+        objectives_views.objective_modal(lang=lang, categories=categories, objective=objectives[0],
                            private_metadata="{}"),
-        ui.objective_modal(lang=lang, categories=categories, private_metadata="{}"),
-        ui.initiative_modal(lang=lang, objective=objectives[0], private_metadata="{}"),
-        ui.initiative_modal(lang=lang, objective=objectives[0], initiative=initiatives[0],
+        objectives_views.objective_modal(lang=lang, categories=categories, private_metadata="{}"),
+        objectives_views.initiative_modal(lang=lang, objective=objectives[0],
+                                          private_metadata="{}"),
+        objectives_views.initiative_modal(lang=lang, objective=objectives[0],
+                                          initiative=initiatives[0],
                             private_metadata="{}"),
-        ui.settings_modal(lang=lang, plan=plan(language=lang), categories=categories,
+        plans_views.settings_modal(lang=lang, plan=plan(language=lang), categories=categories,
                           facilitators=["U1"], private_metadata="{}"),
     ]
     for view in views:
@@ -85,17 +89,18 @@ def test_modals_are_valid_and_escape_user_text(lang):
 
 
 def test_an_objective_needs_a_target_and_a_measure_and_dates_within_the_period():
-    view = ui.objective_modal(lang="en", categories=big_plan(1, 0)[0], private_metadata="{}")
+    view = objectives_views.objective_modal(lang="en", categories=big_plan(1, 0)[0],
+                                            private_metadata="{}")
     meta = {"start": "2027-01-01", "end": "2027-12-31"}
     values = view_state(view, {"category": "1", "statement": "Portal", "target": " ",
                                "measure": " ", "target_date": "2028-01-15",
                                "baseline": "ten"}, strict=False)
-    _result, errors = ui.parse_objective(values, "en", meta)
+    _result, errors = objectives_views.parse_objective(values, "en", meta)
     assert set(errors) == {"target", "measure", "target_date", "baseline"}
     values = view_state(view, {"category": "1", "statement": "Portal", "target": "Half",
                                "measure": "Share", "target_date": "2028-01-15",
                                "keep_dates": ["yes"], "baseline": "10.5"}, strict=False)
-    result, errors = ui.parse_objective(values, "en", meta)
+    result, errors = objectives_views.parse_objective(values, "en", meta)
     assert errors == {} and result["baseline"] == 10.5 and result["horizon"] == "medium"
 
 

@@ -5,9 +5,10 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from bot.blocks import messages as msg
-from bot.blocks.nudges import review_reminder
-from bot.blocks.text import slack_date, slack_time
+from bot.help import views as help_views
+from bot.platform.blocks import slack_date, slack_time
+from bot.reviews.views import review_reminder
+from bot.sessions import views as sessions_views
 from tests.test_blocks import NOW, all_text, plan, session
 
 
@@ -23,14 +24,15 @@ def test_slack_formats_the_moment_and_falls_back_on_the_plans_local_time():
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_session_times_are_each_readers_own(lang):
     p = plan(language=lang)
-    running = all_text(msg.session_card(lang=lang, plan=p, strategy_session=session(),
+    running = all_text(sessions_views.session_card(lang=lang, plan=p, strategy_session=session(),
                                         contributions={}, answer_count=0, idea_count=0))
     ends = int(session().ends_at.timestamp())
     assert f"<!date^{ends}^{{time}}|10:30 (America/Mexico_City)>" in running
-    ended = all_text(msg.session_card(lang=lang, plan=p, strategy_session=session(ended_at=NOW),
+    ended = all_text(sessions_views.session_card(lang=lang, plan=p,
+                                                 strategy_session=session(ended_at=NOW),
                                       contributions={}, answer_count=0, idea_count=0))
     assert f"<!date^{int(NOW.timestamp())}^{{date_short_pretty}} {{time}}|" in ended
-    help_text = all_text(msg.help_message(lang=lang, plan=p, running=session()))
+    help_text = all_text(help_views.help_message(lang=lang, plan=p, running=session()))
     assert f"<!date^{ends}^{{time}}|" in help_text
 
 
@@ -44,7 +46,7 @@ def test_a_review_reminder_gives_the_reviews_day_and_time_in_each_readers_zone()
 
 
 def test_the_next_review_in_help_the_plan_and_app_home_is_each_readers_own():
-    from bot.blocks.text import review_when
+    from bot.reviews.views import review_when
 
     p = plan(language="en", next_review_on=date(2027, 1, 15), review_time=time(10, 0),
              timezone="Europe/Madrid")

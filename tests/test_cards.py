@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.cards import SPACING, STALE_AFTER, Cards, mark
 from bot.devslack import SlackEmulator
-from bot.slack import make_client
-from storage import queries
+from bot.outbox.cards import SPACING, STALE_AFTER, Cards, mark
+from bot.platform.slack import make_client
+from storage import sessions
 from storage.db import make_engine, new_session
 from storage.models import StrategySession
 from tests.scenario import eventually
@@ -31,9 +31,9 @@ def running_card(engine, slack) -> int:
     posted = client.chat_postMessage(channel="C1", text="the card")
     with new_session(engine) as db:
         plan = new_plan(db)
-        strategy_session = queries.start_session(db, plan=plan, user_id="U1", now=T0,
+        strategy_session = sessions.start_session(db, plan=plan, user_id="U1", now=T0,
                                                  ends_at=T0 + timedelta(minutes=90))
-        queries.set_session_message(db, session_id=strategy_session.id, ts=posted["ts"])
+        sessions.set_session_message(db, session_id=strategy_session.id, ts=posted["ts"])
         db.commit()
         return strategy_session.id
 

@@ -11,7 +11,7 @@ import pytest
 
 def rumbo(*args, env=None, cwd):
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "bot.platform.cli", *args], capture_output=True,
                           text=True, env={**clean, **(env or {})}, cwd=cwd, timeout=60)
 
 
@@ -62,7 +62,7 @@ def test_an_unreachable_database_is_one_line(tmp_path):
 def test_worker_runs_the_scheduler_and_stops_cleanly(tmp_path):
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "worker"], cwd=tmp_path, text=True,
+        [sys.executable, "-m", "bot.platform.cli", "worker"], cwd=tmp_path, text=True,
         env={**clean, "SLACK_BOT_TOKEN": "xoxb-test"}, stderr=subprocess.PIPE)
     seen = []
     try:
@@ -97,7 +97,7 @@ def test_sandbox_says_it_listens_on_loopback_only(tmp_path):
 
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "sandbox", "--port", str(free_port()), "--data",
+        [sys.executable, "-m", "bot.platform.cli", "sandbox", "--port", str(free_port()), "--data",
          str(tmp_path / "data")], cwd=tmp_path, env=clean, text=True, stdout=subprocess.PIPE)
     try:
         line = process.stdout.readline()

@@ -13,8 +13,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from bot.blocks import forms
 from bot.devslack import SlackDriver, view_state
+from bot.sessions import views as sessions_views
 from storage.models import Delivery, StrategySession
 from tests.conftest import CHANNEL
 from tests.scenario import (
@@ -31,7 +31,7 @@ from tests.scenario import (
 
 def answers_body(driver: SlackDriver, user: str, metadata: dict, text: str, n: int) -> str:
     """An "Add answers" submission as Slack sends it, from a modal of its own."""
-    view = forms.answers_modal(lang="en", private_metadata=json.dumps(metadata))
+    view = sessions_views.answers_modal(lang="en", private_metadata=json.dumps(metadata))
     payload = {
         "type": "view_submission", "team": {"id": "T0HOME", "domain": "acme"},
         "user": {"id": user, "name": user, "team_id": "T0HOME"}, "api_app_id": "A0RUMBO",

@@ -10,17 +10,13 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlmodel import select
 
 from bot.devslack import SlackEmulator
-from bot.dispatch import (
-    LEASE,
-    Dispatcher,
-    cancel_session_timers,
-    reschedule_plan,
-    review_held,
-    schedule_session_timers,
-)
-from bot.reminders import local_moment, review_reminders, warning_lead
-from bot.slack import make_client
-from storage import deliveries, planning, queries
+from bot.outbox.sender import LEASE, Dispatcher
+from bot.platform.slack import make_client
+from bot.reviews.deliveries import reschedule_plan, review_held
+from bot.reviews.rules import local_moment, review_reminders
+from bot.sessions.deliveries import cancel_session_timers, schedule_session_timers
+from bot.sessions.rules import warning_lead
+from storage import outbox, plans, sessions
 from storage.db import make_engine, new_session
 from storage.models import Delivery, Plan, StrategySession
 from tests.test_storage import make_plan
@@ -49,7 +45,7 @@ def new_plan(db, **extra) -> Plan:
                   timezone="Europe/Madrid", language="en", period="calendar_year",
                   team="T0HOME", summary_frequency="off")
     values.update(extra)
-    plan = queries.create_plan(db, plan=make_plan(**values), categories=["Financial"],
+    plan = plans.create_plan(db, plan=make_plan(**values), categories=["Financial"],
                                facilitators=[])
     reschedule_plan(db, plan=plan, now=datetime(2027, 1, 1, tzinfo=UTC))
     db.commit()
@@ -108,7 +104,7 @@ def test_a_quarterly_review_on_the_31st_stays_on_month_ends(engine):
     with new_session(engine) as db:
         plan = new_plan(db, start_date=date(2027, 1, 31), review_weekday=6,
                         period="perpetual", end_date=None)
-    from bot.reminders import review_dates
+    from bot.reviews.rules import review_dates
 
     dates = []
     after = plan.start_date
@@ -222,7 +218,7 @@ def test_an_archived_channel_pauses_nudges_and_tells_the_facilitators_once(engin
     # Back in the channel: resumed, the latest relevant reminder goes out, once.
     slack.add_channel("C1", "acme", members=[FACILITATOR])
     with new_session(engine) as db:
-        deliveries.resume_plan(db, plan=db.get(Plan, plan.id))
+        outbox.resume_plan(db, plan=db.get(Plan, plan.id))
         db.commit()
     assert run.run_once() == 1
     assert "overdue" in posts(slack)[-1].params["text"]
@@ -245,7 +241,7 @@ def test_session_timers(engine, slack):
     with new_session(engine) as db:
         plan = new_plan(db)
         start = datetime(2027, 2, 1, 10, 0, tzinfo=UTC)
-        strategy_session = queries.start_session(db, plan=plan, user_id=FACILITATOR, now=start,
+        strategy_session = sessions.start_session(db, plan=plan, user_id=FACILITATOR, now=start,
                                                  ends_at=start + timedelta(minutes=90))
         schedule_session_timers(db, plan=plan, strategy_session=strategy_session)
         db.commit()
@@ -259,11 +255,11 @@ def test_session_timers(engine, slack):
     with new_session(engine) as db:
         plan = db.get(Plan, plan.id)
         first = db.get(StrategySession, strategy_session.id)
-        queries.end_session(db, strategy_session=first, user_id=FACILITATOR, now=clock.now)
-        second = queries.start_session(db, plan=plan, user_id=FACILITATOR, now=clock.now,
+        sessions.end_session(db, strategy_session=first, user_id=FACILITATOR, now=clock.now)
+        second = sessions.start_session(db, plan=plan, user_id=FACILITATOR, now=clock.now,
                                        ends_at=clock.now + timedelta(minutes=30))
         schedule_session_timers(db, plan=plan, strategy_session=second)
-        queries.end_session(db, strategy_session=second, user_id=FACILITATOR, now=clock.now)
+        sessions.end_session(db, strategy_session=second, user_id=FACILITATOR, now=clock.now)
         cancel_session_timers(db, plan=plan, strategy_session=second)
         db.commit()
     clock.now += timedelta(minutes=40)
@@ -274,7 +270,7 @@ def test_a_short_sessions_warning_fits_its_length(engine, slack):
     with new_session(engine) as db:
         plan = new_plan(db)
         start = datetime(2027, 2, 1, 10, 0, tzinfo=UTC)
-        short = queries.start_session(db, plan=plan, user_id=FACILITATOR, now=start,
+        short = sessions.start_session(db, plan=plan, user_id=FACILITATOR, now=start,
                                       ends_at=start + timedelta(minutes=5))
         schedule_session_timers(db, plan=plan, strategy_session=short)
         db.commit()
@@ -293,7 +289,7 @@ def test_monthly_progress_summaries(engine, slack):
 
     def upcoming():
         with new_session(engine) as db:
-            return [d.key for d in deliveries.pending_for(db, plan=db.get(Plan, plan.id))
+            return [d.key for d in outbox.pending_for(db, plan=db.get(Plan, plan.id))
                     if d.kind == "summary"]
 
     clock = Clock(madrid(date(2027, 2, 1)))
@@ -311,8 +307,8 @@ def claimed_by_a_process_that_died(engine) -> Delivery:
     """The first reminder, claimed (with a lease) just now by a process that then died.
     Just now, by the emulator's clock too: a takeover reads the channel's history since."""
     with new_session(engine) as db:
-        first = min(deliveries.pending_for(db, plan=new_plan(db)), key=lambda d: d.due_at)
-        assert deliveries.claim(db, delivery=first, now=datetime.now(UTC), lease=LEASE)
+        first = min(outbox.pending_for(db, plan=new_plan(db)), key=lambda d: d.due_at)
+        assert outbox.claim(db, delivery=first, now=datetime.now(UTC), lease=LEASE)
         return db.get(Delivery, first.id)
 
 
@@ -348,12 +344,12 @@ def test_a_takeover_does_not_post_again_what_the_dead_process_posted(engine, sla
 
 
 def test_a_takeover_does_not_send_again_a_direct_message_the_dead_process_sent(engine, slack):
-    from bot.reminders import Planned
+    from bot.outbox.schedule import Planned
     from storage.models import Initiative, Objective
 
     with new_session(engine) as db:
         plan = new_plan(db)
-        category = planning.categories(db, plan=plan)[0]
+        category = plans.categories(db, plan=plan)[0]
         objective = Objective(team_id=plan.team_id, plan_id=plan.id, category_id=category.id,
                               statement="Faster onboarding", target="A week",
                               measure="Days", horizon="medium", created_by=FACILITATOR)
@@ -367,11 +363,11 @@ def test_a_takeover_does_not_send_again_a_direct_message_the_dead_process_sent(e
         db.flush()
         key = f"deadline:{plan.id}:{item.id}:2027-03-01"
         now = datetime.now(UTC)
-        deliveries.schedule(db, plan=plan, planned=[Planned(
+        outbox.schedule(db, plan=plan, planned=[Planned(
             key, "deadline", now, {"initiative_id": item.id, "due": "2027-03-01"})])
         db.commit()
-        reminder = deliveries.by_key(db, plan=plan, key=key)
-        assert deliveries.claim(db, delivery=reminder, now=now, lease=LEASE)
+        reminder = outbox.by_key(db, plan=plan, key=key)
+        assert outbox.claim(db, delivery=reminder, now=now, lease=LEASE)
         claimed_at = db.get(Delivery, reminder.id).claimed_at
     # The owner got the reminder; the process died before it could write that down.
     client = make_client(token="xoxb-test", base_url=slack.api_url)
@@ -390,13 +386,13 @@ def test_a_plan_from_before_check_ins_gets_them_when_a_process_starts(engine, sl
     with new_session(engine) as db:
         plan = new_plan(db)
         # As a plan made by an older Rumbo: no check-in was ever scheduled for it.
-        for delivery in deliveries.pending_for(db, plan=plan):
+        for delivery in outbox.pending_for(db, plan=plan):
             if delivery.key.startswith("checkin:"):
                 db.delete(delivery)
         db.commit()
     run = dispatcher(engine, slack, Clock(datetime(2027, 1, 2, tzinfo=UTC)))
     assert run.schedule_missing() == 1
     with new_session(engine) as db:
-        keys = [d.key for d in deliveries.pending_for(db, plan=db.get(Plan, plan.id))]
+        keys = [d.key for d in outbox.pending_for(db, plan=db.get(Plan, plan.id))]
     assert any(k.startswith(f"checkin:{plan.id}:") for k in keys)
     assert run.schedule_missing() == 0  # up to date now

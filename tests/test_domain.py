@@ -2,8 +2,9 @@ from datetime import date
 
 import pytest
 
-from bot.domain import add_months, is_known_timezone, plan_end_date, split_idea_lines
-from bot.i18n import language_from_locale
+from bot.plans.rules import add_months, is_known_timezone, plan_end_date
+from bot.platform.i18n import language_from_locale
+from bot.sessions.rules import split_idea_lines
 
 
 @pytest.mark.parametrize(
@@ -48,7 +49,7 @@ def test_language_from_locale(locale, lang):
 
 
 def test_the_end_follows_the_period_unless_one_was_typed():
-    from bot.domain import plan_end
+    from bot.plans.rules import plan_end
 
     start = date(2026, 12, 2)
     assert plan_end("twelve_months", start, None) == date(2027, 12, 1)
@@ -65,7 +66,7 @@ def test_the_end_follows_the_period_unless_one_was_typed():
 def test_no_review_falls_after_the_plans_end():
     from types import SimpleNamespace
 
-    from bot.reminders import review_dates
+    from bot.reviews.rules import review_dates
 
     plan = SimpleNamespace(start_date=date(2026, 12, 2), end_date=date(2026, 12, 31),
                            review_weekday=0, client_size="large", cadence=None,

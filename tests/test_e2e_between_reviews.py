@@ -11,9 +11,9 @@ from icalendar import Calendar
 from sqlmodel import select
 
 from bot.devslack import SlackDriver, SlackEmulator
-from bot.dispatch import Dispatcher
-from bot.slack import make_client
-from storage import planning
+from bot.outbox.sender import Dispatcher
+from bot.platform.slack import make_client
+from storage import objectives, plans
 from storage.models import Delivery, Plan
 from tests.app_server import BOT_TOKEN, SIGNING_SECRET, Rumbo
 from tests.scenario import (
@@ -166,14 +166,14 @@ def test_owners_check_in_at_their_working_hour_and_the_review_opens_with_it(serv
     with db(slack) as session:
         plan = session.get(Plan, plan.id)
         assert plan.checkin_days == 3
-        category = planning.categories(session, plan=plan)[0]
-        portal = planning.add_objective(session, plan=plan, idea_id=None, user_id=AM, now=NOW,
+        category = plans.categories(session, plan=plan)[0]
+        portal = objectives.add_objective(session, plan=plan, idea_id=None, user_id=AM, now=NOW,
                                         values=dict(category_id=category.id,
                                                     statement="Self-service portal",
                                                     target="Half the tickets", measure="Share",
                                                     unit="%", baseline=10, target_value=50,
                                                     horizon="medium", owner_id=AM))
-        owned = {owner: planning.add_initiative(
+        owned = {owner: objectives.add_initiative(
             session, plan=plan, objective=portal, user_id=AM, now=NOW,
             values=dict(title=f"Step of {owner}", target="Done", measure="Shipped",
                         owner_id=owner)) for owner in (TEAMMATE, MEXICO, CLIENT)}
@@ -286,10 +286,10 @@ def test_the_calendar_file_keeps_its_event_ids_across_a_postponement(slack):
 
     # Postponed: re-imported, the same event moves (same UID, a later SEQUENCE).
     with db(slack) as session:
-        from bot.dispatch import reschedule_plan
+        from bot.reviews.deliveries import reschedule_plan
 
         moved = session.get(Plan, plan.id)
-        planning.set_next_review(session, plan=moved, day=date(2027, 3, 15), user_id=AM,
+        plans.set_next_review(session, plan=moved, day=date(2027, 3, 15), user_id=AM,
                                  now=NOW)
         reschedule_plan(session, plan=moved, now=NOW)
         session.commit()
@@ -310,8 +310,8 @@ def test_the_review_summary_comes_with_the_progress_picture_in_its_thread(slack)
                        period="twelve_months", client_size="large")
     with db(slack) as session:
         plan = session.get(Plan, plan.id)
-        category = planning.categories(session, plan=plan)[0]
-        portal = planning.add_objective(session, plan=plan, idea_id=None, user_id=AM, now=NOW,
+        category = plans.categories(session, plan=plan)[0]
+        portal = objectives.add_objective(session, plan=plan, idea_id=None, user_id=AM, now=NOW,
                                         values=dict(category_id=category.id,
                                                     statement="Self-service portal",
                                                     target="Half", measure="Share", unit="%",

@@ -496,7 +496,7 @@ def test_the_facilitator_steps_through_the_questions_one_at_a_time(slack):
     second = wait_card(slack, "C0STEPS", ts, "question 2 of 5")
     shown = text_of(second)
     # The question in focus has its prompts; the others only their titles.
-    from bot.method import QUESTIONS
+    from bot.sessions.rules import QUESTIONS
     assert QUESTIONS[1].prompts[0] in shown and QUESTIONS[0].prompts[0] not in shown
     assert "1. Where are we?" in shown  # still named, for reference
     with db(slack) as session:

@@ -262,8 +262,8 @@ def test_export_from_app_home(slack):
 
 
 def test_the_defaults_make_a_twelve_month_plan_and_the_end_follows_the_period(slack):
-    from bot.blocks.text import long_date
-    from bot.domain import add_months
+    from bot.plans.rules import add_months
+    from bot.platform.blocks import long_date
     from storage.models import Plan
 
     channel = "C0DEFAULTS"

@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import select
 
-from bot.blocks.nudges import review_reminder
-from bot.slack import make_client
-from storage import planning
+from bot.platform.slack import make_client
+from bot.reviews.views import review_reminder
+from storage import objectives, plans
 from storage.models import Delivery, Initiative, Objective, Plan, PlanChange, Review
 from tests.app_server import BOT_TOKEN
 from tests.scenario import (
@@ -26,11 +26,11 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
 def objective(session, plan, statement, **values):
-    category = planning.categories(session, plan=plan)[0]
+    category = plans.categories(session, plan=plan)[0]
     fields = dict(category_id=category.id, statement=statement, target="More", measure="Share",
                   horizon="medium")
     fields.update(values)
-    return planning.add_objective(session, plan=plan, values=fields, idea_id=None, user_id=AM,
+    return objectives.add_objective(session, plan=plan, values=fields, idea_id=None, user_id=AM,
                                   now=NOW)
 
 
@@ -42,7 +42,7 @@ def test_a_paged_review_posts_its_summary_and_moves_the_next_review(slack):
         plan = session.get(Plan, plan.id)
         portal = objective(session, plan, "Self-service portal", baseline=10, target_value=50,
                            unit="%")
-        steps = [planning.add_initiative(session, plan=plan, objective=portal, now=NOW,
+        steps = [objectives.add_initiative(session, plan=plan, objective=portal, now=NOW,
                                          user_id=AM, values=dict(
                                              title=f"Step {n}", target="Done",
                                              measure="Shipped", owner_id=CLIENT))

@@ -9,11 +9,11 @@ from openpyxl import load_workbook
 from sqlalchemy import event
 from sqlmodel import select
 
-from bot import export
-from bot.blocks import exports as exports_ui
 from bot.devslack.blockkit import check_view
 from bot.devslack.driver import view_state
-from storage import queries, scoring
+from bot.exports import document as exports_document
+from bot.exports import views as exports_views
+from storage import exports, plans, scoring, sessions
 from storage.models import Category, Initiative, Objective
 from tests.test_storage import make_plan
 
@@ -24,29 +24,29 @@ NAMES = {"U1": "Ana Pérez", "U2": "Bob Smith", "U3": "Carla Ruiz"}  # U4 has no
 
 def build(db, *, language="en", channel="C1", key="k1"):
     """A plan with categories, objectives, initiatives, ideas, evaluations, a session."""
-    plan = queries.create_plan(
+    plan = plans.create_plan(
         db, plan=make_plan(channel, language=language),
         categories=["Financial", "# Customer | experience", "Technology"],
         facilitators=["U2"])
     finance, customer, _technology = db.exec(
         select(Category).where(Category.plan_id == plan.id).order_by(Category.position)).all()
-    session = queries.start_session(db, plan=plan, user_id="U1", now=NOW,
+    session = sessions.start_session(db, plan=plan, user_id="U1", now=NOW,
                                     ends_at=NOW + timedelta(minutes=90))
-    queries.add_contributions(
+    sessions.add_contributions(
         db, plan=plan, strategy_session=session, user_id="U3", user_team_id="T1",
         answers={3: "Too many manual steps", 1: "Renewals are late\n- injected bullet"},
         ideas=[("Self-service portal", "realistic", 2), (FORMULA, "ambitious", 3)],
         now=NOW + timedelta(minutes=5))
-    queries.add_contributions(
+    sessions.add_contributions(
         db, plan=plan, strategy_session=session, user_id="U4", user_team_id="T1",
         answers={1: "Good relationship", 2: "Removed later"},
         ideas=[("Portal for customers", "realistic", 2), ("Dinner\x0b party", None, None)],
         now=NOW + timedelta(minutes=10))
-    queries.edit_answers(db, strategy_session=session, user_id="U4",
-                         texts={a.id: "" for a in queries.answers_of(
+    sessions.edit_answers(db, strategy_session=session, user_id="U4",
+                         texts={a.id: "" for a in sessions.answers_of(
                              db, strategy_session=session, user_id="U4") if a.question == 2},
                          now=NOW + timedelta(minutes=20))
-    portal, evil, duplicate, dinner = queries.ideas_of(db, plan=plan)
+    portal, evil, duplicate, dinner = sessions.ideas_of(db, plan=plan)
     scoring.merge(db, idea=duplicate, into=portal, user_id="U1", now=NOW,
                   expected_version=duplicate.version)
     scoring.save_evaluation(db, idea=portal, user_id="U1", user_team_id="T1", now=NOW,
@@ -110,7 +110,7 @@ def test_collect_reads_this_plan_only_in_a_handful_of_queries(db):
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        doc = export.collect(db, plan=plan, names=NAMES)
+        doc = exports.collect(db, plan=plan, names=NAMES)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(statements) <= 10  # one a kind of row (the measures' history, settle notes)
@@ -133,21 +133,21 @@ def test_collect_reads_this_plan_only_in_a_handful_of_queries(db):
         (3, "Too many manual steps")]
     assert sorted(doc.facilitators) == ["U1", "U2"]
     assert all(o.plan_id == plan.id for o in doc.objectives + doc.initiatives + doc.ideas)
-    assert export.collect(db, plan=plan, names={}, lang="es").lang == "es"
+    assert exports.collect(db, plan=plan, names={}, lang="es").lang == "es"
 
 
 def test_people_in_names_everyone_the_document_shows(db):
     plan = build(db)
     build(db, channel="C2", key="other")
     # U3 authored answers and ideas; U4 owns an objective; U1, U2 facilitate and evaluate.
-    assert export.people_in(db, plan=plan) == {"U1", "U2", "U3", "U4"}
-    empty = queries.create_plan(db, plan=make_plan("C3"), categories=[], facilitators=[])
-    assert export.people_in(db, plan=empty) == {"U1"}
+    assert exports.people_in(db, plan=plan) == {"U1", "U2", "U3", "U4"}
+    empty = plans.create_plan(db, plan=make_plan("C3"), categories=[], facilitators=[])
+    assert exports.people_in(db, plan=empty) == {"U1"}
 
 
 def test_the_workbook_has_the_template_layout_with_real_cells(db):
     plan = build(db)
-    data = export.to_xlsx(export.collect(db, plan=plan, names=NAMES))
+    data = exports_document.to_xlsx(exports.collect(db, plan=plan, names=NAMES))
     book = load_workbook(BytesIO(data))
     assert book.sheetnames == ["Plan", "Ideas", "Sessions", "History"]
 
@@ -190,7 +190,7 @@ def test_the_workbook_has_the_template_layout_with_real_cells(db):
                                                                               "EUR")
     target_date = ws.cell(row=header_row + 1, column=9)
     assert target_date.is_date and target_date.value.date() == date(2027, 6, 30)
-    assert target_date.number_format == export.DATE_FORMAT
+    assert target_date.number_format == exports_document.DATE_FORMAT
     due = ws.cell(row=header_row + 2, column=10)
     assert due.is_date and due.value.date() == date(2027, 1, 31)
     assert ws.cell(row=header_row + 1, column=3).font.bold
@@ -224,7 +224,8 @@ def test_the_history_sheet_holds_every_review_and_a_native_chart_of_it(db):
         reviews.close_review(db, plan=plan, review=review, worked=None, not_worked=None,
                              user_id="U1", now=datetime.combine(day, time(9), UTC))
     db.commit()
-    book = load_workbook(BytesIO(export.to_xlsx(export.collect(db, plan=plan, names=NAMES))))
+    book = load_workbook(BytesIO(exports_document.to_xlsx(exports.collect(db, plan=plan,
+                                                                          names=NAMES))))
     ws = book["History"]
     header_row, labels = header_of(ws)
     assert labels[:3] == ["Date", "Point", "Grow revenue (k€)"]
@@ -244,22 +245,23 @@ def test_the_export_of_a_monthly_plan_says_monthly(db):
     plan.cadence, plan.next_review_on = "monthly", date(2027, 1, 4)
     db.add(plan)
     db.commit()
-    document = export.collect(db, plan=plan, names=NAMES)
-    ws = load_workbook(BytesIO(export.to_xlsx(document)))["Plan"]
+    document = exports.collect(db, plan=plan, names=NAMES)
+    ws = load_workbook(BytesIO(exports_document.to_xlsx(document)))["Plan"]
     title_rows = {r[0]: r for r in rows(ws)[1:4]}
     assert title_rows["Frecuencia de revisión"][1] == "Mensual"
     assert title_rows["Próxima revisión"][1].date() == date(2027, 1, 4)
-    markdown = export.to_markdown(document)
+    markdown = exports_document.to_markdown(document)
     assert "- Revisiones: Mensual, un lunes a las" in markdown
     assert "- Próxima revisión: 4 de enero de 2027" in markdown
     plan.cadence, plan.cadence_weeks = "weeks", 6
-    english = export.to_markdown(export.collect(db, plan=plan, names=NAMES, lang="en"))
+    english = exports_document.to_markdown(exports.collect(db, plan=plan, names=NAMES, lang="en"))
     assert "- Reviews: Every 6 weeks, on a monday" in english
 
 
 def test_the_ideas_sheet_has_one_row_per_evaluation_in_priority_order(db):
     plan = build(db)
-    book = load_workbook(BytesIO(export.to_xlsx(export.collect(db, plan=plan, names=NAMES))))
+    book = load_workbook(BytesIO(exports_document.to_xlsx(exports.collect(db, plan=plan,
+                                                                          names=NAMES))))
     ws = book["Ideas"]
     assert ws.freeze_panes == "A2"
     _row, labels = header_of(ws)
@@ -291,7 +293,8 @@ def test_the_ideas_sheet_has_one_row_per_evaluation_in_priority_order(db):
 
 def test_the_sessions_sheet_has_one_row_per_answer_in_local_time(db):
     plan = build(db)
-    book = load_workbook(BytesIO(export.to_xlsx(export.collect(db, plan=plan, names=NAMES))))
+    book = load_workbook(BytesIO(exports_document.to_xlsx(exports.collect(db, plan=plan,
+                                                                          names=NAMES))))
     ws = book["Sessions"]
     assert ws.freeze_panes == "A2"
     _row, labels = header_of(ws)
@@ -312,16 +315,16 @@ def test_the_sessions_sheet_has_one_row_per_answer_in_local_time(db):
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_every_language_exports_without_errors(db, lang):
     plan = build(db, language=lang)
-    doc = export.collect(db, plan=plan, names=NAMES)
+    doc = exports.collect(db, plan=plan, names=NAMES)
     assert doc.lang == lang
-    book = load_workbook(BytesIO(export.to_xlsx(doc)))
+    book = load_workbook(BytesIO(exports_document.to_xlsx(doc)))
     assert len(book.sheetnames) == 4 and all(len(n) <= 31 for n in book.sheetnames)
-    assert "Grow revenue" in export.to_markdown(doc)
+    assert "Grow revenue" in exports_document.to_markdown(doc)
 
 
 def test_sheet_names_are_valid_and_unique():
     taken: set[str] = set()
-    names = [export._sheet_title(n, taken) for n in ("Plan", "plan", "a/b:c" * 20, "")]
+    names = [exports_document._sheet_title(n, taken) for n in ("Plan", "plan", "a/b:c" * 20, "")]
     assert names[0] == "Plan" and names[1] == "plan 2"
     assert len(names[2]) <= 31 and not set("[]:*?/\\") & set(names[2])
     assert names[3] == "Sheet"
@@ -329,7 +332,7 @@ def test_sheet_names_are_valid_and_unique():
 
 def test_the_markdown_document_follows_the_plan(db):
     plan = build(db)
-    text = export.to_markdown(export.collect(db, plan=plan, names=NAMES))
+    text = exports_document.to_markdown(exports.collect(db, plan=plan, names=NAMES))
     lines = text.splitlines()
     assert lines[0] == "# Account plan: Acme"
     assert "- Facilitators: Ana Pérez, Bob Smith" in lines
@@ -385,19 +388,19 @@ def test_the_markdown_document_follows_the_plan(db):
     ("Grow 10% in 2027.", "Grow 10% in 2027."),
 ])
 def test_markdown_escapes_what_could_become_structure(typed, shown):
-    assert export.md_escape(typed) == [shown]
+    assert exports_document.md_escape(typed) == [shown]
 
 
 def test_markdown_escape_drops_blank_lines():
-    assert export.md_escape("a\n\n  \nb") == ["a", "b"]
-    assert export.md_escape(None) == [] and export.md_inline("x\ny") == "x y"
+    assert exports_document.md_escape("a\n\n  \nb") == ["a", "b"]
+    assert exports_document.md_escape(None) == [] and exports_document.md_inline("x\ny") == "x y"
 
 
 def test_without_each_persons_scores_only_the_decisions_and_their_notes_remain(db):
     plan = build(db)
-    doc = export.collect(db, plan=plan, names=NAMES, per_person=False)
+    doc = exports.collect(db, plan=plan, names=NAMES, per_person=False)
     assert doc.evaluations == {} and not doc.per_person
-    book = load_workbook(BytesIO(export.to_xlsx(doc)))
+    book = load_workbook(BytesIO(exports_document.to_xlsx(doc)))
     _row, labels = header_of(book["Ideas"])
     assert labels == ["Idea", "Kind", "Source question", "Author", "Added (Europe/Madrid)",
                       "Settled score", "Status", "Why settled"]
@@ -406,7 +409,7 @@ def test_without_each_persons_scores_only_the_decisions_and_their_notes_remain(d
         ("Self-service portal", "# Clients ask | for it"), (FORMULA, None),
         ("Dinner party", None)]  # one row per idea
     cells = {str(c) for sheet in book.worksheets for r in rows(sheet) for c in r if c}
-    markdown = export.to_markdown(doc)
+    markdown = exports_document.to_markdown(doc)
     for evaluation_text in ("Fewer calls", "Two sprints", "=1+1"):
         assert evaluation_text not in cells and evaluation_text not in markdown
     assert "Evaluations:" not in markdown
@@ -415,31 +418,31 @@ def test_without_each_persons_scores_only_the_decisions_and_their_notes_remain(d
 
 def test_each_persons_scores_are_those_of_revealed_ideas_only(db):
     plan = build(db)
-    dinner = next(i for i in queries.ideas_of(db, plan=plan) if i.text.startswith("Dinner"))
-    evil = next(i for i in queries.ideas_of(db, plan=plan) if i.text == FORMULA)
+    dinner = next(i for i in sessions.ideas_of(db, plan=plan) if i.text.startswith("Dinner"))
+    evil = next(i for i in sessions.ideas_of(db, plan=plan) if i.text == FORMULA)
     scoring.save_evaluation(db, idea=evil, user_id="U3", user_team_id="T1", now=NOW,
                             values={"score": "1", "pros": "Hidden until revealed"})
     scoring.save_evaluation(db, idea=dinner, user_id="U3", user_team_id="T1", now=NOW,
                             values={"score": "1", "pros": "Settled, so revealed"})
     db.commit()
-    doc = export.collect(db, plan=plan, names=NAMES)
+    doc = exports.collect(db, plan=plan, names=NAMES)
     assert evil.id not in doc.evaluations and dinner.id in doc.evaluations
-    assert "Hidden until revealed" not in export.to_markdown(doc)
-    assert "Settled, so revealed" in export.to_markdown(doc)
+    assert "Hidden until revealed" not in exports_document.to_markdown(doc)
+    assert "Settled, so revealed" in exports_document.to_markdown(doc)
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_the_two_files_have_distinct_titles(db, lang):
-    doc = export.collect(db, plan=build(db, language=lang), names=NAMES)
-    workbook, document = export.titles(doc)
+    doc = exports.collect(db, plan=build(db, language=lang), names=NAMES)
+    workbook, document = exports_document.titles(doc)
     assert workbook != document and "Acme" in workbook and "Acme" in document
     assert "Excel" in workbook and "Markdown" in document
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_the_export_question_defaults_to_the_channel_without_each_persons_scores(lang):
-    view = exports_ui.export_modal(lang=lang, private_metadata="{}")
+    view = exports_views.export_modal(lang=lang, private_metadata="{}")
     assert check_view(view) == []
-    assert exports_ui.parse_export(view_state(view, {}), lang) == (False, False, {})
-    assert exports_ui.parse_export(view_state(view, {"to": "me", "scores": ["yes"]}), lang) \
+    assert exports_views.parse_export(view_state(view, {}), lang) == (False, False, {})
+    assert exports_views.parse_export(view_state(view, {"to": "me", "scores": ["yes"]}), lang) \
         == (True, True, {})

@@ -7,8 +7,13 @@ from cryptography.fernet import Fernet
 from slack_sdk.oauth.installation_store import Installation
 from sqlmodel import select
 
-from bot.installations import STATE_LIFETIME, RumboInstallationStore, RumboStateStore, Sealed
-from storage import queries
+from bot.platform.installations import (
+    STATE_LIFETIME,
+    RumboInstallationStore,
+    RumboStateStore,
+    Sealed,
+)
+from storage import plans
 from storage.db import new_session
 from storage.models import Installation as Row
 from tests.test_dispatch import Clock
@@ -42,7 +47,7 @@ def test_an_org_wide_install_serves_every_workspace_of_the_org(engine):
     assert installs.find_bot(enterprise_id="E1", team_id="T9").bot_token == "xoxb-org"
     # The dispatcher knows a plan's workspace only: Rumbo remembers its organisation.
     with new_session(engine) as db:
-        queries.ensure_workspace(db, team_id="T9", enterprise_id="E1")
+        plans.ensure_workspace(db, team_id="T9", enterprise_id="E1")
         db.commit()
     assert installs.client_for("T9").token == "xoxb-org"
     assert installs.client_for("T8") is None  # a workspace of no known organisation

@@ -148,10 +148,10 @@ def test_a_meeting_spread_over_two_instances_and_a_worker(instances):
 def answers_request(driver: SlackDriver, user: str, meta: str, n: int) -> tuple[str, str]:
     from urllib.parse import urlencode
 
-    from bot.blocks import forms
     from bot.devslack import view_state
+    from bot.sessions import views as sessions_views
 
-    view = forms.answers_modal(lang="en", private_metadata=meta)
+    view = sessions_views.answers_modal(lang="en", private_metadata=meta)
     payload = {
         "type": "view_submission", "team": {"id": "T0HOME", "domain": "acme"},
         "user": {"id": user, "name": user, "team_id": "T0HOME"}, "api_app_id": "A0RUMBO",

@@ -47,7 +47,7 @@ def test_scopes_are_exactly_what_the_code_uses():
     needed = set().union(*(SCOPE_OF[m] for m in called)) | {"commands"}
     assert set(manifest()["oauth_config"]["scopes"]["bot"]) == needed
     # What OAuth installs ask for is the same.
-    from bot.app import BOT_SCOPES
+    from bot.platform.app import BOT_SCOPES
 
     assert set(BOT_SCOPES) == needed
     assert set(manifest("manifest-distributed.yml")["oauth_config"]["scopes"]["bot"]) == needed

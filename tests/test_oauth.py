@@ -18,9 +18,9 @@ from cryptography.fernet import Fernet
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from bot.app import installation_store, make_outbox
 from bot.devslack import SlackDriver, SlackEmulator
-from bot.settings import load_settings
+from bot.platform.app import installation_store, make_outbox
+from bot.platform.settings import load_settings
 from storage.db import make_engine, new_session
 from storage.models import Answer, Idea, Installation, Plan, Workspace
 from tests.app_server import SIGNING_SECRET, Rumbo
@@ -245,7 +245,7 @@ def test_uninstall_keeps_the_data_for_the_retention_period_then_purges_it(slack)
                 if (c.response or {}).get("error") == "invalid_auth"]
 
     # `rumbo purge --team` deletes one workspace now, and nothing of another.
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "purge", "--team", ACME],
+    done = subprocess.run([sys.executable, "-m", "bot.platform.cli", "purge", "--team", ACME],
                           env=slack.env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     with new_session(engine) as db:

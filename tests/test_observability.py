@@ -73,7 +73,7 @@ def test_readyz_says_whether_the_database_is_reachable_and_migrated(rumbo, tmp_p
     assert status == 200 and json.loads(body) == {"ok": True, "status": "ok"}
     assert get(f"{rumbo.server.url}/healthz")[0] == 200
 
-    from bot.observability import ready
+    from bot.platform.observability import ready
 
     unmigrated = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
     ok, why = ready(unmigrated)

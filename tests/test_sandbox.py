@@ -93,7 +93,7 @@ def test_a_plan_is_created_from_the_page_and_the_clock_moves(sandbox):
 def test_check_ins_arrive_when_the_clock_moves_forward(sandbox):
     from sqlmodel import select
 
-    from storage import planning
+    from storage import objectives, plans
     from tests.scenario import eventually
 
     def wait_state(sandbox, check, user=ANA, channel=ACME):  # no auth.test after a reset
@@ -115,8 +115,8 @@ def test_check_ins_arrive_when_the_clock_moves_forward(sandbox):
     wait_state(sandbox, lambda s: s["messages"])
     with new_session(box.engine) as db:
         plan = db.exec(select(Plan).where(Plan.channel_id == ACME, Plan.status == "active")).one()
-        category = planning.categories(db, plan=plan)[0]
-        planning.add_objective(db, plan=plan, idea_id=None, user_id=ANA, now=box.now(),
+        category = plans.categories(db, plan=plan)[0]
+        objectives.add_objective(db, plan=plan, idea_id=None, user_id=ANA, now=box.now(),
                                values=dict(category_id=category.id, statement="Grow",
                                            target="More", measure="EUR", horizon="medium",
                                            owner_id=TOM))

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.scoring import consensus, is_score
+from bot.scoring.rules import consensus, is_score
 
 
 @pytest.mark.parametrize(

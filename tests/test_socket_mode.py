@@ -20,7 +20,7 @@ from websockets.sync.client import connect
 from bot.devslack import SlackEmulator
 from bot.devslack.driver import SocketDriver
 from bot.devslack.socket_mode import SocketModeServer
-from bot.scheduler import TICK_SECONDS
+from bot.outbox.ticks import TICK_SECONDS
 from storage.db import make_engine, new_session
 from storage.models import Answer, Delivery, Evaluation, Idea, Plan, StrategySession
 from tests.app_server import BOT_TOKEN, start_socket_mode

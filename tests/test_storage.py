@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from storage import queries
+from storage import plans, requests, sessions
 from storage.models import Answer, Idea, Plan, ProcessedRequest
 
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
@@ -24,20 +24,20 @@ def make_plan(channel="C1", team="T1", **extra) -> Plan:
 
 def once(db, key: str, write, team="T1"):
     """A request's unit of work: its idempotency key, the write, one commit."""
-    queries.claim_request(db, team_id=team, key=key)
+    requests.claim_request(db, team_id=team, key=key)
     result = write()
     db.commit()
     return result
 
 
 def create(db, channel="C1", key="k1", **extra) -> Plan:
-    return once(db, key, lambda: queries.create_plan(
+    return once(db, key, lambda: plans.create_plan(
         db, plan=make_plan(channel, **extra), categories=["A", "B"], facilitators=["U2"]),
         team=extra.get("team", "T1"))
 
 
 def start(db, plan, key="s1"):
-    return once(db, key, lambda: queries.start_session(
+    return once(db, key, lambda: sessions.start_session(
         db, plan=plan, user_id="U1", now=NOW, ends_at=NOW + timedelta(minutes=90)))
 
 
@@ -51,54 +51,54 @@ def test_sqlite_has_foreign_keys_and_wal(engine):
 
 def test_create_plan_with_categories_and_facilitators(db):
     plan = create(db)
-    assert queries.active_plan(db, team_id="T1", channel_id="C1").id == plan.id
-    assert queries.categories_of(db, plan=plan) == ["A", "B"]
-    assert sorted(queries.facilitators_of(db, plan=plan)) == ["U1", "U2"]
-    assert queries.is_facilitator(db, plan=plan, user_id="U1")
-    assert not queries.is_facilitator(db, plan=plan, user_id="U9")
+    assert plans.active_plan(db, team_id="T1", channel_id="C1").id == plan.id
+    assert plans.categories_of(db, plan=plan) == ["A", "B"]
+    assert sorted(plans.facilitators_of(db, plan=plan)) == ["U1", "U2"]
+    assert plans.is_facilitator(db, plan=plan, user_id="U1")
+    assert not plans.is_facilitator(db, plan=plan, user_id="U9")
 
 
 def test_one_active_plan_per_channel_and_nothing_overwritten(db):
     first = create(db)
-    with pytest.raises(queries.ChannelHasPlan):
+    with pytest.raises(plans.ChannelHasPlan):
         create(db, key="k2", account_name="Other")
     db.rollback()
     assert db.exec(select(Plan)).all() == [first]
     # Another workspace's channel with the same id is another channel.
     create(db, key="k3", team="T2")
-    assert queries.archive_plan(db, plan=first, user_id="U1", now=NOW)
-    assert not queries.archive_plan(db, plan=first, user_id="U1", now=NOW)
+    assert plans.archive_plan(db, plan=first, user_id="U1", now=NOW)
+    assert not plans.archive_plan(db, plan=first, user_id="U1", now=NOW)
     second = create(db, key="k4", account_name="Acme 2027")
-    assert queries.active_plan(db, team_id="T1", channel_id="C1").id == second.id
+    assert plans.active_plan(db, team_id="T1", channel_id="C1").id == second.id
     assert db.get(Plan, first.id).status == "archived"
 
 
 def test_a_repeated_request_stores_nothing_twice(db):
     create(db, key="view:V1")
-    with pytest.raises(queries.DuplicateRequest):
+    with pytest.raises(requests.DuplicateRequest):
         create(db, key="view:V1", channel="C2")
     assert len(db.exec(select(Plan)).all()) == 1
-    assert queries.active_plan(db, team_id="T1", channel_id="C2") is None
+    assert plans.active_plan(db, team_id="T1", channel_id="C2") is None
 
 
 def test_lookups_check_workspace_and_channel(db):
     plan = create(db)
-    assert queries.plan_in_channel(db, plan_id=plan.id, team_id="T1", channel_id="C1")
-    assert queries.plan_in_channel(db, plan_id=plan.id, team_id="T2", channel_id="C1") is None
-    assert queries.plan_in_channel(db, plan_id=plan.id, team_id="T1", channel_id="C9") is None
+    assert plans.plan_in_channel(db, plan_id=plan.id, team_id="T1", channel_id="C1")
+    assert plans.plan_in_channel(db, plan_id=plan.id, team_id="T2", channel_id="C1") is None
+    assert plans.plan_in_channel(db, plan_id=plan.id, team_id="T1", channel_id="C9") is None
     session = start(db, plan)
-    assert queries.session_in_channel(db, session_id=session.id, team_id="T1", channel_id="C1")
-    assert queries.session_in_channel(db, session_id=session.id, team_id="T2",
+    assert sessions.session_in_channel(db, session_id=session.id, team_id="T1", channel_id="C1")
+    assert sessions.session_in_channel(db, session_id=session.id, team_id="T2",
                                       channel_id="C1") is None
 
 
 def test_one_running_session_per_plan(db):
     plan = create(db)
     session = start(db, plan)
-    with pytest.raises(queries.SessionAlreadyRunning):
+    with pytest.raises(sessions.SessionAlreadyRunning):
         start(db, plan, key="s2")
-    assert queries.end_session(db, strategy_session=session, user_id="U1", now=NOW)
-    assert not queries.end_session(db, strategy_session=session, user_id="U1", now=NOW)
+    assert sessions.end_session(db, strategy_session=session, user_id="U1", now=NOW)
+    assert not sessions.end_session(db, strategy_session=session, user_id="U1", now=NOW)
     db.commit()
     start(db, plan, key="s3")
 
@@ -110,30 +110,30 @@ def test_contributions_keep_author_time_and_are_stored_once(db):
     kwargs = dict(plan=plan, strategy_session=session, user_id="U7", user_team_id="T_GUEST",
                   answers={1: "Going well", 3: "Stop weekly calls"},
                   ideas=[("Self-service portal", "ambitious", None)], now=later)
-    once(db, "view:V1", lambda: queries.add_contributions(db, **kwargs))
-    with pytest.raises(queries.DuplicateRequest):
-        once(db, "view:V1", lambda: queries.add_contributions(db, **kwargs))
-    answers = queries.answers_of(db, strategy_session=session)
+    once(db, "view:V1", lambda: sessions.add_contributions(db, **kwargs))
+    with pytest.raises(requests.DuplicateRequest):
+        once(db, "view:V1", lambda: sessions.add_contributions(db, **kwargs))
+    answers = sessions.answers_of(db, strategy_session=session)
     assert [(a.question, a.text, a.user_id, a.user_team_id) for a in answers] == [
         (1, "Going well", "U7", "T_GUEST"), (3, "Stop weekly calls", "U7", "T_GUEST")]
     assert answers[0].created_at == later and answers[0].created_at.tzinfo is not None
-    assert [i.text for i in queries.ideas_of(db, plan=plan)] == ["Self-service portal"]
-    assert queries.contributors(db, strategy_session=session) == {"U7": [2, 1]}
+    assert [i.text for i in sessions.ideas_of(db, plan=plan)] == ["Self-service portal"]
+    assert sessions.contributors(db, strategy_session=session) == {"U7": [2, 1]}
 
 
 def test_editing_answers_only_touches_ones_own_and_hides_emptied(db):
     plan = create(db)
     session = start(db, plan)
     for user in ("U7", "U8"):
-        queries.add_contributions(db, plan=plan, strategy_session=session, user_id=user,
+        sessions.add_contributions(db, plan=plan, strategy_session=session, user_id=user,
                                   user_team_id="T1", answers={1: f"{user} one", 2: f"{user} two"},
                                   ideas=[], now=NOW)
-    mine = queries.answers_of(db, strategy_session=session, user_id="U7")
-    theirs = queries.answers_of(db, strategy_session=session, user_id="U8")
-    changed = queries.edit_answers(db, strategy_session=session, user_id="U7", now=NOW, texts={
+    mine = sessions.answers_of(db, strategy_session=session, user_id="U7")
+    theirs = sessions.answers_of(db, strategy_session=session, user_id="U8")
+    changed = sessions.edit_answers(db, strategy_session=session, user_id="U7", now=NOW, texts={
         mine[0].id: "U7 corrected", mine[1].id: "", theirs[0].id: "hijacked"})
     assert changed == 2
-    assert [a.text for a in queries.answers_of(db, strategy_session=session)] == [
+    assert [a.text for a in sessions.answers_of(db, strategy_session=session)] == [
         "U7 corrected", "U8 one", "U8 two"]
     hidden = db.get(Answer, mine[1].id)
     assert hidden.text == "U7 two" and hidden.deleted_at is not None  # kept, only hidden

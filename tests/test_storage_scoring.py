@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from storage import queries, scoring
+from storage import scoring, sessions
 from storage.models import Evaluation, Idea
 from tests.test_storage import create
 
@@ -14,10 +14,10 @@ NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
 def plan_with_ideas(db, texts=("Portal", "Dashboard", "Dinner")):
     plan = create(db)
-    queries.add_contributions(db, plan=plan, strategy_session=None, user_id="U7",
+    sessions.add_contributions(db, plan=plan, strategy_session=None, user_id="U7",
                               user_team_id="T1", answers={}, now=NOW,
                               ideas=[(t, "realistic", 2) for t in texts])
-    return plan, queries.ideas_of(db, plan=plan)
+    return plan, sessions.ideas_of(db, plan=plan)
 
 
 def test_one_evaluation_per_participant_however_often_submitted(db):

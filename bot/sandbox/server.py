@@ -12,11 +12,11 @@ from socketserver import ThreadingMixIn
 from urllib.parse import parse_qs, urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from bot.app import create_app
 from bot.devslack import SlackDriver, SlackEmulator
-from bot.scheduler import start_in_background
-from bot.server import wsgi_app
-from bot.settings import Settings
+from bot.outbox.ticks import start_in_background
+from bot.platform.app import create_app
+from bot.platform.server import wsgi_app
+from bot.platform.settings import Settings
 from storage.db import make_engine, migrate
 
 STATIC = Path(__file__).parent / "static"

@@ -1,1 +1,0 @@
-"""Block Kit builders: pure functions, data in, message or view dict out."""

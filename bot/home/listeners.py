@@ -1,0 +1,59 @@
+"""App Home: the user's plans across channels, with review, summary and export."""
+
+from slack_bolt import App
+
+from bot.exports.listeners import ask_where
+from bot.home.views import HOME_MENU, home_view
+from bot.platform.blocks import plain
+from bot.platform.i18n import gettext_for
+from bot.platform.request import Interaction
+from bot.platform.runners import after_ack, store_in_ack
+from bot.reviews import deliveries as reviews_deliveries
+from bot.reviews.listeners import start_review
+from storage import home, plans
+from storage.models import Plan
+
+
+def publish_home(act: Interaction) -> None:
+    lang = act.lang()
+    with act.deps.db() as db:
+        mine = [(plan, plans.is_facilitator(db, plan=plan, user_id=act.user_id))
+                 for plan in home.plans_for_user(db, team_id=act.team_id,
+                                                    user_id=act.user_id)]
+        at_risk = home.at_risk_for_owner(db, team_id=act.team_id, user_id=act.user_id)
+        today = act.deps.clock().date()
+        overdue = home.overdue_for_owner(db, team_id=act.team_id, user_id=act.user_id,
+                                            today=today)
+    act.client.views_publish(user_id=act.user_id, view=home_view(
+        lang=lang, plans=mine, today=today, at_risk=at_risk, overdue=overdue))
+
+
+def home_menu(act: Interaction, db):
+    """A plan's menu on App Home: the plan must be of this workspace, and the user in its
+    channel (App Home has no channel of its own)."""
+    action, _sep, plan_id = act.value.partition(":")
+    plan = db.get(Plan, int(plan_id)) if plan_id.isdigit() else None
+    if (plan is None or plan.team_id != act.team_id or plan.status != "active"
+            or not act.in_channel(plan.channel_id)):
+        return None
+    if action == "summary":
+        return lambda: show_progress(act, plan.id)
+    if action == "review":
+        return start_review(act, db, plan, tell=act.tell)
+    if action == "export" and plans.is_facilitator(db, plan=plan, user_id=act.user_id):
+        return lambda: ask_where(act, plan)
+    return None
+
+
+def show_progress(act: Interaction, plan_id: int) -> None:
+    with act.deps.db() as db:
+        plan = db.get(Plan, plan_id)
+        _ = gettext_for(plan.language)
+        blocks = [b for m in reviews_deliveries.progress(db, plan=plan) for b in m["blocks"]]
+    act.open({"type": "modal", "title": plain(_("Progress"), 24),
+              "close": plain(_("Close"), 24), "blocks": blocks[:100]})
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(after_ack(publish_home))
+    app.action(HOME_MENU)(store_in_ack(home_menu))

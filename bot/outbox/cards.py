@@ -1,0 +1,117 @@
+"""The live cards in a channel (the strategy session's, the scoring round's).
+
+A card is drawn from the database, never from memory. Every write that a card shows marks
+it (`mark`, in the writer's transaction); redrawing claims the mark with one conditional
+UPDATE that also spaces redraws a second apart (chat.update's pace per channel), so
+however many processes take writes, a burst gives about one update a second, and the last
+one shows everything. A mark left by a process that died before redrawing is picked up by
+the dispatcher's tick (`redraw_stale`).
+"""
+
+import logging
+import threading
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.platform.slack import Clients, clients_of, slack_error
+from bot.scoring import deliveries as scoring_deliveries
+from bot.sessions import deliveries as sessions_deliveries
+from storage.db import new_session
+from storage.models import Plan, ScoringRound, StrategySession
+
+log = logging.getLogger("rumbo")
+
+
+SPACING = timedelta(seconds=1)
+
+
+STALE_AFTER = timedelta(seconds=5)
+
+
+TABLES = {"session": StrategySession, "round": ScoringRound}
+
+
+def draw(db: Session, kind: str, card) -> dict:
+    plan = db.get(Plan, card.plan_id)
+    if kind == "session":
+        return sessions_deliveries.session_card(db, plan=plan, strategy_session=card)
+    return scoring_deliveries.round_card(db, plan=plan, scoring_round=card)
+
+
+def mark(db: Session, kind: str, card_id: int, now: datetime) -> None:
+    """The card shows something that changed: in the writer's transaction."""
+    table = TABLES[kind]
+    db.exec(update(table).where(col(table.id) == card_id, col(table.card_dirty_at).is_(None))
+            .values(card_dirty_at=now).execution_options(synchronize_session=False))
+
+
+class Cards:
+    def __init__(self, engine: Engine, client: WebClient | Clients, clock):
+        self.engine, self.clients, self.clock = engine, clients_of(client), clock
+        self._lock = threading.Lock()
+        self._waiting: set[tuple[str, int]] = set()
+
+    def redraw_soon(self, kind: str, card_id: int) -> None:
+        """Redraw within about a second; more requests meanwhile fold into that one."""
+        with self._lock:
+            if (kind, card_id) in self._waiting:
+                return
+            self._waiting.add((kind, card_id))
+        timer = threading.Timer(SPACING.total_seconds(), self._run, (kind, card_id))
+        timer.daemon = True
+        timer.start()
+
+    def redraw_now(self, kind: str, card_id: int) -> None:
+        """Redraw at once: a facilitator clicked and is looking at the card."""
+        self._redraw(kind, card_id, spacing=timedelta(0))
+
+    def redraw_stale(self) -> int:
+        """Cards marked a while ago and never redrawn (their process died): redraw them."""
+        before = self.clock() - STALE_AFTER
+        stale = []
+        with new_session(self.engine) as db:
+            for kind, table in TABLES.items():
+                stale += [(kind, card_id) for card_id in db.exec(
+                    select(table.id).where(col(table.card_dirty_at) < before))]
+        return sum(self._redraw(kind, card_id, spacing=SPACING) for kind, card_id in stale)
+
+    def _run(self, kind: str, card_id: int) -> None:
+        with self._lock:
+            self._waiting.discard((kind, card_id))
+        try:
+            self._redraw(kind, card_id, spacing=SPACING)
+        except Exception:
+            log.exception("redrawing the %s card %s failed", kind, card_id)
+
+    def _redraw(self, kind: str, card_id: int, *, spacing: timedelta) -> bool:
+        table, now = TABLES[kind], self.clock()
+        with new_session(self.engine) as db:
+            claimed = db.exec(
+                update(table).where(col(table.id) == card_id,
+                                    col(table.card_dirty_at).is_not(None),
+                                    col(table.message_ts).is_not(None),
+                                    col(table.card_drawn_at).is_(None)
+                                    | (col(table.card_drawn_at) <= now - spacing))
+                .values(card_dirty_at=None, card_drawn_at=now)).rowcount == 1
+            db.commit()
+            card = db.get(table, card_id)
+            if not claimed:
+                if card is not None and card.card_dirty_at is not None and card.message_ts:
+                    self.redraw_soon(kind, card_id)  # drawn a moment ago elsewhere: later
+                return False
+            drawn = draw(db, kind, card)
+        client = self.clients(card.team_id)
+        if client is None:
+            return False  # not installed there any more
+        try:
+            client.chat_update(channel=card.channel_id, ts=card.message_ts, **drawn)
+        except SlackApiError as error:
+            # The data is stored: the card catches up with the next change.
+            log.warning("could not update the %s card: %s", kind, slack_error(error))
+            return False
+        return True

@@ -1,0 +1,166 @@
+"""The Bolt app factory: one workspace with a bot token, or any number through OAuth."""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from sqlalchemy.engine import Engine
+
+from bot.outbox.cards import Cards
+from bot.outbox.sender import Dispatcher
+from bot.platform.deps import Deps
+from bot.platform.installations import RumboInstallationStore, RumboStateStore, Sealed
+from bot.platform.observability import arrived, counted
+from bot.platform.settings import Settings
+from bot.platform.slack import make_client
+from storage import plans, requests
+from storage.db import new_session
+from storage.types import utc_now
+
+log = logging.getLogger("rumbo")
+
+
+def once_per_event(engine: Engine):
+    """A Bolt middleware: Slack retries an event it got no answer for (up to 3 times), to
+    whichever instance; the first process to note its event_id in the database handles
+    it, the others answer at once (Bolt does not de-duplicate)."""
+
+    def middleware(body, context, next):
+        if body.get("type") == "event_callback" and body.get("event_id"):
+            with new_session(engine) as db:
+                first = requests.first_sighting(db, team_id=context.get("team_id") or "",
+                                               key=f"seen:{body['event_id']}")
+                db.commit()
+            if not first:
+                return BoltResponse(status=200, body="")
+        return next()
+
+    return middleware
+
+
+# The bot scopes the app asks for when it is installed (manifest.yml says the same).
+BOT_SCOPES = ("commands", "chat:write", "users:read", "channels:read", "groups:read",
+              "channels:history", "groups:history", "im:history", "im:write", "files:write")
+
+
+def installation_store(settings: Settings, engine: Engine,
+                       clock: Callable[[], datetime] = utc_now) -> RumboInstallationStore:
+    return RumboInstallationStore(
+        engine, sealed=Sealed(settings.rumbo_encryption_key), clock=clock,
+        client_id=settings.slack_client_id, client_secret=settings.slack_client_secret,
+        api_url=settings.slack_api_url)
+
+
+def make_outbox(settings: Settings, engine: Engine, clock: Callable[[], datetime] = utc_now,
+                **extra) -> Dispatcher:
+    """The outbox's sender and the live cards, each workspace with its own token."""
+    if settings.oauth_mode:
+        clients = installation_store(settings, engine, clock).client_for
+    else:
+        clients = make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    return Dispatcher(engine, clients, clock, cards=Cards(engine, clients, clock),
+                      lease=timedelta(seconds=settings.rumbo_lease_seconds),
+                      retention=timedelta(days=settings.rumbo_retention_days), **extra)
+
+
+class ChannelOwnerAuthorize(InstallationStoreAuthorize):
+    """Bolt's authorize, and for someone from an organisation that did not install Rumbo
+    (a Slack Connect client), the installation of the workspace whose plan the channel
+    holds: they take part there, never elsewhere."""
+
+    def __init__(self, store: RumboInstallationStore, engine: Engine, api_url: str):
+        super().__init__(logger=log, installation_store=store,
+                         client=make_client(token=None, base_url=api_url))
+        self.engine = engine
+
+    def __call__(self, *, context, enterprise_id, team_id, user_id):
+        found = super().__call__(context=context, enterprise_id=enterprise_id,
+                                 team_id=team_id, user_id=user_id)
+        if found is not None or not context.channel_id:
+            return found
+        with new_session(self.engine) as db:
+            owner = plans.channel_owner(db, channel_id=context.channel_id)
+        if owner is None or owner == team_id:
+            return None
+        return super().__call__(context=context, enterprise_id=None, team_id=owner,
+                                user_id=user_id)
+
+
+def oauth_app(settings: Settings, engine: Engine, clock) -> App:
+    """A distributable app: /slack/install and /slack/oauth_redirect, Bolt's OAuth flow on
+    Rumbo's own database."""
+    store = installation_store(settings, engine, clock)
+    api_root = settings.slack_api_url.removesuffix("api/")
+    return App(
+        client=make_client(token=None, base_url=settings.slack_api_url),
+        signing_secret=settings.slack_signing_secret,
+        process_before_response=True,
+        installation_store=store,
+        authorize=ChannelOwnerAuthorize(store, engine, settings.slack_api_url),
+        oauth_settings=OAuthSettings(
+            client_id=settings.slack_client_id, client_secret=settings.slack_client_secret,
+            scopes=(settings.slack_scopes.split(",") if settings.slack_scopes
+                    else list(BOT_SCOPES)),
+            redirect_uri=settings.slack_redirect_uri, installation_store=store,
+            state_store=RumboStateStore(engine, clock),
+            authorization_url=f"{api_root}oauth/v2/authorize"),
+    )
+
+
+def create_app(
+    settings: Settings,
+    engine: Engine,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+) -> App:
+    """The Bolt app, with Rumbo's dependencies (`Deps`) in every request's context."""
+    if settings.oauth_mode:
+        app = oauth_app(settings, engine, clock)
+    else:
+        app = App(
+            client=make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
+            signing_secret=settings.slack_signing_secret,
+            # Listeners answer when their function returns, after the write is committed;
+            # the work after the ack runs on Rumbo's own threads (Deps.later).
+            process_before_response=True,
+            # auth.test runs on the first request instead of at start, so a start-up does
+            # not depend on Slack being reachable.
+            token_verification_enabled=False,
+        )
+    deps = Deps(engine=engine, clock=clock)
+    deps.outbox = make_outbox(settings, engine, clock, users=deps.users)
+    deps.cards = deps.outbox.cards
+    app.middleware(once_per_event(engine))
+
+    @app.middleware
+    def provide_deps(body, context, next):
+        """Rumbo's dependencies for the listeners; the request's ids for the logs and its
+        arrival and Slack calls for the metrics (the ack is counted when it is given)."""
+        context["rumbo"] = deps
+        context["client"] = counted(context.client)
+        arrived(body, context)
+        next()
+
+    register_listeners(app)
+    app.rumbo = deps  # for the scheduler and the server's shutdown
+    return app
+
+
+def register_listeners(app: App) -> None:
+    """Every capability's listeners, and the `/plan` router in front of them."""
+    from bot.exports import listeners as exports
+    from bot.help import listeners as help_
+    from bot.home import listeners as home
+    from bot.objectives import listeners as objectives
+    from bot.plans import listeners as plans
+    from bot.platform import installations
+    from bot.reviews import listeners as reviews
+    from bot.scoring import listeners as scoring
+    from bot.sessions import listeners as sessions
+
+    for module in (help_, plans, sessions, scoring, objectives, exports, reviews, home,
+                   installations):
+        module.register(app)

@@ -1,0 +1,313 @@
+"""One request from Slack as the handlers see it, and what they answer."""
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from bot.platform.blocks import notice
+from bot.platform.deps import Deps
+from bot.platform.i18n import gettext_for
+from bot.platform.slack import tell_user
+from storage import plans, requests
+from storage.models import Plan
+
+log = logging.getLogger("rumbo")
+
+
+class Refusal(Exception):
+    """Nothing is stored, and the user is told why (on the modal's field, or ephemeral)."""
+
+    def __init__(self, text: str, block_id: str | None = None):
+        super().__init__(text)
+        self.text, self.block_id = text, block_id
+
+
+class DatabaseBusy(Exception):
+    """The database could not take the write in time."""
+
+
+@dataclass
+class Interaction:
+    """One request from Slack as the handlers see it: who acted, where, in which workspace.
+    A modal's channel is the one its metadata names (checked by `plan_of_view`)."""
+
+    deps: Deps
+    client: WebClient
+    body: dict
+    kind: str  # command, block_actions, view_submission, event
+    team_id: str  # the workspace that installed Rumbo here: it owns the plans
+    user_id: str
+    user_team_id: str | None  # the actor's own workspace (a Slack Connect guest's differs)
+    channel_id: str | None
+    trigger_id: str | None
+    respond: Callable | None
+    meta: dict = field(default_factory=dict)
+    text: str = ""  # a command's text after its subcommand
+    enterprise_id: str | None = None  # the workspace's Enterprise Grid organisation
+    acked: bool = False  # Slack has had its answer: calling it now delays nobody
+
+    @classmethod
+    def of(cls, body: dict, context, client: WebClient, respond=None) -> "Interaction":
+        kind = body.get("type") or ("command" if "command" in body else "event")
+        user = body.get("user") or {}
+        if kind == "command":
+            user_id, user_team, channel = body["user_id"], body.get("team_id"), \
+                body.get("channel_id")
+        elif kind == "event_callback":
+            kind, event = "event", body.get("event") or {}
+            user_id, user_team, channel = event.get("user"), None, event.get("channel")
+        else:
+            user_id, user_team = user.get("id"), user.get("team_id") or body.get("team_id")
+            channel = (body.get("channel") or {}).get("id") or (
+                body.get("container") or {}).get("channel_id")
+        meta = view_metadata(body["view"]) if kind == "view_submission" else {}
+        if kind == "view_submission":
+            channel = meta.get("channel_id")
+        return cls(deps=context["rumbo"], client=client, body=body, kind=kind,
+                   team_id=workspace_id(context), user_id=user_id, user_team_id=user_team,
+                   channel_id=channel if isinstance(channel, str) else None,
+                   trigger_id=body.get("trigger_id"), respond=respond, meta=meta,
+                   enterprise_id=context.get("enterprise_id"))
+
+    # --- what was sent ---
+
+    @property
+    def action(self) -> dict:
+        return (self.body.get("actions") or [{}])[0]
+
+    @property
+    def value(self) -> str:
+        """A button's value or a menu's chosen option."""
+        chosen = self.action.get("selected_option") or {}
+        return str(chosen.get("value") or self.action.get("value") or "")
+
+    @property
+    def view(self) -> dict:
+        return self.body.get("view") or {}
+
+    @property
+    def values(self) -> dict:
+        return (self.view.get("state") or {}).get("values") or {}
+
+    @property
+    def key(self) -> str:
+        """The request's idempotency key: Slack sends the same one again on a retry."""
+        if self.kind == "view_submission":
+            return f"view:{self.view.get('id')}:{self.view.get('hash')}"
+        if self.kind == "command":
+            return f"cmd:{self.trigger_id}"
+        if self.kind == "event":
+            return f"event:{self.body.get('event_id')}"
+        return f"{self.kind}:{self.trigger_id or self.action.get('action_ts')}"
+
+    @property
+    def list_url(self) -> str | None:
+        """The response_url of the ephemeral list clicked in: a modal opened from it keeps
+        it (`list_url` in its metadata) so that the list can be redrawn once the change is
+        stored. None for channel messages: those are redrawn by their own card."""
+        if self.meta.get("list_url"):
+            return self.meta["list_url"]
+        if (self.body.get("container") or {}).get("is_ephemeral"):
+            return self.body.get("response_url")
+        return None
+
+    @property
+    def message_ts(self) -> str | None:
+        """The message (or ephemeral) the click happened on."""
+        return (self.body.get("container") or {}).get("message_ts")
+
+    # --- language, permissions ---
+
+    def lang(self, plan: Plan | None = None) -> str:
+        """The actor's own language (their Slack locale), for what only they see: a modal
+        keeps the one it was opened in. Before the ack Slack is not asked (users.info may be
+        slow): until it has told, the plan's language stands in."""
+        known = self.known_lang()
+        if known:
+            return known
+        if self.acked or plan is None:
+            return self.deps.users.profile(self.client, self.user_id)[0]
+        return plan.language
+
+    def known_lang(self) -> str | None:
+        """The actor's language if it is known without asking Slack."""
+        return self.meta.get("lang") or self.deps.users.known_language(self.user_id)
+
+    def gettext(self, plan: Plan | None = None):
+        return gettext_for(self.lang(plan))
+
+    def in_channel(self, channel_id: str) -> bool:
+        """May the actor act in this channel: is it where Slack says they are, or are they
+        a member of it (guests and Slack Connect clients included)?"""
+        if self.kind == "command" and channel_id == self.channel_id:
+            return True
+        return self.deps.members.includes(self.client, channel_id, self.user_id)
+
+    def plan_of_view(self, db, *, gone: str | None = None) -> Plan:
+        """The active plan a modal was opened for, checked against the request's
+        workspace, the channel it came from, and the actor's membership of it."""
+        plan = None
+        if isinstance(self.meta.get("plan_id"), int) and self.channel_id:
+            plan = plans.plan_in_channel(db, plan_id=self.meta["plan_id"],
+                                           team_id=self.team_id, channel_id=self.channel_id)
+        return self.may_change(plan, gone=gone)
+
+    def may_change(self, plan: Plan | None, *, gone: str | None = None) -> Plan:
+        """The plan, if it is active and the actor is in its channel; else a Refusal."""
+        if plan is None or plan.status != "active" or not self.in_channel(plan.channel_id):
+            _ = self.gettext()
+            raise Refusal(gone or _("That plan is no longer active here; nothing was saved."))
+        return plan
+
+    def require_facilitator(self, db, plan: Plan) -> None:
+        if not plans.is_facilitator(db, plan=plan, user_id=self.user_id):
+            raise Refusal(facilitators_only(db, plan, self.lang(plan)))
+
+    # --- answering ---
+
+    def reply(self, *messages: dict, replace: bool = False) -> None:
+        """Answer only the actor, where they acted (the command's or message's
+        response_url; a direct message when there is none)."""
+        for number, message in enumerate(messages):
+            if self.respond is not None and getattr(self.respond, "response_url", None):
+                self.respond(response_type="ephemeral", replace_original=replace and number == 0,
+                             **message)
+            else:
+                tell_user(self.client, channel_id=self.channel_id, user_id=self.user_id,
+                          message=message)
+
+    def say(self, text: str) -> None:
+        """Answer with one paragraph of (already escaped) mrkdwn."""
+        self.reply(notice(text))
+
+    def tell(self, text: str) -> None:
+        """An ephemeral note to the actor in the channel (a direct message if need be)."""
+        tell_user(self.client, channel_id=self.channel_id, user_id=self.user_id,
+                  message=notice(text))
+
+    def open(self, view: dict) -> None:
+        self.client.views_open(trigger_id=self.trigger_id, view=view)
+
+    # --- storing ---
+
+    def store(self, write, *args, keyed: bool = True):
+        """Run `write(self, db, *args)` and commit it with the request's idempotency key
+        (`keyed=False`: a read, nothing to key). None when the request was stored before
+        (Slack's retry, a double submit)."""
+        with self.deps.db() as db:
+            try:
+                result = write(self, db, *args)
+                if keyed:  # last: a transaction holds SQLite's write lock only to write
+                    requests.claim_request(db, team_id=self.team_id, key=self.key)
+                db.commit()
+                return result
+            except requests.DuplicateRequest:
+                return None
+            except Refusal:
+                db.rollback()
+                if requests.request_seen(db, team_id=self.team_id, key=self.key):
+                    return None  # refused now because it was stored the first time
+                raise
+            except (OperationalError, PoolTimeout) as error:
+                db.rollback()
+                log.warning("could not store %s in time: %s", self.kind,
+                            str(error).splitlines()[0])
+                raise DatabaseBusy from error
+            except BaseException:
+                db.rollback()
+                raise
+
+
+def workspace_id(context) -> str:
+    """The installing workspace: for Slack Connect guests the payload's team may differ."""
+    authorized = context.get("authorize_result")
+    return (authorized and authorized.get("team_id")) or context["team_id"]
+
+
+def view_metadata(view: dict) -> dict:
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def facilitators_only(db, plan: Plan, lang: str | None = None) -> str:
+    """The polite refusal, naming who can (in `lang`, the asker's, where known)."""
+    _ = gettext_for(lang or plan.language)
+    people = ", ".join(f"<@{u}>" for u in plans.facilitators_of(db, plan=plan))
+    return _("Only the plan's facilitators ({people}) can do that.").format(people=people)
+
+
+def no_plan(act: Interaction):
+    """What to tell someone who asked for the plan of a channel that has none: at once
+    when their language is known, else once Slack told it."""
+    def text():
+        _ = act.gettext()
+        return _("This channel has no account plan yet. Create one with `/plan new`.")
+
+    if act.known_lang():
+        return Reply(ack=notice(text()))
+    return lambda: act.say(text())
+
+
+def channel_plan(act: Interaction, db) -> Plan | None:
+    """The active plan of the channel the command was typed in."""
+    return plans.active_plan(db, team_id=act.team_id, channel_id=act.channel_id or "")
+
+
+def not_saved(lang: str) -> str:
+    _ = gettext_for(lang)
+    return _("I couldn't save that just now: the database is busy. Nothing was saved; "
+             "please try again.")
+
+
+def went_wrong(lang: str) -> str:
+    _ = gettext_for(lang)
+    return _("Something went wrong on my side and nothing was saved. Please try again in a "
+             "moment.")
+
+
+@dataclass
+class Reply:
+    """What a handler answers: the ack (a command's message; a modal's response_action,
+    or nothing, which closes it) and what follows it."""
+
+    ack: dict = field(default_factory=dict)
+    then: Callable[[], None] | None = None
+
+    def and_then(self, more: Callable[[], None] | None) -> "Reply":
+        """This reply, with `more` to do after what it does already."""
+        if more is None:
+            return self
+        first = self.then
+        return Reply(ack=self.ack, then=more if first is None else lambda: (first(), more()))
+
+
+def redraw_list(act: Interaction, draw: Callable[[], dict]) -> Callable[[], None] | None:
+    """After the ack: replace the list the change was made from with `draw()`, its fresh
+    state (None when the change came from elsewhere)."""
+    url = act.list_url
+    if not url:
+        return None
+
+    def redraw():
+        message = draw()
+        reply = WebhookClient(url).send(response_type="ephemeral", replace_original=True,
+                                        text=message["text"], blocks=message["blocks"])
+        if reply.status_code != 200:  # expired (30 minutes) or used up: the list just waits
+            log.info("could not redraw a list: %s %s", reply.status_code, reply.body)
+
+    return redraw
+
+
+def answer(act: Interaction, *messages: dict) -> Reply:
+    """Answer a command with messages: the first in the ack, any others right after."""
+    rest = messages[1:]
+    return Reply(ack=messages[0], then=(lambda: act.reply(*rest)) if rest else None)

@@ -1,0 +1,56 @@
+"""What scoring shows and posts: the ideas list, the priority list, the round's card, drawn
+from the database."""
+
+import logging
+
+from sqlmodel import Session
+
+from bot.scoring import views
+from bot.scoring.rules import agreed_ideas
+from storage import objectives, plans, scoring
+from storage.models import Plan, ScoringRound
+
+
+def round_card(db: Session, *, plan: Plan, scoring_round: ScoringRound) -> dict:
+    idea_ids = scoring.round_ideas(scoring_round)
+    rows = {r.idea.id: r for r in scoring.idea_rows(db, plan=plan)}
+    in_round = [rows[i] for i in idea_ids if i in rows]
+    current = idea_ids[scoring_round.position] if idea_ids else None
+    return views.round_card(
+        lang=plan.language, plan=plan, scoring_round=scoring_round, row=rows.get(current),
+        position=scoring_round.position, total=len(idea_ids),
+        settled=sum(1 for r in in_round if r.idea.score is not None),
+        participants=scoring.participants(db, plan=plan),
+        agreed=len(agreed_ideas(in_round)),
+        promotable=[i for i in objectives.ideas_to_promote(db, plan=plan) if i.id in idea_ids])
+
+
+def ideas_page(db: Session, *, plan: Plan, viewer: str, page=0, show_discarded=False,
+               lang=None) -> dict:
+    return views.ideas_message(
+        lang=lang or plan.language, plan=plan, rows=scoring.idea_rows(db, plan=plan), viewer=viewer,
+        is_facilitator=plans.is_facilitator(db, plan=plan, user_id=viewer), page=page,
+        show_discarded=show_discarded)
+
+
+def priorities(db: Session, *, plan: Plan, shared=False, show_discarded=False,
+               lang=None) -> list[dict]:
+    return views.priorities_messages(lang=lang or plan.language, plan=plan, shared=shared,
+                                           rows=scoring.idea_rows(db, plan=plan),
+                                           show_discarded=show_discarded)
+
+
+log = logging.getLogger("rumbo")
+
+
+def _round_card(db, plan, payload, now):
+    scoring_round = db.get(ScoringRound, payload["round_id"])
+    if scoring_round is None or scoring_round.message_ts or scoring_round.ended_at:
+        return None
+    return [round_card(db, plan=plan, scoring_round=scoring_round)]
+
+
+def _end_round(db, payload, now):
+    scoring_round = db.get(ScoringRound, payload["round_id"])
+    if scoring_round is not None:
+        scoring.end_round(db, scoring_round=scoring_round, now=now)

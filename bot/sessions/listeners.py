@@ -1,0 +1,275 @@
+"""The strategy session: `/plan session`, `/plan idea`, the buttons on its live card and the
+modals they open."""
+
+from slack_bolt import App
+
+from bot.outbox.cards import mark
+from bot.outbox.schedule import request
+from bot.platform import blocks as platform_blocks
+from bot.platform.blocks import escape, given_back, mention, metadata, notice, quote
+from bot.platform.request import (
+    Interaction,
+    Reply,
+    answer,
+    channel_plan,
+    facilitators_only,
+    no_plan,
+)
+from bot.platform.runners import after_ack, confirmation, store_in_ack, submission
+from bot.sessions import views
+from bot.sessions.deliveries import cancel_session_timers, schedule_session_timers
+from bot.sessions.rules import QUESTIONS, SESSION_MINUTES_DEFAULT, session_end
+from storage import plans, sessions
+from storage.models import Plan, StrategySession
+
+SESSION_MINUTES_RANGE = range(5, 481)
+
+
+def start_session(act: Interaction, db):
+    plan = channel_plan(act, db)
+    if plan is None:
+        return no_plan(act)
+    _ = act.gettext(plan)
+    minutes = SESSION_MINUTES_DEFAULT
+    if act.text:
+        if not act.text.isdigit() or int(act.text) not in SESSION_MINUTES_RANGE:
+            return answer(act, notice(_("Give the session length in minutes, between 5 and "
+                                        "480: for example `/plan session 60`.")))
+        minutes = int(act.text)
+    now = act.deps.clock()
+    try:
+        strategy_session = sessions.start_session(db, plan=plan, user_id=act.user_id, now=now,
+                                                 ends_at=session_end(now, minutes))
+    except sessions.SessionAlreadyRunning:
+        return answer(act, notice(_("A strategy session is already running in this channel: "
+                                    "use the buttons on its card.")))
+    schedule_session_timers(db, plan=plan, strategy_session=strategy_session)
+    card = request(db, plan=plan, kind="session_card", key=f"card:{act.key}",
+                   now=now, session_id=strategy_session.id, user_id=act.user_id)
+    return lambda: act.deps.outbox.deliver(card)
+
+
+def add_idea(act: Interaction, db):
+    plan = channel_plan(act, db)
+    if plan is None:
+        return no_plan(act)
+    running = sessions.running_session(db, plan=plan)
+    _ = act.gettext(plan)
+    if not act.text:
+        def open_modal():
+            lang = act.lang(plan)
+            act.open(views.idea_modal(lang=lang, private_metadata=metadata(
+                channel_id=plan.channel_id, plan_id=plan.id,
+                session_id=running.id if running else None, lang=lang)))
+
+        return open_modal
+    if len(act.text) > platform_blocks.TEXT_MAX:
+        return answer(act, given_back(
+            _("That idea is too long: keep it under {max_length} characters. Here is what you "
+              "wrote:").format(max_length=platform_blocks.TEXT_MAX), act.text))
+    now = act.deps.clock()
+    sessions.add_contributions(db, plan=plan, strategy_session=running, user_id=act.user_id,
+                              user_team_id=act.user_team_id, answers={},
+                              ideas=[(act.text, None, None)], now=now)
+    added = notice(_("Idea added to *{account}*:").format(account=escape(plan.account_name))
+                   + "\n" + quote(act.text))
+    if running is None:
+        return answer(act, added)
+    mark(db, "session", running.id, now)
+    return Reply(ack=added, then=lambda: act.deps.cards.redraw_soon("session", running.id))
+
+
+def clicked_session(act: Interaction, db, *, running=True, session_id: str | None = None):
+    """(plan, session) the clicked button belongs to (its value, or `session_id`), checked
+    against the request's workspace and channel (and, with `running`, still running); else
+    (None, None) and what to tell the user, to run after the ack."""
+    plan = strategy_session = None
+    session_id = act.value if session_id is None else session_id
+    if session_id.isdigit() and act.channel_id:
+        plan, strategy_session = sessions.session_with_plan(
+            db, session_id=int(session_id), team_id=act.team_id, channel_id=act.channel_id)
+    if strategy_session is None:
+        def elsewhere():
+            _ = act.gettext()
+            act.tell(_("That session doesn't belong to this channel."))
+
+        return None, None, elsewhere
+    if running and (strategy_session.ended_at is not None or plan.status != "active"):
+        _ = act.gettext(plan)
+        ended = _("This session has ended. You can still add ideas with `/plan idea`.")
+        return None, None, lambda: act.tell(ended)
+    return plan, strategy_session, None
+
+
+def _answers_metadata(plan: Plan, strategy_session: StrategySession, lang: str) -> str:
+    return metadata(channel_id=plan.channel_id, plan_id=plan.id,
+                    session_id=strategy_session.id, lang=lang)
+
+
+def open_answers(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan, strategy_session, refusal = clicked_session(act, db)
+    if refusal:
+        return refusal()
+    lang = act.lang(plan)
+    act.open(views.answers_modal(lang=lang, private_metadata=_answers_metadata(
+        plan, strategy_session, lang)))
+
+
+def open_my_answers(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan, strategy_session, refusal = clicked_session(act, db)
+        if refusal:
+            return refusal()
+        answers = sessions.answers_of(db, strategy_session=strategy_session, user_id=act.user_id)
+        ideas = [i for i in sessions.ideas_of(db, plan=plan, strategy_session=strategy_session)
+                 if i.user_id == act.user_id]
+    lang = act.lang(plan)
+    private_metadata = _answers_metadata(plan, strategy_session, lang)
+    if answers:
+        act.open(views.my_answers_modal(lang=lang, answers=answers, ideas=ideas,
+                                        private_metadata=private_metadata))
+    else:
+        act.open(views.answers_modal(lang=lang, private_metadata=private_metadata))
+
+
+def open_idea(act: Interaction) -> None:
+    with act.deps.db() as db:
+        plan, strategy_session, refusal = clicked_session(act, db)
+    if refusal:
+        return refusal()
+    lang = act.lang(plan)
+    act.open(views.idea_modal(lang=lang, private_metadata=_answers_metadata(
+        plan, strategy_session, lang)))
+
+
+def open_board(act: Interaction) -> None:
+    """The answers given so far, by question: what the others said, during the session."""
+    with act.deps.db() as db:
+        plan, strategy_session, refusal = clicked_session(act, db, running=False)
+        if refusal:
+            return refusal()
+        board = views.answers_board(
+            lang=act.lang(plan), plan=plan,
+            answers=sessions.answers_of(db, strategy_session=strategy_session),
+            ideas=sessions.ideas_of(db, plan=plan, strategy_session=strategy_session))
+    act.open(board)
+
+
+def focus(act: Interaction, db):
+    """Step through the questions (facilitators): the card puts the next one in focus."""
+    session_id, _sep, question = act.value.partition(":")
+    plan, strategy_session, refusal = clicked_session(act, db, session_id=session_id)
+    if refusal:
+        return refusal
+    if not plans.is_facilitator(db, plan=plan, user_id=act.user_id):
+        refusal = facilitators_only(db, plan, act.lang(plan))
+        return lambda: act.tell(refusal)
+    number = int(question) if question.isdigit() else 0
+    now = act.deps.clock()
+    sessions.focus_question(db, strategy_session=strategy_session,
+                           question=number if 1 <= number <= len(QUESTIONS) else None, now=now)
+    mark(db, "session", strategy_session.id, now)
+    return lambda: act.deps.cards.redraw_now("session", strategy_session.id)
+
+
+def ask_to_end(act: Interaction) -> None:
+    """End session: a confirmation for facilitators; anyone else is told at once that only
+    they can, never asked to confirm first."""
+    with act.deps.db() as db:
+        plan, strategy_session, refusal = clicked_session(act, db)
+        if refusal:
+            return refusal()
+        if not plans.is_facilitator(db, plan=plan, user_id=act.user_id):
+            _ = act.gettext(plan)
+            people = ", ".join(mention(u) for u in plans.facilitators_of(db, plan=plan))
+            return act.tell(_("Thanks! Only the plan's facilitators ({people}) can end the "
+                              "session. Keep contributing!").format(people=people))
+    lang = act.lang(plan)
+    act.open(views.end_session_modal(lang=lang, private_metadata=_answers_metadata(
+        plan, strategy_session, lang)))
+
+
+def session_of_view(act: Interaction, db, *, gone: str | None = None):
+    """(plan, session) a modal was opened for, with the checks of `plan_of_view`."""
+    plan = strategy_session = None
+    if isinstance(act.meta.get("session_id"), int) and act.channel_id:
+        plan, strategy_session = sessions.session_with_plan(
+            db, session_id=act.meta["session_id"], team_id=act.team_id,
+            channel_id=act.channel_id)
+    return act.may_change(plan, gone=gone), strategy_session
+
+
+def end(act: Interaction, db):
+    """The facilitator confirmed: the session ends, its card says so, its recap is posted."""
+    plan, strategy_session = session_of_view(act, db)
+    act.require_facilitator(db, plan)
+    now = act.deps.clock()
+    if not sessions.end_session(db, strategy_session=strategy_session, user_id=act.user_id,
+                               now=now):
+        return None  # ended already: a double submit, or the session's own end
+    cancel_session_timers(db, plan=plan, strategy_session=strategy_session)
+    mark(db, "session", strategy_session.id, now)
+    recap = request(db, plan=plan, kind="recap", key=f"recap:{strategy_session.id}", now=now,
+                    session_id=strategy_session.id, user_id=act.user_id)
+
+    def after():
+        act.deps.cards.redraw_now("session", strategy_session.id)
+        act.deps.outbox.deliver(recap)
+
+    return Reply(then=after)
+
+
+def save_answers(act: Interaction, db, answers, ideas):
+    _ = act.gettext()
+    plan, strategy_session = session_of_view(act, db, gone=_(
+        "That plan no longer exists, so your answers were not saved. Copy them from here "
+        "before closing this form."))
+    now = act.deps.clock()
+    sessions.add_contributions(db, plan=plan, strategy_session=strategy_session,
+                              user_id=act.user_id, user_team_id=act.user_team_id,
+                              answers=answers, ideas=ideas, now=now)
+    mark(db, "session", strategy_session.id, now)
+    return Reply(then=lambda: act.deps.cards.redraw_soon("session", strategy_session.id))
+
+
+def save_my_answers(act: Interaction, db, texts):
+    plan, strategy_session = session_of_view(act, db)
+    now = act.deps.clock()
+    if not sessions.edit_answers(db, strategy_session=strategy_session, user_id=act.user_id,
+                                texts=texts, now=now):
+        return None
+    mark(db, "session", strategy_session.id, now)
+    return Reply(then=lambda: act.deps.cards.redraw_soon("session", strategy_session.id))
+
+
+def save_idea(act: Interaction, db, idea):
+    _ = act.gettext()
+    gone = _("That plan no longer exists, so your idea was not saved. Copy it from here "
+             "before closing this form.")
+    if isinstance(act.meta.get("session_id"), int):
+        plan, strategy_session = session_of_view(act, db, gone=gone)
+    else:
+        plan, strategy_session = act.plan_of_view(db, gone=gone), None
+    now = act.deps.clock()
+    sessions.add_contributions(db, plan=plan, strategy_session=strategy_session,
+                              user_id=act.user_id, user_team_id=act.user_team_id, answers={},
+                              ideas=[idea], now=now)
+    if strategy_session is not None:
+        mark(db, "session", strategy_session.id, now)
+        return Reply(then=lambda: act.deps.cards.redraw_soon("session", strategy_session.id))
+    return Reply(then=lambda: act.tell(_("Idea added to *{account}*.").format(
+        account=escape(plan.account_name))))
+
+
+def register(app: App) -> None:
+    app.action(views.SESSION_ADD_ANSWERS)(after_ack(open_answers))
+    app.action(views.SESSION_MY_ANSWERS)(after_ack(open_my_answers))
+    app.action(views.SESSION_ADD_IDEA)(after_ack(open_idea))
+    app.action(views.SESSION_BOARD)(after_ack(open_board))
+    app.action(views.SESSION_END)(after_ack(ask_to_end))
+    app.view(views.SESSION_END_CALLBACK)(submission(confirmation, end))
+    app.action(views.SESSION_FOCUS)(store_in_ack(focus))
+    app.view(views.ANSWERS_CALLBACK)(submission(views.parse_answers, save_answers))
+    app.view(views.EDIT_CALLBACK)(submission(views.parse_my_answers, save_my_answers))
+    app.view(views.IDEA_CALLBACK)(submission(views.parse_idea, save_idea))

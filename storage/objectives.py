@@ -1,0 +1,103 @@
+"""Step 3: objectives and initiatives, each change recorded in the plan's history."""
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from storage.models import Category, Idea, Initiative, Objective, Plan
+from storage.plans import apply_changes, record_change
+
+OBJECTIVE_FIELDS = ("category_id", "statement", "target", "measure", "unit", "baseline",
+                    "target_value", "target_date", "horizon", "owner_id", "status")
+
+
+INITIATIVE_FIELDS = ("title", "target", "measure", "owner_id", "due_date", "status")
+
+
+def objectives(session: Session, *, plan: Plan) -> list[Objective]:
+    return list(session.exec(
+        select(Objective).join(Category, col(Category.id) == col(Objective.category_id))
+        .where(Objective.plan_id == plan.id)
+        .order_by(Category.position, Objective.created_at, Objective.id)))
+
+
+def initiatives(session: Session, *, plan: Plan) -> list[Initiative]:
+    return list(session.exec(select(Initiative).where(Initiative.plan_id == plan.id)
+                             .order_by(Initiative.created_at, Initiative.id)))
+
+
+def ideas_to_promote(session: Session, *, plan: Plan) -> list[Idea]:
+    """Ideas settled at 3 that are not an objective yet."""
+    promoted = select(Objective.idea_id).where(Objective.plan_id == plan.id,
+                                               col(Objective.idea_id).is_not(None))
+    return list(session.exec(
+        select(Idea).where(Idea.plan_id == plan.id, Idea.score == "3",
+                           col(Idea.merged_into_id).is_(None), col(Idea.id).not_in(promoted))
+        .order_by(Idea.created_at, Idea.id)))
+
+
+def objective_in_channel(session: Session, *, objective_id: int, team_id: str,
+                         channel_id: str):
+    """(plan, objective) when it belongs to this workspace's channel's active plan."""
+    objective = session.get(Objective, objective_id)
+    plan = objective and session.get(Plan, objective.plan_id)
+    if (plan is None or plan.team_id != team_id or plan.channel_id != channel_id
+            or plan.status != "active"):
+        return None, None
+    return plan, objective
+
+
+def initiative_in_channel(session: Session, *, initiative_id: int, team_id: str,
+                          channel_id: str):
+    initiative = session.get(Initiative, initiative_id)
+    plan = initiative and session.get(Plan, initiative.plan_id)
+    if (plan is None or plan.team_id != team_id or plan.channel_id != channel_id
+            or plan.status != "active"):
+        return None, None
+    return plan, initiative
+
+
+def add_objective(session: Session, *, plan: Plan, values: dict, idea_id: int | None,
+                  user_id: str, now: datetime) -> Objective:
+    objective = Objective(team_id=plan.team_id, plan_id=plan.id, idea_id=idea_id,
+                          created_by=user_id, created_at=now, **values)
+    session.add(objective)
+    session.flush()
+    record_change(session, plan, entity="objective", entity_id=objective.id, field="created",
+            before=None, after=objective.statement, user_id=user_id, now=now)
+    session.flush()
+    return objective
+
+
+def update_objective(session: Session, *, plan: Plan, objective: Objective, values: dict,
+                     user_id: str, now: datetime) -> int:
+    changed = apply_changes(session, plan, objective, entity="objective",
+                            fields=OBJECTIVE_FIELDS, values=values, user_id=user_id, now=now)
+    if changed:
+        objective.updated_at = now
+        session.add(objective)
+    session.flush()
+    return changed
+
+
+def add_initiative(session: Session, *, plan: Plan, objective: Objective, values: dict,
+                   user_id: str, now: datetime) -> Initiative:
+    initiative = Initiative(team_id=plan.team_id, plan_id=plan.id, objective_id=objective.id,
+                            created_by=user_id, created_at=now, **values)
+    session.add(initiative)
+    session.flush()
+    record_change(session, plan, entity="initiative", entity_id=initiative.id, field="created",
+            before=None, after=initiative.title, user_id=user_id, now=now)
+    session.flush()
+    return initiative
+
+
+def update_initiative(session: Session, *, plan: Plan, initiative: Initiative, values: dict,
+                      user_id: str, now: datetime) -> int:
+    changed = apply_changes(session, plan, initiative, entity="initiative",
+                            fields=INITIATIVE_FIELDS, values=values, user_id=user_id, now=now)
+    if changed:
+        initiative.updated_at = now
+        session.add(initiative)
+    session.flush()
+    return changed

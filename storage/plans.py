@@ -1,0 +1,210 @@
+"""Plans, their facilitators and categories, their settings and the history of every change to
+them."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.db import insert
+from storage.models import (
+    Category,
+    Facilitator,
+    Objective,
+    Plan,
+    PlanChange,
+    StrategySession,
+    Workspace,
+)
+from storage.types import utc_now
+
+
+class ChannelHasPlan(Exception):
+    """The channel already has an active plan."""
+
+
+def ensure_workspace(session: Session, *, team_id: str, enterprise_id: str | None = None
+                     ) -> None:
+    session.exec(insert(session, Workspace).values(team_id=team_id, created_at=utc_now(),
+                                                   enterprise_id=enterprise_id)
+                 .on_conflict_do_nothing(index_elements=["team_id"]))
+
+
+def active_plan(session: Session, *, team_id: str, channel_id: str) -> Plan | None:
+    return session.exec(
+        select(Plan).where(
+            Plan.team_id == team_id, Plan.channel_id == channel_id, Plan.status == "active"
+        )
+    ).first()
+
+
+def channel_owner(session: Session, *, channel_id: str) -> str | None:
+    """The workspace whose active plan the channel holds (channel ids are unique across
+    Slack), for people of other organisations who take part there."""
+    return session.exec(select(Plan.team_id).where(Plan.channel_id == channel_id,
+                                                   Plan.status == "active")).first()
+
+
+def plan_in_channel(session: Session, *, plan_id: int, team_id: str, channel_id: str):
+    plan = session.get(Plan, plan_id)
+    if plan is None or plan.team_id != team_id or plan.channel_id != channel_id:
+        return None
+    return plan
+
+
+def create_plan(
+    session: Session, *, plan: Plan, categories: Iterable[str], facilitators: Iterable[str],
+    enterprise_id: str | None = None,
+) -> Plan:
+    ensure_workspace(session, team_id=plan.team_id, enterprise_id=enterprise_id)
+    if active_plan(session, team_id=plan.team_id, channel_id=plan.channel_id):
+        raise ChannelHasPlan(plan.channel_id)
+    session.add(plan)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another plan won the race for the channel.
+        session.rollback()
+        raise ChannelHasPlan(plan.channel_id) from None
+    for position, name in enumerate(categories):
+        session.add(Category(team_id=plan.team_id, plan_id=plan.id, name=name, position=position))
+    for user_id in dict.fromkeys([plan.created_by, *facilitators]):
+        session.add(Facilitator(team_id=plan.team_id, plan_id=plan.id, user_id=user_id))
+    session.flush()
+    return plan
+
+
+def archive_plan(session: Session, *, plan: Plan, user_id: str, now: datetime) -> bool:
+    """Archive the plan (and end its running session). False when it already was."""
+    result = session.exec(
+        update(Plan)
+        .where(col(Plan.id) == plan.id, col(Plan.status) == "active")
+        .values(status="archived", archived_by=user_id, archived_at=now)
+    )
+    session.exec(
+        update(StrategySession)
+        .where(col(StrategySession.plan_id) == plan.id, col(StrategySession.ended_at).is_(None))
+        .values(ended_at=now, ended_by=user_id)
+    )
+    return result.rowcount == 1
+
+
+def is_facilitator(session: Session, *, plan: Plan, user_id: str) -> bool:
+    return session.get(Facilitator, (plan.id, user_id)) is not None
+
+
+def facilitators_of(session: Session, *, plan: Plan) -> list[str]:
+    return list(session.exec(select(Facilitator.user_id).where(Facilitator.plan_id == plan.id)))
+
+
+def categories_of(session: Session, *, plan: Plan) -> list[str]:
+    return list(
+        session.exec(
+            select(Category.name).where(Category.plan_id == plan.id).order_by(Category.position)
+        )
+    )
+
+
+PLAN_FIELDS = ("account_name", "client_size", "period", "start_date", "end_date", "timezone",
+               "cadence", "cadence_weeks", "reminder_days", "overdue_every_days",
+               "overdue_max", "summary_frequency", "checkin_days",
+               "review_weekday", "review_time", "language")
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def record_change(session, plan: Plan, *, entity: str, entity_id, field: str, before, after,
+            user_id: str, now: datetime) -> None:
+    session.add(PlanChange(team_id=plan.team_id, plan_id=plan.id, entity=entity,
+                           entity_id=entity_id, field=field, before=_text(before),
+                           after=_text(after), user_id=user_id, at=now))
+
+
+def apply_changes(session, plan, item, *, entity: str, fields, values: dict, user_id,
+                  now) -> int:
+    """Set changed fields on `item`, recording each change; returns how many changed."""
+    changed = 0
+    for name in fields:
+        if name in values and getattr(item, name) != values[name]:
+            record_change(session, plan, entity=entity, entity_id=item.id, field=name,
+                    before=getattr(item, name), after=values[name], user_id=user_id, now=now)
+            setattr(item, name, values[name])
+            changed += 1
+    return changed
+
+
+def categories(session: Session, *, plan: Plan) -> list[Category]:
+    return list(session.exec(select(Category).where(Category.plan_id == plan.id)
+                             .order_by(Category.position)))
+
+
+def history(session: Session, *, plan: Plan, limit: int = 50) -> list[PlanChange]:
+    return list(session.exec(select(PlanChange).where(PlanChange.plan_id == plan.id)
+                             .order_by(col(PlanChange.at).desc(), col(PlanChange.id).desc())
+                             .limit(limit)))
+
+
+class CategoryInUse(Exception):
+    """A category that still has objectives cannot be removed."""
+
+
+def set_next_review(session: Session, *, plan: Plan, day, user_id: str, now: datetime) -> int:
+    """Put the next review on `day`, recorded in the history; 1 if it moved, else 0."""
+    return apply_changes(session, plan, plan, entity="plan", fields=("next_review_on",),
+                         values={"next_review_on": day}, user_id=user_id, now=now)
+
+
+def update_settings(session: Session, *, plan: Plan, values: dict, renames: dict[int, str],
+                    removed: list[int], added: list[str], facilitators: list[str],
+                    user_id: str, now: datetime) -> int:
+    """Change the plan's settings, categories and facilitators, recording every change."""
+    changed = apply_changes(session, plan, plan, entity="plan", fields=PLAN_FIELDS, values=values,
+                            user_id=user_id, now=now)
+    current = {c.id: c for c in categories(session, plan=plan)}
+    in_use = set(session.exec(select(Objective.category_id).where(Objective.plan_id == plan.id)))
+    for category_id in removed:
+        if category_id in in_use:
+            raise CategoryInUse(current[category_id].name)
+    for category_id, name in renames.items():
+        category = current.get(category_id)
+        if category is not None and category.name != name:
+            record_change(session, plan, entity="category", entity_id=category_id, field="name",
+                    before=category.name, after=name, user_id=user_id, now=now)
+            category.name = name
+            session.add(category)
+            changed += 1
+    for category_id in removed:
+        record_change(session, plan, entity="category", entity_id=category_id, field="removed",
+                before=current[category_id].name, after=None, user_id=user_id, now=now)
+        session.delete(current[category_id])
+        changed += 1
+    position = max((c.position for c in current.values()), default=-1)
+    for name in added:
+        position += 1
+        category = Category(team_id=plan.team_id, plan_id=plan.id, name=name,
+                            position=position)
+        session.add(category)
+        session.flush()
+        record_change(session, plan, entity="category", entity_id=category.id, field="created",
+                before=None, after=name, user_id=user_id, now=now)
+        changed += 1
+    existing = set(session.exec(select(Facilitator.user_id)
+                                .where(Facilitator.plan_id == plan.id)))
+    wanted = set(facilitators) | {plan.created_by}
+    for person in sorted(wanted - existing):
+        session.add(Facilitator(team_id=plan.team_id, plan_id=plan.id, user_id=person))
+        record_change(session, plan, entity="plan", entity_id=plan.id, field="facilitator",
+                before=None, after=person, user_id=user_id, now=now)
+        changed += 1
+    for person in sorted(existing - wanted):
+        session.delete(session.get(Facilitator, (plan.id, person)))
+        record_change(session, plan, entity="plan", entity_id=plan.id, field="facilitator",
+                before=person, after=None, user_id=user_id, now=now)
+        changed += 1
+    session.add(plan)
+    session.flush()
+    return changed

@@ -1,0 +1,209 @@
+"""Strategy sessions and what people contribute to them: answers and ideas."""
+
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.models import Answer, Idea, Plan, StrategySession
+
+
+class SessionAlreadyRunning(Exception):
+    """The plan already has a running strategy session."""
+
+
+def running_session(session: Session, *, plan: Plan) -> StrategySession | None:
+    return session.exec(
+        select(StrategySession).where(
+            StrategySession.plan_id == plan.id, col(StrategySession.ended_at).is_(None)
+        )
+    ).first()
+
+
+def start_session(
+    session: Session, *, plan: Plan, user_id: str, now: datetime, ends_at: datetime
+) -> StrategySession:
+    if running_session(session, plan=plan):
+        raise SessionAlreadyRunning(plan.id)
+    strategy_session = StrategySession(
+        team_id=plan.team_id,
+        plan_id=plan.id,
+        channel_id=plan.channel_id,
+        started_by=user_id,
+        started_at=now,
+        ends_at=ends_at,
+    )
+    session.add(strategy_session)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise SessionAlreadyRunning(plan.id) from None
+    return strategy_session
+
+
+def session_in_channel(
+    session: Session, *, session_id: int, team_id: str, channel_id: str
+) -> StrategySession | None:
+    strategy_session = session.get(StrategySession, session_id)
+    if (
+        strategy_session is None
+        or strategy_session.team_id != team_id
+        or strategy_session.channel_id != channel_id
+    ):
+        return None
+    return strategy_session
+
+
+def session_with_plan(
+    session: Session, *, session_id: int, team_id: str, channel_id: str
+) -> tuple[Plan, StrategySession] | tuple[None, None]:
+    """(plan, session) in one query, checked against the workspace and channel."""
+    row = session.exec(
+        select(Plan, StrategySession).join(Plan, col(Plan.id) == col(StrategySession.plan_id))
+        .where(StrategySession.id == session_id, StrategySession.team_id == team_id,
+               StrategySession.channel_id == channel_id)).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def set_session_message(session: Session, *, session_id: int, ts: str) -> None:
+    session.exec(update(StrategySession).where(col(StrategySession.id) == session_id)
+                 .values(message_ts=ts))
+
+
+def focus_question(session: Session, *, strategy_session: StrategySession,
+                   question: int | None, now: datetime) -> None:
+    """Put one question in focus (None: all of them again); clicking twice changes nothing."""
+    if strategy_session.focus_question == question:
+        return
+    strategy_session.focus_question, strategy_session.focus_since = question, now
+    session.add(strategy_session)
+    session.flush()
+
+
+def end_session(
+    session: Session, *, strategy_session: StrategySession, user_id: str, now: datetime
+) -> bool:
+    """End the session; False when it had already ended (a double click)."""
+    result = session.exec(
+        update(StrategySession)
+        .where(
+            col(StrategySession.id) == strategy_session.id,
+            col(StrategySession.ended_at).is_(None),
+        )
+        .values(ended_at=now, ended_by=user_id)
+    )
+    return result.rowcount == 1
+
+
+def add_contributions(
+    session: Session,
+    *,
+    plan: Plan,
+    strategy_session: StrategySession | None,
+    user_id: str,
+    user_team_id: str | None,
+    answers: dict[int, str],
+    ideas: list[tuple[str, str | None, int | None]],
+    now: datetime,
+) -> None:
+    """Store one submission's answers and ideas (text, tag, source question) at once."""
+    for question, text in answers.items():
+        session.add(
+            Answer(
+                team_id=plan.team_id,
+                plan_id=plan.id,
+                session_id=strategy_session.id,
+                question=question,
+                text=text,
+                user_id=user_id,
+                user_team_id=user_team_id,
+                created_at=now,
+            )
+        )
+    for text, tag, source_question in ideas:
+        session.add(
+            Idea(
+                team_id=plan.team_id,
+                plan_id=plan.id,
+                session_id=strategy_session.id if strategy_session else None,
+                source_question=source_question,
+                tag=tag,
+                text=text,
+                user_id=user_id,
+                user_team_id=user_team_id,
+                created_at=now,
+            )
+        )
+    session.flush()
+
+
+def answers_of(
+    session: Session, *, strategy_session: StrategySession, user_id: str | None = None
+) -> list[Answer]:
+    query = select(Answer).where(
+        Answer.session_id == strategy_session.id, col(Answer.deleted_at).is_(None)
+    )
+    if user_id is not None:
+        query = query.where(Answer.user_id == user_id)
+    return list(session.exec(query.order_by(Answer.question, Answer.created_at, Answer.id)))
+
+
+def edit_answers(
+    session: Session,
+    *,
+    strategy_session: StrategySession,
+    user_id: str,
+    texts: dict[int, str],
+    now: datetime,
+) -> int:
+    """Apply a user's corrections to their own answers; an emptied answer is hidden,
+    not deleted. Returns how many answers changed."""
+    changed = 0
+    for answer in answers_of(session, strategy_session=strategy_session, user_id=user_id):
+        if answer.id not in texts or texts[answer.id] == answer.text:
+            continue
+        if texts[answer.id]:
+            answer.text = texts[answer.id]
+            answer.updated_at = now
+        else:
+            answer.deleted_at = now
+        session.add(answer)
+        changed += 1
+    session.flush()
+    return changed
+
+
+def ideas_of(
+    session: Session, *, plan: Plan, strategy_session: StrategySession | None = None
+) -> list[Idea]:
+    query = select(Idea).where(Idea.plan_id == plan.id)
+    if strategy_session is not None:
+        query = query.where(Idea.session_id == strategy_session.id)
+    return list(session.exec(query.order_by(Idea.created_at, Idea.id)))
+
+
+def count_ideas(session: Session, *, plan: Plan) -> int:
+    return session.exec(select(func.count()).where(Idea.plan_id == plan.id)).one()
+
+
+def contributors(session: Session, *, strategy_session: StrategySession) -> dict[str, list[int]]:
+    """{user_id: [answers, ideas]} for the session card, in order of first contribution."""
+    answers = session.exec(
+        select(Answer.user_id, func.count(), func.min(Answer.created_at))
+        .where(Answer.session_id == strategy_session.id, col(Answer.deleted_at).is_(None))
+        .group_by(Answer.user_id)
+    ).all()
+    ideas = session.exec(
+        select(Idea.user_id, func.count(), func.min(Idea.created_at))
+        .where(Idea.session_id == strategy_session.id)
+        .group_by(Idea.user_id)
+    ).all()
+    counts: dict[str, list[int]] = {}
+    first: dict[str, datetime] = {}
+    for kind, rows in ((0, answers), (1, ideas)):
+        for user_id, number, earliest in rows:
+            counts.setdefault(user_id, [0, 0])[kind] = number
+            first[user_id] = min(first.get(user_id, earliest), earliest)
+    return {user_id: counts[user_id] for user_id in sorted(counts, key=first.__getitem__)}
