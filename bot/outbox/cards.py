@@ -18,6 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.platform.deps import Background
 from bot.platform.slack import Clients, clients_of, slack_error
 from bot.scoring import deliveries as scoring_deliveries
 from bot.sessions import deliveries as sessions_deliveries
@@ -51,8 +52,10 @@ def mark(db: Session, kind: str, card_id: int, now: datetime) -> None:
 
 
 class Cards:
-    def __init__(self, engine: Engine, client: WebClient | Clients, clock):
+    def __init__(self, engine: Engine, client: WebClient | Clients, clock,
+                 background: Background | None = None):
         self.engine, self.clients, self.clock = engine, clients_of(client), clock
+        self.background = background or Background()
         self._lock = threading.Lock()
         self._waiting: set[tuple[str, int]] = set()
 
@@ -62,9 +65,7 @@ class Cards:
             if (kind, card_id) in self._waiting:
                 return
             self._waiting.add((kind, card_id))
-        timer = threading.Timer(SPACING.total_seconds(), self._run, (kind, card_id))
-        timer.daemon = True
-        timer.start()
+        self.background.run_in(SPACING.total_seconds(), lambda: self._run(kind, card_id))
 
     def redraw_now(self, kind: str, card_id: int) -> None:
         """Redraw at once: a facilitator clicked and is looking at the card."""

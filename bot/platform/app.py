@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bot.outbox.cards import Cards
 from bot.outbox.sender import Dispatcher
-from bot.platform.deps import Deps
+from bot.platform.deps import Background, Deps
 from bot.platform.installations import RumboInstallationStore, RumboStateStore, Sealed
 from bot.platform.observability import arrived, counted
 from bot.platform.settings import Settings
@@ -55,13 +55,13 @@ def installation_store(settings: Settings, engine: Engine,
 
 
 def make_outbox(settings: Settings, engine: Engine, clock: Callable[[], datetime] = utc_now,
-                **extra) -> Dispatcher:
+                background: Background | None = None, **extra) -> Dispatcher:
     """The outbox's sender and the live cards, each workspace with its own token."""
     if settings.oauth_mode:
         clients = installation_store(settings, engine, clock).client_for
     else:
         clients = make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    return Dispatcher(engine, clients, clock, cards=Cards(engine, clients, clock),
+    return Dispatcher(engine, clients, clock, cards=Cards(engine, clients, clock, background),
                       lease=timedelta(seconds=settings.rumbo_lease_seconds),
                       retention=timedelta(days=settings.rumbo_retention_days), **extra)
 
@@ -115,8 +115,10 @@ def create_app(
     engine: Engine,
     *,
     clock: Callable[[], datetime] = utc_now,
+    background: Background | None = None,
 ) -> App:
-    """The Bolt app, with Rumbo's dependencies (`Deps`) in every request's context."""
+    """The Bolt app, with Rumbo's dependencies (`Deps`) in every request's context; the work
+    after its acks runs in `background` (threads of this process unless a test says)."""
     if settings.oauth_mode:
         app = oauth_app(settings, engine, clock)
     else:
@@ -130,8 +132,8 @@ def create_app(
             # not depend on Slack being reachable.
             token_verification_enabled=False,
         )
-    deps = Deps(engine=engine, clock=clock)
-    deps.outbox = make_outbox(settings, engine, clock, users=deps.users)
+    deps = Deps(engine=engine, clock=clock, background=background or Background())
+    deps.outbox = make_outbox(settings, engine, clock, deps.background, users=deps.users)
     deps.cards = deps.outbox.cards
     app.middleware(once_per_event(engine))
 

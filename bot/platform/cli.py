@@ -59,7 +59,7 @@ def cmd_socket(settings: Settings, _args) -> None:
     # Stop taking envelopes, then finish what was taken (all of it is stored already).
     handler.close()
     scheduler.shutdown()
-    app.rumbo.pool.shutdown(wait=True)
+    app.rumbo.background.shutdown()
 
 
 def _stop_on_signals() -> threading.Event:

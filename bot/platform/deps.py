@@ -1,8 +1,9 @@
 """What every handler may use: the database, the clock, Slack's directory, the outbox and the
-live cards, and the threads that do the work after an ack."""
+live cards, and where the work Slack does not wait for runs (`Background`)."""
 
 import contextvars
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,6 +24,28 @@ log = logging.getLogger("rumbo")
 FOLLOW_UP_THREADS = 8  # the work after an ack mostly waits on Slack
 
 
+class Background:
+    """Where the work Slack does not wait for runs: after an ack (`run`), or in a moment
+    (`run_in`, a card's next redraw). Threads of this process; a test replaces it with one
+    that runs the work when the test says (tests/inprocess.py), so nothing sleeps."""
+
+    def __init__(self, threads: int = FOLLOW_UP_THREADS):
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="rumbo-after")
+
+    def run(self, job: Callable[[], None]) -> None:
+        """Run `job` on another thread, with the context (the request's ids) of this one."""
+        self._pool.submit(contextvars.copy_context().run, job)
+
+    def run_in(self, seconds: float, job: Callable[[], None]) -> None:
+        timer = threading.Timer(seconds, self.run, (job,))
+        timer.daemon = True
+        timer.start()
+
+    def shutdown(self) -> None:
+        """Finish what was started (a stop after the acks already given)."""
+        self._pool.shutdown(wait=True)
+
+
 @dataclass
 class Deps:
     engine: Engine
@@ -31,8 +54,7 @@ class Deps:
     members: ChannelMembers = field(default_factory=ChannelMembers)
     outbox: object = None  # bot.outbox.sender.Dispatcher: sends what users ask to post
     cards: object = None  # bot.outbox.cards.Cards: redraws the live cards
-    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
-        FOLLOW_UP_THREADS, thread_name_prefix="rumbo-after"))
+    background: Background = field(default_factory=Background)
 
     def db(self):
         return new_session(self.engine)
@@ -40,7 +62,7 @@ class Deps:
     def later(self, act: "Interaction", job: Callable[[], None]) -> None:
         """Run `job` after the ack, logged with the request's ids; a failure there still
         reaches the user."""
-        self.pool.submit(contextvars.copy_context().run, _apologising, act, job)
+        self.background.run(lambda: _apologising(act, job))
 
 
 def _apologising(act: "Interaction", job: Callable[[], None]) -> None:

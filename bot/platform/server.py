@@ -105,7 +105,7 @@ class Worker:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
         if self.app is not None:
-            self.app.rumbo.pool.shutdown(wait=True)
+            self.app.rumbo.background.shutdown()
 
 
 class GunicornServer(BaseApplication):
