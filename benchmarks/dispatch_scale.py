@@ -17,7 +17,7 @@ from sqlalchemy import insert, text
 from sqlmodel import select
 
 from bot.devslack import SlackEmulator
-from bot.outbox.sender import Dispatcher
+from bot.outbox.sender import Sender
 from bot.platform.slack import make_client
 from bot.reviews.rules import next_summary, review_reminders
 from storage import outbox
@@ -81,9 +81,9 @@ def measure(label: str, url: str) -> None:
         with new_session(engine) as db:
             query_ms = best_of(5, lambda: outbox.due(db, now=NOW, limit=500))
         started = time.perf_counter()
-        sent = Dispatcher(engine, client, lambda: NOW).run_once()
+        sent = Sender(engine, client, lambda: NOW).run_once()
         busy_ms = (time.perf_counter() - started) * 1000
-        idle_ms = best_of(5, lambda: Dispatcher(engine, client, lambda: NOW).run_once())
+        idle_ms = best_of(5, lambda: Sender(engine, client, lambda: NOW).run_once())
     print(f"{label}: {PLANS} plans, {total} deliveries in the outbox")
     print(f"  select what is due ({DUE} due): {query_ms:7.1f} ms")
     print(f"  a pass that sends {sent} messages to the emulator: {busy_ms:7.1f} ms "

@@ -20,6 +20,8 @@ from storage.db import insert
 from storage.models import Delivery, Plan
 
 OPEN = ("pending", "paused")
+# How long a claim holds unless RUMBO_LEASE_SECONDS says: longer than any one Slack call.
+LEASE = timedelta(seconds=60)
 
 
 NOT_INSTALLED = "not installed"  # a paused delivery's reason while its workspace has none
@@ -146,3 +148,11 @@ def pending_for(session: Session, *, plan: Plan) -> list[Delivery]:
     return list(session.exec(select(Delivery).where(
         Delivery.plan_id == plan.id, col(Delivery.status).in_(OPEN))
         .order_by(Delivery.due_at)))
+
+
+def plans_without(session: Session, *, key_prefix: str) -> list[Plan]:
+    """Active plans with no pending delivery whose key starts with `key_prefix`."""
+    scheduled = select(Delivery.plan_id).where(col(Delivery.key).startswith(key_prefix),
+                                               Delivery.status == "pending")
+    return list(session.exec(select(Plan).where(Plan.status == "active",
+                                                col(Plan.id).not_in(scheduled))))

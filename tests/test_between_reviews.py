@@ -9,7 +9,7 @@ import pytest
 
 from bot.devslack import SlackEmulator
 from bot.objectives import deliveries as objectives_deliveries
-from bot.outbox.sender import Dispatcher
+from bot.outbox.sender import Sender
 from bot.platform.slack import make_client
 from bot.reviews.deliveries import reschedule_plan
 from bot.reviews.rules import cadence_words, checkin_moment, checkins_start, working_moment
@@ -99,7 +99,7 @@ def test_an_initiatives_owner_is_reminded_ahead_of_its_due_date(engine, slack):
         plan_id = plan.id
     ahead = utc(2027, 2, 8, 8, 0)  # Sunday the 7th is three days ahead: Monday 09:00 Madrid
     clock = Clock(ahead - timedelta(minutes=1))
-    run = Dispatcher(engine, make_client(token="xoxb-test", base_url=slack.api_url), clock)
+    run = Sender(engine, make_client(token="xoxb-test", base_url=slack.api_url), clock)
     run.run_once()
     assert slack.calls_to("chat.postMessage") == []
     clock.now = ahead

@@ -10,15 +10,16 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlmodel import select
 
 from bot.devslack import SlackEmulator
-from bot.outbox.sender import LEASE, Dispatcher
+from bot.outbox.sender import Sender
 from bot.platform.slack import make_client
-from bot.reviews.deliveries import reschedule_plan, review_held
+from bot.reviews.deliveries import reschedule_plan, review_held, schedule_missing
 from bot.reviews.rules import local_moment, review_reminders
-from bot.sessions.deliveries import cancel_session_timers, schedule_session_timers
+from bot.sessions.deliveries import cancel_timers, schedule_timers
 from bot.sessions.rules import warning_lead
 from storage import outbox, plans, sessions
 from storage.db import make_engine, new_session
 from storage.models import Delivery, Plan, StrategySession
+from storage.outbox import LEASE
 from tests.test_storage import make_plan
 
 FACILITATOR = "U1"
@@ -53,7 +54,7 @@ def new_plan(db, **extra) -> Plan:
 
 
 def dispatcher(engine, slack, clock):
-    return Dispatcher(engine, make_client(token="xoxb-test", base_url=slack.api_url), clock)
+    return Sender(engine, make_client(token="xoxb-test", base_url=slack.api_url), clock)
 
 
 def posts(slack, channel="C1"):
@@ -177,7 +178,7 @@ def test_rate_limits_are_honoured(engine, slack):
     clock = Clock(madrid(date(2027, 3, 29)))
     client = make_client(token="xoxb-test", base_url=slack.api_url)
     assert any(isinstance(h, RateLimitErrorRetryHandler) for h in client.retry_handlers)
-    assert Dispatcher(engine, client, clock).run_once() == 1
+    assert Sender(engine, client, clock).run_once() == 1
     calls = slack.calls_to("chat.postMessage")
     assert [c.http_status for c in calls] == [429, 200]
     assert calls[1].at - calls[0].at >= 1  # waited for Retry-After
@@ -243,7 +244,7 @@ def test_session_timers(engine, slack):
         start = datetime(2027, 2, 1, 10, 0, tzinfo=UTC)
         strategy_session = sessions.start_session(db, plan=plan, user_id=FACILITATOR, now=start,
                                                  ends_at=start + timedelta(minutes=90))
-        schedule_session_timers(db, plan=plan, strategy_session=strategy_session)
+        schedule_timers(db, plan=plan, strategy_session=strategy_session)
         db.commit()
     clock = Clock(start + timedelta(minutes=80))
     run = dispatcher(engine, slack, clock)
@@ -258,9 +259,9 @@ def test_session_timers(engine, slack):
         sessions.end_session(db, strategy_session=first, user_id=FACILITATOR, now=clock.now)
         second = sessions.start_session(db, plan=plan, user_id=FACILITATOR, now=clock.now,
                                        ends_at=clock.now + timedelta(minutes=30))
-        schedule_session_timers(db, plan=plan, strategy_session=second)
+        schedule_timers(db, plan=plan, strategy_session=second)
         sessions.end_session(db, strategy_session=second, user_id=FACILITATOR, now=clock.now)
-        cancel_session_timers(db, plan=plan, strategy_session=second)
+        cancel_timers(db, plan=plan, strategy_session=second)
         db.commit()
     clock.now += timedelta(minutes=40)
     assert run.run_once() == 0  # an ended session's timers are gone
@@ -272,7 +273,7 @@ def test_a_short_sessions_warning_fits_its_length(engine, slack):
         start = datetime(2027, 2, 1, 10, 0, tzinfo=UTC)
         short = sessions.start_session(db, plan=plan, user_id=FACILITATOR, now=start,
                                       ends_at=start + timedelta(minutes=5))
-        schedule_session_timers(db, plan=plan, strategy_session=short)
+        schedule_timers(db, plan=plan, strategy_session=short)
         db.commit()
     clock = Clock(start + timedelta(seconds=10))
     run = dispatcher(engine, slack, clock)
@@ -390,9 +391,9 @@ def test_a_plan_from_before_check_ins_gets_them_when_a_process_starts(engine, sl
             if delivery.key.startswith("checkin:"):
                 db.delete(delivery)
         db.commit()
-    run = dispatcher(engine, slack, Clock(datetime(2027, 1, 2, tzinfo=UTC)))
-    assert run.schedule_missing() == 1
+    now = datetime(2027, 1, 2, tzinfo=UTC)
+    assert schedule_missing(engine, now) == 1
     with new_session(engine) as db:
         keys = [d.key for d in outbox.pending_for(db, plan=db.get(Plan, plan.id))]
     assert any(k.startswith(f"checkin:{plan.id}:") for k in keys)
-    assert run.schedule_missing() == 0  # up to date now
+    assert schedule_missing(engine, now) == 0  # up to date now

@@ -1,5 +1,5 @@
 """Between reviews, end to end: the next review's date set in the plan's modals and its
-reminder at that moment. `rumbo serve` answers Slack; the outbox is sent by a Dispatcher
+reminder at that moment. `rumbo serve` answers Slack; the outbox is sent by a Sender
 with an injected clock (the scheduler `rumbo serve` runs), so time moves without sleeping."""
 
 from datetime import UTC, date, datetime, timedelta
@@ -11,7 +11,7 @@ from icalendar import Calendar
 from sqlmodel import select
 
 from bot.devslack import SlackDriver, SlackEmulator
-from bot.outbox.sender import Dispatcher
+from bot.outbox.sender import Sender
 from bot.platform.slack import make_client
 from storage import objectives, plans
 from storage.models import Delivery, Plan
@@ -39,8 +39,8 @@ class Clock:
         return self.now
 
 
-def outbox(slack, clock) -> Dispatcher:
-    return Dispatcher(slack.engine, make_client(token=BOT_TOKEN, base_url=slack.emulator.api_url),
+def outbox(slack, clock) -> Sender:
+    return Sender(slack.engine, make_client(token=BOT_TOKEN, base_url=slack.emulator.api_url),
                       clock)
 
 

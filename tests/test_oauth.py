@@ -19,12 +19,15 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from bot.devslack import SlackDriver, SlackEmulator
+from bot.outbox.ticks import tick
 from bot.platform.app import installation_store, make_outbox
 from bot.platform.settings import load_settings
 from storage.db import make_engine, new_session
 from storage.models import Answer, Idea, Installation, Plan, Workspace
 from tests.app_server import SIGNING_SECRET, Rumbo
 from tests.scenario import eventually, reply_to, text_of
+
+RETENTION = timedelta(days=30)  # RUMBO_RETENTION_DAYS' default
 
 CLIENT_ID, CLIENT_SECRET = "111.222", "oauth-secret"
 KEY = Fernet.generate_key().decode()
@@ -230,12 +233,10 @@ def test_uninstall_keeps_the_data_for_the_retention_period_then_purges_it(slack)
     slack.driver.event({"type": "app_uninstalled"}, team_id=GLOBEX)
 
     now = datetime.now(UTC)
-    outbox = make_outbox(settings(slack), engine, lambda: now + timedelta(days=29))
-    outbox.run_once()
+    tick(make_outbox(settings(slack), engine, lambda: now + timedelta(days=29)), RETENTION)
     with new_session(engine) as db:
         assert db.exec(select(Plan).where(Plan.team_id == GLOBEX)).first() is not None
-    outbox = make_outbox(settings(slack), engine, lambda: now + timedelta(days=31))
-    outbox.run_once()
+    tick(make_outbox(settings(slack), engine, lambda: now + timedelta(days=31)), RETENTION)
     with new_session(engine) as db:
         assert db.exec(select(Plan).where(Plan.team_id == GLOBEX)).first() is None
         assert db.get(Workspace, GLOBEX) is None

@@ -5,7 +5,7 @@ from datetime import date
 
 from slack_bolt import App
 
-from bot.exports import views
+from bot.exports import deliveries, views
 from bot.outbox.schedule import request
 from bot.platform.blocks import metadata, notice
 from bot.platform.request import Interaction, Reply, answer, channel_plan, no_plan
@@ -62,7 +62,7 @@ def request_export(act: Interaction, db, plan: Plan, *, private=False,
     """Ask the outbox to upload the filled-in template: to the plan's channel, or to the
     asker's direct messages (in their language)."""
     now = act.deps.clock()
-    return request(db, plan=plan, kind="export", key=f"export:{act.key}", now=now,
+    return request(db, plan=plan, kind=deliveries.EXPORT, key=f"export:{act.key}", now=now,
                    user_id=act.user_id, base=export_filename(plan, now.date()),
                    private=private, per_person=per_person,
                    lang=act.lang(plan) if private else None)

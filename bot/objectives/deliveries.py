@@ -1,11 +1,12 @@
 """What step 3 shows and posts: the objectives list and the plan as it stands, drawn from the
-database."""
+database; the plan goes out to the channel through the outbox."""
 
 from datetime import date
 
 from sqlmodel import Session
 
 from bot.objectives import views
+from bot.outbox.kinds import Kind
 from bot.reviews.rules import review_dates
 from storage import objectives, plans
 from storage.models import Plan
@@ -27,3 +28,8 @@ def plan_messages(db: Session, *, plan: Plan, today: date, shared=False,
         initiatives=objectives.initiatives(db, plan=plan),
         facilitators=plans.facilitators_of(db, plan=plan), shared=shared,
         next_review=plan.next_review_on or review_dates(plan, after=today), today=today)
+
+
+PLAN_POST = Kind("plan_post", draw=lambda sending: plan_messages(
+    sending.db, plan=sending.plan, today=sending.now.date(), shared=True))
+KINDS = (PLAN_POST,)

@@ -138,7 +138,7 @@ def share_plan(act: Interaction, db):
     if plan is None:
         return None
     # One post per plan shown: a double click posts once.
-    post = request(db, plan=plan, kind="plan_post", now=act.deps.clock(),
+    post = request(db, plan=plan, kind=deliveries.PLAN_POST, now=act.deps.clock(),
                    key=f"plan:{plan.id}:{act.message_ts or act.trigger_id}", user_id=act.user_id)
     return lambda: act.deps.outbox.deliver(post)
 

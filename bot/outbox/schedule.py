@@ -1,12 +1,13 @@
-"""Putting deliveries in the outbox: a post a user asked for, in the transaction that stores
-what asked for it."""
+"""Putting deliveries in the outbox, in the transaction that stores what asks for them: the
+nudges a plan's settings plan (`Planned`, scheduled by storage.outbox.schedule), and the posts
+users ask for (`request`)."""
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.outbox.kinds import Kind
 from storage import outbox
 from storage.models import Plan
 
@@ -21,11 +22,9 @@ class Planned:
     payload: dict
 
 
-log = logging.getLogger("rumbo")
-
-
-def request(db: Session, *, plan: Plan, kind: str, key: str, now: datetime,
+def request(db: Session, *, plan: Plan, kind: Kind, key: str, now: datetime,
             **payload) -> int | None:
     """A post a user asked for, in the transaction that stores what asked for it: the
     delivery's id to send at once after the ack, or None when it was asked for already."""
-    return outbox.add(db, plan=plan, kind=kind, key=key, now=now, payload=payload)
+    assert not kind.scheduled, kind.name
+    return outbox.add(db, plan=plan, kind=kind.name, key=key, now=now, payload=payload)

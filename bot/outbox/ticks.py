@@ -1,30 +1,53 @@
-"""The in-process scheduler (APScheduler 3): it runs the delivery dispatcher."""
+"""The in-process scheduler (APScheduler 3) and what it does on each tick: send what is due,
+redraw the live cards left stale, purge the workspaces whose retention period is over. What
+is due lives in the database, so the jobs keep no state worth persisting and a restart loses
+nothing."""
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.engine import Engine
+
+from bot.outbox.sender import Sender
+from bot.platform.settings import Settings
+from bot.reviews.deliveries import schedule_missing
+from storage import installations
+from storage.db import new_session
 
 log = logging.getLogger("rumbo")
 
-
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
-
-
 TICK_SECONDS = 15
 
 
-def start_in_background(dispatcher=None) -> BackgroundScheduler:
-    """The scheduler ticks; what is due lives in the database (bot/outbox/), so the
-    job itself keeps no state worth persisting and a restart loses nothing."""
+def tick(sender: Sender, retention: timedelta) -> int:
+    """One pass: returns how many deliveries were sent."""
+    sent = sender.run_once()
+    purge_uninstalled(sender.engine, now=sender.clock(), retention=retention)
+    return sent
+
+
+def purge_uninstalled(engine: Engine, *, now: datetime, retention: timedelta) -> list[str]:
+    """Delete the data of workspaces that uninstalled Rumbo a retention period ago."""
+    with new_session(engine) as db:
+        gone = installations.to_purge(db, uninstalled_before=now - retention)
+        for team_id in gone:
+            log.info("purging workspace %s: uninstalled over %s days ago", team_id,
+                     retention.days)
+            installations.purge(db, team_id=team_id)
+        db.commit()
+    return gone
+
+
+def start_in_background(sender: Sender, settings: Settings) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
-    if dispatcher is not None:
-        # The first pass at once: what a stopped process left due or half-sent goes out.
-        scheduler.add_job(dispatcher.run_once, "interval", seconds=TICK_SECONDS,
-                          id="deliveries", replace_existing=True,
-                          next_run_time=datetime.now(UTC))
-        scheduler.add_job(dispatcher.schedule_missing, id="schedule_missing",
-                          replace_existing=True)  # once, now
+    retention = timedelta(days=settings.rumbo_retention_days)
+    # The first pass at once: what a stopped process left due or half-sent goes out.
+    scheduler.add_job(tick, "interval", args=(sender, retention), seconds=TICK_SECONDS,
+                      id="deliveries", replace_existing=True, next_run_time=datetime.now(UTC))
+    scheduler.add_job(lambda: schedule_missing(sender.engine, sender.clock()),
+                      id="schedule_missing", replace_existing=True)  # once, now
     scheduler.start()
     log.info("scheduler started")
     return scheduler

@@ -7,7 +7,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.outbox.schedule import request
-from bot.plans import views
+from bot.plans import deliveries, views
 from bot.plans.rules import PERIODS, plan_end
 from bot.plans.views import PLAN_ARCHIVE, archive_offer
 from bot.platform.blocks import escape, mention, metadata, notice
@@ -77,7 +77,7 @@ def create_plan(act: Interaction, db, data):
                         "Archive the other plan first with `/plan new`."),
                       block_id="account_name") from None
     reschedule_plan(db, plan=plan, now=now)
-    announcement = request(db, plan=plan, kind="announcement", key=f"announce:{plan.id}",
+    announcement = request(db, plan=plan, kind=deliveries.ANNOUNCEMENT, key=f"announce:{plan.id}",
                            now=now, user_id=act.user_id)
     return Reply(then=lambda: act.deps.outbox.deliver(announcement))
 

@@ -10,7 +10,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from sqlalchemy.engine import Engine
 
 from bot.outbox.cards import Cards
-from bot.outbox.sender import Dispatcher
+from bot.outbox.sender import Sender
 from bot.platform.deps import Background, Deps
 from bot.platform.installations import RumboInstallationStore, RumboStateStore, Sealed
 from bot.platform.observability import arrived, counted
@@ -55,15 +55,14 @@ def installation_store(settings: Settings, engine: Engine,
 
 
 def make_outbox(settings: Settings, engine: Engine, clock: Callable[[], datetime] = utc_now,
-                background: Background | None = None, **extra) -> Dispatcher:
+                background: Background | None = None, **extra) -> Sender:
     """The outbox's sender and the live cards, each workspace with its own token."""
     if settings.oauth_mode:
         clients = installation_store(settings, engine, clock).client_for
     else:
         clients = make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    return Dispatcher(engine, clients, clock, cards=Cards(engine, clients, clock, background),
-                      lease=timedelta(seconds=settings.rumbo_lease_seconds),
-                      retention=timedelta(days=settings.rumbo_retention_days), **extra)
+    return Sender(engine, clients, clock, cards=Cards(engine, clients, clock, background),
+                  lease=timedelta(seconds=settings.rumbo_lease_seconds), **extra)
 
 
 class ChannelOwnerAuthorize(InstallationStoreAuthorize):

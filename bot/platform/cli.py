@@ -51,7 +51,7 @@ def cmd_socket(settings: Settings, _args) -> None:
     from bot.platform.app import create_app
 
     app = create_app(settings, engine)
-    scheduler = start_in_background(app.rumbo.outbox)
+    scheduler = start_in_background(app.rumbo.outbox, settings)
     handler = SocketModeHandler(app, settings.slack_app_token)
     stop = _stop_on_signals()
     handler.connect()
@@ -77,7 +77,7 @@ def cmd_worker(settings: Settings, _args) -> None:
     from bot.platform.app import make_outbox
 
     stop = _stop_on_signals()
-    scheduler = start_in_background(make_outbox(settings, engine))
+    scheduler = start_in_background(make_outbox(settings, engine), settings)
     stop.wait()
     scheduler.shutdown()
 

@@ -52,7 +52,7 @@ class Deps:
     clock: Callable[[], datetime]
     users: UserDirectory = field(default_factory=UserDirectory)
     members: ChannelMembers = field(default_factory=ChannelMembers)
-    outbox: object = None  # bot.outbox.sender.Dispatcher: sends what users ask to post
+    outbox: object = None  # bot.outbox.sender.Sender: sends what users ask to post
     cards: object = None  # bot.outbox.cards.Cards: redraws the live cards
     background: Background = field(default_factory=Background)
 

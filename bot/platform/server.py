@@ -97,7 +97,7 @@ class Worker:
         engine = make_engine(settings.database_url)
         self.app = create_app(settings, engine)
         if self.scheduler_wanted:
-            self.scheduler = start_in_background(self.app.rumbo.outbox)
+            self.scheduler = start_in_background(self.app.rumbo.outbox, settings)
         return wsgi_app(self.app, engine)
 
     def stop(self) -> None:

@@ -3,6 +3,8 @@
 from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage import outbox
+
 
 class SettingsError(Exception):
     """A missing or malformed setting; the message names it in one line."""
@@ -20,7 +22,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: str = "text"  # or json: one object per line
     # How long a process may hold a delivery it is sending before another takes it over.
-    rumbo_lease_seconds: int = 60
+    rumbo_lease_seconds: int = int(outbox.LEASE.total_seconds())
     # OAuth mode (a distributable app): Bolt's names for these.
     slack_client_id: str | None = None
     slack_client_secret: str | None = None

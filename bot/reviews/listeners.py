@@ -177,7 +177,7 @@ def save_postpone(act: Interaction, db, day):
     plan.next_review_on = day
     db.add(plan)
     reschedule_plan(db, plan=plan, now=now)
-    note = request(db, plan=plan, kind="postponed", key=f"postponed:{act.key}", now=now,
+    note = request(db, plan=plan, kind=deliveries.POSTPONED, key=f"postponed:{act.key}", now=now,
                    user_id=act.user_id, day=day.isoformat())
     return Reply(then=lambda: act.deps.outbox.deliver(note))
 
@@ -204,9 +204,9 @@ def save_page(act: Interaction, db, parsed):
     reviews.close_review(db, plan=plan, review=review, worked=worked, not_worked=not_worked,
                          user_id=act.user_id, now=now)
     review_held(db, plan=plan, due=review.due_on, now=now)
-    summary = request(db, plan=plan, kind="review_summary", key=f"review:{review.id}",
+    summary = request(db, plan=plan, kind=deliveries.REVIEW_SUMMARY, key=f"review:{review.id}",
                       now=now, review_id=review.id, user_id=act.user_id)
-    picture = request(db, plan=plan, kind="chart", key=f"chart:{review.id}", now=now,
+    picture = request(db, plan=plan, kind=deliveries.PICTURE, key=f"chart:{review.id}", now=now,
                       review_id=review.id, user_id=act.user_id,
                       base=export_filename(plan, now.date()) + "-progress")
 
@@ -284,7 +284,8 @@ def nudge(act: Interaction, db):
         return lambda: act.tell(refusal)
     _checked, missing = reviews.who_checked_in(db, plan=plan)
     now, due = act.deps.clock(), plan.next_review_on.isoformat()
-    asks = [request(db, plan=plan, kind="checkin", now=now, owner=owner, due=due, nudge=True,
+    asks = [request(db, plan=plan, kind=deliveries.CHECKIN, now=now, owner=owner, due=due,
+                    nudge=True,
                     key=f"checkin:{plan.id}:{due}:nudge:{owner}:{act.key}")
             for owner in missing]
     _ = gettext_for(plan.language)
@@ -304,7 +305,7 @@ def calendar_command(act: Interaction, db):
     if plan is None:
         return no_plan(act)
     now = act.deps.clock()
-    delivery = request(db, plan=plan, kind="calendar", key=f"calendar:{act.key}", now=now,
+    delivery = request(db, plan=plan, kind=deliveries.CALENDAR, key=f"calendar:{act.key}", now=now,
                        user_id=act.user_id,
                        base=exports_listeners.export_filename(plan, now.date()) + "-reviews")
     return lambda: act.deps.outbox.deliver(delivery)

@@ -370,15 +370,6 @@ def deadline_reminder(*, lang, plan, initiative, mention_owner=False) -> dict:
     return {"text": text, "blocks": [section(text)]}
 
 
-def channel_paused(*, lang, plan, error) -> dict:
-    _ = gettext_for(lang)
-    text = _("I can't post in <#{channel}> any more ({error}), so the reminders and "
-             "summaries of *{account}* are paused. Invite me back with `/invite @Rumbo`, then "
-             "run `/plan resume` there.").format(channel=plan.channel_id, error=error,
-                                                 account=escape(plan.account_name))
-    return {"text": text, "blocks": [section(text)]}
-
-
 TREND_MARKS = {"up": "↗", "down": "↘", "flat": "→", "": ""}
 
 

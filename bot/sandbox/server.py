@@ -79,8 +79,8 @@ class Sandbox:
         threading.Thread(target=self.app_server.serve_forever, daemon=True).start()
         app_url = f"http://127.0.0.1:{self.app_server.server_port}/slack/events"
         self.driver = SlackDriver(app_url, self.secret, self.emulator)
-        self.dispatcher = app.rumbo.outbox
-        self.scheduler = start_in_background(self.dispatcher)
+        self.sender = app.rumbo.outbox
+        self.scheduler = start_in_background(self.sender, settings)
         return self
 
     def stop(self) -> None:
@@ -182,9 +182,9 @@ class Sandbox:
             return {"ok": False, "error": "advance must look like days:1, hours:6 or minutes:10"}
         self.offset += STEPS[unit] * int(count)
         self.changes += 1
-        sent = self.dispatcher.run_once()
+        sent = self.sender.run_once()
         # A second pass sends what the first planned for now (each owner's check-in).
-        sent += self.dispatcher.run_once()
+        sent += self.sender.run_once()
         return {"ok": True, "clock": self.now().isoformat(timespec="minutes"), "sent": sent}
 
     def _answer(self, response) -> dict:

@@ -1,14 +1,18 @@
-"""What scoring shows and posts: the ideas list, the priority list, the round's card, drawn
-from the database."""
+"""What scoring shows and posts: the ideas list, the priority list and the round's card, drawn
+from the database; the round's card and the priority list go out through the outbox."""
 
-import logging
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from bot.outbox.kinds import Kind
 from bot.scoring import views
 from bot.scoring.rules import agreed_ideas
 from storage import objectives, plans, scoring
 from storage.models import Plan, ScoringRound
+
+if TYPE_CHECKING:
+    from bot.outbox.sender import Sending
 
 
 def round_card(db: Session, *, plan: Plan, scoring_round: ScoringRound) -> dict:
@@ -28,29 +32,35 @@ def round_card(db: Session, *, plan: Plan, scoring_round: ScoringRound) -> dict:
 def ideas_page(db: Session, *, plan: Plan, viewer: str, page=0, show_discarded=False,
                lang=None) -> dict:
     return views.ideas_message(
-        lang=lang or plan.language, plan=plan, rows=scoring.idea_rows(db, plan=plan), viewer=viewer,
-        is_facilitator=plans.is_facilitator(db, plan=plan, user_id=viewer), page=page,
-        show_discarded=show_discarded)
+        lang=lang or plan.language, plan=plan, rows=scoring.idea_rows(db, plan=plan),
+        viewer=viewer, is_facilitator=plans.is_facilitator(db, plan=plan, user_id=viewer),
+        page=page, show_discarded=show_discarded)
 
 
 def priorities(db: Session, *, plan: Plan, shared=False, show_discarded=False,
                lang=None) -> list[dict]:
     return views.priorities_messages(lang=lang or plan.language, plan=plan, shared=shared,
-                                           rows=scoring.idea_rows(db, plan=plan),
-                                           show_discarded=show_discarded)
+                                     rows=scoring.idea_rows(db, plan=plan),
+                                     show_discarded=show_discarded)
 
 
-log = logging.getLogger("rumbo")
-
-
-def _round_card(db, plan, payload, now):
-    scoring_round = db.get(ScoringRound, payload["round_id"])
+def _card(sending: "Sending") -> list[dict] | None:
+    scoring_round = sending.db.get(ScoringRound, sending.payload["round_id"])
     if scoring_round is None or scoring_round.message_ts or scoring_round.ended_at:
         return None
-    return [round_card(db, plan=plan, scoring_round=scoring_round)]
+    return [round_card(sending.db, plan=sending.plan, scoring_round=scoring_round)]
 
 
-def _end_round(db, payload, now):
+def _card_refused(db: Session, payload: dict, now) -> None:
+    """A round nobody can see the card of is not left running."""
     scoring_round = db.get(ScoringRound, payload["round_id"])
     if scoring_round is not None:
         scoring.end_round(db, scoring_round=scoring_round, now=now)
+
+
+ROUND_CARD = Kind("round_card", draw=_card, refused=_card_refused,
+                  posted=lambda db, payload, ts: scoring.set_round_message(
+                      db, round_id=payload["round_id"], ts=ts))
+PRIORITIES_POST = Kind("priorities_post", draw=lambda sending: priorities(
+    sending.db, plan=sending.plan, shared=True))
+KINDS = (ROUND_CARD, PRIORITIES_POST)

@@ -63,7 +63,8 @@ def start_round(act: Interaction, db, plan: Plan, *, tell):
     except scoring.RoundAlreadyRunning:
         return lambda: tell(_("A scoring round is already running in this channel: use its "
                               "card."))
-    card = request(db, plan=plan, kind="round_card", key=f"round:{scoring_round.id}", now=now,
+    card = request(db, plan=plan, kind=deliveries.ROUND_CARD, key=f"round:{scoring_round.id}",
+                   now=now,
                    round_id=scoring_round.id, user_id=act.user_id)
     return lambda: act.deps.outbox.deliver(card)
 
@@ -206,7 +207,7 @@ def share_priorities(act: Interaction, db):
     if plan is None:
         return None
     # One post per list shown: a double click posts once.
-    post = request(db, plan=plan, kind="priorities_post", now=act.deps.clock(),
+    post = request(db, plan=plan, kind=deliveries.PRIORITIES_POST, now=act.deps.clock(),
                    key=f"priorities:{plan.id}:{act.message_ts or act.trigger_id}",
                    user_id=act.user_id)
     return lambda: act.deps.outbox.deliver(post)

@@ -16,8 +16,7 @@ from bot.platform.request import (
     no_plan,
 )
 from bot.platform.runners import after_ack, confirmation, store_in_ack, submission
-from bot.sessions import views
-from bot.sessions.deliveries import cancel_session_timers, schedule_session_timers
+from bot.sessions import deliveries, views
 from bot.sessions.rules import QUESTIONS, SESSION_MINUTES_DEFAULT, session_end
 from storage import plans, sessions
 from storage.models import Plan, StrategySession
@@ -43,8 +42,8 @@ def start_session(act: Interaction, db):
     except sessions.SessionAlreadyRunning:
         return answer(act, notice(_("A strategy session is already running in this channel: "
                                     "use the buttons on its card.")))
-    schedule_session_timers(db, plan=plan, strategy_session=strategy_session)
-    card = request(db, plan=plan, kind="session_card", key=f"card:{act.key}",
+    deliveries.schedule_timers(db, plan=plan, strategy_session=strategy_session)
+    card = request(db, plan=plan, kind=deliveries.CARD, key=f"card:{act.key}",
                    now=now, session_id=strategy_session.id, user_id=act.user_id)
     return lambda: act.deps.outbox.deliver(card)
 
@@ -208,9 +207,10 @@ def end(act: Interaction, db):
     if not sessions.end_session(db, strategy_session=strategy_session, user_id=act.user_id,
                                now=now):
         return None  # ended already: a double submit, or the session's own end
-    cancel_session_timers(db, plan=plan, strategy_session=strategy_session)
+    deliveries.cancel_timers(db, plan=plan, strategy_session=strategy_session)
     mark(db, "session", strategy_session.id, now)
-    recap = request(db, plan=plan, kind="recap", key=f"recap:{strategy_session.id}", now=now,
+    recap = request(db, plan=plan, kind=deliveries.RECAP, key=f"recap:{strategy_session.id}",
+                    now=now,
                     session_id=strategy_session.id, user_id=act.user_id)
 
     def after():
