@@ -36,27 +36,6 @@ def ideas_to_promote(session: Session, *, plan: Plan) -> list[Idea]:
         .order_by(Idea.created_at, Idea.id)))
 
 
-def objective_in_channel(session: Session, *, objective_id: int, team_id: str,
-                         channel_id: str):
-    """(plan, objective) when it belongs to this workspace's channel's active plan."""
-    objective = session.get(Objective, objective_id)
-    plan = objective and session.get(Plan, objective.plan_id)
-    if (plan is None or plan.team_id != team_id or plan.channel_id != channel_id
-            or plan.status != "active"):
-        return None, None
-    return plan, objective
-
-
-def initiative_in_channel(session: Session, *, initiative_id: int, team_id: str,
-                          channel_id: str):
-    initiative = session.get(Initiative, initiative_id)
-    plan = initiative and session.get(Plan, initiative.plan_id)
-    if (plan is None or plan.team_id != team_id or plan.channel_id != channel_id
-            or plan.status != "active"):
-        return None, None
-    return plan, initiative
-
-
 def add_objective(session: Session, *, plan: Plan, values: dict, idea_id: int | None,
                   user_id: str, now: datetime) -> Objective:
     objective = Objective(team_id=plan.team_id, plan_id=plan.id, idea_id=idea_id,

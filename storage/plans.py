@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from storage.db import insert
 from storage.models import (
@@ -47,11 +47,19 @@ def channel_owner(session: Session, *, channel_id: str) -> str | None:
                                                    Plan.status == "active")).first()
 
 
-def plan_in_channel(session: Session, *, plan_id: int, team_id: str, channel_id: str):
-    plan = session.get(Plan, plan_id)
-    if plan is None or plan.team_id != team_id or plan.channel_id != channel_id:
-        return None
-    return plan
+def in_channel(session: Session, model: type[SQLModel], item_id: int, *, team_id: str,
+               channel_id: str | None, active: bool = True) -> tuple:
+    """(plan, item) for a plan or anything of a plan (`model`, by id) when it belongs to this
+    workspace's channel (`channel_id` None: any of its channels) and the plan is active (or
+    not, without `active`); (None, None) otherwise."""
+    item = session.get(model, item_id)
+    if item is None or item.team_id != team_id:
+        return None, None
+    plan = item if isinstance(item, Plan) else session.get(Plan, item.plan_id)
+    if plan.team_id != team_id or channel_id not in (None, plan.channel_id) or (
+            active and plan.status != "active"):
+        return None, None
+    return plan, item
 
 
 def create_plan(

@@ -43,18 +43,6 @@ class IdeaRow:
     merged: int  # how many ideas were merged into it
 
 
-def idea_in_channel(session: Session, *, idea_id: int, team_id: str, channel_id: str):
-    """(plan, idea) when the idea belongs to the active plan of this workspace's channel."""
-    idea = session.get(Idea, idea_id)
-    if idea is None:
-        return None, None
-    plan = session.get(Plan, idea.plan_id)
-    if (plan.team_id != team_id or plan.channel_id != channel_id or plan.status != "active"
-            or idea.team_id != team_id):
-        return None, None
-    return plan, idea
-
-
 def idea_rows(session: Session, *, plan: Plan) -> list[IdeaRow]:
     """Every idea of the plan that was not merged into another, oldest first."""
     ideas = session.exec(select(Idea).where(Idea.plan_id == plan.id)
@@ -221,14 +209,6 @@ def start_round(session: Session, *, plan: Plan, idea_ids: list[int], user_id: s
     except IntegrityError:
         session.rollback()
         raise RoundAlreadyRunning(plan.id) from None
-    return scoring_round
-
-
-def round_in_channel(session: Session, *, round_id: int, team_id: str, channel_id: str):
-    scoring_round = session.get(ScoringRound, round_id)
-    if (scoring_round is None or scoring_round.team_id != team_id
-            or scoring_round.channel_id != channel_id):
-        return None
     return scoring_round
 
 

@@ -43,30 +43,6 @@ def start_session(
     return strategy_session
 
 
-def session_in_channel(
-    session: Session, *, session_id: int, team_id: str, channel_id: str
-) -> StrategySession | None:
-    strategy_session = session.get(StrategySession, session_id)
-    if (
-        strategy_session is None
-        or strategy_session.team_id != team_id
-        or strategy_session.channel_id != channel_id
-    ):
-        return None
-    return strategy_session
-
-
-def session_with_plan(
-    session: Session, *, session_id: int, team_id: str, channel_id: str
-) -> tuple[Plan, StrategySession] | tuple[None, None]:
-    """(plan, session) in one query, checked against the workspace and channel."""
-    row = session.exec(
-        select(Plan, StrategySession).join(Plan, col(Plan.id) == col(StrategySession.plan_id))
-        .where(StrategySession.id == session_id, StrategySession.team_id == team_id,
-               StrategySession.channel_id == channel_id)).first()
-    return (row[0], row[1]) if row else (None, None)
-
-
 def set_session_message(session: Session, *, session_id: int, ts: str) -> None:
     session.exec(update(StrategySession).where(col(StrategySession.id) == session_id)
                  .values(message_ts=ts))

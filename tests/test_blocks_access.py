@@ -7,7 +7,7 @@ import pytest
 
 from bot.devslack.blockkit import check_message, check_view
 from bot.help import views as help_views
-from bot.help.listeners import SUBCOMMANDS, aliases
+from bot.help.listeners import ALIASES, SUBCOMMANDS
 from bot.platform.blocks import metadata, notice_modal, plain
 from bot.sessions import views as sessions_views
 from tests.test_blocks import LANGS, plan, session
@@ -23,10 +23,10 @@ def shown(message) -> str:
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_help_lists_the_facilitators_commands_only_to_them(lang):
     p = plan(language=lang)
-    guest = help_views.help_message(lang=lang, plan=p, aliases=aliases(), facilitators=["U1", "U2"])
-    facilitator = help_views.help_message(lang=lang, plan=p, aliases=aliases(), facilitator=True,
+    guest = help_views.help_message(lang=lang, plan=p, aliases=ALIASES, facilitators=["U1", "U2"])
+    facilitator = help_views.help_message(lang=lang, plan=p, aliases=ALIASES, facilitator=True,
                                    facilitators=["U1"])
-    no_plan = help_views.help_message(lang=lang, aliases=aliases())
+    no_plan = help_views.help_message(lang=lang, aliases=ALIASES)
     for command in FACILITATORS_ONLY:
         assert command not in shown(guest)
         assert command in shown(facilitator)
@@ -38,7 +38,7 @@ def test_the_help_lists_the_facilitators_commands_only_to_them(lang):
 
 
 def test_the_help_lists_every_spanish_name_the_router_takes():
-    listed = shown(help_views.help_message(lang="es", plan=plan(), aliases=aliases(),
+    listed = shown(help_views.help_message(lang="es", plan=plan(), aliases=ALIASES,
                                     facilitator=True, facilitators=["U1"]))
     for name in SUBCOMMANDS:
         # Every name is listed, but for the unaccented spellings of accented ones.

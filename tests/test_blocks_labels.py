@@ -65,6 +65,8 @@ def every_modal(lang):
             lang=lang, plan=p, due=date(2027, 3, 1), items=items, current={}, values={},
             private_metadata="{}")],
         "exports.export_modal": [exports_views.export_modal(lang=lang, private_metadata="{}")],
+        "reviews.postpone_modal": [reviews_views.postpone_modal(lang=lang, plan=p,
+                                                                private_metadata="{}")],
         "sessions.end_session_modal": [sessions_views.end_session_modal(
             lang=lang, private_metadata=metadata(session_id=3))],
         "objectives.objective_modal": [

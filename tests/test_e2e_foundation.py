@@ -124,7 +124,8 @@ def test_a_second_plan_is_never_overwritten_and_archiving_is_for_facilitators(sl
     slack.emulator.show_command_answer(response.response_url, offer)
     click = slack.driver.click(TEAMMATE, "plan_archive", channel_id="C0TWICE", ephemeral=True)
     assert click.status == 200
-    refusal = reply_to(slack, click)
+    refusal = slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params[
+        "user"] == TEAMMATE and c.params["channel"] == "C0TWICE")[-1].params
     assert "facilitators" in text_of(refusal) or "facilitador" in text_of(refusal)
     with db(slack) as session:
         assert session.get(Plan, first.id).status == "active"

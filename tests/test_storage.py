@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from storage import plans, requests, sessions
-from storage.models import Answer, Idea, Plan, ProcessedRequest
+from storage.models import Answer, Idea, Plan, ProcessedRequest, StrategySession
 
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 
@@ -83,13 +83,15 @@ def test_a_repeated_request_stores_nothing_twice(db):
 
 def test_lookups_check_workspace_and_channel(db):
     plan = create(db)
-    assert plans.plan_in_channel(db, plan_id=plan.id, team_id="T1", channel_id="C1")
-    assert plans.plan_in_channel(db, plan_id=plan.id, team_id="T2", channel_id="C1") is None
-    assert plans.plan_in_channel(db, plan_id=plan.id, team_id="T1", channel_id="C9") is None
+    assert plans.in_channel(db, Plan, plan.id, team_id="T1", channel_id="C1") == (plan, plan)
+    assert plans.in_channel(db, Plan, plan.id, team_id="T2", channel_id="C1") == (None, None)
+    assert plans.in_channel(db, Plan, plan.id, team_id="T1", channel_id="C9") == (None, None)
+    assert plans.in_channel(db, Plan, plan.id, team_id="T1", channel_id=None) == (plan, plan)
     session = start(db, plan)
-    assert sessions.session_in_channel(db, session_id=session.id, team_id="T1", channel_id="C1")
-    assert sessions.session_in_channel(db, session_id=session.id, team_id="T2",
-                                      channel_id="C1") is None
+    assert plans.in_channel(db, StrategySession, session.id, team_id="T1",
+                            channel_id="C1") == (plan, session)
+    assert plans.in_channel(db, StrategySession, session.id, team_id="T2",
+                            channel_id="C1") == (None, None)
 
 
 def test_one_running_session_per_plan(db):

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from storage import scoring, sessions
+from storage import plans, scoring, sessions
 from storage.models import Evaluation, Idea
 from tests.test_storage import create
 
@@ -71,14 +71,16 @@ def test_edit_and_merge_keep_everything(db):
 
 
 def test_idea_lookups_check_workspace_and_channel(db):
-    _plan, (idea, *_rest) = plan_with_ideas(db)
-    assert scoring.idea_in_channel(db, idea_id=idea.id, team_id="T1", channel_id="C1")[1]
-    assert scoring.idea_in_channel(db, idea_id=idea.id, team_id="T2",
-                                   channel_id="C1") == (None, None)
-    assert scoring.idea_in_channel(db, idea_id=idea.id, team_id="T1",
-                                   channel_id="C2") == (None, None)
-    assert scoring.idea_in_channel(db, idea_id=99999, team_id="T1",
-                                   channel_id="C1") == (None, None)
+    plan, (idea, *_rest) = plan_with_ideas(db)
+    assert plans.in_channel(db, Idea, idea.id, team_id="T1", channel_id="C1") == (plan, idea)
+    assert plans.in_channel(db, Idea, idea.id, team_id="T2", channel_id="C1") == (None, None)
+    assert plans.in_channel(db, Idea, idea.id, team_id="T1", channel_id="C2") == (None, None)
+    assert plans.in_channel(db, Idea, 99999, team_id="T1", channel_id="C1") == (None, None)
+    plans.archive_plan(db, plan=plan, user_id="U1", now=plan.created_at)
+    db.refresh(plan)
+    assert plans.in_channel(db, Idea, idea.id, team_id="T1", channel_id="C1") == (None, None)
+    assert plans.in_channel(db, Idea, idea.id, team_id="T1", channel_id="C1",
+                            active=False) == (plan, idea)
 
 
 def test_rounds_and_participants(db):

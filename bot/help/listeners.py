@@ -4,20 +4,65 @@ capability), and the help."""
 import unicodedata
 
 from slack_bolt import App
+from sqlmodel import Session
 
-from bot.exports import listeners as exports_listeners
+from bot.exports import listeners as exports
 from bot.help.views import help_message
-from bot.objectives import listeners as objectives_listeners
-from bot.plans import listeners as plans_listeners
-from bot.plans.listeners import new_plan
-from bot.platform.request import Interaction, answer, channel_plan
+from bot.objectives import listeners as objectives
+from bot.plans import listeners as plans
+from bot.platform.request import Interaction, Reply, answer
 from bot.platform.runners import read_after_ack, run_stored
 from bot.platform.state import clean
-from bot.reviews import listeners as reviews_listeners
-from bot.reviews.listeners import calendar_command
-from bot.scoring import listeners as scoring_listeners
-from bot.sessions.listeners import add_idea, start_session
-from storage import plans, sessions
+from bot.reviews import listeners as reviews
+from bot.scoring import listeners as scoring
+from bot.sessions import listeners as sessions
+from storage import plans as stored_plans
+from storage import sessions as stored_sessions
+
+
+def show_help(act: Interaction, db: Session, not_understood: str | None = None) -> Reply:
+    plan = act.channel_plan(db)
+    running = plan and stored_sessions.running_session(db, plan=plan)
+    idea_count = stored_sessions.count_ideas(db, plan=plan) if plan else 0
+    facilitators = stored_plans.facilitators_of(db, plan=plan) if plan else []
+    return answer(act, help_message(lang=act.lang(plan), plan=plan, running=running,
+                                    idea_count=idea_count, not_understood=not_understood,
+                                    aliases=ALIASES, facilitator=act.user_id in facilitators,
+                                    facilitators=facilitators))
+
+
+# Every subcommand: its names (the English one, then the Spanish ones), what runs it, and
+# whether it writes (then it runs before the ack, in one transaction).
+COMMANDS = (
+    (("help", "ayuda"), show_help, False),
+    (("new", "nuevo"), plans.new_plan, False),
+    (("session", "sesión"), sessions.start_session, True),
+    (("idea",), sessions.add_idea, True),
+    (("ideas",), scoring.show_ideas, False),
+    (("priorities", "prioridades"), scoring.show_priorities, False),
+    (("score", "puntuar"), scoring.start_round_command, True),
+    (("objectives", "objetivos"), objectives.show_objectives, False),
+    (("show", "ver"), objectives.show_plan, False),
+    (("settings", "ajustes"), plans.open_settings, False),
+    (("history", "historial"), plans.show_history, False),
+    (("export", "exportar"), exports.export_command, True),
+    (("review", "revisión"), reviews.review_command, True),
+    (("summary", "resumen"), reviews.summary_command, False),
+    (("calendar", "calendario"), reviews.calendar_command, True),
+    (("resume", "reanudar"), reviews.resume_command, True),
+)
+
+
+def unaccented(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+# Each name, and each typed without its accent (`sesion`), and `/plan` alone: the handler.
+SUBCOMMANDS = {"": show_help} | {spelling: handler for names, handler, _writes in COMMANDS
+                                 for name in names for spelling in (name, unaccented(name))}
+WRITES = {handler for _names, handler, writes in COMMANDS if writes}
+# Each command's other names, for the help: {"session": ["sesión"], …}.
+ALIASES = {first: list(rest) for (first, *rest), _handler, _writes in COMMANDS}
 
 
 def run_command(ack, body, context, client, respond):
@@ -35,77 +80,6 @@ def run_command(ack, body, context, client, respond):
         run_stored(ack, act, handler, keyed=False)  # answered in the ack itself
     else:
         read_after_ack(ack, act, handler)  # answered in the user's language, once known
-
-
-def show_help(act: Interaction, db, not_understood: str | None = None):
-    plan = channel_plan(act, db)
-    running = plan and sessions.running_session(db, plan=plan)
-    idea_count = sessions.count_ideas(db, plan=plan) if plan else 0
-
-    facilitators = plans.facilitators_of(db, plan=plan) if plan else []
-    return answer(act, help_message(lang=act.lang(plan), plan=plan, running=running,
-                                    idea_count=idea_count, not_understood=not_understood,
-                                    aliases=aliases(), facilitator=act.user_id in facilitators,
-                                    facilitators=facilitators))
-
-
-SUBCOMMANDS = {
-    "": show_help,
-    "help": show_help,
-    "ayuda": show_help,
-    "new": new_plan,
-    "nuevo": new_plan,
-    "session": start_session,
-    "sesion": start_session,
-    "sesión": start_session,
-    "idea": add_idea,
-    "ideas": scoring_listeners.show_ideas,
-    "priorities": scoring_listeners.show_priorities,
-    "prioridades": scoring_listeners.show_priorities,
-    "score": scoring_listeners.start_round_command,
-    "puntuar": scoring_listeners.start_round_command,
-    "objectives": objectives_listeners.show_objectives,
-    "objetivos": objectives_listeners.show_objectives,
-    "show": objectives_listeners.show_plan,
-    "ver": objectives_listeners.show_plan,
-    "settings": plans_listeners.open_settings,
-    "ajustes": plans_listeners.open_settings,
-    "history": plans_listeners.show_history,
-    "historial": plans_listeners.show_history,
-    "export": exports_listeners.export_command,
-    "exportar": exports_listeners.export_command,
-    "review": reviews_listeners.review_command,
-    "revision": reviews_listeners.review_command,
-    "revisión": reviews_listeners.review_command,
-    "summary": reviews_listeners.summary_command,
-    "resumen": reviews_listeners.summary_command,
-    "calendar": calendar_command,
-    "calendario": calendar_command,
-    "resume": reviews_listeners.resume_command,
-    "reanudar": reviews_listeners.resume_command,
-}
-
-
-def aliases() -> dict[str, list[str]]:
-    """Each command's other names, for the help: {"session": ["sesión"], …}; a name typed
-    without its accent (`sesion`) works but is not listed."""
-    names: dict = {}
-    for name, handler in SUBCOMMANDS.items():
-        if name:
-            names.setdefault(handler, []).append(name)
-    return {first: [n for n in rest if not any(other != n and unaccented(other) == n
-                                               for other in rest)]
-            for first, *rest in names.values()}
-
-
-def unaccented(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-
-
-# The subcommands that write: they run before the ack, in one transaction.
-WRITES = {start_session, add_idea, exports_listeners.export_command, calendar_command,
-          scoring_listeners.start_round_command, reviews_listeners.review_command,
-          reviews_listeners.resume_command}
 
 
 def register(app: App) -> None:

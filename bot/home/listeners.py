@@ -1,6 +1,7 @@
 """App Home: the user's plans across channels, with review, summary and export."""
 
 from slack_bolt import App
+from sqlmodel import Session
 
 from bot.exports.listeners import ask_where
 from bot.home.views import HOME_MENU, home_view
@@ -18,29 +19,28 @@ def publish_home(act: Interaction) -> None:
     lang = act.lang()
     with act.deps.db() as db:
         mine = [(plan, plans.is_facilitator(db, plan=plan, user_id=act.user_id))
-                 for plan in home.plans_for_user(db, team_id=act.team_id,
-                                                    user_id=act.user_id)]
+                for plan in home.plans_for_user(db, team_id=act.team_id, user_id=act.user_id)]
         at_risk = home.at_risk_for_owner(db, team_id=act.team_id, user_id=act.user_id)
         today = act.deps.clock().date()
         overdue = home.overdue_for_owner(db, team_id=act.team_id, user_id=act.user_id,
-                                            today=today)
+                                         today=today)
     act.client.views_publish(user_id=act.user_id, view=home_view(
         lang=lang, plans=mine, today=today, at_risk=at_risk, overdue=overdue))
 
 
-def home_menu(act: Interaction, db):
-    """A plan's menu on App Home: the plan must be of this workspace, and the user in its
-    channel (App Home has no channel of its own)."""
-    action, _sep, plan_id = act.value.partition(":")
-    plan = db.get(Plan, int(plan_id)) if plan_id.isdigit() else None
-    if (plan is None or plan.team_id != act.team_id or plan.status != "active"
-            or not act.in_channel(plan.channel_id)):
+def home_menu(act: Interaction, db: Session):
+    """A plan's menu on App Home ("summary:ID", "review:ID", "export:ID"): the plan must be of
+    this workspace, and the user in its channel (App Home has no channel of its own)."""
+    plan, _plan = act.clicked(db, Plan, act.number(1), elsewhere=None, anywhere=True)
+    if not act.in_channel(plan.channel_id):
         return None
+    action = act.part(0)
     if action == "summary":
         return lambda: show_progress(act, plan.id)
     if action == "review":
-        return start_review(act, db, plan, tell=act.tell)
-    if action == "export" and plans.is_facilitator(db, plan=plan, user_id=act.user_id):
+        return start_review(act, db, plan)
+    if action == "export":
+        act.require_facilitator(db, plan)
         return lambda: ask_where(act, plan)
     return None
 

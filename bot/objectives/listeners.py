@@ -1,7 +1,7 @@
-"""Step 3: objectives and initiatives, the plan as it stands, its settings and history
-(the export is in exports.py)."""
+"""Step 3: objectives and initiatives, and the plan as it stands (`/plan show`)."""
 
 from slack_bolt import App
+from sqlmodel import Session
 
 from bot.exports.listeners import ask_where
 from bot.objectives import deliveries, views
@@ -9,20 +9,16 @@ from bot.outbox.cards import mark
 from bot.outbox.schedule import request
 from bot.platform.blocks import button, escape, mention, metadata, notice, shorten
 from bot.platform.i18n import N_
-from bot.platform.request import (
-    Interaction,
-    Refusal,
-    Reply,
-    answer,
-    channel_plan,
-    no_plan,
-    redraw_list,
-)
-from bot.platform.runners import after_ack, store_in_ack, submission
+from bot.platform.request import Interaction, Refusal, Reply, answer, redraw_list
+from bot.platform.runners import after_ack, needs_plan, store_in_ack, submission
 from bot.platform.slack import tell_user
 from bot.reviews.deliveries import reschedule_plan
 from storage import objectives, plans, scoring
 from storage.models import Idea, Initiative, Objective, Plan
+
+OBJECTIVE_ELSEWHERE = N_("That objective doesn't belong to this channel's plan.")
+INITIATIVE_ELSEWHERE = N_("That initiative doesn't belong to this channel's plan.")
+OBJECTIVE_GONE = N_("That objective is no longer part of this plan.")
 
 
 def _period(plan: Plan) -> dict:
@@ -30,17 +26,13 @@ def _period(plan: Plan) -> dict:
             "end": plan.end_date.isoformat() if plan.end_date else None}
 
 
-def show_objectives(act: Interaction, db):
-    plan = channel_plan(act, db)
-    if plan is None:
-        return no_plan(act)
+@needs_plan
+def show_objectives(act: Interaction, db: Session, plan: Plan):
     return answer(act, deliveries.objectives_page(db, plan=plan, lang=act.lang(plan)))
 
 
-def show_plan(act: Interaction, db):
-    plan = channel_plan(act, db)
-    if plan is None:
-        return no_plan(act)
+@needs_plan
+def show_plan(act: Interaction, db: Session, plan: Plan):
     return answer(act, *deliveries.plan_messages(db, plan=plan, today=act.deps.clock().date(),
                                                lang=act.lang(plan)))
 
@@ -55,11 +47,7 @@ def owner_note(act: Interaction, *, plan: Plan, owner_id: str | None) -> str | N
              "the plan.").format(owner=mention(owner_id))
 
 
-def _channel_plan(act: Interaction, db) -> Plan | None:
-    return plans.active_plan(db, team_id=act.team_id, channel_id=act.channel_id or "")
-
-
-def open_objective(act: Interaction, db, plan: Plan, *, objective=None, idea=None) -> None:
+def open_objective(act: Interaction, db: Session, plan: Plan, *, objective=None, idea=None) -> None:
     lang = act.lang(plan)
     act.open(views.objective_modal(
         lang=lang, categories=plans.categories(db, plan=plan),
@@ -80,61 +68,50 @@ def open_initiative(act: Interaction, plan: Plan, objective, initiative=None) ->
 
 
 def promote(act: Interaction) -> None:
+    only_threes = N_("Only ideas settled at 3 of this channel's plan can become objectives.")
     with act.deps.db() as db:
-        plan = _channel_plan(act, db)
-        idea = db.get(Idea, int(act.value)) if plan and act.value.isdigit() else None
-        if idea is None or idea.plan_id != plan.id or idea.score != "3":
-            _ = act.gettext(plan)
-            return act.tell(_("Only ideas settled at 3 of this channel's plan can become "
-                              "objectives."))
+        plan, idea = act.clicked(db, Idea, act.number(0), elsewhere=only_threes)
+        if idea.score != "3":
+            raise Refusal(only_threes)
         open_objective(act, db, plan, idea=idea)
 
 
 def new_objective(act: Interaction) -> None:
     with act.deps.db() as db:
-        plan = _channel_plan(act, db)
+        plan = act.channel_plan(db)
         if plan is not None:
             open_objective(act, db, plan)
 
 
 def objective_menu(act: Interaction) -> None:
-    action, _sep, objective_id = act.value.partition(":")
+    """An objective's menu: "initiative:ID" (add one) or "edit:ID"."""
     with act.deps.db() as db:
-        plan, objective = objectives.objective_in_channel(
-            db, objective_id=int(objective_id) if objective_id.isdigit() else 0,
-            team_id=act.team_id, channel_id=act.channel_id or "")
-        if objective is None:
-            _ = act.gettext()
-            return act.tell(_("That objective doesn't belong to this channel's plan."))
-        if action == "initiative":
+        plan, objective = act.clicked(db, Objective, act.number(1),
+                                      elsewhere=OBJECTIVE_ELSEWHERE)
+        if act.part(0) == "initiative":
             open_initiative(act, plan, objective)
-        elif action == "edit":
+        elif act.part(0) == "edit":
             open_objective(act, db, plan, objective=objective)
 
 
 def initiative_menu(act: Interaction) -> None:
-    initiative_id = act.value.partition(":")[2]
+    """An initiative's menu: "edit:ID"."""
     with act.deps.db() as db:
-        plan, initiative = objectives.initiative_in_channel(
-            db, initiative_id=int(initiative_id) if initiative_id.isdigit() else 0,
-            team_id=act.team_id, channel_id=act.channel_id or "")
-        if initiative is None:
-            _ = act.gettext()
-            return act.tell(_("That initiative doesn't belong to this channel's plan."))
+        plan, initiative = act.clicked(db, Initiative, act.number(1),
+                                       elsewhere=INITIATIVE_ELSEWHERE)
         open_initiative(act, plan, db.get(Objective, initiative.objective_id), initiative)
 
 
 def objectives_page(act: Interaction) -> None:
     with act.deps.db() as db:
-        plan = _channel_plan(act, db)
+        plan = act.channel_plan(db)
         if plan is not None:
-            act.reply(deliveries.objectives_page(
-                db, plan=plan, page=int(act.value) if act.value.isdigit() else 0,
-                lang=act.lang(plan)), replace=True)
+            act.reply(deliveries.objectives_page(db, plan=plan, page=act.number(0) or 0,
+                                                 lang=act.lang(plan)), replace=True)
 
 
-def share_plan(act: Interaction, db):
-    plan = _channel_plan(act, db)
+def share_plan(act: Interaction, db: Session):
+    plan = act.channel_plan(db)
     if plan is None:
         return None
     # One post per plan shown: a double click posts once.
@@ -164,37 +141,31 @@ def _saved(act: Interaction, plan: Plan, what: str, owner_id, next_steps) -> Rep
 
 def add_initiative(act: Interaction) -> None:
     with act.deps.db() as db:
-        plan, objective = objectives.objective_in_channel(
-            db, objective_id=int(act.value) if act.value.isdigit() else 0,
-            team_id=act.team_id, channel_id=act.channel_id or "")
-    if objective is None:
-        _ = act.gettext()
-        return act.tell(_("That objective doesn't belong to this channel's plan."))
+        plan, objective = act.clicked(db, Objective, act.number(0),
+                                      elsewhere=OBJECTIVE_ELSEWHERE)
     open_initiative(act, plan, objective)
 
 
 def export_from_button(act: Interaction) -> None:
     with act.deps.db() as db:
-        plan = _channel_plan(act, db)
-    if plan is not None and str(plan.id) == act.value:
+        plan = act.channel_plan(db)
+    if plan is not None and plan.id == act.number(0):
         ask_where(act, plan)
 
 
-def _category_of_plan(act: Interaction, db, plan: Plan, category_id) -> None:
+def _category_of_plan(db: Session, plan: Plan, category_id) -> None:
     if category_id not in {c.id for c in plans.categories(db, plan=plan)}:
-        _ = act.gettext(plan)
-        raise Refusal(_("Choose one of the plan's categories."), block_id="category")
+        raise Refusal(N_("Choose one of the plan's categories."), block_id="category")
 
 
-def save_objective(act: Interaction, db, values):
+def save_objective(act: Interaction, db: Session, values):
     plan = act.plan_of_view(db)
-    _category_of_plan(act, db, plan, values["category_id"])
+    _category_of_plan(db, plan, values["category_id"])
     now, objective_id = act.deps.clock(), act.meta.get("objective_id")
-    _ = act.gettext(plan)
     if isinstance(objective_id, int):
         objective = db.get(Objective, objective_id)
         if objective is None or objective.plan_id != plan.id:
-            raise Refusal(_("That objective is no longer part of this plan."))
+            raise Refusal(OBJECTIVE_GONE)
         objectives.update_objective(db, plan=plan, objective=objective, values=values,
                                   user_id=act.user_id, now=now)
     else:
@@ -212,18 +183,17 @@ def save_objective(act: Interaction, db, values):
     return saved.and_then(lambda: act.deps.cards.redraw_now("round", round_id))
 
 
-def save_initiative(act: Interaction, db, values):
+def save_initiative(act: Interaction, db: Session, values):
     plan = act.plan_of_view(db)
     objective_id, initiative_id = act.meta.get("objective_id"), act.meta.get("initiative_id")
     objective = db.get(Objective, objective_id) if isinstance(objective_id, int) else None
-    _ = act.gettext(plan)
     if objective is None or objective.plan_id != plan.id:
-        raise Refusal(_("That objective is no longer part of this plan."))
+        raise Refusal(OBJECTIVE_GONE)
     now = act.deps.clock()
     if isinstance(initiative_id, int):
         initiative = db.get(Initiative, initiative_id)
         if initiative is None or initiative.plan_id != plan.id:
-            raise Refusal(_("That initiative is no longer part of this plan."))
+            raise Refusal(N_("That initiative is no longer part of this plan."))
         objectives.update_initiative(db, plan=plan, initiative=initiative, values=values,
                                    user_id=act.user_id, now=now)
     else:

@@ -5,23 +5,16 @@ from datetime import date
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot.outbox.schedule import request
 from bot.plans import deliveries, views
 from bot.plans.rules import PERIODS, plan_end
 from bot.plans.views import PLAN_ARCHIVE, archive_offer
-from bot.platform.blocks import escape, mention, metadata, notice
-from bot.platform.i18n import gettext_for
-from bot.platform.request import (
-    Interaction,
-    Refusal,
-    Reply,
-    answer,
-    channel_plan,
-    facilitators_only,
-    no_plan,
-)
-from bot.platform.runners import after_ack, store_in_ack, submission
+from bot.platform.blocks import escape, metadata, notice
+from bot.platform.i18n import N_, gettext_for
+from bot.platform.request import Interaction, Refusal, Reply, answer
+from bot.platform.runners import after_ack, needs_plan, store_in_ack, submission
 from bot.platform.slack import slack_error
 from bot.platform.state import read_state
 from bot.reviews.deliveries import reschedule_plan
@@ -29,19 +22,21 @@ from bot.reviews.rules import local_today, next_on_cadence
 from storage import plans
 from storage.models import Plan
 
+log = logging.getLogger("rumbo")
 
-def new_plan(act: Interaction, db):
-    plan = channel_plan(act, db)
-    if plan is not None:
-        if not plans.is_facilitator(db, plan=plan, user_id=act.user_id):
-            _ = act.gettext(plan)
-            return answer(act, notice(_(
-                "This channel already has an active plan, *{account}*. Only its facilitators "
-                "({people}) can archive it to start a new one.").format(
-                account=escape(plan.account_name),
-                people=", ".join(mention(u) for u in plans.facilitators_of(db, plan=plan)))))
-        return answer(act, archive_offer(lang=act.lang(plan), plan=plan))
-    return lambda: open_new_plan_modal(act, account_name=act.text)
+
+ALREADY_PLANNED = N_("This channel already has an active plan, *{account}*. Only its "
+                     "facilitators ({people}) can archive it to start a new one.")
+ONLY_THEY_ARCHIVE = N_("Only the plan's facilitators ({people}) can archive it.")
+PLAN_ELSEWHERE = N_("That plan doesn't belong to this channel.")
+
+
+def new_plan(act: Interaction, db: Session):
+    plan = act.channel_plan(db)
+    if plan is None:
+        return lambda: open_new_plan_modal(act, account_name=act.text)
+    act.require_facilitator(db, plan, ALREADY_PLANNED, account=escape(plan.account_name))
+    return answer(act, archive_offer(lang=act.lang(plan), plan=plan))
 
 
 def open_new_plan_modal(act: Interaction, account_name: str = "") -> None:
@@ -49,9 +44,6 @@ def open_new_plan_modal(act: Interaction, account_name: str = "") -> None:
     act.open(views.new_plan_modal(
         lang=lang, channel_id=act.channel_id, today=act.deps.clock().date(), timezone=timezone,
         creator_id=act.user_id, account_name=account_name[:views.NAME_MAX]))
-
-
-log = logging.getLogger("rumbo")
 
 
 def create_plan(act: Interaction, db, data):
@@ -82,23 +74,10 @@ def create_plan(act: Interaction, db, data):
     return Reply(then=lambda: act.deps.outbox.deliver(announcement))
 
 
-def archive(act: Interaction, db):
+def archive(act: Interaction, db: Session):
     """Archive the channel's plan (facilitators), then open the new-plan form."""
-    plan = None
-    if act.value.isdigit() and act.channel_id:
-        plan = plans.plan_in_channel(db, plan_id=int(act.value), team_id=act.team_id,
-                                       channel_id=act.channel_id)
-    if plan is None:
-        def elsewhere():
-            _ = act.gettext()
-            act.reply(notice(_("That plan doesn't belong to this channel.")))
-
-        return elsewhere
-    _ = act.gettext(plan)
-    if not plans.is_facilitator(db, plan=plan, user_id=act.user_id):
-        people = ", ".join(mention(u) for u in plans.facilitators_of(db, plan=plan))
-        return lambda: act.reply(notice(_(
-            "Only the plan's facilitators ({people}) can archive it.").format(people=people)))
+    plan, _plan = act.clicked(db, Plan, act.number(0), elsewhere=PLAN_ELSEWHERE, active=False)
+    act.require_facilitator(db, plan, ONLY_THEY_ARCHIVE)
     now = act.deps.clock()
     plans.archive_plan(db, plan=plan, user_id=act.user_id, now=now)
     db.refresh(plan)
@@ -108,6 +87,7 @@ def archive(act: Interaction, db):
     def after():
         # Open the new form first: the trigger expires 3 seconds after the click.
         open_new_plan_modal(act)
+        _ = act.gettext(plan)
         act.reply(notice(_("*{account}* is archived: it stays readable. Fill in the new "
                            "plan.").format(account=account)), replace=True)
 
@@ -133,30 +113,16 @@ def period_or_start_chosen(act: Interaction) -> None:
         log.info("end date hint not redrawn: %s", slack_error(error))
 
 
-def register(app: App) -> None:
-    for block_id in (views.PERIOD, views.START):
-        app.action({"block_id": block_id, "action_id": "value"})(
-            after_ack(period_or_start_chosen))
-    app.view(views.NEW_PLAN_CALLBACK)(submission(views.parse_new_plan, create_plan))
-    app.action(PLAN_ARCHIVE)(store_in_ack(archive))
-    app.view(views.SETTINGS_CALLBACK)(submission(views.parse_settings, save_settings))
-
-
-def show_history(act: Interaction, db):
-    plan = channel_plan(act, db)
-    if plan is None:
-        return no_plan(act)
+@needs_plan
+def show_history(act: Interaction, db: Session, plan: Plan):
     return answer(act, views.history_message(
         lang=act.lang(plan), plan=plan, changes=plans.history(db, plan=plan),
         categories={c.id: c.name for c in plans.categories(db, plan=plan)}))
 
 
-def open_settings(act: Interaction, db):
-    plan = channel_plan(act, db)
-    if plan is None:
-        return no_plan(act)
-    if not plans.is_facilitator(db, plan=plan, user_id=act.user_id):
-        return answer(act, notice(facilitators_only(db, plan, act.lang(plan))))
+@needs_plan
+def open_settings(act: Interaction, db: Session, plan: Plan):
+    act.require_facilitator(db, plan)
     categories = plans.categories(db, plan=plan)
     facilitators = plans.facilitators_of(db, plan=plan)
 
@@ -211,3 +177,12 @@ def save_settings(act: Interaction, db, parsed):
     return Reply(then=lambda: act.tell(_(
         "Settings saved: {count} changes, all recorded in `/plan history`.").format(
             count=changed)))
+
+
+def register(app: App) -> None:
+    for block_id in (views.PERIOD, views.START):
+        app.action({"block_id": block_id, "action_id": "value"})(
+            after_ack(period_or_start_chosen))
+    app.view(views.NEW_PLAN_CALLBACK)(submission(views.parse_new_plan, create_plan))
+    app.action(PLAN_ARCHIVE)(store_in_ack(archive))
+    app.view(views.SETTINGS_CALLBACK)(submission(views.parse_settings, save_settings))

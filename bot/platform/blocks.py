@@ -49,6 +49,16 @@ def divider() -> dict:
     return {"type": "divider"}
 
 
+def value_of(*parts) -> str:
+    """A button's value (or a menu option's) made of parts: `value_of(plan.id, due)`; a
+    handler reads them back by position (`Interaction.part`, `number`, `day`)."""
+    return ":".join(str(part) for part in parts)
+
+
+def parts_of(value: str) -> list[str]:
+    return value.split(":") if value else []
+
+
 def button(text: str, action_id: str, value: str = "", *, style: str | None = None, **extra):
     element = {"type": "button", "text": plain(text, 75), "action_id": action_id, **extra}
     if value:
@@ -143,15 +153,16 @@ def slack_date(moment: datetime, timezone: str, lang: str,
                shown: str = "{date_short_pretty} {time}") -> str:
     """A moment each reader sees in their own timezone (Slack's `<!date^…>`, `shown` in its
     tokens); clients that cannot format it show the plan's local time instead."""
-    return _slack_moment(moment, shown, local_datetime(moment, timezone, lang))
+    return slack_moment(moment, shown, local_datetime(moment, timezone, lang))
 
 
 def slack_time(moment: datetime, timezone: str, lang: str) -> str:
     """The time of day of a moment, in each reader's own timezone (the plan's as fallback)."""
-    return _slack_moment(moment, "{time}", local_time(moment, timezone, lang))
+    return slack_moment(moment, "{time}", local_time(moment, timezone, lang))
 
 
-def _slack_moment(moment: datetime, shown: str, fallback: str) -> str:
+def slack_moment(moment: datetime, shown: str, fallback: str) -> str:
+    """Slack's `<!date^…>`: `shown` in each reader's timezone, `fallback` where it cannot."""
     return f"<!date^{int(moment.timestamp())}^{shown}|{fallback.replace('|', '/')}>"
 
 

@@ -1,31 +1,54 @@
-"""One request from Slack as the handlers see it, and what they answer."""
+"""One request from Slack as the handlers see it (`Interaction`), the checks every handler
+makes on what it touches, and what handlers answer (`Reply`, `Refusal`)."""
 
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlmodel import Session, SQLModel
 
-from bot.platform.blocks import notice
+from bot.platform.blocks import mention, notice, parts_of
 from bot.platform.deps import Deps
-from bot.platform.i18n import gettext_for
+from bot.platform.i18n import N_, gettext_for
 from bot.platform.slack import tell_user
 from storage import plans, requests
 from storage.models import Plan
 
 log = logging.getLogger("rumbo")
 
+# What a refusal says: a msgid, or a function of the reader's gettext (for texts with parts
+# to translate too), rendered once the reader's language is known.
+Says = str | Callable[[Callable[[str], str]], str]
+
+FACILITATORS_ONLY = N_("Only the plan's facilitators ({people}) can do that.")
+NO_PLAN = N_("This channel has no account plan yet. Create one with `/plan new`.")
+PLAN_GONE = N_("That plan is no longer active here; nothing was saved.")
+NOT_SAVED = N_("I couldn't save that just now: the database is busy. Nothing was saved; "
+               "please try again.")
+WENT_WRONG = N_("Something went wrong on my side and nothing was saved. Please try again in "
+                "a moment.")
+
 
 class Refusal(Exception):
-    """Nothing is stored, and the user is told why (on the modal's field, or ephemeral)."""
+    """Nothing is stored, and the person is told why: on the modal's field it names, in the
+    command's answer, or in a note only they see. `says` None tells nothing (an id from
+    elsewhere, a click on something gone)."""
 
-    def __init__(self, text: str, block_id: str | None = None):
-        super().__init__(text)
-        self.text, self.block_id = text, block_id
+    def __init__(self, says: Says | None, block_id: str | None = None):
+        super().__init__(says if isinstance(says, str) else "refused")
+        self.says, self.block_id = says, block_id
+
+    def text(self, lang: str) -> str | None:
+        if self.says is None:
+            return None
+        _ = gettext_for(lang)
+        return self.says(_) if callable(self.says) else _(self.says)
 
 
 class DatabaseBusy(Exception):
@@ -87,6 +110,22 @@ class Interaction:
         chosen = self.action.get("selected_option") or {}
         return str(chosen.get("value") or self.action.get("value") or "")
 
+    def part(self, index: int) -> str:
+        """One part of the value clicked (as `blocks.value_of` made it); "" if none."""
+        parts = parts_of(self.value)
+        return parts[index] if -len(parts) <= index < len(parts) else ""
+
+    def number(self, index: int) -> int | None:
+        """A part of the value clicked that is an id or a count; None when it is not."""
+        part = self.part(index)
+        return int(part) if part.isdigit() else None
+
+    def day(self, index: int) -> date | None:
+        try:
+            return date.fromisoformat(self.part(index))
+        except ValueError:
+            return None
+
     @property
     def view(self) -> dict:
         return self.body.get("view") or {}
@@ -122,7 +161,7 @@ class Interaction:
         """The message (or ephemeral) the click happened on."""
         return (self.body.get("container") or {}).get("message_ts")
 
-    # --- language, permissions ---
+    # --- language ---
 
     def lang(self, plan: Plan | None = None) -> str:
         """The actor's own language (their Slack locale), for what only they see: a modal
@@ -142,6 +181,28 @@ class Interaction:
     def gettext(self, plan: Plan | None = None):
         return gettext_for(self.lang(plan))
 
+    # --- what the request may touch: checks that raise a Refusal ---
+
+    def channel_plan(self, db: Session) -> Plan | None:
+        """The active plan of the channel the request came from."""
+        return plans.active_plan(db, team_id=self.team_id, channel_id=self.channel_id or "")
+
+    def clicked(self, db: Session, model: type[SQLModel], item_id: int | None, *,
+                elsewhere: Says | None, active: bool = True, anywhere: bool = False
+                ) -> tuple:
+        """(plan, item) a click names (a plan or anything of a plan, by id), when it belongs
+        to the channel clicked in (`anywhere`: to any channel, for a click in App Home or a
+        direct message), in this workspace, and its plan is active (or not, without
+        `active`); else Refusal(elsewhere)."""
+        plan, item = None, None
+        if item_id is not None and (anywhere or self.channel_id):
+            plan, item = plans.in_channel(db, model, item_id, team_id=self.team_id,
+                                          channel_id=None if anywhere else self.channel_id,
+                                          active=active)
+        if item is None:
+            raise Refusal(elsewhere)
+        return plan, item
+
     def in_channel(self, channel_id: str) -> bool:
         """May the actor act in this channel: is it where Slack says they are, or are they
         a member of it (guests and Slack Connect clients included)?"""
@@ -149,25 +210,28 @@ class Interaction:
             return True
         return self.deps.members.includes(self.client, channel_id, self.user_id)
 
-    def plan_of_view(self, db, *, gone: str | None = None) -> Plan:
+    def plan_of_view(self, db: Session, *, gone: Says | None = None) -> Plan:
         """The active plan a modal was opened for, checked against the request's
         workspace, the channel it came from, and the actor's membership of it."""
         plan = None
         if isinstance(self.meta.get("plan_id"), int) and self.channel_id:
-            plan = plans.plan_in_channel(db, plan_id=self.meta["plan_id"],
-                                           team_id=self.team_id, channel_id=self.channel_id)
+            plan, _plan = plans.in_channel(db, Plan, self.meta["plan_id"], team_id=self.team_id,
+                                           channel_id=self.channel_id, active=False)
         return self.may_change(plan, gone=gone)
 
-    def may_change(self, plan: Plan | None, *, gone: str | None = None) -> Plan:
+    def may_change(self, plan: Plan | None, *, gone: Says | None = None) -> Plan:
         """The plan, if it is active and the actor is in its channel; else a Refusal."""
         if plan is None or plan.status != "active" or not self.in_channel(plan.channel_id):
-            _ = self.gettext()
-            raise Refusal(gone or _("That plan is no longer active here; nothing was saved."))
+            raise Refusal(gone or PLAN_GONE)
         return plan
 
-    def require_facilitator(self, db, plan: Plan) -> None:
+    def require_facilitator(self, db: Session, plan: Plan, says: str = FACILITATORS_ONLY,
+                            **parts: str) -> None:
+        """Facilitators of the plan go on; anyone else is refused and told who can (`says`,
+        a msgid with {people} and the other `parts`)."""
         if not plans.is_facilitator(db, plan=plan, user_id=self.user_id):
-            raise Refusal(facilitators_only(db, plan, self.lang(plan)))
+            people = ", ".join(mention(u) for u in plans.facilitators_of(db, plan=plan))
+            raise Refusal(lambda _: _(says).format(people=people, **parts))
 
     # --- answering ---
 
@@ -190,6 +254,12 @@ class Interaction:
         """An ephemeral note to the actor in the channel (a direct message if need be)."""
         tell_user(self.client, channel_id=self.channel_id, user_id=self.user_id,
                   message=notice(text))
+
+    def refused(self, refusal: Refusal) -> None:
+        """After the ack: why nothing was done, in the actor's language, where they acted."""
+        text = refusal.text(self.lang())
+        if text is not None:
+            (self.say if self.kind == "command" else self.tell)(text)
 
     def open(self, view: dict) -> None:
         self.client.views_open(trigger_id=self.trigger_id, view=view)
@@ -238,42 +308,6 @@ def view_metadata(view: dict) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
-def facilitators_only(db, plan: Plan, lang: str | None = None) -> str:
-    """The polite refusal, naming who can (in `lang`, the asker's, where known)."""
-    _ = gettext_for(lang or plan.language)
-    people = ", ".join(f"<@{u}>" for u in plans.facilitators_of(db, plan=plan))
-    return _("Only the plan's facilitators ({people}) can do that.").format(people=people)
-
-
-def no_plan(act: Interaction):
-    """What to tell someone who asked for the plan of a channel that has none: at once
-    when their language is known, else once Slack told it."""
-    def text():
-        _ = act.gettext()
-        return _("This channel has no account plan yet. Create one with `/plan new`.")
-
-    if act.known_lang():
-        return Reply(ack=notice(text()))
-    return lambda: act.say(text())
-
-
-def channel_plan(act: Interaction, db) -> Plan | None:
-    """The active plan of the channel the command was typed in."""
-    return plans.active_plan(db, team_id=act.team_id, channel_id=act.channel_id or "")
-
-
-def not_saved(lang: str) -> str:
-    _ = gettext_for(lang)
-    return _("I couldn't save that just now: the database is busy. Nothing was saved; "
-             "please try again.")
-
-
-def went_wrong(lang: str) -> str:
-    _ = gettext_for(lang)
-    return _("Something went wrong on my side and nothing was saved. Please try again in a "
-             "moment.")
-
-
 @dataclass
 class Reply:
     """What a handler answers: the ack (a command's message; a modal's response_action,
@@ -288,6 +322,12 @@ class Reply:
             return self
         first = self.then
         return Reply(ack=self.ack, then=more if first is None else lambda: (first(), more()))
+
+
+def answer(act: Interaction, *messages: dict) -> Reply:
+    """Answer a command with messages: the first in the ack, any others right after."""
+    rest = messages[1:]
+    return Reply(ack=messages[0], then=(lambda: act.reply(*rest)) if rest else None)
 
 
 def redraw_list(act: Interaction, draw: Callable[[], dict]) -> Callable[[], None] | None:
@@ -305,9 +345,3 @@ def redraw_list(act: Interaction, draw: Callable[[], dict]) -> Callable[[], None
             log.info("could not redraw a list: %s %s", reply.status_code, reply.body)
 
     return redraw
-
-
-def answer(act: Interaction, *messages: dict) -> Reply:
-    """Answer a command with messages: the first in the ack, any others right after."""
-    rest = messages[1:]
-    return Reply(ack=messages[0], then=(lambda: act.reply(*rest)) if rest else None)

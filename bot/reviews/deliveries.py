@@ -147,9 +147,10 @@ def _summary_posted(sending: "Sending") -> list[dict] | None:
 def _postponed(sending: "Sending") -> list[dict]:
     plan, payload = sending.plan, sending.payload
     _ = gettext_for(plan.language)
+    day = date.fromisoformat(payload["day"])
     return [notice(_("{who} moved the review of *{account}* to {date}; the reminders follow.")
                    .format(who=mention(payload["user_id"]), account=escape(plan.account_name),
-                           date=views.review_moment(plan, date.fromisoformat(payload["day"]))))]
+                           date=views.review_when(plan, plan.language, day)))]
 
 
 def _picture(sending: "Sending") -> Upload | None:

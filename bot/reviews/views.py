@@ -1,13 +1,11 @@
 """Step 4 on Slack: the review modal, owners' check-ins, the reminders, and the progress summary."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from babel.dates import format_date
 
 from bot.objectives.rules import STATUSES
 from bot.platform.blocks import (
-    _slack_moment,
     button,
     chunk_lines,
     context,
@@ -21,25 +19,25 @@ from bot.platform.blocks import (
     plain,
     section,
     select_input,
-    slack_date,
+    slack_moment,
     split_messages,
     text_input,
 )
-from bot.platform.i18n import gettext_for, ngettext_for
+from bot.platform.i18n import N_, gettext_for, ngettext_for
 from bot.platform.state import CHOOSE, TOO_LONG, read_state
 from bot.reviews.rules import local_moment, measure_progress, overdue, trend
 
 
 def review_when(plan, lang: str, day=None) -> str:
-    """The next review's day (`day`, else the plan's) and time, as each reader's Slack shows
-    it in their own timezone; where it cannot, in the plan's: 'Friday, January 15, 2027 at
-    10:00 (Europe/Madrid)'. Help, the plan and App Home say it alike."""
+    """A review's day (`day`, else the plan's next) and time, as each reader's Slack shows it
+    in their own timezone; where it cannot, in the plan's: 'Friday, January 15, 2027 at
+    10:00 (Europe/Madrid)'. Help, the plan, App Home and the reminders say it alike."""
     _ = gettext_for(lang)
     day = day or plan.next_review_on
     if day is None:
         return "–"
-    moment = datetime.combine(day, plan.review_time, ZoneInfo(plan.timezone))
-    return _slack_moment(moment, "{date_long_pretty} {time}", _(
+    moment = local_moment(day, plan.review_time, plan.timezone)
+    return slack_moment(moment, "{date_long_pretty} {time}", _(
         "{date} at {time} ({timezone})").format(
             date=format_date(day, format="full", locale=lang),
             time=plan.review_time.strftime("%H:%M"), timezone=plan.timezone))
@@ -319,25 +317,23 @@ def saved_view(*, lang) -> dict:
                                  "with it. You can update it until then."))]}
 
 
-def closed_note(lang) -> str:
-    _ = gettext_for(lang)
-    return _("That review was held already: its check-ins are closed.")
+CHECKINS_CLOSED = N_("That review was held already: its check-ins are closed.")
+
+
+def parse_checkin(values: dict, lang: str):
+    """(the owner's items, errors): the review page's fields, for their items only."""
+    (items, _worked, _not_worked), errors = parse_page(values, lang)
+    return items, errors
 
 
 REVIEW_START, REVIEW_POSTPONE, REVIEW_SKIP = "review_start", "review_postpone", "review_skip"
-
-
-def review_moment(plan, day, lang=None) -> str:
-    """A review's day and its time, as each reader's Slack shows it in their own timezone."""
-    return slack_date(local_moment(day, plan.review_time, plan.timezone), plan.timezone,
-                      lang or plan.language, "{date_long_pretty} {time}")
 
 
 def review_reminder(*, lang, plan, kind, due, days=None, overdue_days=None) -> dict:
     _ = gettext_for(lang)
     n_ = ngettext_for(lang)
     account = escape(plan.account_name)
-    when = review_moment(plan, due, lang)
+    when = review_when(plan, lang, due)
     if kind == "review_ahead":
         text = n_("The review of *{account}* is in {days} day, on {date}.",
                   "The review of *{account}* is in {days} days, on {date}.", days).format(
@@ -436,3 +432,28 @@ def overdue_flag(item, lang, today) -> str:
     if today is None or not overdue(item, today):
         return ""
     return " · ⚠️ " + _("*Overdue* since {date}").format(date=long_date(item.due_date, lang))
+
+
+POSTPONE_CALLBACK = "review_postpone_date"
+
+
+def postpone_modal(*, lang, plan, private_metadata) -> dict:
+    _ = gettext_for(lang)
+    element = {"type": "datepicker"}
+    if plan.next_review_on:
+        element["initial_date"] = plan.next_review_on.isoformat()
+    return modal(POSTPONE_CALLBACK, lang=lang, title=_("Postpone the review"),
+                 submit=_("Postpone"), blocks=[input_block(
+                     "date", _("New date"), element,
+                     hint=_("A holiday, the client's year-end… the reminders follow."))],
+                 private_metadata=private_metadata)
+
+
+def parse_postpone(values: dict, lang: str):
+    """(the new review date, errors)."""
+    chosen = read_state(values).get("date")
+    try:
+        return date.fromisoformat(chosen), {}
+    except (TypeError, ValueError):
+        _ = gettext_for(lang)
+        return None, {"date": _("Choose a day from today on.")}

@@ -2,56 +2,50 @@
 modals they open."""
 
 from slack_bolt import App
+from sqlmodel import Session
 
 from bot.outbox.cards import mark
 from bot.outbox.schedule import request
 from bot.platform import blocks as platform_blocks
-from bot.platform.blocks import escape, given_back, mention, metadata, notice, quote
-from bot.platform.request import (
-    Interaction,
-    Reply,
-    answer,
-    channel_plan,
-    facilitators_only,
-    no_plan,
-)
-from bot.platform.runners import after_ack, confirmation, store_in_ack, submission
+from bot.platform.blocks import escape, given_back, metadata, notice, quote
+from bot.platform.i18n import N_
+from bot.platform.request import Interaction, Refusal, Reply, answer
+from bot.platform.runners import after_ack, confirmation, needs_plan, store_in_ack, submission
 from bot.sessions import deliveries, views
 from bot.sessions.rules import QUESTIONS, SESSION_MINUTES_DEFAULT, session_end
 from storage import plans, sessions
 from storage.models import Plan, StrategySession
 
 SESSION_MINUTES_RANGE = range(5, 481)
+ELSEWHERE = N_("That session doesn't belong to this channel.")
+ENDED = N_("This session has ended. You can still add ideas with `/plan idea`.")
+ONLY_THEY_END = N_("Thanks! Only the plan's facilitators ({people}) can end the session. Keep "
+                   "contributing!")
 
 
-def start_session(act: Interaction, db):
-    plan = channel_plan(act, db)
-    if plan is None:
-        return no_plan(act)
-    _ = act.gettext(plan)
+@needs_plan
+def start_session(act: Interaction, db: Session, plan: Plan):
     minutes = SESSION_MINUTES_DEFAULT
     if act.text:
         if not act.text.isdigit() or int(act.text) not in SESSION_MINUTES_RANGE:
-            return answer(act, notice(_("Give the session length in minutes, between 5 and "
-                                        "480: for example `/plan session 60`.")))
+            raise Refusal(N_("Give the session length in minutes, between 5 and 480: for "
+                             "example `/plan session 60`."))
         minutes = int(act.text)
     now = act.deps.clock()
     try:
         strategy_session = sessions.start_session(db, plan=plan, user_id=act.user_id, now=now,
-                                                 ends_at=session_end(now, minutes))
+                                                  ends_at=session_end(now, minutes))
     except sessions.SessionAlreadyRunning:
-        return answer(act, notice(_("A strategy session is already running in this channel: "
-                                    "use the buttons on its card.")))
+        raise Refusal(N_("A strategy session is already running in this channel: use the "
+                         "buttons on its card.")) from None
     deliveries.schedule_timers(db, plan=plan, strategy_session=strategy_session)
     card = request(db, plan=plan, kind=deliveries.CARD, key=f"card:{act.key}",
                    now=now, session_id=strategy_session.id, user_id=act.user_id)
     return lambda: act.deps.outbox.deliver(card)
 
 
-def add_idea(act: Interaction, db):
-    plan = channel_plan(act, db)
-    if plan is None:
-        return no_plan(act)
+@needs_plan
+def add_idea(act: Interaction, db: Session, plan: Plan):
     running = sessions.running_session(db, plan=plan)
     _ = act.gettext(plan)
     if not act.text:
@@ -78,26 +72,15 @@ def add_idea(act: Interaction, db):
     return Reply(ack=added, then=lambda: act.deps.cards.redraw_soon("session", running.id))
 
 
-def clicked_session(act: Interaction, db, *, running=True, session_id: str | None = None):
-    """(plan, session) the clicked button belongs to (its value, or `session_id`), checked
-    against the request's workspace and channel (and, with `running`, still running); else
-    (None, None) and what to tell the user, to run after the ack."""
-    plan = strategy_session = None
-    session_id = act.value if session_id is None else session_id
-    if session_id.isdigit() and act.channel_id:
-        plan, strategy_session = sessions.session_with_plan(
-            db, session_id=int(session_id), team_id=act.team_id, channel_id=act.channel_id)
-    if strategy_session is None:
-        def elsewhere():
-            _ = act.gettext()
-            act.tell(_("That session doesn't belong to this channel."))
-
-        return None, None, elsewhere
+def clicked_session(act: Interaction, db: Session, *, running=True
+                    ) -> tuple[Plan, StrategySession]:
+    """(plan, session) of a button on the session's card (its value starts with the
+    session's id), in this channel; with `running`, a session still running."""
+    plan, strategy_session = act.clicked(db, StrategySession, act.number(0),
+                                         elsewhere=ELSEWHERE, active=False)
     if running and (strategy_session.ended_at is not None or plan.status != "active"):
-        _ = act.gettext(plan)
-        ended = _("This session has ended. You can still add ideas with `/plan idea`.")
-        return None, None, lambda: act.tell(ended)
-    return plan, strategy_session, None
+        raise Refusal(ENDED)
+    return plan, strategy_session
 
 
 def _answers_metadata(plan: Plan, strategy_session: StrategySession, lang: str) -> str:
@@ -107,9 +90,7 @@ def _answers_metadata(plan: Plan, strategy_session: StrategySession, lang: str) 
 
 def open_answers(act: Interaction) -> None:
     with act.deps.db() as db:
-        plan, strategy_session, refusal = clicked_session(act, db)
-    if refusal:
-        return refusal()
+        plan, strategy_session = clicked_session(act, db)
     lang = act.lang(plan)
     act.open(views.answers_modal(lang=lang, private_metadata=_answers_metadata(
         plan, strategy_session, lang)))
@@ -117,9 +98,7 @@ def open_answers(act: Interaction) -> None:
 
 def open_my_answers(act: Interaction) -> None:
     with act.deps.db() as db:
-        plan, strategy_session, refusal = clicked_session(act, db)
-        if refusal:
-            return refusal()
+        plan, strategy_session = clicked_session(act, db)
         answers = sessions.answers_of(db, strategy_session=strategy_session, user_id=act.user_id)
         ideas = [i for i in sessions.ideas_of(db, plan=plan, strategy_session=strategy_session)
                  if i.user_id == act.user_id]
@@ -134,9 +113,7 @@ def open_my_answers(act: Interaction) -> None:
 
 def open_idea(act: Interaction) -> None:
     with act.deps.db() as db:
-        plan, strategy_session, refusal = clicked_session(act, db)
-    if refusal:
-        return refusal()
+        plan, strategy_session = clicked_session(act, db)
     lang = act.lang(plan)
     act.open(views.idea_modal(lang=lang, private_metadata=_answers_metadata(
         plan, strategy_session, lang)))
@@ -145,9 +122,7 @@ def open_idea(act: Interaction) -> None:
 def open_board(act: Interaction) -> None:
     """The answers given so far, by question: what the others said, during the session."""
     with act.deps.db() as db:
-        plan, strategy_session, refusal = clicked_session(act, db, running=False)
-        if refusal:
-            return refusal()
+        plan, strategy_session = clicked_session(act, db, running=False)
         board = views.answers_board(
             lang=act.lang(plan), plan=plan,
             answers=sessions.answers_of(db, strategy_session=strategy_session),
@@ -155,16 +130,11 @@ def open_board(act: Interaction) -> None:
     act.open(board)
 
 
-def focus(act: Interaction, db):
+def focus(act: Interaction, db: Session):
     """Step through the questions (facilitators): the card puts the next one in focus."""
-    session_id, _sep, question = act.value.partition(":")
-    plan, strategy_session, refusal = clicked_session(act, db, session_id=session_id)
-    if refusal:
-        return refusal
-    if not plans.is_facilitator(db, plan=plan, user_id=act.user_id):
-        refusal = facilitators_only(db, plan, act.lang(plan))
-        return lambda: act.tell(refusal)
-    number = int(question) if question.isdigit() else 0
+    plan, strategy_session = clicked_session(act, db)
+    act.require_facilitator(db, plan)
+    number = act.number(1) or 0
     now = act.deps.clock()
     sessions.focus_question(db, strategy_session=strategy_session,
                            question=number if 1 <= number <= len(QUESTIONS) else None, now=now)
@@ -176,30 +146,25 @@ def ask_to_end(act: Interaction) -> None:
     """End session: a confirmation for facilitators; anyone else is told at once that only
     they can, never asked to confirm first."""
     with act.deps.db() as db:
-        plan, strategy_session, refusal = clicked_session(act, db)
-        if refusal:
-            return refusal()
-        if not plans.is_facilitator(db, plan=plan, user_id=act.user_id):
-            _ = act.gettext(plan)
-            people = ", ".join(mention(u) for u in plans.facilitators_of(db, plan=plan))
-            return act.tell(_("Thanks! Only the plan's facilitators ({people}) can end the "
-                              "session. Keep contributing!").format(people=people))
+        plan, strategy_session = clicked_session(act, db)
+        act.require_facilitator(db, plan, ONLY_THEY_END)
     lang = act.lang(plan)
     act.open(views.end_session_modal(lang=lang, private_metadata=_answers_metadata(
         plan, strategy_session, lang)))
 
 
-def session_of_view(act: Interaction, db, *, gone: str | None = None):
+def session_of_view(act: Interaction, db: Session, *, gone: str | None = None
+                    ) -> tuple[Plan, StrategySession]:
     """(plan, session) a modal was opened for, with the checks of `plan_of_view`."""
     plan = strategy_session = None
     if isinstance(act.meta.get("session_id"), int) and act.channel_id:
-        plan, strategy_session = sessions.session_with_plan(
-            db, session_id=act.meta["session_id"], team_id=act.team_id,
-            channel_id=act.channel_id)
+        plan, strategy_session = plans.in_channel(
+            db, StrategySession, act.meta["session_id"], team_id=act.team_id,
+            channel_id=act.channel_id, active=False)
     return act.may_change(plan, gone=gone), strategy_session
 
 
-def end(act: Interaction, db):
+def end(act: Interaction, db: Session):
     """The facilitator confirmed: the session ends, its card says so, its recap is posted."""
     plan, strategy_session = session_of_view(act, db)
     act.require_facilitator(db, plan)
@@ -220,9 +185,8 @@ def end(act: Interaction, db):
     return Reply(then=after)
 
 
-def save_answers(act: Interaction, db, answers, ideas):
-    _ = act.gettext()
-    plan, strategy_session = session_of_view(act, db, gone=_(
+def save_answers(act: Interaction, db: Session, answers, ideas):
+    plan, strategy_session = session_of_view(act, db, gone=N_(
         "That plan no longer exists, so your answers were not saved. Copy them from here "
         "before closing this form."))
     now = act.deps.clock()
@@ -233,7 +197,7 @@ def save_answers(act: Interaction, db, answers, ideas):
     return Reply(then=lambda: act.deps.cards.redraw_soon("session", strategy_session.id))
 
 
-def save_my_answers(act: Interaction, db, texts):
+def save_my_answers(act: Interaction, db: Session, texts):
     plan, strategy_session = session_of_view(act, db)
     now = act.deps.clock()
     if not sessions.edit_answers(db, strategy_session=strategy_session, user_id=act.user_id,
@@ -243,10 +207,9 @@ def save_my_answers(act: Interaction, db, texts):
     return Reply(then=lambda: act.deps.cards.redraw_soon("session", strategy_session.id))
 
 
-def save_idea(act: Interaction, db, idea):
-    _ = act.gettext()
-    gone = _("That plan no longer exists, so your idea was not saved. Copy it from here "
-             "before closing this form.")
+def save_idea(act: Interaction, db: Session, idea):
+    gone = N_("That plan no longer exists, so your idea was not saved. Copy it from here "
+              "before closing this form.")
     if isinstance(act.meta.get("session_id"), int):
         plan, strategy_session = session_of_view(act, db, gone=gone)
     else:
@@ -258,8 +221,13 @@ def save_idea(act: Interaction, db, idea):
     if strategy_session is not None:
         mark(db, "session", strategy_session.id, now)
         return Reply(then=lambda: act.deps.cards.redraw_soon("session", strategy_session.id))
-    return Reply(then=lambda: act.tell(_("Idea added to *{account}*.").format(
-        account=escape(plan.account_name))))
+    account = escape(plan.account_name)
+
+    def added():
+        _ = act.gettext()
+        act.tell(_("Idea added to *{account}*.").format(account=account))
+
+    return Reply(then=added)
 
 
 def register(app: App) -> None:
