@@ -1,23 +1,24 @@
 """The outbox: every message the team depends on, written (keyed) in the same transaction
-as what asked for it, and sent by the dispatcher (bot/outbox/sender.py).
+as what asked for it, and sent by the sender (bot/outbox/sender.py).
 
 A delivery is claimed with one conditional UPDATE before it is sent, and the claim is a
 lease: a process that dies while holding it loses it when the lease runs out, and
 another process takes it over. However many processes run, each message goes out once.
 
 `schedule`, `add`, `cancel` and `resume_plan` join the caller's transaction (they flush);
-the dispatcher's own steps (`claim`, `progress`, `finish`, `pause_plan`) commit at once.
+the sender's own steps (`claim`, `progress`, `finish`, `pause_plan`) commit at once.
 """
 
 import json
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, or_, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from storage.db import insert
-from storage.models import Delivery, Plan
+from storage.models import Delivery, Plan, ScoringRound, StrategySession
 
 OPEN = ("pending", "paused")
 # How long a claim holds unless RUMBO_LEASE_SECONDS says: longer than any one Slack call.
@@ -156,3 +157,51 @@ def plans_without(session: Session, *, key_prefix: str) -> list[Plan]:
                                                Delivery.status == "pending")
     return list(session.exec(select(Plan).where(Plan.status == "active",
                                                 col(Plan.id).not_in(scheduled))))
+
+
+def depth(engine: Engine, *, now: datetime) -> tuple[dict[str, int], int, datetime | None]:
+    """({status: deliveries}, how many are due and unsent, when the oldest of them was due)."""
+    with engine.connect() as connection:
+        by_status = dict(connection.execute(
+            select(Delivery.status, func.count()).group_by(Delivery.status)).all())
+        due, oldest = connection.execute(
+            select(func.count(), func.min(Delivery.due_at)).where(
+                col(Delivery.status) == "pending", col(Delivery.due_at) <= now)).one()
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return by_status, due, oldest
+
+
+# --- the live cards (a strategy session's, a scoring round's): marked when what they show
+# changes, redrawn under a claim --------------------------------------------------------------
+
+CARDS = {"session": StrategySession, "round": ScoringRound}
+
+
+def mark_card(session: Session, *, kind: str, card_id: int, now: datetime) -> None:
+    """The card shows something that changed: in the writer's transaction."""
+    table = CARDS[kind]
+    session.exec(update(table).where(col(table.id) == card_id,
+                                     col(table.card_dirty_at).is_(None))
+                 .values(card_dirty_at=now).execution_options(synchronize_session=False))
+
+
+def claim_card(session: Session, *, kind: str, card_id: int, now: datetime,
+               spacing: timedelta) -> bool:
+    """Take a marked card for redrawing, if it was not drawn in the last `spacing`: one
+    conditional UPDATE, committed, so one process draws it whichever asks."""
+    table = CARDS[kind]
+    claimed = session.exec(
+        update(table).where(col(table.id) == card_id, col(table.card_dirty_at).is_not(None),
+                            col(table.message_ts).is_not(None),
+                            col(table.card_drawn_at).is_(None)
+                            | (col(table.card_drawn_at) <= now - spacing))
+        .values(card_dirty_at=None, card_drawn_at=now)).rowcount == 1
+    session.commit()
+    return claimed
+
+
+def stale_cards(session: Session, *, before: datetime) -> list[tuple[str, int]]:
+    """(kind, id) of the cards marked before `before` and never redrawn."""
+    return [(kind, card_id) for kind, table in CARDS.items() for card_id in session.exec(
+        select(table.id).where(col(table.card_dirty_at) < before))]

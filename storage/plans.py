@@ -4,7 +4,7 @@ them."""
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -150,6 +150,12 @@ def categories(session: Session, *, plan: Plan) -> list[Category]:
                              .order_by(Category.position)))
 
 
+def changes_to_plan(session: Session, *, plan: Plan) -> int:
+    """How many times the plan's own settings changed (a calendar's SEQUENCE)."""
+    return session.exec(select(func.count()).select_from(PlanChange).where(
+        col(PlanChange.plan_id) == plan.id, col(PlanChange.entity) == "plan")).one()
+
+
 def history(session: Session, *, plan: Plan, limit: int = 50) -> list[PlanChange]:
     return list(session.exec(select(PlanChange).where(PlanChange.plan_id == plan.id)
                              .order_by(col(PlanChange.at).desc(), col(PlanChange.id).desc())
@@ -158,6 +164,12 @@ def history(session: Session, *, plan: Plan, limit: int = 50) -> list[PlanChange
 
 class CategoryInUse(Exception):
     """A category that still has objectives cannot be removed."""
+
+
+def follow_cadence(session: Session, *, plan: Plan, day) -> None:
+    """The next review moves to `day` as the cadence has it: nobody changed the plan."""
+    plan.next_review_on = day
+    session.add(plan)
 
 
 def set_next_review(session: Session, *, plan: Plan, day, user_id: str, now: datetime) -> int:

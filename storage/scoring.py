@@ -170,11 +170,6 @@ def merge(session: Session, *, idea: Idea, into: Idea, user_id: str, now: dateti
     session.refresh(idea)
 
 
-def history_of(session: Session, *, idea: Idea) -> list[IdeaHistory]:
-    return list(session.exec(select(IdeaHistory).where(IdeaHistory.idea_id == idea.id)
-                             .order_by(IdeaHistory.at, IdeaHistory.id)))
-
-
 def participants(session: Session, *, plan: Plan) -> list[str]:
     """Who is expected to score: facilitators and everyone who contributed to the plan."""
     people: dict[str, None] = {}

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.scoring.rules import consensus, is_score
+from bot.scoring.rules import consensus
 
 
 @pytest.mark.parametrize(
@@ -27,13 +27,3 @@ def test_consensus(scores, suggested, unanimous, tie, split):
 
 def test_consensus_ignores_order():
     assert consensus(["1", "3", "2"]) == consensus(["3", "2", "1"])
-
-
-@pytest.mark.parametrize("value", ["3", "2", "1", "discard"])
-def test_scores(value):
-    assert is_score(value)
-
-
-@pytest.mark.parametrize("value", ["4", "0", "", None, "DISCARD", 3])
-def test_not_scores(value):
-    assert not is_score(value)

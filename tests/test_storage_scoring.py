@@ -6,10 +6,16 @@ import pytest
 from sqlmodel import select
 
 from storage import plans, scoring, sessions
-from storage.models import Evaluation, Idea
+from storage.models import Evaluation, Idea, IdeaHistory
 from tests.test_storage import create
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+def history_of(db, idea):
+    """What the idea's history holds, oldest first."""
+    return db.exec(select(IdeaHistory).where(IdeaHistory.idea_id == idea.id)
+                   .order_by(IdeaHistory.at, IdeaHistory.id)).all()
 
 
 def plan_with_ideas(db, texts=("Portal", "Dashboard", "Dinner")):
@@ -48,7 +54,7 @@ def test_settling_is_recorded_and_a_stale_settle_is_refused(db):
     scoring.settle(db, idea=idea, score="1", user_id="U2", now=later,
                    expected_version=idea.version, note="budget frozen")
     history = [(h.kind, h.before, h.after, h.user_id, h.note)
-               for h in scoring.history_of(db, idea=idea)]
+               for h in history_of(db, idea)]
     assert history == [("score", None, "3", "U1", None), ("score", "3", "1", "U2",
                                                           "budget frozen")]
 
@@ -66,8 +72,8 @@ def test_edit_and_merge_keep_everything(db):
     assert rows[0].merged == 1
     assert db.get(Idea, dashboard.id).merged_into_id == portal.id  # kept, only hidden
     assert len(scoring.evaluations_of(db, idea=dashboard)) == 1
-    assert [h.kind for h in scoring.history_of(db, idea=portal)] == ["edit"]
-    assert scoring.history_of(db, idea=portal)[0].before == "realistic|Portal"
+    assert [h.kind for h in history_of(db, portal)] == ["edit"]
+    assert history_of(db, portal)[0].before == "realistic|Portal"
 
 
 def test_idea_lookups_check_workspace_and_channel(db):

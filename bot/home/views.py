@@ -2,7 +2,16 @@
 they own that are at risk, and what they can do about each."""
 
 from bot.objectives.rules import STATUSES
-from bot.platform.blocks import context, divider, escape, header, long_date, option, section
+from bot.platform.blocks import (
+    context,
+    divider,
+    escape,
+    header,
+    long_date,
+    option,
+    section,
+    value_of,
+)
 from bot.platform.i18n import gettext_for, ngettext_for
 from bot.reviews.views import review_when
 
@@ -36,10 +45,10 @@ def home_view(*, lang: str, plans, today, at_risk, overdue=()) -> dict:
                 days=days, date=long_date(due, lang)))
         elif due:
             lines.append(_("Next review: {date}").format(date=review_when(plan, lang)))
-        options = [option(_("Progress summary"), f"summary:{plan.id}")]
+        options = [option(_("Progress summary"), value_of("summary", plan.id))]
         if facilitates:
-            options = [option(_("Start review"), f"review:{plan.id}"), *options,
-                       option(_("Export"), f"export:{plan.id}")]
+            options = [option(_("Start review"), value_of("review", plan.id)), *options,
+                       option(_("Export"), value_of("export", plan.id))]
         blocks.append({"type": "section", "text": {"type": "mrkdwn",
                                                    "text": "\n".join(lines)[:3000]},
                        "accessory": {"type": "overflow", "action_id": HOME_MENU,

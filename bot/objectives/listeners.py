@@ -7,7 +7,7 @@ from bot.exports.listeners import ask_where
 from bot.objectives import deliveries, views
 from bot.outbox.cards import mark
 from bot.outbox.schedule import request
-from bot.platform.blocks import button, escape, mention, metadata, notice, shorten
+from bot.platform.blocks import button, escape, mention, metadata, notice, shorten, value_of
 from bot.platform.i18n import N_
 from bot.platform.request import Interaction, Refusal, Reply, answer, redraw_list
 from bot.platform.runners import after_ack, needs_plan, store_in_ack, submission
@@ -175,7 +175,7 @@ def save_objective(act: Interaction, db: Session, values):
                                            user_id=act.user_id, now=now)
         db.flush()
     saved = _saved(act, plan, values["statement"], values["owner_id"], [
-        (N_("Add an initiative"), views.OBJECTIVE_ADD_INITIATIVE, str(objective.id))])
+        (N_("Add an initiative"), views.OBJECTIVE_ADD_INITIATIVE, value_of(objective.id))])
     round_id = scoring.round_of_idea(db, plan=plan, idea_id=objective.idea_id)
     if round_id is None:
         return saved
@@ -201,8 +201,8 @@ def save_initiative(act: Interaction, db: Session, values):
                                 user_id=act.user_id, now=now)
     reschedule_plan(db, plan=plan, now=now)  # its due date's reminder
     return _saved(act, plan, values["title"], values["owner_id"], [
-        (N_("Add another initiative"), views.OBJECTIVE_ADD_INITIATIVE, str(objective.id)),
-        (N_("Export the plan"), views.PLAN_EXPORT, str(plan.id))])
+        (N_("Add another initiative"), views.OBJECTIVE_ADD_INITIATIVE, value_of(objective.id)),
+        (N_("Export the plan"), views.PLAN_EXPORT, value_of(plan.id))])
 
 
 def register(app: App) -> None:

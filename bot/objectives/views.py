@@ -20,6 +20,7 @@ from bot.platform.blocks import (
     select_input,
     split_messages,
     text_input,
+    value_of,
 )
 from bot.platform.i18n import N_, gettext_for
 from bot.platform.state import CHOOSE, REQUIRED, TOO_LONG, read_state
@@ -278,7 +279,7 @@ def objectives_message(*, lang, plan, categories, objectives, initiatives, to_pr
         for idea in to_promote:
             blocks.append({"type": "section", "text": {"type": "mrkdwn",
                                                        "text": escape(idea.text)[:3000]},
-                           "accessory": button(_("Promote"), OBJECTIVE_PROMOTE, str(idea.id),
+                           "accessory": button(_("Promote"), OBJECTIVE_PROMOTE, value_of(idea.id),
                                                style="primary")})
     by_category = {c.id: [o for o in objectives if o.category_id == c.id] for c in categories}
     for category in categories:
@@ -286,8 +287,8 @@ def objectives_message(*, lang, plan, categories, objectives, initiatives, to_pr
         if not by_category[category.id]:
             blocks.append(context(_("No objective yet.")))
         for o in by_category[category.id]:
-            menu = [option(_("Add initiative"), f"initiative:{o.id}"),
-                    option(_("Edit objective"), f"edit:{o.id}")]
+            menu = [option(_("Add initiative"), value_of("initiative", o.id)),
+                    option(_("Edit objective"), value_of("edit", o.id))]
             blocks.append({"type": "section", "text": {"type": "mrkdwn",
                                                        "text": _objective_line(o, lang)[:3000]},
                            "accessory": {"type": "overflow", "action_id": OBJECTIVE_MENU,
@@ -296,7 +297,8 @@ def objectives_message(*, lang, plan, categories, objectives, initiatives, to_pr
                 blocks.append({"type": "section", "text": {
                     "type": "mrkdwn", "text": _initiative_line(i, lang)[:3000]},
                     "accessory": {"type": "overflow", "action_id": INITIATIVE_MENU,
-                                  "options": [option(_("Edit initiative"), f"edit:{i.id}")]}})
+                                  "options": [option(_("Edit initiative"),
+                                                     value_of("edit", i.id))]}})
     blocks += [section(chunk) for chunk in chunk_lines(_gap_lines(lang, categories, objectives,
                                                                   initiatives))]
     pages = max(1, -(-len(blocks) // PAGE_BLOCKS))
@@ -307,7 +309,7 @@ def objectives_message(*, lang, plan, categories, objectives, initiatives, to_pr
         objectives=len(objectives), initiatives=len(initiatives))
     if pages > 1:
         summary += " · " + _("page {page} of {pages}").format(page=page + 1, pages=pages)
-    elements = [button(_("Write an objective"), OBJECTIVE_NEW, str(plan.id), style="primary")]
+    elements = [button(_("Write an objective"), OBJECTIVE_NEW, value_of(plan.id), style="primary")]
     if page > 0:
         elements.append(button(_("Previous page"), OBJECTIVES_PREVIOUS, str(page - 1)))
     if page < pages - 1:
@@ -347,5 +349,5 @@ def plan_messages(*, lang, plan, categories, objectives, initiatives, facilitato
                                                                   initiatives))]
     if not shared:
         blocks.append({"type": "actions", "elements": [
-            button(_("Post to the channel"), PLAN_SHARE, str(plan.id))]})
+            button(_("Post to the channel"), PLAN_SHARE, value_of(plan.id))]})
     return [{"text": escape(title), "blocks": part} for part in split_messages(blocks)]

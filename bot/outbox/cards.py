@@ -5,7 +5,7 @@ it (`mark`, in the writer's transaction); redrawing claims the mark with one con
 UPDATE that also spaces redraws a second apart (chat.update's pace per channel), so
 however many processes take writes, a burst gives about one update a second, and the last
 one shows everything. A mark left by a process that died before redrawing is picked up by
-the dispatcher's tick (`redraw_stale`).
+the sender's tick (`redraw_stale`).
 """
 
 import logging
@@ -14,16 +14,16 @@ from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.platform.deps import Background
 from bot.platform.slack import Clients, clients_of, slack_error
 from bot.scoring import deliveries as scoring_deliveries
 from bot.sessions import deliveries as sessions_deliveries
+from storage import outbox
 from storage.db import new_session
-from storage.models import Plan, ScoringRound, StrategySession
+from storage.models import Plan
 
 log = logging.getLogger("rumbo")
 
@@ -32,9 +32,6 @@ SPACING = timedelta(seconds=1)
 
 
 STALE_AFTER = timedelta(seconds=5)
-
-
-TABLES = {"session": StrategySession, "round": ScoringRound}
 
 
 def draw(db: Session, kind: str, card) -> dict:
@@ -46,9 +43,7 @@ def draw(db: Session, kind: str, card) -> dict:
 
 def mark(db: Session, kind: str, card_id: int, now: datetime) -> None:
     """The card shows something that changed: in the writer's transaction."""
-    table = TABLES[kind]
-    db.exec(update(table).where(col(table.id) == card_id, col(table.card_dirty_at).is_(None))
-            .values(card_dirty_at=now).execution_options(synchronize_session=False))
+    outbox.mark_card(db, kind=kind, card_id=card_id, now=now)
 
 
 class Cards:
@@ -73,12 +68,8 @@ class Cards:
 
     def redraw_stale(self) -> int:
         """Cards marked a while ago and never redrawn (their process died): redraw them."""
-        before = self.clock() - STALE_AFTER
-        stale = []
         with new_session(self.engine) as db:
-            for kind, table in TABLES.items():
-                stale += [(kind, card_id) for card_id in db.exec(
-                    select(table.id).where(col(table.card_dirty_at) < before))]
+            stale = outbox.stale_cards(db, before=self.clock() - STALE_AFTER)
         return sum(self._redraw(kind, card_id, spacing=SPACING) for kind, card_id in stale)
 
     def _run(self, kind: str, card_id: int) -> None:
@@ -90,17 +81,10 @@ class Cards:
             log.exception("redrawing the %s card %s failed", kind, card_id)
 
     def _redraw(self, kind: str, card_id: int, *, spacing: timedelta) -> bool:
-        table, now = TABLES[kind], self.clock()
         with new_session(self.engine) as db:
-            claimed = db.exec(
-                update(table).where(col(table.id) == card_id,
-                                    col(table.card_dirty_at).is_not(None),
-                                    col(table.message_ts).is_not(None),
-                                    col(table.card_drawn_at).is_(None)
-                                    | (col(table.card_drawn_at) <= now - spacing))
-                .values(card_dirty_at=None, card_drawn_at=now)).rowcount == 1
-            db.commit()
-            card = db.get(table, card_id)
+            claimed = outbox.claim_card(db, kind=kind, card_id=card_id, now=self.clock(),
+                                        spacing=spacing)
+            card = db.get(outbox.CARDS[kind], card_id)
             if not claimed:
                 if card is not None and card.card_dirty_at is not None and card.message_ts:
                     self.redraw_soon(kind, card_id)  # drawn a moment ago elsewhere: later

@@ -4,7 +4,7 @@ is due lives in the database, so the jobs keep no state worth persisting and a r
 nothing."""
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
@@ -14,6 +14,7 @@ from bot.platform.settings import Settings
 from bot.reviews.deliveries import schedule_missing
 from storage import installations
 from storage.db import new_session
+from storage.types import utc_now
 
 log = logging.getLogger("rumbo")
 
@@ -45,7 +46,7 @@ def start_in_background(sender: Sender, settings: Settings) -> BackgroundSchedul
     retention = timedelta(days=settings.rumbo_retention_days)
     # The first pass at once: what a stopped process left due or half-sent goes out.
     scheduler.add_job(tick, "interval", args=(sender, retention), seconds=TICK_SECONDS,
-                      id="deliveries", replace_existing=True, next_run_time=datetime.now(UTC))
+                      id="deliveries", replace_existing=True, next_run_time=utc_now())
     scheduler.add_job(lambda: schedule_missing(sender.engine, sender.clock()),
                       id="schedule_missing", replace_existing=True)  # once, now
     scheduler.start()

@@ -33,6 +33,7 @@ from bot.platform.blocks import (
     shorten,
     slack_date,
     text_input,
+    value_of,
 )
 from bot.platform.i18n import LANGUAGES, N_, gettext_for
 from bot.platform.state import CHOOSE, errors_for_blocks, read_state
@@ -543,7 +544,7 @@ def archive_offer(*, lang, plan) -> dict:
     blocks = [
         section(text),
         {"type": "actions", "elements": [
-            button(_("Archive it and start a new plan"), PLAN_ARCHIVE, str(plan.id),
+            button(_("Archive it and start a new plan"), PLAN_ARCHIVE, value_of(plan.id),
                    style="danger", confirm=confirm)]},
     ]
     return {"text": text, "blocks": blocks}

@@ -3,7 +3,7 @@ OAuthSettings use, on Rumbo's own database; bot tokens encrypted at rest; expiri
 (token rotation) refreshed before anyone uses them, by one process at a time.
 
 Refreshing here, ahead of Bolt's own threshold, means listeners (through Bolt's authorize)
-and the dispatcher (through `client_for`) both get a fresh token the same way, and Bolt's
+and the outbox's sender (through `client_for`) both get a fresh token the same way, and Bolt's
 unlocked refresh never runs.
 """
 
@@ -143,7 +143,7 @@ class RumboInstallationStore(InstallationStore):
     def delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         self.delete_installation(enterprise_id=enterprise_id, team_id=team_id)
 
-    # --- what the dispatcher calls ---
+    # --- what the outbox's sender calls ---
 
     def client_for(self, team_id: str) -> WebClient | None:
         """A client with the workspace's own bot token; None when Rumbo is not installed

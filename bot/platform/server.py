@@ -19,19 +19,15 @@ log = logging.getLogger("rumbo")
 
 
 THREADS = 8
-
-
 # Bolt's own paths: events and interactivity; the OAuth flow's install and redirect pages.
 SLACK_PATHS = ("/slack/events", "/slack/install", "/slack/oauth_redirect")
-
-
 GRACEFUL_SECONDS = 20
 
 
 def wsgi_app(bolt_app, engine):
     from slack_bolt.adapter.wsgi import SlackRequestHandler
-    from sqlalchemy import text
-    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.db import reachable
 
     slack_handler = SlackRequestHandler(bolt_app)
 
@@ -51,11 +47,9 @@ def wsgi_app(bolt_app, engine):
             return _answer(start_response, "200 OK" if ok else "503 Service Unavailable",
                            json.dumps({"ok": ok, "status": why}).encode(), "application/json")
         if path == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            try:
-                with engine.connect() as connection:
-                    connection.execute(text("SELECT 1"))
+            if reachable(engine):
                 status, body = "200 OK", {"ok": True}
-            except SQLAlchemyError:
+            else:
                 status, body = "503 Service Unavailable", {"ok": False, "error": "database"}
             return _answer(start_response, status, json.dumps(body).encode(),
                            "application/json")

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from bot.platform.i18n import gettext_for
 from bot.reviews.rules import review_dates
-from storage import reviews, sessions
-from storage.models import Plan, PlanChange
+from storage import plans, reviews, sessions
+from storage.models import Plan
 
 REVIEWS_AHEAD = 8  # at most this many coming reviews
 
@@ -37,8 +37,7 @@ def plan_calendar(db: Session, *, plan: Plan, now: datetime) -> bytes:
     _ = gettext_for(plan.language)
     zone = ZoneInfo(plan.timezone)
     held = len(reviews.closed_reviews(db, plan=plan))
-    sequence = db.exec(select(func.count()).select_from(PlanChange).where(
-        col(PlanChange.plan_id) == plan.id, col(PlanChange.entity) == "plan")).one()
+    sequence = plans.changes_to_plan(db, plan=plan)
     calendar = Calendar()
     calendar.add("prodid", "-//Rumbo//Account plans//EN")
     calendar.add("version", "2.0")

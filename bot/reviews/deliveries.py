@@ -43,38 +43,36 @@ def reschedule_plan(db: Session, *, plan: Plan, now: datetime) -> None:
     held or postponed."""
     if plan.status != "active":
         for prefix in ("review", "summary", "checkin", "deadline"):
-            outbox.cancel(db, plan=plan, key_prefix=f"{prefix}:{plan.id}:",
-                              reason="archived")
+            outbox.cancel(db, plan=plan, key_prefix=f"{prefix}:{plan.id}:", reason="archived")
         return
     if plan.next_review_on is None:
-        plan.next_review_on = next_on_cadence(plan, now=now)
-        db.add(plan)
+        plans.follow_cadence(db, plan=plan, day=next_on_cadence(plan, now=now))
     planned = review_reminders(plan, plan.next_review_on) if plan.next_review_on else []
     outbox.cancel(db, plan=plan, key_prefix=f"review:{plan.id}:", reason="rescheduled",
-                      keep=[p.key for p in planned])
+                  keep=[p.key for p in planned])
     # A reminder "ahead" already past when it is planned (a review set a few days off) is
     # not added; one planned before and still waiting stays.
     planned = [p for p in planned if p.kind != "review_ahead" or p.due_at > now]
     # The owners' check-ins before the next review (if the plan has one); others go.
     checkins_of = checkins_start(plan, plan.next_review_on) if plan.next_review_on else None
     outbox.cancel(db, plan=plan, key_prefix=f"checkin:{plan.id}:", reason="rescheduled",
-                      keep_prefix=checkins_of.key if checkins_of else None)
+                  keep_prefix=checkins_of.key if checkins_of else None)
     planned += [checkins_of] if checkins_of else []
     deadlines = deadline_reminders(plan, objectives.initiatives(db, plan=plan), now=now)
     outbox.cancel(db, plan=plan, key_prefix=f"deadline:{plan.id}:", reason="rescheduled",
-                      keep=[p.key for p in deadlines])
+                  keep=[p.key for p in deadlines])
     planned += deadlines
     summary = next_summary(plan, after=now)
     outbox.cancel(db, plan=plan, key_prefix=f"summary:{plan.id}:", reason="rescheduled",
-                      keep=[summary.key] if summary else [])
+                  keep=[summary.key] if summary else [])
     outbox.schedule(db, plan=plan, planned=planned + ([summary] if summary else []))
     db.flush()
 
 
-def review_held(db, *, plan: Plan, due: date | None, now: datetime) -> None:
+def review_held(db: Session, *, plan: Plan, due: date | None, now: datetime) -> None:
     """The review is done: its remaining reminders go, the next one follows the cadence."""
-    plan.next_review_on = review_dates(plan, after=max(due or now.date(), now.date()))
-    db.add(plan)
+    plans.follow_cadence(db, plan=plan,
+                         day=review_dates(plan, after=max(due or now.date(), now.date())))
     reschedule_plan(db, plan=plan, now=now)
 
 

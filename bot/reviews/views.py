@@ -22,6 +22,7 @@ from bot.platform.blocks import (
     slack_moment,
     split_messages,
     text_input,
+    value_of,
 )
 from bot.platform.i18n import N_, gettext_for, ngettext_for
 from bot.platform.state import CHOOSE, TOO_LONG, read_state
@@ -190,16 +191,8 @@ def checkin_status(lang, plan, checked: list[str], missing: list[str]) -> list[d
     blocks = [section("\n".join(lines)[:3000])]
     if missing:
         blocks.append({"type": "actions", "block_id": "checkin_nudge", "elements": [
-            button(_("Nudge those who did not"), CHECKIN_NUDGE, str(plan.id))]})
+            button(_("Nudge those who did not"), CHECKIN_NUDGE, value_of(plan.id))]})
     return blocks
-
-
-def saving_view(lang) -> dict:
-    """Shown while the next page is prepared (the ack has no database to read it from)."""
-    _ = gettext_for(lang)
-    return {"type": "modal", "title": plain(_("Review"), 24),
-            "close": plain(_("Later"), 24),
-            "blocks": [section(_("Saving this page… the next one opens in a moment."))]}
 
 
 def parse_page(values: dict, lang: str):
@@ -282,7 +275,7 @@ def ask(*, lang, plan, due, items, done=frozenset(), nudge=False, user_id=None) 
         text = f"{mention(user_id)} " + text
     blocks = [section(text), section("\n".join(_items_lines(lang, items, done))[:3000]),
               {"type": "actions", "elements": [
-                  button(_("Update"), CHECKIN_UPDATE, f"{plan.id}:{due.isoformat()}",
+                  button(_("Update"), CHECKIN_UPDATE, value_of(plan.id, due.isoformat()),
                          style="primary")]}]
     return {"text": text, "blocks": blocks}
 
@@ -346,7 +339,7 @@ def review_reminder(*, lang, plan, kind, due, days=None, overdue_days=None) -> d
                   "The review of *{account}* is overdue by {days} days (it was due on "
                   "{date}).", overdue_days).format(account=account, days=overdue_days,
                                                    date=when)
-    value = f"{plan.id}:{due.isoformat()}"
+    value = value_of(plan.id, due.isoformat())
     blocks = [section(text), {"type": "actions", "elements": [
         button(_("Start review"), REVIEW_START, value, style="primary"),
         button(_("Postpone"), REVIEW_POSTPONE, value),

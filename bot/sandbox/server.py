@@ -5,7 +5,7 @@ types becomes the same signed request Slack would send to the app's /slack/event
 import json
 import secrets
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from socketserver import ThreadingMixIn
@@ -18,6 +18,7 @@ from bot.platform.app import create_app
 from bot.platform.server import wsgi_app
 from bot.platform.settings import Settings
 from storage.db import make_engine, migrate
+from storage.types import utc_now
 
 STATIC = Path(__file__).parent / "static"
 BOT_TOKEN = "xoxb-sandbox"  # noqa: S105 (the emulator's token, not a secret)
@@ -54,7 +55,7 @@ class Sandbox:
 
     def now(self) -> datetime:
         """The sandbox clock: real time, moved forward by the page's clock buttons."""
-        return datetime.now(UTC) + self.offset
+        return utc_now() + self.offset
 
     def start(self) -> "Sandbox":
         # Slack's side keeps the sandbox's time too: messages are stamped by its clock.

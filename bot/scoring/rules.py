@@ -66,10 +66,6 @@ def agreed_ideas(rows) -> list:
             and (score := agreed(list(r.scorers.values())))]
 
 
-def is_score(value) -> bool:
-    return value in SCORES
-
-
 # The evaluation prompts of step 2 that have a few natural answers.
 LIKELIHOOD: dict[str, str] = {
     "likely": N_("Likely to succeed"),

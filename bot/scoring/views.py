@@ -17,6 +17,7 @@ from bot.platform.blocks import (
     select_input,
     split_messages,
     text_input,
+    value_of,
 )
 from bot.platform.i18n import N_, gettext_for, ngettext_for
 from bot.platform.state import CHOOSE, REQUIRED, TOO_LONG, read_state
@@ -144,16 +145,16 @@ def ideas_message(*, lang, plan, rows, viewer, is_facilitator, page=0, show_disc
     elements = []
     if page > 0:
         elements.append(button(_("Previous page"), IDEAS_PAGE_PREVIOUS,
-                               f"{page - 1}:{int(show_discarded)}"))
+                               value_of(page - 1, int(show_discarded))))
     if page < pages - 1:
         elements.append(button(_("Next page"), IDEAS_PAGE_NEXT,
-                               f"{page + 1}:{int(show_discarded)}"))
+                               value_of(page + 1, int(show_discarded))))
     if discarded:
         label = _("Hide discarded") if show_discarded else _("Show discarded")
-        elements.append(button(label, IDEAS_DISCARDED, f"0:{int(not show_discarded)}"))
-    elements.append(button(_("Priority list"), IDEAS_PRIORITIES, str(plan.id)))
+        elements.append(button(label, IDEAS_DISCARDED, value_of(0, int(not show_discarded))))
+    elements.append(button(_("Priority list"), IDEAS_PRIORITIES, value_of(plan.id)))
     if is_facilitator:
-        elements.append(button(_("Start a scoring round"), ROUND_START, str(plan.id),
+        elements.append(button(_("Start a scoring round"), ROUND_START, value_of(plan.id),
                                style="primary"))
     blocks.append({"type": "actions", "elements": elements})
     return {"text": escape(_("Ideas: {account}").format(account=plan.account_name)),
@@ -177,13 +178,13 @@ def _idea_section(row, lang, viewer, is_facilitator) -> dict:
         lines.append(_("Scores: {scores}").format(scores=", ".join(
             f"{mention(user)} {_score_label(score, lang)}"
             for user, score in list(row.scorers.items())[:30])))
-    options = [option(_("Evaluate and score"), f"evaluate:{idea.id}")]
+    options = [option(_("Evaluate and score"), value_of("evaluate", idea.id))]
     if is_facilitator:
-        options.append(option(_("Settle or move"), f"settle:{idea.id}"))
+        options.append(option(_("Settle or move"), value_of("settle", idea.id)))
     if is_facilitator or viewer == idea.user_id:
-        options.append(option(_("Edit"), f"edit:{idea.id}"))
+        options.append(option(_("Edit"), value_of("edit", idea.id)))
     if is_facilitator:
-        options.append(option(_("Merge into another idea"), f"merge:{idea.id}"))
+        options.append(option(_("Merge into another idea"), value_of("merge", idea.id)))
     text = "\n".join(lines)
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]},
             "accessory": {"type": "overflow", "action_id": IDEA_MENU, "options": options}}
@@ -216,11 +217,11 @@ def priorities_messages(*, lang, plan, rows, show_discarded=False, shared=False)
     if notes:
         blocks.append(context(" · ".join(notes)))
     if not shared:
-        elements = [button(_("Post to the channel"), PRIORITIES_SHARE, str(plan.id))]
+        elements = [button(_("Post to the channel"), PRIORITIES_SHARE, value_of(plan.id))]
         if discarded:
             label = _("Hide discarded") if show_discarded else _("Show discarded")
             elements.append(button(label, IDEAS_PRIORITIES,
-                                   f"{plan.id}:{int(not show_discarded)}"))
+                                   value_of(plan.id, int(not show_discarded))))
         blocks.append({"type": "actions", "elements": elements})
     return [{"text": escape(title), "blocks": part} for part in split_messages(blocks)]
 
@@ -240,7 +241,7 @@ def round_card(*, lang, plan, scoring_round, row, position, total, participants,
         for idea in promotable[:40]:
             blocks.append({"type": "section", "text": {"type": "mrkdwn",
                                                        "text": escape(idea.text)[:3000]},
-                           "accessory": button(_("Promote"), OBJECTIVE_PROMOTE, str(idea.id),
+                           "accessory": button(_("Promote"), OBJECTIVE_PROMOTE, value_of(idea.id),
                                                style="primary")})
         return {"text": escape(title), "blocks": blocks}
     if row is None:
@@ -271,7 +272,7 @@ def round_card(*, lang, plan, scoring_round, row, position, total, participants,
         blocks.append(context(_("Click your score: only you see it until a facilitator "
                                 "reveals them all, so nobody anchors on the first vote. "
                                 "Click another to change it.")))
-    value = f"{scoring_round.id}:{idea.id}"
+    value = value_of(scoring_round.id, idea.id)
     if not idea.score:
         blocks.append({"type": "actions", "block_id": "round_scores", "elements": [
             *(button(_(SCORES[score][0]), ROUND_SCORES[score], value) for score in SCORES),
@@ -283,7 +284,7 @@ def round_card(*, lang, plan, scoring_round, row, position, total, participants,
     if suggested and not idea.score:
         controls.append(button(_("Settle as {score}").format(score=_score_label(suggested,
                                                                                   lang)),
-                               ROUND_SETTLE_SUGGESTED, f"{value}:{suggested}",
+                               ROUND_SETTLE_SUGGESTED, value_of(value, suggested),
                                style="primary"))
     if agreed:
         n_ = ngettext_for(lang)

@@ -23,6 +23,7 @@ from bot.platform.blocks import (
     slack_time,
     split_messages,
     text_input,
+    value_of,
 )
 from bot.platform.i18n import N_, gettext_for, ngettext_for
 from bot.platform.state import CHOOSE, REQUIRED, TOO_LONG, read_state
@@ -90,7 +91,7 @@ def session_card(*, lang, plan, strategy_session, contributions, answer_count, i
         blocks.append(context(_("Contributed (answers/ideas): {people}").format(people=people)))
     else:
         blocks.append(context(_("No contributions yet.")))
-    value = str(strategy_session.id)
+    value = value_of(strategy_session.id)
     see_answers = button(_("See answers"), SESSION_BOARD, value)
     if ended:
         blocks.append({"type": "actions", "block_id": "session_actions",
@@ -103,12 +104,12 @@ def session_card(*, lang, plan, strategy_session, contributions, answer_count, i
             see_answers,
         ]})
         if focus is None:
-            step = button(_("Step through the questions"), SESSION_FOCUS, f"{value}:1")
+            step = button(_("Step through the questions"), SESSION_FOCUS, value_of(value, 1))
         elif focus < len(QUESTIONS):
-            step = button(_("Next question"), SESSION_FOCUS, f"{value}:{focus + 1}",
+            step = button(_("Next question"), SESSION_FOCUS, value_of(value, focus + 1),
                           style="primary")
         else:
-            step = button(_("Show every question"), SESSION_FOCUS, f"{value}:0")
+            step = button(_("Show every question"), SESSION_FOCUS, value_of(value, 0))
         # Apart and labelled; End session's confirmation opens only for facilitators (not
         # Slack's confirm dialog, which would ask a guest first and refuse them after).
         blocks += [context(_("*Facilitators*")),
@@ -173,7 +174,7 @@ def session_recap(*, lang, plan, answers, ideas) -> list[dict]:
     blocks.append(context(_("Next: evaluate and score the ideas together.")))
     if ideas:
         blocks.append({"type": "actions", "elements": [
-            button(_("Start a scoring round"), ROUND_START, str(plan.id), style="primary")]})
+            button(_("Start a scoring round"), ROUND_START, value_of(plan.id), style="primary")]})
     return [{"text": escape(title), "blocks": part} for part in split_messages(blocks)]
 
 
