@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import union
 from sqlmodel import Session, col, select
@@ -53,7 +54,7 @@ def _live_ideas(plan: Plan):
 def people_in(session: Session, *, plan: Plan) -> set[str]:
     """The user ids the document names: facilitators, owners, authors, evaluators."""
     live = select(Idea.id).where(Idea.plan_id == plan.id, col(Idea.merged_into_id).is_(None))
-    query = union(
+    query: Any = union(
         select(Facilitator.user_id).where(Facilitator.plan_id == plan.id),
         select(Objective.owner_id).where(Objective.plan_id == plan.id),
         select(Initiative.owner_id).where(Initiative.plan_id == plan.id),
@@ -61,7 +62,7 @@ def people_in(session: Session, *, plan: Plan) -> set[str]:
         select(Evaluation.user_id).where(col(Evaluation.idea_id).in_(live)),
         select(Answer.user_id).where(Answer.plan_id == plan.id, col(Answer.deleted_at).is_(None)),
     )
-    return {user_id for user_id in session.exec(query).scalars() if user_id}
+    return {user_id for user_id in session.connection().execute(query).scalars() if user_id}
 
 
 def collect(
@@ -72,42 +73,42 @@ def collect(
     `per_person`, each person's evaluations of the ideas whose scores were revealed (as
     the app shows them: hidden until then)."""
     categories = list(session.exec(
-        select(Category).where(Category.plan_id == plan.id).order_by(Category.position)))
+        select(Category).where(Category.plan_id == plan.id).order_by(col(Category.position))))
     facilitators = list(session.exec(
         select(Facilitator.user_id).where(Facilitator.plan_id == plan.id)))
     objectives = list(session.exec(
         select(Objective).where(Objective.plan_id == plan.id)
-        .order_by(Objective.created_at, Objective.id)))
+        .order_by(col(Objective.created_at), col(Objective.id))))
     initiatives = list(session.exec(
         select(Initiative).where(Initiative.plan_id == plan.id)
-        .order_by(Initiative.created_at, Initiative.id)))
-    ideas = list(session.exec(_live_ideas(plan).order_by(Idea.created_at, Idea.id)))
+        .order_by(col(Initiative.created_at), col(Initiative.id))))
+    ideas = list(session.exec(_live_ideas(plan).order_by(col(Idea.created_at), col(Idea.id))))
     evaluations: dict[int, list[Evaluation]] = {}
     for evaluation in session.exec(
         select(Evaluation)
         .join(Idea, col(Idea.id) == col(Evaluation.idea_id))
         .where(Idea.plan_id == plan.id, col(Idea.merged_into_id).is_(None),
                col(Idea.revealed_at).is_not(None))
-        .order_by(Evaluation.created_at, Evaluation.id)
+        .order_by(col(Evaluation.created_at), col(Evaluation.id))
     ) if per_person else ():
         evaluations.setdefault(evaluation.idea_id, []).append(evaluation)
-    settle_notes: dict[int, str] = {}
+    settle_notes: dict[int, str | None] = {}
     for settled in session.exec(
         select(IdeaHistory)
         .join(Idea, col(Idea.id) == col(IdeaHistory.idea_id))
         .where(Idea.plan_id == plan.id, col(Idea.merged_into_id).is_(None),
                IdeaHistory.kind == "score")
-        .order_by(IdeaHistory.at, IdeaHistory.id)
+        .order_by(col(IdeaHistory.at), col(IdeaHistory.id))
     ):
         settle_notes[settled.idea_id] = settled.note  # the latest settle's, if it has one
     strategy_sessions = list(session.exec(
         select(StrategySession).where(StrategySession.plan_id == plan.id)
-        .order_by(StrategySession.started_at, StrategySession.id)))
+        .order_by(col(StrategySession.started_at), col(StrategySession.id))))
     answers: dict[int, list[Answer]] = {}
     for answer in session.exec(
         select(Answer)
         .where(Answer.plan_id == plan.id, col(Answer.deleted_at).is_(None))
-        .order_by(Answer.question, Answer.created_at, Answer.id)
+        .order_by(col(Answer.question), col(Answer.created_at), col(Answer.id))
     ):
         answers.setdefault(answer.session_id, []).append(answer)
     return PlanDocument(

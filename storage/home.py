@@ -17,7 +17,7 @@ def plans_for_user(session: Session, *, team_id: str, user_id: str) -> list[Plan
     )
     return list(session.exec(
         select(Plan).where(Plan.team_id == team_id, Plan.status == "active",
-                           col(Plan.id).in_(mine)).order_by(Plan.account_name)))
+                           col(Plan.id).in_(mine)).order_by(col(Plan.account_name))))
 
 
 def overdue_for_owner(session: Session, *, team_id: str, user_id: str, today) -> list[tuple]:
@@ -26,12 +26,12 @@ def overdue_for_owner(session: Session, *, team_id: str, user_id: str, today) ->
     from storage.models import Initiative
 
     return list(session.exec(
-        select(Plan, Initiative.title, Initiative.due_date)
+        select(Plan, Initiative.title, col(Initiative.due_date))
         .join(Plan, col(Plan.id) == col(Initiative.plan_id))
         .where(Plan.team_id == team_id, Plan.status == "active",
                Initiative.owner_id == user_id, col(Initiative.due_date) < today,
                col(Initiative.status).not_in(("done", "abandoned")))
-        .order_by(Initiative.due_date)).all())
+        .order_by(col(Initiative.due_date))).all())
 
 
 def at_risk_for_owner(session: Session, *, team_id: str, user_id: str) -> list[tuple]:
@@ -39,7 +39,7 @@ def at_risk_for_owner(session: Session, *, team_id: str, user_id: str) -> list[t
     risk or off track, in active plans."""
     from storage.models import Initiative, Objective
 
-    rows = []
+    rows: list[tuple] = []
     for model, title in ((Objective, Objective.statement), (Initiative, Initiative.title)):
         rows += session.exec(
             select(Plan, title, model.status).join(Plan, col(Plan.id) == col(model.plan_id))

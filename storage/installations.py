@@ -48,10 +48,10 @@ def find(session: Session, *, enterprise_id: str | None, team_id: str | None,
             Workspace.team_id == team_id)).first()
     wheres = []
     if team_id:  # team ids are unique across Slack
-        wheres.append(Installation.team_id == team_id)
+        wheres.append(col(Installation.team_id) == team_id)
     if enterprise_id:
-        wheres.append(and_(Installation.enterprise_id == enterprise_id,
-                           Installation.team_id == ""))
+        wheres.append(and_(col(Installation.enterprise_id) == enterprise_id,
+                           col(Installation.team_id) == ""))
     for where in wheres:
         if lock:  # an UPDATE that changes nothing: SQLite's write lock, PostgreSQL's row
             session.exec(update(Installation).where(where)
@@ -76,8 +76,8 @@ def update_tokens(session: Session, *, row: Installation, bot_token: str,
 def remove(session: Session, *, enterprise_id: str | None, team_id: str | None) -> int:
     """Delete an install's tokens, at once (an uninstall, revoked tokens)."""
     return session.exec(delete(Installation).where(
-        Installation.enterprise_id == (enterprise_id or ""),
-        Installation.team_id == (team_id or ""))).rowcount
+        col(Installation.enterprise_id) == (enterprise_id or ""),
+        col(Installation.team_id) == (team_id or ""))).rowcount
 
 
 def uninstalled(session: Session, *, team_id: str, now: datetime) -> None:
@@ -110,6 +110,6 @@ def consume_state(session: Session, *, state: str, now: datetime) -> bool:
     """True once for a state issued and not expired: one conditional DELETE, so two
     redirects with the same state cannot both pass. Expired states go too."""
     used = session.exec(delete(OAuthState).where(
-        OAuthState.state == state, col(OAuthState.expires_at) > now)).rowcount == 1
+        col(OAuthState.state) == state, col(OAuthState.expires_at) > now)).rowcount == 1
     session.exec(delete(OAuthState).where(col(OAuthState.expires_at) <= now))
     return used

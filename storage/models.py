@@ -27,7 +27,7 @@ class Installation(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("enterprise_id", "team_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     enterprise_id: str = Field(default="", max_length=32)
     team_id: str = Field(default="", max_length=32)
     is_enterprise_install: bool = False
@@ -64,7 +64,7 @@ class Plan(SQLModel, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32, index=True)
     channel_id: str = Field(max_length=32)
     account_name: str = Field(max_length=150)
@@ -107,7 +107,7 @@ class Facilitator(SQLModel, table=True):
 class Category(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("plan_id", "position"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     name: str = Field(max_length=75)
@@ -127,7 +127,7 @@ class StrategySession(SQLModel, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     channel_id: str = Field(max_length=32)
@@ -146,7 +146,7 @@ class StrategySession(SQLModel, table=True):
 
 
 class Answer(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     session_id: int = Field(foreign_key="strategy_session.id", index=True)
@@ -162,7 +162,7 @@ class Answer(SQLModel, table=True):
 
 
 class Idea(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     session_id: int | None = Field(default=None, foreign_key="strategy_session.id")
@@ -188,7 +188,7 @@ class Evaluation(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("idea_id", "user_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
     idea_id: int = Field(foreign_key="idea.id", index=True)
     user_id: str = Field(max_length=32)
@@ -212,7 +212,7 @@ class IdeaHistory(SQLModel, table=True):
 
     __tablename__ = "idea_history"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
     idea_id: int = Field(foreign_key="idea.id", index=True)
     kind: str = Field(max_length=16)
@@ -237,7 +237,7 @@ class ScoringRound(SQLModel, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     channel_id: str = Field(max_length=32)
@@ -255,7 +255,7 @@ class ScoringRound(SQLModel, table=True):
 class Objective(SQLModel, table=True):
     """A strategy on the plan: usually an idea settled at 3, with a target and a measure."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     idea_id: int | None = Field(default=None, foreign_key="idea.id")
@@ -278,7 +278,7 @@ class Objective(SQLModel, table=True):
 class Initiative(SQLModel, table=True):
     """A milestone towards an objective ("run 3 times a week"), with its own measure."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     objective_id: int = Field(foreign_key="objective.id", index=True)
@@ -298,7 +298,7 @@ class PlanChange(SQLModel, table=True):
 
     __tablename__ = "plan_change"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     entity: str = Field(max_length=16)  # plan, category, objective, initiative
@@ -313,7 +313,7 @@ class PlanChange(SQLModel, table=True):
 class Review(SQLModel, table=True):
     """A review held: what worked, what did not; item statuses are in ItemReview."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     due_on: date | None = None  # the scheduled review it fulfils
@@ -331,7 +331,7 @@ class ItemReview(SQLModel, table=True):
     __tablename__ = "item_review"
     __table_args__ = (UniqueConstraint("review_id", "entity", "entity_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
     review_id: int = Field(foreign_key="review.id", index=True)
     entity: str = Field(max_length=16)  # objective, initiative
@@ -359,7 +359,7 @@ class CheckIn(SQLModel, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     review_id: int | None = Field(default=None, foreign_key="review.id")
@@ -382,7 +382,7 @@ class Delivery(SQLModel, table=True):
         Index("ix_delivery_due", "status", "due_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the row is flushed
     team_id: str = Field(foreign_key="workspace.team_id", max_length=32)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     kind: str = Field(max_length=24)

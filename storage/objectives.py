@@ -18,12 +18,12 @@ def objectives(session: Session, *, plan: Plan) -> list[Objective]:
     return list(session.exec(
         select(Objective).join(Category, col(Category.id) == col(Objective.category_id))
         .where(Objective.plan_id == plan.id)
-        .order_by(Category.position, Objective.created_at, Objective.id)))
+        .order_by(col(Category.position), col(Objective.created_at), col(Objective.id))))
 
 
 def initiatives(session: Session, *, plan: Plan) -> list[Initiative]:
     return list(session.exec(select(Initiative).where(Initiative.plan_id == plan.id)
-                             .order_by(Initiative.created_at, Initiative.id)))
+                             .order_by(col(Initiative.created_at), col(Initiative.id))))
 
 
 def ideas_to_promote(session: Session, *, plan: Plan) -> list[Idea]:
@@ -33,7 +33,7 @@ def ideas_to_promote(session: Session, *, plan: Plan) -> list[Idea]:
     return list(session.exec(
         select(Idea).where(Idea.plan_id == plan.id, Idea.score == "3",
                            col(Idea.merged_into_id).is_(None), col(Idea.id).not_in(promoted))
-        .order_by(Idea.created_at, Idea.id)))
+        .order_by(col(Idea.created_at), col(Idea.id))))
 
 
 def add_objective(session: Session, *, plan: Plan, values: dict, idea_id: int | None,

@@ -12,6 +12,7 @@ the sender's own steps (`claim`, `progress`, `finish`, `pause_plan`) commit at o
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy.engine import Engine
@@ -89,7 +90,7 @@ def due(session: Session, *, now: datetime, limit: int) -> list[Delivery]:
                        col(Delivery.next_attempt_at) <= now))
     abandoned = and_(col(Delivery.status) == "sending", col(Delivery.claimed_until) < now)
     return list(session.exec(select(Delivery).where(or_(pending, abandoned))
-                             .order_by(Delivery.due_at, Delivery.id).limit(limit)))
+                             .order_by(col(Delivery.due_at), col(Delivery.id)).limit(limit)))
 
 
 def claim(session: Session, *, delivery: Delivery, now: datetime, lease: timedelta) -> bool:
@@ -148,7 +149,7 @@ def resume_plan(session: Session, *, plan: Plan) -> int:
 def pending_for(session: Session, *, plan: Plan) -> list[Delivery]:
     return list(session.exec(select(Delivery).where(
         Delivery.plan_id == plan.id, col(Delivery.status).in_(OPEN))
-        .order_by(Delivery.due_at)))
+        .order_by(col(Delivery.due_at))))
 
 
 def plans_without(session: Session, *, key_prefix: str) -> list[Plan]:
@@ -175,7 +176,12 @@ def depth(engine: Engine, *, now: datetime) -> tuple[dict[str, int], int, dateti
 # --- the live cards (a strategy session's, a scoring round's): marked when what they show
 # changes, redrawn under a claim --------------------------------------------------------------
 
-CARDS = {"session": StrategySession, "round": ScoringRound}
+CARDS: dict[str, type[StrategySession] | type[ScoringRound]] = {
+    "session": StrategySession, "round": ScoringRound}
+
+
+def card(session: Session, *, kind: str, card_id: int) -> StrategySession | ScoringRound | None:
+    return cast(StrategySession | ScoringRound | None, session.get(CARDS[kind], card_id))
 
 
 def mark_card(session: Session, *, kind: str, card_id: int, now: datetime) -> None:

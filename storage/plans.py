@@ -3,6 +3,7 @@ them."""
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
@@ -48,14 +49,14 @@ def channel_owner(session: Session, *, channel_id: str) -> str | None:
 
 
 def in_channel(session: Session, model: type[SQLModel], item_id: int, *, team_id: str,
-               channel_id: str | None, active: bool = True) -> tuple:
+               channel_id: str | None, active: bool = True) -> tuple[Any, Any]:
     """(plan, item) for a plan or anything of a plan (`model`, by id) when it belongs to this
     workspace's channel (`channel_id` None: any of its channels) and the plan is active (or
     not, without `active`); (None, None) otherwise."""
-    item = session.get(model, item_id)
+    item: Any = session.get(model, item_id)
     if item is None or item.team_id != team_id:
         return None, None
-    plan = item if isinstance(item, Plan) else session.get(Plan, item.plan_id)
+    plan = item if isinstance(item, Plan) else session.get_one(Plan, item.plan_id)
     if plan.team_id != team_id or channel_id not in (None, plan.channel_id) or (
             active and plan.status != "active"):
         return None, None
@@ -108,11 +109,8 @@ def facilitators_of(session: Session, *, plan: Plan) -> list[str]:
 
 
 def categories_of(session: Session, *, plan: Plan) -> list[str]:
-    return list(
-        session.exec(
-            select(Category.name).where(Category.plan_id == plan.id).order_by(Category.position)
-        )
-    )
+    return list(session.exec(select(Category.name).where(Category.plan_id == plan.id)
+                             .order_by(col(Category.position))))
 
 
 PLAN_FIELDS = ("account_name", "client_size", "period", "start_date", "end_date", "timezone",
@@ -147,7 +145,7 @@ def apply_changes(session, plan, item, *, entity: str, fields, values: dict, use
 
 def categories(session: Session, *, plan: Plan) -> list[Category]:
     return list(session.exec(select(Category).where(Category.plan_id == plan.id)
-                             .order_by(Category.position)))
+                             .order_by(col(Category.position))))
 
 
 def changes_to_plan(session: Session, *, plan: Plan) -> int:

@@ -51,13 +51,14 @@ def close_review(session: Session, *, plan: Plan, review: Review, worked: str | 
     initiatives = {i.id: i for i in session.exec(select(Initiative).where(
         Initiative.plan_id == plan.id))}
     for item in items:
+        target: Objective | Initiative
         if item.entity == "objective" and item.entity_id in objectives:
-            target, fields = objectives[item.entity_id], ("status",)
+            target = objectives[item.entity_id]
         elif item.entity == "initiative" and item.entity_id in initiatives:
-            target, fields = initiatives[item.entity_id], ("status",)
+            target = initiatives[item.entity_id]
         else:
             continue
-        if apply_changes(session, plan, target, entity=item.entity, fields=fields,
+        if apply_changes(session, plan, target, entity=item.entity, fields=("status",),
                          values={"status": item.status}, user_id=user_id, now=now):
             target.updated_at = now
             session.add(target)
@@ -90,13 +91,14 @@ def measure_history(session: Session, *, plan: Plan) -> list[tuple[date, dict[in
     """Every closed review that measured something, oldest first: (the day it was held,
     {objective id: value}). One query."""
     history: dict[int, tuple[date, dict[int, float]]] = {}
-    for review, item in session.exec(
-            select(Review, ItemReview).join(ItemReview, col(ItemReview.review_id) == col(Review.id))
+    for review_id, closed_at, objective_id, value in session.exec(
+            select(Review.id, col(Review.closed_at), ItemReview.entity_id, col(ItemReview.value))
+            .join(ItemReview, col(ItemReview.review_id) == col(Review.id))
             .where(Review.plan_id == plan.id, col(Review.closed_at).is_not(None),
                    ItemReview.entity == "objective", col(ItemReview.value).is_not(None))
-            .order_by(Review.closed_at, Review.id)):
-        history.setdefault(review.id, (review.closed_at.date(), {}))[1][item.entity_id] = \
-            item.value
+            .order_by(col(Review.closed_at), col(Review.id))):
+        if closed_at is not None and value is not None:  # as the query says
+            history.setdefault(review_id, (closed_at.date(), {}))[1][objective_id] = value
     return list(history.values())
 
 
@@ -111,23 +113,25 @@ def changes_since(session: Session, *, plan: Plan, since: datetime | None) -> li
                                      col(PlanChange.entity).in_(("objective", "initiative")))
     if since is not None:
         query = query.where(PlanChange.at > since)
-    return list(session.exec(query.order_by(PlanChange.at, PlanChange.id)))
+    return list(session.exec(query.order_by(col(PlanChange.at), col(PlanChange.id))))
 
 
 SETTLED = ("done", "abandoned")  # nothing left to check in about
 
 
-def owned_items(session: Session, *, plan: Plan) -> dict[str, list[tuple[str, object]]]:
+def owned_items(session: Session, *, plan: Plan
+                ) -> dict[str, list[tuple[str, Objective | Initiative]]]:
     """{owner: [(entity, item)]}: the objectives and initiatives still under way that each
     owner answers for, objectives first."""
     objectives = list(session.exec(select(Objective).where(
         Objective.plan_id == plan.id, col(Objective.status).not_in(SETTLED))
-        .order_by(Objective.created_at, Objective.id)))
+        .order_by(col(Objective.created_at), col(Objective.id))))
     live = {o.id for o in objectives}
     initiatives = session.exec(select(Initiative).where(
         Initiative.plan_id == plan.id, col(Initiative.status).not_in(SETTLED),
-        col(Initiative.objective_id).in_(live)).order_by(Initiative.created_at, Initiative.id))
-    owners: dict[str, list[tuple[str, object]]] = {}
+        col(Initiative.objective_id).in_(live)).order_by(col(Initiative.created_at),
+                                                         col(Initiative.id)))
+    owners: dict[str, list[tuple[str, Objective | Initiative]]] = {}
     for entity, item in [("objective", o) for o in objectives] + [
             ("initiative", i) for i in initiatives]:
         if item.owner_id:
@@ -144,7 +148,8 @@ def open_checkins(session: Session, *, plan: Plan) -> dict[tuple[str, int], Chec
 def who_checked_in(session: Session, *, plan: Plan) -> tuple[list[str], list[str]]:
     """(owners who checked in on every item they own, owners who did not yet)."""
     done = open_checkins(session, plan=plan)
-    checked, missing = [], []
+    checked: list[str] = []
+    missing: list[str] = []
     for owner, items in owned_items(session, plan=plan).items():
         complete = all((entity, item.id) in done for entity, item in items)
         (checked if complete else missing).append(owner)
@@ -152,7 +157,7 @@ def who_checked_in(session: Session, *, plan: Plan) -> tuple[list[str], list[str
 
 
 def save_checkins(session: Session, *, plan: Plan, user_id: str, items: list[dict],
-         now: datetime) -> int:
+                  now: datetime) -> int:
     """Store the owner's check-ins ({entity, entity_id, status, value, note}) on the items
     they own; others' items are ignored. Returns how many were stored."""
     mine = {(entity, item.id) for entity, item in

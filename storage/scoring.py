@@ -46,12 +46,12 @@ class IdeaRow:
 def idea_rows(session: Session, *, plan: Plan) -> list[IdeaRow]:
     """Every idea of the plan that was not merged into another, oldest first."""
     ideas = session.exec(select(Idea).where(Idea.plan_id == plan.id)
-                         .order_by(Idea.created_at, Idea.id)).all()
+                         .order_by(col(Idea.created_at), col(Idea.id))).all()
     evaluations = session.exec(
         select(Evaluation.idea_id, Evaluation.user_id, Evaluation.score)
         .join(Idea, col(Idea.id) == col(Evaluation.idea_id))
         .where(Idea.plan_id == plan.id)
-        .order_by(Evaluation.created_at, Evaluation.id)
+        .order_by(col(Evaluation.created_at), col(Evaluation.id))
     ).all()
     scorers: dict[int, dict[str, str]] = {}
     for idea_id, user_id, score in evaluations:
@@ -71,7 +71,7 @@ def evaluation_of(session: Session, *, idea: Idea, user_id: str) -> Evaluation |
 
 def evaluations_of(session: Session, *, idea: Idea) -> list[Evaluation]:
     return list(session.exec(select(Evaluation).where(Evaluation.idea_id == idea.id)
-                             .order_by(Evaluation.created_at, Evaluation.id)))
+                             .order_by(col(Evaluation.created_at), col(Evaluation.id))))
 
 
 def save_evaluation(

@@ -85,33 +85,18 @@ def add_contributions(
     now: datetime,
 ) -> None:
     """Store one submission's answers and ideas (text, tag, source question) at once."""
-    for question, text in answers.items():
-        session.add(
-            Answer(
-                team_id=plan.team_id,
-                plan_id=plan.id,
-                session_id=strategy_session.id,
-                question=question,
-                text=text,
-                user_id=user_id,
-                user_team_id=user_team_id,
-                created_at=now,
-            )
-        )
-    for text, tag, source_question in ideas:
-        session.add(
-            Idea(
-                team_id=plan.team_id,
-                plan_id=plan.id,
-                session_id=strategy_session.id if strategy_session else None,
-                source_question=source_question,
-                tag=tag,
-                text=text,
-                user_id=user_id,
-                user_team_id=user_team_id,
-                created_at=now,
-            )
-        )
+    if answers:
+        if strategy_session is None:
+            raise ValueError("answers belong to a strategy session")
+        session.add_all(Answer(team_id=plan.team_id, plan_id=plan.id,
+                               session_id=strategy_session.id, question=question, text=text,
+                               user_id=user_id, user_team_id=user_team_id, created_at=now)
+                        for question, text in answers.items())
+    session.add_all(Idea(team_id=plan.team_id, plan_id=plan.id,
+                         session_id=strategy_session.id if strategy_session else None,
+                         source_question=source_question, tag=tag, text=text, user_id=user_id,
+                         user_team_id=user_team_id, created_at=now)
+                    for text, tag, source_question in ideas)
     session.flush()
 
 
@@ -123,7 +108,8 @@ def answers_of(
     )
     if user_id is not None:
         query = query.where(Answer.user_id == user_id)
-    return list(session.exec(query.order_by(Answer.question, Answer.created_at, Answer.id)))
+    return list(session.exec(query.order_by(col(Answer.question), col(Answer.created_at),
+                                            col(Answer.id))))
 
 
 def edit_answers(
@@ -157,7 +143,7 @@ def ideas_of(
     query = select(Idea).where(Idea.plan_id == plan.id)
     if strategy_session is not None:
         query = query.where(Idea.session_id == strategy_session.id)
-    return list(session.exec(query.order_by(Idea.created_at, Idea.id)))
+    return list(session.exec(query.order_by(col(Idea.created_at), col(Idea.id))))
 
 
 def count_ideas(session: Session, *, plan: Plan) -> int:

@@ -30,7 +30,7 @@ from bot.scoring.rules import EFFORT, LIKELIHOOD, NEED, SCORE_LABELS, URGENCY, W
 from bot.scoring.rules import STATUSES as IDEA_STATUSES
 from bot.sessions.rules import IDEA_TAGS, QUESTIONS
 from storage.exports import PlanDocument
-from storage.models import Idea, Initiative, Objective
+from storage.models import Category, Idea, Initiative, Objective
 
 # The priority list: 3s first, then 2s to evaluate, 1s on hold, the unscored, the discarded.
 PRIORITY_ORDER: tuple[str | None, ...] = ("3", "2", "1", None, "discard")
@@ -86,7 +86,8 @@ def _grouped(doc: PlanDocument):
     for objective in doc.objectives:
         objectives.setdefault(objective.category_id, []).append(objective)
     known = {c.id for c in doc.categories}
-    groups = [(c, objectives.get(c.id, [])) for c in doc.categories]
+    groups: list[tuple[Category | None, list[Objective]]] = [
+        (c, objectives.get(c.id, [])) for c in doc.categories]
     strays = [o for o in doc.objectives if o.category_id not in known]
     if strays:
         groups.append((None, strays))
@@ -307,7 +308,7 @@ def _history_sheet(sheet: _Sheet, doc: PlanDocument, _) -> None:
     chart.title = _("Measure history")[:100]
     chart.y_axis.title, chart.x_axis.title = _("Value"), _("Date")
     chart.x_axis.number_format = DATE_FORMAT
-    header = sheet.header_row
+    header = sheet.header_row or 1
     chart.add_data(Reference(sheet.ws, min_col=3, max_col=2 + len(measured), min_row=header,
                              max_row=last_point), titles_from_data=True)
     chart.set_categories(Reference(sheet.ws, min_col=1, min_row=header + 1, max_row=last_point))

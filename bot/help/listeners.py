@@ -69,7 +69,8 @@ def run_command(ack, body, context, client, respond):
     act = Interaction.of(body, context, client, respond)
     name, _sep, rest = clean(body.get("text") or "").strip().partition(" ")
     act.text = rest.strip()
-    act.deps.members.saw(act.channel_id, act.user_id)  # Slack placed them in the channel
+    if act.channel_id:
+        act.deps.members.saw(act.channel_id, act.user_id)  # Slack placed them in the channel
     handler = SUBCOMMANDS.get(name.lower())
     if handler is None:
         not_understood = clean(body.get("text") or "").strip()

@@ -46,7 +46,8 @@ def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=
             status += "\n" + _("Next review: {date}").format(date=review_when(plan, lang))
     blocks.append(section(status))
     blocks.append(divider())
-    everyone, theirs = [], []
+    everyone: list[str] = []
+    theirs: list[str] = []
     for name, usage, what, facilitators_only in _commands(lang, has_plan=plan is not None):
         names = [name, *(aliases or {}).get(name, [])]
         if lang == "es":  # a Spanish reader first sees the Spanish name

@@ -47,7 +47,7 @@ def home_menu(act: Interaction, db: Session):
 
 def show_progress(act: Interaction, plan_id: int) -> None:
     with act.deps.db() as db:
-        plan = db.get(Plan, plan_id)
+        plan = db.get_one(Plan, plan_id)
         _ = gettext_for(plan.language)
         blocks = [b for m in reviews_deliveries.progress(db, plan=plan) for b in m["blocks"]]
     act.open({"type": "modal", "title": plain(_("Progress"), 24),

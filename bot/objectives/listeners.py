@@ -133,7 +133,7 @@ def _saved(act: Interaction, plan: Plan, what: str, owner_id, next_steps) -> Rep
 
     def draw_list():
         with act.deps.db() as db:
-            fresh = db.get(Plan, plan.id)
+            fresh = db.get_one(Plan, plan.id)
             return deliveries.objectives_page(db, plan=fresh, lang=act.lang(fresh))
 
     return Reply(then=confirm).and_then(redraw_list(act, draw_list))

@@ -175,7 +175,8 @@ def _check_date(raw, name, meta, errors, lang):
 def parse_objective(values: dict, lang: str, meta: dict):
     """(field values, errors): an objective needs a target and a measure."""
     _ = gettext_for(lang)
-    raw, errors = read_state(values), {}
+    raw = read_state(values)
+    errors: dict[str, str] = {}
     category = raw.get("category")
     if category is None or not str(category).isdigit():
         errors["category"] = _(REQUIRED)
@@ -199,7 +200,8 @@ def parse_objective(values: dict, lang: str, meta: dict):
 
 def parse_initiative(values: dict, lang: str, meta: dict):
     _ = gettext_for(lang)
-    raw, errors = read_state(values), {}
+    raw = read_state(values)
+    errors: dict[str, str] = {}
     result = {
         "title": _text(raw, "title", 3000, errors, _),
         "target": _text(raw, "target", 3000, errors, _),

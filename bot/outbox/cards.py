@@ -35,7 +35,7 @@ STALE_AFTER = timedelta(seconds=5)
 
 
 def draw(db: Session, kind: str, card) -> dict:
-    plan = db.get(Plan, card.plan_id)
+    plan = db.get_one(Plan, card.plan_id)
     if kind == "session":
         return sessions_deliveries.session_card(db, plan=plan, strategy_session=card)
     return scoring_deliveries.round_card(db, plan=plan, scoring_round=card)
@@ -84,9 +84,11 @@ class Cards:
         with new_session(self.engine) as db:
             claimed = outbox.claim_card(db, kind=kind, card_id=card_id, now=self.clock(),
                                         spacing=spacing)
-            card = db.get(outbox.CARDS[kind], card_id)
+            card = outbox.card(db, kind=kind, card_id=card_id)
+            if card is None or card.message_ts is None:
+                return False
             if not claimed:
-                if card is not None and card.card_dirty_at is not None and card.message_ts:
+                if card.card_dirty_at is not None and card.message_ts:
                     self.redraw_soon(kind, card_id)  # drawn a moment ago elsewhere: later
                 return False
             drawn = draw(db, kind, card)

@@ -17,6 +17,7 @@ import json
 import logging
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.outbox import views
-from bot.outbox.kinds import Kind
+from bot.outbox.kinds import Kind, Upload
 from bot.outbox.registry import KINDS
 from bot.platform.blocks import notice
 from bot.platform.slack import (
@@ -75,7 +76,7 @@ class Sending:
     def post_once(self, *, channel: str, message: dict, thread_ts: str | None = None) -> None:
         """Post one message (a direct message, a thread reply) marked with this delivery;
         taken over from a process that died, only if Slack does not hold it already."""
-        if self.abandoned is not None and self.posted_parts(channel=channel,
+        if self.abandoned is not None and self.posted_parts(self.abandoned, channel=channel,
                                                             thread_ts=thread_ts):
             return
         self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message,
@@ -87,6 +88,8 @@ class Sending:
         outbox.add(self.db, plan=self.plan, kind=kind.name, key=key, now=self.now)
         self.db.commit()
         parent = outbox.by_key(self.db, plan=self.plan, key=key)
+        if parent is None:
+            raise RuntimeError(f"{key} is not in the outbox")  # it was just put there
         if json.loads(parent.payload).get("ts"):
             return json.loads(parent.payload)["ts"]
         if not outbox.claim(self.db, delivery=parent, now=self.now, lease=self.sender.lease):
@@ -97,24 +100,25 @@ class Sending:
         outbox.finish(self.db, delivery=parent, status="sent", now=self.now)
         return posted["ts"]
 
-    def posted_parts(self, *, channel: str | None = None,
+    def posted_parts(self, since: datetime, *, channel: str | None = None,
                      thread_ts: str | None = None) -> dict[int, str]:
         """{part: ts} of this delivery's messages that the channel (or thread, or the direct
-        messages with a person) holds since the dead process's claim."""
+        messages with a person) holds since a dead process's claim."""
         found = {}
-        for message in self.history(channel or self.plan.channel_id, thread_ts):
+        for message in self.history(channel or self.plan.channel_id, since, thread_ts):
             meta = message.get("metadata") or {}
             mark = meta.get("event_payload") or {}
             if meta.get("event_type") == MARK and mark.get("key") == self.delivery.key:
                 found[int(mark.get("part", 0))] = message["ts"]
         return found
 
-    def history(self, channel: str, thread_ts: str | None = None) -> list[dict]:
-        """A channel's (or a thread's) messages since the dead process's claim (a little
-        before it: clocks differ); a person's id stands for the direct messages with them."""
+    def history(self, channel: str, since: datetime, thread_ts: str | None = None
+                ) -> list[dict]:
+        """A channel's (or a thread's) messages since a moment (a little before it: clocks
+        differ); a person's id stands for the direct messages with them."""
         messages: list[dict] = []
         cursor = None
-        oldest = f"{(self.abandoned - timedelta(seconds=30)).timestamp():.6f}"
+        oldest = f"{(since - timedelta(seconds=30)).timestamp():.6f}"
         try:
             if channel.startswith(("U", "W")):
                 channel = self.client.conversations_open(users=channel)["channel"]["id"]
@@ -225,9 +229,11 @@ class Sender:
             if kind.send is not None:
                 done = kind.send(sending)
             elif kind.upload is not None:
-                done = self._upload(sending)
+                done = self._upload(sending, kind.upload)
+            elif kind.draw is not None:
+                done = self._post(sending, kind.draw)
             else:
-                done = self._post(sending)
+                raise ValueError(f"the {kind.name} delivery has no way of being sent")
         except SlackApiError as error:
             db.rollback()
             self._failed(sending, slack_error(error), error)
@@ -245,16 +251,16 @@ class Sender:
         self._after(db, delivery, now)
         return 1 if kind.counted else 0
 
-    def _post(self, sending: Sending) -> bool:
+    def _post(self, sending: Sending, draw: Callable[[Sending], list[dict] | None]) -> bool:
         """The kind's messages in the plan's channel, part by part, each recorded once
         posted; taken over, only the parts Slack does not hold yet."""
-        kind, db, delivery = sending.kind, sending.db, sending.delivery
-        messages = kind.draw(sending)
+        db, delivery = sending.db, sending.delivery
+        messages = draw(sending)
         if messages is None:
             return False
         done = delivery.parts_done
         if sending.abandoned is not None:
-            found = sending.posted_parts()
+            found = sending.posted_parts(sending.abandoned)
             if 0 in found:
                 self._first_posted(sending, found[0])
             done = max([done] + [part + 1 for part in found])
@@ -277,7 +283,7 @@ class Sender:
         if sending.kind.keeps_ts:
             outbox.remember(sending.db, delivery=sending.delivery, ts=ts)
 
-    def _upload(self, sending: Sending) -> bool:
+    def _upload(self, sending: Sending, files: Callable[[Sending], Upload | None]) -> bool:
         """The kind's files, uploaded to the plan's channel (or a thread of it), or to the
         direct messages of whoever asked for a private copy; taken over, not again if the
         files are there already."""
@@ -287,14 +293,13 @@ class Sender:
         names = {payload["base"] + extension for extension in sending.kind.extensions}
         if sending.abandoned is not None and any(
                 names & {f.get("name") for f in message.get("files") or []}
-                for message in sending.history(channel)):
+                for message in sending.history(channel, sending.abandoned)):
             return True  # the dead process got it there
-        upload = sending.kind.upload(sending)
+        upload = files(sending)
         if upload is None:
             return False
         client.files_upload_v2(channel=channel, initial_comment=upload.comment,
-                               file_uploads=upload.files,
-                               **({"thread_ts": upload.thread_ts} if upload.thread_ts else {}))
+                               file_uploads=upload.files, thread_ts=upload.thread_ts)
         return True
 
     def _after(self, db: Session, delivery: Delivery, now: datetime) -> None:

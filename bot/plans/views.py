@@ -184,7 +184,7 @@ def with_end_hint(view: dict, lang: str, period: str, start: date) -> dict:
 def new_plan_modal(
     *,
     lang: str,
-    channel_id: str,
+    channel_id: str | None,
     today: date,
     timezone: str,
     creator_id: str,

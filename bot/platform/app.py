@@ -4,7 +4,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from sqlalchemy.engine import Engine
@@ -15,7 +16,7 @@ from bot.platform.deps import Background, Deps
 from bot.platform.installations import RumboInstallationStore, RumboStateStore, Sealed
 from bot.platform.observability import arrived, counted
 from bot.platform.settings import Settings
-from bot.platform.slack import make_client
+from bot.platform.slack import Clients, UserDirectory, clients_of, make_client
 from storage import plans, requests
 from storage.db import new_session
 from storage.types import utc_now
@@ -48,21 +49,27 @@ BOT_SCOPES = ("commands", "chat:write", "users:read", "channels:read", "groups:r
 
 def installation_store(settings: Settings, engine: Engine,
                        clock: Callable[[], datetime] = utc_now) -> RumboInstallationStore:
-    return RumboInstallationStore(
-        engine, sealed=Sealed(settings.rumbo_encryption_key), clock=clock,
-        client_id=settings.slack_client_id, client_secret=settings.slack_client_secret,
-        api_url=settings.slack_api_url)
+    client_id, client_secret, key = settings.oauth_credentials()
+    return RumboInstallationStore(engine, sealed=Sealed(key), clock=clock, client_id=client_id,
+                                  client_secret=client_secret, api_url=settings.slack_api_url)
 
 
-def make_outbox(settings: Settings, engine: Engine, clock: Callable[[], datetime] = utc_now,
-                background: Background | None = None, **extra) -> Sender:
-    """The outbox's sender and the live cards, each workspace with its own token."""
+def workspace_clients(settings: Settings, engine: Engine,
+                      clock: Callable[[], datetime] = utc_now) -> Clients:
+    """Each workspace's Slack client: its installation's token in OAuth mode, else the bot
+    token of the one workspace."""
     if settings.oauth_mode:
-        clients = installation_store(settings, engine, clock).client_for
-    else:
-        clients = make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    return Sender(engine, clients, clock, cards=Cards(engine, clients, clock, background),
-                  lease=timedelta(seconds=settings.rumbo_lease_seconds), **extra)
+        return installation_store(settings, engine, clock).client_for
+    return clients_of(make_client(token=settings.slack_bot_token,
+                                  base_url=settings.slack_api_url))
+
+
+def make_outbox(settings: Settings, engine: Engine, clock: Callable[[], datetime] = utc_now, *,
+                cards: Cards | None = None, users: UserDirectory | None = None) -> Sender:
+    """The outbox's sender and the live cards, each workspace with its own token."""
+    clients = workspace_clients(settings, engine, clock)
+    return Sender(engine, clients, clock, cards=cards or Cards(engine, clients, clock),
+                  lease=timedelta(seconds=settings.rumbo_lease_seconds), users=users)
 
 
 class ChannelOwnerAuthorize(InstallationStoreAuthorize):
@@ -75,9 +82,11 @@ class ChannelOwnerAuthorize(InstallationStoreAuthorize):
                          client=make_client(token=None, base_url=api_url))
         self.engine = engine
 
-    def __call__(self, *, context, enterprise_id, team_id, user_id):
+    def __call__(self, *, context: BoltContext, enterprise_id: str | None,
+                 team_id: str | None, user_id: str | None, **actor: str | None
+                 ) -> AuthorizeResult | None:
         found = super().__call__(context=context, enterprise_id=enterprise_id,
-                                 team_id=team_id, user_id=user_id)
+                                 team_id=team_id, user_id=user_id, **actor)
         if found is not None or not context.channel_id:
             return found
         with new_session(self.engine) as db:
@@ -85,20 +94,27 @@ class ChannelOwnerAuthorize(InstallationStoreAuthorize):
         if owner is None or owner == team_id:
             return None
         return super().__call__(context=context, enterprise_id=None, team_id=owner,
-                                user_id=user_id)
+                                user_id=user_id, **actor)
 
 
-def oauth_app(settings: Settings, engine: Engine, clock) -> App:
+class RumboApp(App):
+    """Bolt's App, with Rumbo's dependencies at hand for the scheduler and the shutdown."""
+
+    rumbo: Deps
+
+
+def oauth_app(settings: Settings, engine: Engine, clock) -> RumboApp:
     """A distributable app: /slack/install and /slack/oauth_redirect, Bolt's OAuth flow on
     Rumbo's own database."""
     store = installation_store(settings, engine, clock)
     api_root = settings.slack_api_url.removesuffix("api/")
-    return App(
+    return RumboApp(
         client=make_client(token=None, base_url=settings.slack_api_url),
         signing_secret=settings.slack_signing_secret,
         process_before_response=True,
         installation_store=store,
-        authorize=ChannelOwnerAuthorize(store, engine, settings.slack_api_url),
+        # Bolt's own authorize objects answer None too (no installation), as this one does.
+        authorize=ChannelOwnerAuthorize(store, engine, settings.slack_api_url),  # type: ignore[arg-type]
         oauth_settings=OAuthSettings(
             client_id=settings.slack_client_id, client_secret=settings.slack_client_secret,
             scopes=(settings.slack_scopes.split(",") if settings.slack_scopes
@@ -115,13 +131,13 @@ def create_app(
     *,
     clock: Callable[[], datetime] = utc_now,
     background: Background | None = None,
-) -> App:
+) -> RumboApp:
     """The Bolt app, with Rumbo's dependencies (`Deps`) in every request's context; the work
     after its acks runs in `background` (threads of this process unless a test says)."""
     if settings.oauth_mode:
         app = oauth_app(settings, engine, clock)
     else:
-        app = App(
+        app = RumboApp(
             client=make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
             signing_secret=settings.slack_signing_secret,
             # Listeners answer when their function returns, after the write is committed;
@@ -131,9 +147,11 @@ def create_app(
             # not depend on Slack being reachable.
             token_verification_enabled=False,
         )
-    deps = Deps(engine=engine, clock=clock, background=background or Background())
-    deps.outbox = make_outbox(settings, engine, clock, deps.background, users=deps.users)
-    deps.cards = deps.outbox.cards
+    background = background or Background()
+    users = UserDirectory()
+    cards = Cards(engine, workspace_clients(settings, engine, clock), clock, background)
+    deps = Deps(engine=engine, clock=clock, cards=cards, background=background, users=users,
+                outbox=make_outbox(settings, engine, clock, cards=cards, users=users))
     app.middleware(once_per_event(engine))
 
     @app.middleware
@@ -146,7 +164,7 @@ def create_app(
         next()
 
     register_listeners(app)
-    app.rumbo = deps  # for the scheduler and the server's shutdown
+    app.rumbo = deps
     return app
 
 

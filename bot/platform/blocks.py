@@ -216,7 +216,7 @@ def text_input(block_id: str, label: str, *, initial=None, optional=True, multil
 
 def radio_input(block_id: str, label: str, options: list[dict], initial=None, *,
                 optional=True, hint=None) -> dict:
-    element = {"type": "radio_buttons", "options": options}
+    element: dict = {"type": "radio_buttons", "options": options}
     chosen = next((o for o in options if o["value"] == initial), None)
     if chosen:
         element["initial_option"] = chosen
@@ -225,7 +225,7 @@ def radio_input(block_id: str, label: str, options: list[dict], initial=None, *,
 
 def select_input(block_id: str, label: str, options: list[dict], initial=None, *,
                  optional=False, hint=None, placeholder=None) -> dict:
-    element = {"type": "static_select", "options": options[:100]}
+    element: dict = {"type": "static_select", "options": options[:100]}
     chosen = next((o for o in options if o["value"] == initial), None)
     if chosen:
         element["initial_option"] = chosen

@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rumbo: {error}", file=sys.stderr)
         return 2
     except SQLAlchemyError as error:
-        reason = str(error.orig if getattr(error, "orig", None) else error).splitlines()[0]
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
         print(f"rumbo: cannot use the database at DATABASE_URL: {reason}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

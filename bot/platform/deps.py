@@ -11,11 +11,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.platform.slack import ChannelMembers, UserDirectory
 from storage.db import new_session
 
 if TYPE_CHECKING:
+    from bot.outbox.cards import Cards
+    from bot.outbox.sender import Sender
     from bot.platform.request import Interaction
 
 log = logging.getLogger("rumbo")
@@ -50,13 +53,13 @@ class Background:
 class Deps:
     engine: Engine
     clock: Callable[[], datetime]
+    outbox: "Sender"  # sends what users ask to post
+    cards: "Cards"  # redraws the live cards
+    background: Background
     users: UserDirectory = field(default_factory=UserDirectory)
     members: ChannelMembers = field(default_factory=ChannelMembers)
-    outbox: object = None  # bot.outbox.sender.Sender: sends what users ask to post
-    cards: object = None  # bot.outbox.cards.Cards: redraws the live cards
-    background: Background = field(default_factory=Background)
 
-    def db(self):
+    def db(self) -> Session:
         return new_session(self.engine)
 
     def later(self, act: "Interaction", job: Callable[[], None]) -> None:

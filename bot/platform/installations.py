@@ -10,6 +10,7 @@ unlocked refresh never runs.
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import overload
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -44,6 +45,12 @@ class Sealed:
         from cryptography.fernet import Fernet  # only processes that hold tokens load it
 
         self._fernet = Fernet(key.encode())
+
+    @overload
+    def seal(self, token: str) -> str: ...
+
+    @overload
+    def seal(self, token: None) -> None: ...
 
     def seal(self, token: str | None) -> str | None:
         return self._fernet.encrypt(token.encode()).decode() if token else None
@@ -81,6 +88,8 @@ class RumboInstallationStore(InstallationStore):
     # --- what Bolt calls ---
 
     def save(self, installation: Installation) -> None:
+        if not installation.bot_token:
+            raise ValueError("Rumbo is installed with a bot token")  # its scopes ask for one
         with new_session(self.engine) as db:
             installations.save(db, Row(
                 enterprise_id=installation.enterprise_id or "",
@@ -101,7 +110,7 @@ class RumboInstallationStore(InstallationStore):
         with new_session(self.engine) as db:
             row = installations.find(db, enterprise_id=bot.enterprise_id, team_id=bot.team_id,
                                      lock=True)
-            if row is not None:
+            if row is not None and bot.bot_token:
                 installations.update_tokens(
                     db, row=row, bot_token=self.sealed.seal(bot.bot_token),
                     bot_refresh_token=self.sealed.seal(bot.bot_refresh_token),

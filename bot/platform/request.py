@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
@@ -189,7 +190,7 @@ class Interaction:
 
     def clicked(self, db: Session, model: type[SQLModel], item_id: int | None, *,
                 elsewhere: Says | None, active: bool = True, anywhere: bool = False
-                ) -> tuple:
+                ) -> tuple[Any, Any]:
         """(plan, item) a click names (a plan or anything of a plan, by id), when it belongs
         to the channel clicked in (`anywhere`: to any channel, for a click in App Home or a
         direct message), in this workspace, and its plan is active (or not, without
@@ -314,14 +315,19 @@ class Reply:
     or nothing, which closes it) and what follows it."""
 
     ack: dict = field(default_factory=dict)
-    then: Callable[[], None] | None = None
+    then: Callable[[], object] | None = None
 
-    def and_then(self, more: Callable[[], None] | None) -> "Reply":
+    def and_then(self, more: Callable[[], object] | None) -> "Reply":
         """This reply, with `more` to do after what it does already."""
-        if more is None:
-            return self
         first = self.then
-        return Reply(ack=self.ack, then=more if first is None else lambda: (first(), more()))
+        if more is None or first is None:
+            return self if more is None else Reply(ack=self.ack, then=more)
+
+        def both() -> None:
+            first()
+            more()
+
+        return Reply(ack=self.ack, then=both)
 
 
 def answer(act: Interaction, *messages: dict) -> Reply:

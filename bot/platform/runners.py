@@ -19,6 +19,7 @@ they are told so, and nothing half-written remains (one transaction).
 import functools
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from sqlmodel import Session
 
@@ -159,7 +160,7 @@ def confirmation(values: dict, lang: str):
     return ({},)
 
 
-def _stored(act: Interaction, write, *args, keyed=True) -> tuple[object, Refusal | None]:
+def _stored(act: Interaction, write, *args, keyed=True) -> tuple[Any, Refusal | None]:
     """(what `act.store` returned, None), or (None, why nothing was stored)."""
     try:
         return act.store(write, *args, keyed=keyed), None
@@ -172,7 +173,7 @@ def _stored(act: Interaction, write, *args, keyed=True) -> tuple[object, Refusal
         return None, Refusal(WENT_WRONG)
 
 
-def _telling_refusals(act: Interaction, job: Callable[[], None]) -> None:
+def _telling_refusals(act: Interaction, job: Callable[[], object]) -> None:
     """Work after the ack; a Refusal there is told (a click on something gone, say)."""
     try:
         job()

@@ -12,8 +12,14 @@ import json
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from gunicorn.app.base import BaseApplication
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from bot.platform.app import RumboApp
 
 log = logging.getLogger("rumbo")
 
@@ -47,6 +53,7 @@ def wsgi_app(bolt_app, engine):
             return _answer(start_response, "200 OK" if ok else "503 Service Unavailable",
                            json.dumps({"ok": ok, "status": why}).encode(), "application/json")
         if path == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            body: dict[str, object]
             if reachable(engine):
                 status, body = "200 OK", {"ok": True}
             else:
@@ -77,7 +84,9 @@ class Worker:
     """What the gunicorn worker runs: the app, and the scheduler unless told not to."""
 
     def __init__(self, *, scheduler: bool):
-        self.scheduler_wanted, self.scheduler, self.app = scheduler, None, None
+        self.scheduler_wanted = scheduler
+        self.scheduler: BackgroundScheduler | None = None
+        self.app: RumboApp | None = None
 
     def load(self):
         from bot.outbox.ticks import start_in_background

@@ -116,6 +116,12 @@ class Settings(BaseSettings):
         else:
             self.require("slack_bot_token", *names)
 
+    def oauth_credentials(self) -> tuple[str, str, str]:
+        """(client id, client secret, encryption key) of OAuth mode; each must be set."""
+        self.require("slack_client_id", "slack_client_secret", "rumbo_encryption_key")
+        return (str(self.slack_client_id), str(self.slack_client_secret),
+                str(self.rumbo_encryption_key))
+
     def require(self, *names: str) -> None:
         for name in names:
             if not getattr(self, name):

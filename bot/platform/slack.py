@@ -171,10 +171,11 @@ def tell_user(client: WebClient, *, channel_id: str | None, user_id: str, messag
         log.error("could not reach user %s at all: %s", user_id, slack_error(error))
 
 
-def channel_problem(error: SlackApiError, lang: str) -> str:
+def channel_problem(error: SlackApiError | None, lang: str) -> str:
     """What to tell a user when Rumbo cannot post in their channel."""
     _ = gettext_for(lang)
-    if slack_error(error) in CHANNEL_ERRORS:
+    code = slack_error(error) if error is not None else "unknown_error"
+    if code in CHANNEL_ERRORS:
         return _("I can't post in this channel. Invite me with `/invite @Rumbo` and try again.")
     return _("Slack didn't accept my message ({error}). Please try again in a moment.").format(
-        error=slack_error(error))
+        error=code)

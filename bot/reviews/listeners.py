@@ -48,8 +48,8 @@ def start_review(act: Interaction, db: Session, plan: Plan):
 
     def open_first_page():
         with act.deps.db() as fresh:
-            act.open(review_page(fresh, fresh.get(Plan, plan_id), fresh.get(Review, review_id),
-                                 0, act.deps.clock()))
+            act.open(review_page(fresh, fresh.get_one(Plan, plan_id),
+                                 fresh.get_one(Review, review_id), 0, act.deps.clock()))
 
     return open_first_page
 

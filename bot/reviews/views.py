@@ -198,7 +198,8 @@ def checkin_status(lang, plan, checked: list[str], missing: list[str]) -> list[d
 def parse_page(values: dict, lang: str):
     """(items [{entity, entity_id, status, value, note}], worked, not_worked), errors."""
     _ = gettext_for(lang)
-    raw, errors, items = read_state(values), {}, {}
+    raw, errors = read_state(values), {}
+    items: dict[str, dict] = {}
     for block_id, value in raw.items():
         head, _sep, field = block_id.partition("_")
         if head[:1] not in ("o", "i") or not head[1:].isdigit() or not field:
@@ -446,7 +447,7 @@ def parse_postpone(values: dict, lang: str):
     """(the new review date, errors)."""
     chosen = read_state(values).get("date")
     try:
-        return date.fromisoformat(chosen), {}
+        return date.fromisoformat(chosen or ""), {}
     except (TypeError, ValueError):
         _ = gettext_for(lang)
         return None, {"date": _("Choose a day from today on.")}

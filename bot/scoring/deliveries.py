@@ -19,9 +19,9 @@ def round_card(db: Session, *, plan: Plan, scoring_round: ScoringRound) -> dict:
     idea_ids = scoring.round_ideas(scoring_round)
     rows = {r.idea.id: r for r in scoring.idea_rows(db, plan=plan)}
     in_round = [rows[i] for i in idea_ids if i in rows]
-    current = idea_ids[scoring_round.position] if idea_ids else None
+    current = rows.get(idea_ids[scoring_round.position]) if idea_ids else None
     return views.round_card(
-        lang=plan.language, plan=plan, scoring_round=scoring_round, row=rows.get(current),
+        lang=plan.language, plan=plan, scoring_round=scoring_round, row=current,
         position=scoring_round.position, total=len(idea_ids),
         settled=sum(1 for r in in_round if r.idea.score is not None),
         participants=scoring.participants(db, plan=plan),

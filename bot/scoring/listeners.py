@@ -1,6 +1,8 @@
 """Step 2: evaluating and scoring ideas together, settling them, the priority list and
 the scoring round."""
 
+from typing import Any
+
 from slack_bolt import App
 from sqlmodel import Session
 
@@ -71,12 +73,12 @@ def touch_round(db: Session, plan: Plan, now) -> int | None:
 
 def idea_of_view(act: Interaction, db: Session) -> tuple[Plan, Idea]:
     """(plan, idea) a modal was opened for, with the checks of `plan_of_view`."""
-    plan = idea = None
+    plan: Plan | None = None
+    idea: Any = None
     if isinstance(act.meta.get("idea_id"), int) and act.channel_id:
         plan, idea = plans.in_channel(db, Idea, act.meta["idea_id"], team_id=act.team_id,
                                       channel_id=act.channel_id)
-    act.may_change(plan, gone=IDEA_GONE)
-    return plan, idea
+    return act.may_change(plan, gone=IDEA_GONE), idea
 
 
 def clicked_round(act: Interaction, db: Session) -> tuple[Plan, ScoringRound, Idea]:
@@ -339,7 +341,7 @@ def _round_follows(act: Interaction, plan: Plan, round_id: int | None, *,
     """What follows a change to an idea: the round card, and the list it was made from."""
     def draw_list():
         with act.deps.db() as db:
-            fresh = db.get(Plan, plan.id)
+            fresh = db.get_one(Plan, plan.id)
             return deliveries.ideas_page(db, plan=fresh, viewer=act.user_id,
                                          lang=act.lang(fresh))
 

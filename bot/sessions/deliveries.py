@@ -66,8 +66,8 @@ def _recap(sending: "Sending") -> list[dict] | None:
 
 def _card_refused(db: Session, payload: dict, now) -> None:
     """A session nobody can see the card of is not left running."""
-    strategy_session = db.get(StrategySession, payload["session_id"])
-    plan = db.get(Plan, strategy_session.plan_id)
+    strategy_session = db.get_one(StrategySession, payload["session_id"])
+    plan = db.get_one(Plan, strategy_session.plan_id)
     sessions.end_session(db, strategy_session=strategy_session,
                          user_id=strategy_session.started_by, now=now)
     cancel_timers(db, plan=plan, strategy_session=strategy_session)

@@ -1,6 +1,8 @@
 """The strategy session: `/plan session`, `/plan idea`, the buttons on its live card and the
 modals they open."""
 
+from typing import Any
+
 from slack_bolt import App
 from sqlmodel import Session
 
@@ -156,7 +158,8 @@ def ask_to_end(act: Interaction) -> None:
 def session_of_view(act: Interaction, db: Session, *, gone: str | None = None
                     ) -> tuple[Plan, StrategySession]:
     """(plan, session) a modal was opened for, with the checks of `plan_of_view`."""
-    plan = strategy_session = None
+    plan: Plan | None = None
+    strategy_session: Any = None
     if isinstance(act.meta.get("session_id"), int) and act.channel_id:
         plan, strategy_session = plans.in_channel(
             db, StrategySession, act.meta["session_id"], team_id=act.team_id,
