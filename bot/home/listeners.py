@@ -9,7 +9,7 @@ from bot.platform.blocks import plain
 from bot.platform.i18n import gettext_for
 from bot.platform.request import Interaction
 from bot.platform.runners import after_ack, store_in_ack
-from bot.reviews import deliveries as reviews_deliveries
+from bot.reviews.deliveries import progress
 from bot.reviews.listeners import start_review
 from storage import home, plans
 from storage.models import Plan
@@ -49,7 +49,7 @@ def show_progress(act: Interaction, plan_id: int) -> None:
     with act.deps.db() as db:
         plan = db.get_one(Plan, plan_id)
         _ = gettext_for(plan.language)
-        blocks = [b for m in reviews_deliveries.progress(db, plan=plan) for b in m["blocks"]]
+        blocks = [b for m in progress(db, plan=plan) for b in m["blocks"]]
     act.open({"type": "modal", "title": plain(_("Progress"), 24),
               "close": plain(_("Close"), 24), "blocks": blocks[:100]})
 

@@ -19,8 +19,8 @@ from sqlmodel import Session
 
 from bot.platform.deps import Background
 from bot.platform.slack import Clients, clients_of, slack_error
-from bot.scoring import deliveries as scoring_deliveries
-from bot.sessions import deliveries as sessions_deliveries
+from bot.scoring.deliveries import round_card
+from bot.sessions.deliveries import session_card
 from storage import outbox
 from storage.db import new_session
 from storage.models import Plan
@@ -37,8 +37,8 @@ STALE_AFTER = timedelta(seconds=5)
 def draw(db: Session, kind: str, card) -> dict:
     plan = db.get_one(Plan, card.plan_id)
     if kind == "session":
-        return sessions_deliveries.session_card(db, plan=plan, strategy_session=card)
-    return scoring_deliveries.round_card(db, plan=plan, scoring_round=card)
+        return session_card(db, plan=plan, strategy_session=card)
+    return round_card(db, plan=plan, scoring_round=card)
 
 
 def mark(db: Session, kind: str, card_id: int, now: datetime) -> None:

@@ -15,7 +15,6 @@ from bot.plans.rules import (
     is_known_timezone,
     plan_end_date,
 )
-from bot.platform import blocks as platform_blocks
 from bot.platform.blocks import (
     button,
     chunk_lines,
@@ -25,6 +24,7 @@ from bot.platform.blocks import (
     input_block,
     long_date,
     mention,
+    metadata,
     modal,
     option,
     plain,
@@ -276,9 +276,9 @@ def new_plan_modal(
             hint=_("Facilitators run sessions and settle decisions. You are always one."),
         ),
     ]
-    return platform_blocks.modal(NEW_PLAN_CALLBACK, lang=lang, title=_("New account plan"),
+    return modal(NEW_PLAN_CALLBACK, lang=lang, title=_("New account plan"),
                         submit=_("Create plan"), blocks=blocks,
-                        private_metadata=platform_blocks.metadata(channel_id=channel_id, lang=lang))
+                        private_metadata=metadata(channel_id=channel_id, lang=lang))
 
 
 SETTINGS_CALLBACK = "plan_settings"

@@ -8,8 +8,7 @@ from sqlmodel import Session
 
 from bot.outbox.cards import mark
 from bot.outbox.schedule import request
-from bot.platform import blocks as platform_blocks
-from bot.platform.blocks import escape, given_back, metadata, notice, quote
+from bot.platform.blocks import TEXT_MAX, escape, given_back, metadata, notice, quote
 from bot.platform.i18n import N_
 from bot.platform.request import Interaction, Refusal, Reply, answer
 from bot.platform.runners import after_ack, confirmation, needs_plan, store_in_ack, submission
@@ -58,10 +57,10 @@ def add_idea(act: Interaction, db: Session, plan: Plan):
                 session_id=running.id if running else None, lang=lang)))
 
         return open_modal
-    if len(act.text) > platform_blocks.TEXT_MAX:
+    if len(act.text) > TEXT_MAX:
         return answer(act, given_back(
             _("That idea is too long: keep it under {max_length} characters. Here is what you "
-              "wrote:").format(max_length=platform_blocks.TEXT_MAX), act.text))
+              "wrote:").format(max_length=TEXT_MAX), act.text))
     now = act.deps.clock()
     sessions.add_contributions(db, plan=plan, strategy_session=running, user_id=act.user_id,
                               user_team_id=act.user_team_id, answers={},
