@@ -10,7 +10,6 @@ from storage.plans import apply_changes, record_change
 OBJECTIVE_FIELDS = ("category_id", "statement", "target", "measure", "unit", "baseline",
                     "target_value", "target_date", "horizon", "owner_id", "status")
 
-
 INITIATIVE_FIELDS = ("title", "target", "measure", "owner_id", "due_date", "status")
 
 

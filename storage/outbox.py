@@ -24,8 +24,6 @@ from storage.models import Delivery, Plan, ScoringRound, StrategySession
 OPEN = ("pending", "paused")
 # How long a claim holds unless RUMBO_LEASE_SECONDS says: longer than any one Slack call.
 LEASE = timedelta(seconds=60)
-
-
 NOT_INSTALLED = "not installed"  # a paused delivery's reason while its workspace has none
 
 

@@ -35,7 +35,6 @@ from storage.models import Category, Idea, Initiative, Objective
 # The priority list: 3s first, then 2s to evaluate, 1s on hold, the unscored, the discarded.
 PRIORITY_ORDER: tuple[str | None, ...] = ("3", "2", "1", None, "discard")
 
-
 # The evaluation prompts of step 2 as columns: (Evaluation field, label, coded values).
 EVALUATION_COLUMNS: tuple[tuple[str, str, dict[str, str] | None], ...] = (
     ("pros", N_("Pros"), None),
@@ -96,36 +95,17 @@ def _grouped(doc: PlanDocument):
 
 
 DATE_FORMAT = "yyyy-mm-dd"
-
-
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-
-
 TIME_FORMAT = "hh:mm"
-
-
 MIN_WIDTH, MAX_WIDTH = 10, 60
-
 
 # What spreadsheet programs read as the start of a formula (CSV/Excel injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-
 _BOLD = Font(bold=True)
-
-
 _TITLE = Font(bold=True, size=14)
-
-
 _TOP = Alignment(vertical="top")
-
-
 _WRAP = Alignment(vertical="top", wrap_text=True)
-
-
 _INDENTED = Alignment(vertical="top", wrap_text=True, indent=2)
 
 
@@ -359,7 +339,6 @@ def _sheet_value(text: str) -> str:
 
 # Characters that can start Markdown structure anywhere in a line (CommonMark + GFM tables).
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
-
 
 # An ordered list item ("1." or "1)") at the start of a line.
 _MD_ORDERED = re.compile(r"^(\d+)([.)])")

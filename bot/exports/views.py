@@ -6,8 +6,6 @@ from bot.platform.i18n import gettext_for
 from bot.platform.state import read_state
 
 CALLBACK = "plan_export"
-
-
 TO_CHANNEL, TO_ME = "channel", "me"
 
 

@@ -16,8 +16,6 @@ from bot.platform.i18n import gettext_for, ngettext_for
 from bot.reviews.views import review_when
 
 HOME_PLANS_MAX = 60  # a Home tab holds at most 100 blocks
-
-
 HOME_MENU = "home_menu"
 
 

@@ -12,7 +12,6 @@ HORIZONS: dict[str, str] = {
     "long": N_("Long term"),
 }
 
-
 # Statuses of objectives and initiatives, as reviews set them.
 STATUSES: dict[str, str] = {
     "not_started": N_("Not started"),

@@ -27,32 +27,16 @@ from bot.platform.state import CHOOSE, REQUIRED, TOO_LONG, read_state
 from bot.reviews.views import overdue_flag, review_when
 
 OBJECTIVE_CALLBACK, INITIATIVE_CALLBACK = "objective_save", "initiative_save"
-
-
 OBJECTIVE_PROMOTE, OBJECTIVE_NEW = "objective_promote", "objective_new"
-
-
 OBJECTIVE_MENU, INITIATIVE_MENU = "objective_menu", "initiative_menu"
-
-
 OBJECTIVES_PREVIOUS, OBJECTIVES_NEXT = "objectives_previous", "objectives_next"
-
-
 PLAN_SHARE = "plan_share"
-
 
 # The next steps a saved objective or initiative offers.
 OBJECTIVE_ADD_INITIATIVE, PLAN_EXPORT = "objective_add_initiative", "plan_export"
-
-
 MEASURE_MAX, UNIT_MAX = 255, 32
-
-
 PAGE_BLOCKS = 40
-
-
 KEEP_DATES = "keep_dates"
-
 
 OUTSIDE = N_("This date is outside the plan's period ({start} – {end}). Tick “Keep dates "
              "outside the plan period” to keep it anyway.")

@@ -26,11 +26,7 @@ from storage.db import new_session
 from storage.models import Plan
 
 log = logging.getLogger("rumbo")
-
-
 SPACING = timedelta(seconds=1)
-
-
 STALE_AFTER = timedelta(seconds=5)
 
 

@@ -44,7 +44,6 @@ from storage.db import new_session
 from storage.models import Delivery, Plan
 
 log = logging.getLogger("rumbo")
-
 MAX_ATTEMPTS = 8
 BATCH = 500
 MARK = "rumbo_delivery"  # the message metadata event type that names a delivery's part

@@ -17,7 +17,6 @@ from storage.db import new_session
 from storage.types import utc_now
 
 log = logging.getLogger("rumbo")
-
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 TICK_SECONDS = 15
 

@@ -24,7 +24,6 @@ from storage.models import Plan
 
 log = logging.getLogger("rumbo")
 
-
 ALREADY_PLANNED = N_("This channel already has an active plan, *{account}*. Only its "
                      "facilitators ({people}) can archive it to start a new one.")
 ONLY_THEY_ARCHIVE = N_("Only the plan's facilitators ({people}) can archive it.")

@@ -14,12 +14,10 @@ DEFAULT_CATEGORIES: tuple[str, ...] = (
     N_("Technology (optimising products and services)"),
 )
 
-
 CLIENT_SIZES: dict[str, str] = {
     "large": N_("Large client (quarterly reviews)"),
     "small": N_("Smaller client (reviews every 6 months)"),
 }
-
 
 PERIODS: dict[str, str] = {
     "calendar_year": N_("Calendar year"),
@@ -27,7 +25,6 @@ PERIODS: dict[str, str] = {
     "twelve_months": N_("12 months"),
     "perpetual": N_("Perpetual"),
 }
-
 
 WEEKDAYS: tuple[str, ...] = (
     N_("Monday"),
@@ -38,7 +35,6 @@ WEEKDAYS: tuple[str, ...] = (
     N_("Saturday"),
     N_("Sunday"),
 )
-
 
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "es": "Español"}
 

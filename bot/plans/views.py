@@ -39,34 +39,19 @@ from bot.platform.i18n import LANGUAGES, N_, gettext_for
 from bot.platform.state import CHOOSE, errors_for_blocks, read_state
 from bot.reviews.rules import CADENCE_NAMES, cadence_words
 
+# --- the new-plan modal -----------------------------------------------------------------------
+
 NEW_PLAN_CALLBACK = "plan_new"
-
-
 DEFAULT_PERIOD = "twelve_months"  # a plan made on 2 December must not end on the 31st
-
-
 NAME_MAX = 100
-
-
 CATEGORY_MAX = 75
-
-
 CATEGORIES_MAX = 12
-
-
 TIMEZONE_MAX = 64
-
 
 # Block ids are the PlanInput field names, so validation errors land on the right field.
 NAME, CLIENT_SIZE, PERIOD = "account_name", "client_size", "period"
-
-
 START, END, CATEGORIES, TIMEZONE = "start_date", "end_date", "categories", "timezone"
-
-
 WEEKDAY, TIME, LANGUAGE, FACILITATORS = "review_weekday", "review_time", "language", "facilitators"
-
-
 NEXT_REVIEW = "next_review_on"
 
 
@@ -281,6 +266,8 @@ def new_plan_modal(
                         private_metadata=metadata(channel_id=channel_id, lang=lang))
 
 
+# --- settings ---------------------------------------------------------------------------------
+
 SETTINGS_CALLBACK = "plan_settings"
 
 
@@ -329,7 +316,6 @@ CADENCES = {
     **CADENCE_NAMES,
     "weeks": N_("Every N weeks (below)"),
 }
-
 
 SUMMARY_FREQUENCIES = {"weekly": N_("Weekly"), "monthly": N_("Monthly"),
                        "quarterly": N_("Quarterly"), "off": N_("Off")}
@@ -426,6 +412,8 @@ def parse_settings(values: dict, lang: str):
     return (plan_values, kept, removed, added, data.facilitators), {}
 
 
+# --- the history ------------------------------------------------------------------------------
+
 # What a history line calls each kind of change (PlanChange.entity, PlanChange.field).
 CHANGE_LABELS = {
     "plan": N_("Plan"), "category": N_("Category"), "objective": N_("Objective"),
@@ -441,7 +429,6 @@ CHANGE_LABELS = {
     "review_time": N_("review time"), "language": N_("language"),
     "next_review_on": N_("next review"), "checkin_days": N_("check-in days"),
 }
-
 
 # The words each coded field's values take, in the history.
 HISTORY_WORDS = {"period": PERIODS, "client_size": CLIENT_SIZES, "status": STATUSES,
@@ -505,6 +492,8 @@ def _history_value(field: str, value: str | None, lang: str, categories: dict) -
             pass
     return escape(shorten(value, 200))
 
+
+# --- the announcement and the archive offer ---------------------------------------------------
 
 PLAN_ARCHIVE = "plan_archive"
 

@@ -10,11 +10,7 @@ from babel.dates import format_date, format_datetime
 from bot.platform.i18n import gettext_for
 
 SECTION_TEXT_LIMIT = 3000
-
-
 MESSAGE_BLOCK_LIMIT = 50
-
-
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 

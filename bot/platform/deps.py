@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from bot.platform.request import Interaction
 
 log = logging.getLogger("rumbo")
-
-
 FOLLOW_UP_THREADS = 8  # the work after an ack mostly waits on Slack
 
 

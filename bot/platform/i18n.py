@@ -9,14 +9,8 @@ from functools import cache
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).parent.parent / "locale"
-
-
 DOMAIN = "messages"
-
-
 LANGUAGES = ("en", "es")
-
-
 DEFAULT_LANGUAGE = "en"
 
 

@@ -30,11 +30,8 @@ from storage.types import utc_now
 
 log = logging.getLogger("rumbo")
 
-
 # Bolt refreshes a token 120 minutes before it expires; Rumbo does it first, under a lock.
 REFRESH_AHEAD = timedelta(minutes=150)
-
-
 STATE_LIFETIME = timedelta(seconds=600)
 
 

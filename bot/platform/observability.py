@@ -28,7 +28,6 @@ from storage.types import utc_now
 
 REQUESTS = Counter("rumbo_requests", "Requests from Slack, by kind", ["kind"])
 
-
 # Measured from Rumbo's first middleware, once Bolt has read the request and checked its
 # signature, to the ack: the part of Slack's 3 seconds that Rumbo's own work takes.
 ACK_SECONDS = Histogram("rumbo_ack_seconds",
@@ -36,14 +35,11 @@ ACK_SECONDS = Histogram("rumbo_ack_seconds",
                         "checked) to its ack, by kind",
                         ["kind"], buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2, 3, 5))
 
-
 SLACK_CALLS = Counter("rumbo_slack_calls", "Web API calls, by method and error (ok if none)",
                       ["method", "error"])
 
-
 RATE_LIMIT_WAITS = Counter("rumbo_rate_limit_wait_seconds",
                            "Seconds spent waiting for Slack's Retry-After")
-
 
 # The Slack request being handled, for the logs.
 REQUEST_IDS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("rumbo_request",

@@ -26,7 +26,6 @@ log = logging.getLogger("rumbo")
 # What a refusal says: a msgid, or a function of the reader's gettext (for texts with parts
 # to translate too), rendered once the reader's language is known.
 Says = str | Callable[[Callable[[str], str]], str]
-
 FACILITATORS_ONLY = N_("Only the plan's facilitators ({people}) can do that.")
 NO_PLAN = N_("This channel has no account plan yet. Create one with `/plan new`.")
 PLAN_GONE = N_("That plan is no longer active here; nothing was saved.")

@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from bot.platform.app import RumboApp
 
 log = logging.getLogger("rumbo")
-
-
 THREADS = 8
 # Bolt's own paths: events and interactivity; the OAuth flow's install and redirect pages.
 SLACK_PATHS = ("/slack/events", "/slack/install", "/slack/oauth_redirect")

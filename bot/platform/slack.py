@@ -16,10 +16,8 @@ from bot.platform.i18n import gettext_for, language_from_locale
 
 log = logging.getLogger(__name__)
 
-
 # Errors that mean "Rumbo cannot post in this channel", worth telling the user about.
 CHANNEL_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "restricted_action"}
-
 
 # Errors that mean "this user cannot get a direct message from Rumbo".
 DM_ERRORS = CHANNEL_ERRORS | {"cannot_dm_bot", "user_not_found", "user_disabled",

@@ -51,13 +51,8 @@ def _element_value(element: dict):
 
 
 REQUIRED = N_("This field is required.")
-
-
 TOO_LONG = N_("This is too long: use at most {max_length} characters.")
-
-
 CHOOSE = N_("Choose one of the options.")
-
 
 _GENERIC = {
     "missing": REQUIRED,

@@ -15,8 +15,6 @@ from storage import plans, reviews, sessions
 from storage.models import Plan
 
 REVIEWS_AHEAD = 8  # at most this many coming reviews
-
-
 REVIEW_LENGTH = timedelta(hours=1)
 
 

@@ -12,12 +12,10 @@ from bot.platform.i18n import N_, gettext_for, ngettext_for
 
 CADENCE_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6}
 
-
 # The cadence's words: `cadence_words` is the one place a plan's cadence is put into words
 # (messages, settings, exports); "weeks" is worded with its count.
 CADENCE_NAMES = {"monthly": N_("Monthly"), "quarterly": N_("Quarterly"),
                  "semiannual": N_("Every 6 months")}
-
 
 SUMMARY_MONTHS = {"monthly": 1, "quarterly": 3}
 

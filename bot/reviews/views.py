@@ -44,15 +44,11 @@ def review_when(plan, lang: str, day=None) -> str:
             time=plan.review_time.strftime("%H:%M"), timezone=plan.timezone))
 
 
+# --- the review -------------------------------------------------------------------------------
+
 REVIEW_CALLBACK = "review_page"
-
-
 CHECKIN_NUDGE = "checkin_nudge"
-
-
 PAGE_ITEMS = 15
-
-
 NOTE_MAX = 3000
 
 
@@ -241,12 +237,10 @@ def review_summary_lines(*, lang, review, due) -> list[str]:
     return lines
 
 
+# --- owners' check-ins ------------------------------------------------------------------------
+
 CHECKIN_UPDATE = "checkin_update"
-
-
 CHECKIN_CALLBACK = "checkin_save"
-
-
 MODAL_ITEMS = 24  # 4 blocks an objective: a modal holds at most 100
 
 
@@ -320,6 +314,8 @@ def parse_checkin(values: dict, lang: str):
     return items, errors
 
 
+# --- reminders and deadlines ------------------------------------------------------------------
+
 REVIEW_START, REVIEW_POSTPONE, REVIEW_SKIP = "review_start", "review_postpone", "review_skip"
 
 
@@ -360,9 +356,17 @@ def deadline_reminder(*, lang, plan, initiative, mention_owner=False) -> dict:
     return {"text": text, "blocks": [section(text)]}
 
 
+def overdue_flag(item, lang, today) -> str:
+    """' · ⚠️ Overdue since …' for an initiative past its due date (else "")."""
+    _ = gettext_for(lang)
+    if today is None or not overdue(item, today):
+        return ""
+    return " · ⚠️ " + _("*Overdue* since {date}").format(date=long_date(item.due_date, lang))
+
+
+# --- the progress summary ---------------------------------------------------------------------
+
 TREND_MARKS = {"up": "↗", "down": "↘", "flat": "→", "": ""}
-
-
 COUNTED = ("done", "on_track", "at_risk", "off_track")
 
 
@@ -420,13 +424,7 @@ def _objective_progress(objective, values, lang) -> str:
     return line
 
 
-def overdue_flag(item, lang, today) -> str:
-    """' · ⚠️ Overdue since …' for an initiative past its due date (else "")."""
-    _ = gettext_for(lang)
-    if today is None or not overdue(item, today):
-        return ""
-    return " · ⚠️ " + _("*Overdue* since {date}").format(date=long_date(item.due_date, lang))
-
+# --- postponing a review ----------------------------------------------------------------------
 
 POSTPONE_CALLBACK = "review_postpone_date"
 

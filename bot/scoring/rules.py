@@ -12,21 +12,14 @@ SCORES: dict[str, tuple[str, str]] = {
     "discard": (N_("Discard"), N_("Will never work: hidden, still recoverable")),
 }
 
-
 SCORE_LABELS: dict[str, str] = {"3": "3", "2": "2", "1": "1", "discard": N_("discard")}
-
 
 # An idea's status is its settled score, in the score's own words; None: not scored yet.
 STATUSES: dict[str | None, str] = {None: N_("Not scored yet"),
                                    **{score: name for score, (name, _where) in SCORES.items()}}
 
-
 STATUS_ORDER: tuple[str | None, ...] = (None, "3", "2", "1", "discard")
-
-
 _RANK = {"discard": 0, "1": 1, "2": 2, "3": 3}
-
-
 _SCORE_OF_RANK = {rank: score for score, rank in _RANK.items()}
 
 
@@ -73,9 +66,7 @@ LIKELIHOOD: dict[str, str] = {
     "unlikely": N_("Likely to fail"),
 }
 
-
 NEED: dict[str, str] = {"need": N_("A need"), "nice": N_("A nice-to-have")}
-
 
 URGENCY: dict[str, str] = {
     "urgent": N_("Urgent"),
@@ -84,8 +75,5 @@ URGENCY: dict[str, str] = {
     "neither": N_("Neither"),
 }
 
-
 EFFORT: dict[str, str] = {"easy": N_("Easy"), "hard": N_("Hard")}
-
-
 WORTH_IT: dict[str, str] = {"yes": N_("Yes"), "no": N_("No"), "unsure": N_("Not sure yet")}

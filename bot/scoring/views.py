@@ -36,51 +36,24 @@ from bot.scoring.rules import (
 from bot.sessions.rules import IDEA_TAGS
 
 ROUND_START = "round_start"  # handled with the scoring round (listeners.py)
-
-
 PAGE_SIZE = 15
-
-
 IDEA_MENU = "idea_menu"
-
 
 # Paging and the discarded toggle share one handler; ids differ (unique within a block).
 IDEAS_PAGE_PREVIOUS, IDEAS_PAGE_NEXT = "ideas_page_previous", "ideas_page_next"
-
-
 IDEAS_DISCARDED = "ideas_discarded"
-
-
 IDEAS_PAGES = (IDEAS_PAGE_PREVIOUS, IDEAS_PAGE_NEXT, IDEAS_DISCARDED)
-
-
 IDEAS_PRIORITIES = "ideas_priorities"
-
-
 PRIORITIES_SHARE = "priorities_share"
-
-
 ROUND_EVALUATE, ROUND_PREVIOUS, ROUND_NEXT = "round_evaluate", "round_previous", "round_next"
-
-
 ROUND_REVEAL, ROUND_SETTLE, ROUND_NUDGE = "round_reveal", "round_settle", "round_nudge"
-
-
 ROUND_END, ROUND_END_CALLBACK = "round_end", "round_end_confirm"
-
-
 ROUND_SETTLE_SUGGESTED, ROUND_SETTLE_AGREED = "round_settle_suggested", "round_settle_agreed"
-
 
 # One button per score, so that one click scores (ids are unique within a block).
 ROUND_SCORES = {score: f"round_score_{score}" for score in SCORES}
-
-
 EVALUATE_CALLBACK, SETTLE_CALLBACK = "idea_evaluate", "idea_settle"
-
-
 EDIT_CALLBACK, MERGE_CALLBACK = "idea_edit", "idea_merge"
-
 
 # Evaluation inputs, the seed's step 2 prompts: (block id, label, choices; None: free text).
 EVALUATION_INPUTS = (

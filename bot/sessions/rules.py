@@ -96,13 +96,11 @@ QUESTIONS: tuple[Question, ...] = (
     ),
 )
 
-
 IDEA_TAGS: dict[str, str] = {
     "realistic": N_("Realistic"),
     "ambitious": N_("Ambitious"),
     "someday": N_("Someday"),
 }
-
 
 # Labels of the session modal's idea fields, one per tag.
 IDEA_FIELDS: dict[str, str] = {
@@ -110,7 +108,6 @@ IDEA_FIELDS: dict[str, str] = {
     "ambitious": N_("Ambitious ideas"),
     "someday": N_("Someday ideas"),
 }
-
 
 SESSION_MINUTES_DEFAULT = 90
 

@@ -36,27 +36,15 @@ from bot.sessions.rules import (
     split_idea_lines,
 )
 
+# --- the live card, the recap, the board ------------------------------------------------------
+
 SESSION_ADD_ANSWERS = "session_add_answers"
-
-
 SESSION_ADD_IDEA = "session_add_idea"
-
-
 SESSION_MY_ANSWERS = "session_my_answers"
-
-
 SESSION_END = "session_end"
-
-
 SESSION_END_CALLBACK = "session_end_confirm"
-
-
 SESSION_BOARD = "session_board"
-
-
 SESSION_FOCUS = "session_focus"  # value "session_id:question" (0: every question again)
-
-
 BOARD_CALLBACK = "session_board"
 
 
@@ -213,6 +201,8 @@ def _entry(item, plan, lang: str, prefix: str = "") -> str:
     return f"• {prefix}{body} — {author}"
 
 
+# --- the timers' notes ------------------------------------------------------------------------
+
 def session_timer(*, lang, plan, kind, facilitators, minutes=10) -> dict:
     _ = gettext_for(lang)
     if kind == "session_warning":
@@ -229,17 +219,12 @@ def session_timer(*, lang, plan, kind, facilitators, minutes=10) -> dict:
     return {"text": text, "blocks": [section(text)]}
 
 
+# --- the modals: answers, corrections, an idea ------------------------------------------------
+
 ANSWERS_CALLBACK = "session_answers"
-
-
 EDIT_CALLBACK = "session_my_answers"
-
-
 IDEA_CALLBACK = "idea_add"
-
-
 IDEA_TEXT, IDEA_TAG, IDEA_QUESTION = "idea_text", "idea_tag", "idea_question"
-
 
 # Room left in a modal's 100 blocks for answers being corrected.
 EDITABLE_ANSWERS_MAX = 90
