@@ -372,7 +372,7 @@ class SlackEmulator:
         with self._cond:
             stack = self._stacks.get(user_id)
             problems = check_view(view) if stack else ["no open view to update"]
-            if problems:
+            if problems or not stack:
                 self.record_violation("response_action update", problems)
                 return None
             return copy.deepcopy(self._replace_view(self._views[stack[-1]], view))
@@ -416,23 +416,23 @@ class SlackEmulator:
         if delay:
             time.sleep(delay)  # outside the lock: only this call is slow
         with self._cond:
-            status, headers = 200, {}
+            status, headers = 200, dict[str, str]()
             failure = self._take_failure(method)
             if failure is not None:
                 status, headers, response = _failure_answer(failure)
             elif method == "oauth.v2.access":  # the client's id and secret, as Basic auth
-                if (token or "").startswith("Basic "):
+                if token and token.startswith("Basic "):
                     client_id, _sep, secret = base64.b64decode(token[6:]).decode().partition(":")
                     params = {**params, "client_id": client_id, "client_secret": secret}
                 response = self._run(method, params)
             elif method == "apps.connections.open":  # the app-level token, not a bot's
-                response = self._m_apps_connections_open(token)
+                response = self._m_apps_connections_open(token or "")
             elif not token:
                 response = {"ok": False, "error": "not_authed"}
-            elif self._workspace_of(token) is None:
+            elif (team := self._workspace_of(token)) is None:
                 response = {"ok": False, "error": "invalid_auth"}
             else:
-                self._calling_team = self._workspace_of(token)  # the lock is held
+                self._calling_team = team  # the lock is held
                 response = self._run(method, params)
             self._record(Call(method, params, self.clock(), status, response,
                               team_id=self._workspace_of(token) if token else None))
@@ -514,7 +514,7 @@ class SlackEmulator:
         token = f"xoxb-{team_id}-{secrets.token_hex(6)}"
         expires = self.clock() + self.token_lifetime if self.token_lifetime else None
         self._tokens[token] = {"team_id": team_id, "expires_at": expires}
-        answer = {"access_token": token, "token_type": "bot",
+        answer: dict[str, object] = {"access_token": token, "token_type": "bot",
                   "scope": scope, "bot_user_id": self.bot_user_id,
                   "app_id": self.app_id, "team": {"id": team_id,
                                                   "name": self._workspaces[team_id]["name"]},
@@ -840,7 +840,7 @@ class SlackEmulator:
                 holder = store[channel_id]
                 break
         if _truthy(payload.get("delete_original")):
-            if holder is not None:
+            if holder is not None and original is not None:
                 holder.remove(original)
         elif _truthy(payload.get("replace_original")) and original is not None:
             original["text"] = text or ""

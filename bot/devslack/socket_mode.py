@@ -115,10 +115,11 @@ class SocketModeServer:
             return None if draining else self._newest(newer_than)
 
         with self._cond:
-            if not self._cond.wait_for(ready, timeout):
+            number = self._cond.wait_for(ready, timeout)
+            if number is None:
                 raise AssertionError(f"waited {timeout}s for a Socket Mode connection after "
                                      f"number {newer_than}; {self.opened} opened so far")
-            return ready()
+            return number
 
     def disconnect(self, reason: str = "refresh_requested") -> None:
         """Ask every open connection to go away, as Slack does before it rotates a server
@@ -209,7 +210,7 @@ class SocketModeServer:
             acked = self._cond.wait_for(lambda: envelope_id in self._acked,
                                         deadline - time.monotonic())
             ack = self._acked.get(envelope_id)
-        if not acked:
+        if not acked or ack is None:
             self._violation(f"{kind} envelope {envelope_id} not acknowledged within "
                             f"{self.ack_timeout:g} s")
             return Ack(envelope, None, None, link.number)
