@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -42,6 +43,9 @@ from bot.platform.slack import (
 from storage import outbox, plans
 from storage.db import new_session
 from storage.models import Delivery, Plan
+
+if TYPE_CHECKING:
+    from bot.outbox.cards import Cards
 
 log = logging.getLogger("rumbo")
 MAX_ATTEMPTS = 8
@@ -150,7 +154,7 @@ def _mark(key: str, part: int) -> dict:
 class Sender:
     def __init__(self, engine: Engine, client: WebClient | Clients, clock, *,
                  lease: timedelta = outbox.LEASE, batch: int = BATCH,
-                 users: UserDirectory | None = None, cards=None):
+                 users: UserDirectory | None = None, cards: "Cards | None" = None):
         self.engine, self.clients, self.clock = engine, clients_of(client), clock
         self.lease, self.batch = lease, batch
         self.users = users or UserDirectory()
@@ -208,7 +212,7 @@ class Sender:
     def _send(self, db: Session, delivery: Delivery, now: datetime, *,
               abandoned: datetime | None) -> int:
         kind = KINDS[delivery.kind]
-        payload = {**json.loads(delivery.payload), "kind": delivery.kind}
+        payload = json.loads(delivery.payload)
         plan = db.get(Plan, delivery.plan_id)
         if plan is None or (plan.status != "active" and not kind.any_plan):
             outbox.finish(db, delivery=delivery, status="skipped", now=now,
