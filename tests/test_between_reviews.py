@@ -16,8 +16,8 @@ from bot.reviews.rules import cadence_words, checkin_moment, checkins_start, wor
 from storage import home, objectives, outbox, plans
 from storage.db import new_session
 from storage.models import Initiative, Plan
-from tests.test_dispatch import Clock
-from tests.test_storage import make_plan
+from tests.factories import make_plan
+from tests.inprocess import FakeClock
 
 
 def utc(*args) -> datetime:
@@ -98,7 +98,7 @@ def test_an_initiatives_owner_is_reminded_ahead_of_its_due_date(engine, slack):
         db.commit()
         plan_id = plan.id
     ahead = utc(2027, 2, 8, 8, 0)  # Sunday the 7th is three days ahead: Monday 09:00 Madrid
-    clock = Clock(ahead - timedelta(minutes=1))
+    clock = FakeClock(ahead - timedelta(minutes=1))
     run = Dispatcher(engine, make_client(token="xoxb-test", base_url=slack.api_url), clock)
     run.run_once()
     assert slack.calls_to("chat.postMessage") == []

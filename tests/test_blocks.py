@@ -1,7 +1,7 @@
 """Block Kit builders: valid for Slack in both languages, user text escaped, nothing cut."""
 
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 import pytest
 
@@ -11,41 +11,8 @@ from bot.home.views import home_view
 from bot.plans import views as plans_views
 from bot.platform.blocks import chunk_lines, escape, metadata
 from bot.sessions import views as sessions_views
-from storage.models import Answer, Idea, Plan, StrategySession
-
-NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
-EVIL = "Ping <!channel> & <https://evil.example|click me> <@U0BOSS>"
-LANGS = ["en", "es"]
-
-
-def plan(**extra):
-    values = dict(id=7, team_id="T1", channel_id="C1", account_name="Acme & <Sons>",
-                  client_size="large", period="twelve_months", start_date=date(2026, 12, 1),
-                  end_date=date(2027, 11, 30), timezone="America/Mexico_City",
-                  review_weekday=0, review_time=time(9, 0), language="en", created_by="U1",
-                  created_at=NOW)
-    values.update(extra)
-    return Plan(**values)
-
-
-def session(**extra):
-    values = dict(id=3, team_id="T1", plan_id=7, channel_id="C1", started_by="U1",
-                  started_at=NOW, ends_at=NOW + timedelta(minutes=90))
-    values.update(extra)
-    return StrategySession(**values)
-
-
-def all_text(message) -> str:
-    parts = []
-    for block in message["blocks"]:
-        for key in ("text",):
-            if isinstance(block.get(key), dict):
-                parts.append(block[key]["text"])
-        for element in block.get("elements", []) + block.get("fields", []):
-            if isinstance(element, dict) and "text" in element and element.get("type") in (
-                    "mrkdwn", "plain_text"):
-                parts.append(element["text"])
-    return "\n".join(parts)
+from storage.models import Answer, Idea
+from tests.factories import EVIL, LANGS, NOW, all_text, plan, session
 
 
 @pytest.mark.parametrize("lang", LANGS)

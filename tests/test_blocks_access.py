@@ -10,7 +10,7 @@ from bot.help import views as help_views
 from bot.help.listeners import SUBCOMMANDS, aliases
 from bot.platform.blocks import metadata, notice_modal, plain
 from bot.sessions import views as sessions_views
-from tests.test_blocks import LANGS, plan, session
+from tests.factories import LANGS, plan, session
 
 FACILITATORS_ONLY = ["`/plan score`", "`/plan settings`", "`/plan review`", "`/plan resume`",
                      "`/plan new"]

@@ -8,7 +8,7 @@ import pytest
 from bot.devslack.blockkit import check_message
 from bot.plans.views import history_message
 from storage.models import PlanChange
-from tests.test_blocks import EVIL, all_text, plan
+from tests.factories import EVIL, all_text, plan
 
 AT = datetime(2026, 12, 2, 17, 30, tzinfo=UTC)
 

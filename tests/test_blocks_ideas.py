@@ -8,7 +8,7 @@ from bot.devslack.blockkit import check_message, check_view
 from bot.scoring import views as scoring_views
 from storage.models import Evaluation, Idea, ScoringRound
 from storage.scoring import IdeaRow
-from tests.test_blocks import EVIL, all_text, plan
+from tests.factories import EVIL, all_text, plan
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 SCORES = [None, "3", "2", "1", "discard"]

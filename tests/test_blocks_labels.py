@@ -19,8 +19,7 @@ from bot.reviews import views as reviews_views
 from bot.scoring import views as scoring_views
 from bot.sessions import views as sessions_views
 from storage.models import Answer, Evaluation, Idea
-from tests.test_blocks import LANGS, NOW, plan
-from tests.test_blocks_plan import big_plan
+from tests.factories import LANGS, NOW, big_plan, plan
 
 SAYS_OPTIONAL = re.compile(r"optional|opcional", re.IGNORECASE)
 

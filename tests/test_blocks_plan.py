@@ -10,24 +10,7 @@ from bot.objectives import views as objectives_views
 from bot.objectives.rules import gaps, outside_period
 from bot.plans import views as plans_views
 from bot.reviews.rules import review_dates
-from storage.models import Category, Initiative, Objective
-from tests.test_blocks import EVIL, all_text, plan
-
-
-def big_plan(objectives=50, initiatives=200):
-    categories = [Category(id=i + 1, team_id="T1", plan_id=7, name=f"Category {i}", position=i)
-                  for i in range(4)]
-    objs = [Objective(id=i + 1, team_id="T1", plan_id=7, category_id=i % 4 + 1,
-                      statement=f"Objective {i} " + "o" * 200, target="t" * 300,
-                      measure="Share of tickets", unit="%", baseline=10, target_value=50,
-                      target_date=date(2027, 6, 30), horizon="medium", owner_id="U1",
-                      created_by="U1") for i in range(objectives)]
-    inits = [Initiative(id=i + 1, team_id="T1", plan_id=7, objective_id=i % objectives + 1,
-                        title=f"Initiative {i} " + "i" * 200, target="x" * 200,
-                        measure="Runs", owner_id="U2" if i % 5 else None,
-                        due_date=date(2027, 3, 1) if i % 7 else None, created_by="U1")
-             for i in range(initiatives)]
-    return categories, objs, inits
+from tests.factories import EVIL, all_text, big_plan, plan
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])

@@ -9,7 +9,7 @@ from bot.help import views as help_views
 from bot.platform.blocks import slack_date, slack_time
 from bot.reviews.views import review_reminder
 from bot.sessions import views as sessions_views
-from tests.test_blocks import NOW, all_text, plan, session
+from tests.factories import NOW, all_text, plan, session
 
 
 def test_slack_formats_the_moment_and_falls_back_on_the_plans_local_time():

@@ -12,8 +12,9 @@ from bot.platform.slack import make_client
 from storage import sessions
 from storage.db import make_engine, new_session
 from storage.models import StrategySession
+from tests.factories import new_plan
+from tests.inprocess import FakeClock
 from tests.scenario import eventually
-from tests.test_dispatch import Clock, new_plan
 
 T0 = datetime(2027, 2, 1, 10, 0, tzinfo=UTC)
 
@@ -50,7 +51,7 @@ def cards(engine, slack, clock) -> Cards:
 
 def test_a_burst_of_writes_gives_one_redraw(engine, slack):
     card_id = running_card(engine, slack)
-    clock = Clock(T0)
+    clock = FakeClock(T0)
     first = cards(engine, slack, clock)
     for _ in range(20):  # twenty submissions in the same second, one redraw request each
         touch(engine, card_id, clock.now)
@@ -66,7 +67,7 @@ def test_a_burst_of_writes_gives_one_redraw(engine, slack):
 def test_two_processes_redraw_a_second_apart_and_the_last_change_shows(engine, slack):
     card_id = running_card(engine, slack)
     url = engine.url.render_as_string(hide_password=False)
-    clock = Clock(T0)
+    clock = FakeClock(T0)
     engines = [make_engine(url) for _ in range(2)]  # two processes, two engines
     one, other = (cards(e, slack, clock) for e in engines)
     touch(engine, card_id, clock.now)
@@ -90,7 +91,7 @@ def test_two_processes_redraw_a_second_apart_and_the_last_change_shows(engine, s
 def test_a_card_left_marked_by_a_dead_process_is_redrawn_by_the_tick(engine, slack):
     card_id = running_card(engine, slack)
     touch(engine, card_id, T0)  # the process died before its timer fired
-    clock = Clock(T0 + STALE_AFTER / 2)
+    clock = FakeClock(T0 + STALE_AFTER / 2)
     assert cards(engine, slack, clock).redraw_stale() == 0  # its own timer may still fire
     clock.now = T0 + STALE_AFTER + timedelta(seconds=1)
     assert cards(engine, slack, clock).redraw_stale() == 1

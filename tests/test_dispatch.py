@@ -12,24 +12,17 @@ from sqlmodel import select
 from bot.devslack import SlackEmulator
 from bot.outbox.sender import LEASE, Dispatcher
 from bot.platform.slack import make_client
-from bot.reviews.deliveries import reschedule_plan, review_held
+from bot.reviews.deliveries import review_held
 from bot.reviews.rules import local_moment, review_reminders
 from bot.sessions.deliveries import cancel_session_timers, schedule_session_timers
 from bot.sessions.rules import warning_lead
 from storage import outbox, plans, sessions
 from storage.db import make_engine, new_session
 from storage.models import Delivery, Plan, StrategySession
-from tests.test_storage import make_plan
+from tests.factories import new_plan
+from tests.inprocess import FakeClock
 
 FACILITATOR = "U1"
-
-
-class Clock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -38,18 +31,6 @@ def slack():
         emulator.add_user(FACILITATOR, "ana")
         emulator.add_channel("C1", "acme", members=[FACILITATOR])
         yield emulator
-
-
-def new_plan(db, **extra) -> Plan:
-    values = dict(start_date=date(2027, 1, 1), client_size="large", review_weekday=0,
-                  timezone="Europe/Madrid", language="en", period="calendar_year",
-                  team="T0HOME", summary_frequency="off")
-    values.update(extra)
-    plan = plans.create_plan(db, plan=make_plan(**values), categories=["Financial"],
-                               facilitators=[])
-    reschedule_plan(db, plan=plan, now=datetime(2027, 1, 1, tzinfo=UTC))
-    db.commit()
-    return plan
 
 
 def dispatcher(engine, slack, clock):
@@ -69,7 +50,7 @@ def test_review_reminders_ahead_at_and_overdue(engine, slack):
     with new_session(engine) as db:
         plan = new_plan(db)
     assert plan.next_review_on == date(2027, 4, 5)  # quarterly, on the review Monday
-    clock = Clock(madrid(date(2027, 3, 29)) - timedelta(minutes=1))
+    clock = FakeClock(madrid(date(2027, 3, 29)) - timedelta(minutes=1))
     run = dispatcher(engine, slack, clock)
     assert run.run_once() == 0
     expected = [(date(2027, 3, 29), "in 7 days"), (date(2027, 4, 4), "in 1 day"),
@@ -119,7 +100,7 @@ def test_a_quarterly_review_on_the_31st_stays_on_month_ends(engine):
 def test_restart_with_pending_deliveries_sends_them_once(engine, slack):
     with new_session(engine) as db:
         new_plan(db)
-    clock = Clock(madrid(date(2027, 3, 1)))
+    clock = FakeClock(madrid(date(2027, 3, 1)))
     assert dispatcher(engine, slack, clock).run_once() == 0
     # The process stops; the next one starts after the reminder was due.
     clock.now = madrid(date(2027, 3, 29), 9, 5)
@@ -131,7 +112,7 @@ def test_restart_with_pending_deliveries_sends_them_once(engine, slack):
 def test_a_long_outage_collapses_into_one_message(engine, slack):
     with new_session(engine) as db:
         plan = new_plan(db)
-    clock = Clock(madrid(date(2027, 4, 12)))  # down since before the first reminder
+    clock = FakeClock(madrid(date(2027, 4, 12)))  # down since before the first reminder
     assert dispatcher(engine, slack, clock).run_once() == 1
     assert "overdue by 7 days" in posts(slack)[-1].params["text"]
     with new_session(engine) as db:
@@ -145,7 +126,7 @@ def test_two_dispatchers_send_each_delivery_once(engine, slack):
         for channel in ("C1", "C2", "C3"):
             slack.add_channel(channel, channel.lower(), members=[FACILITATOR])
             new_plan(db, channel=channel)
-    clock = Clock(madrid(date(2027, 3, 29)))
+    clock = FakeClock(madrid(date(2027, 3, 29)))
     # Two schedulers as two processes would have them: separate engines and connections.
     url = engine.url.render_as_string(hide_password=False)
     engines = [make_engine(url) for _ in range(2)]
@@ -174,7 +155,7 @@ def test_rate_limits_are_honoured(engine, slack):
     with new_session(engine) as db:
         new_plan(db)
     slack.fail_next("chat.postMessage", "ratelimited", retry_after=1)
-    clock = Clock(madrid(date(2027, 3, 29)))
+    clock = FakeClock(madrid(date(2027, 3, 29)))
     client = make_client(token="xoxb-test", base_url=slack.api_url)
     assert any(isinstance(h, RateLimitErrorRetryHandler) for h in client.retry_handlers)
     assert Dispatcher(engine, client, clock).run_once() == 1
@@ -187,7 +168,7 @@ def test_a_failed_delivery_is_retried_with_backoff_never_dropped(engine, slack):
     with new_session(engine) as db:
         plan = new_plan(db)
     slack.fail_next("chat.postMessage", http_status=500, times=3)  # beyond the client's retries
-    clock = Clock(madrid(date(2027, 3, 29)))
+    clock = FakeClock(madrid(date(2027, 3, 29)))
     run = dispatcher(engine, slack, clock)
     assert run.run_once() == 0
     with new_session(engine) as db:
@@ -205,7 +186,7 @@ def test_an_archived_channel_pauses_nudges_and_tells_the_facilitators_once(engin
     with new_session(engine) as db:
         plan = new_plan(db)
     slack.add_channel("C1", "acme", members=[FACILITATOR], is_archived=True)
-    clock = Clock(madrid(date(2027, 3, 29)))
+    clock = FakeClock(madrid(date(2027, 3, 29)))
     run = dispatcher(engine, slack, clock)
     assert run.run_once() == 0
     dms = [c for c in slack.calls_to("chat.postMessage") if c.params["channel"] == FACILITATOR]
@@ -230,7 +211,7 @@ def test_holding_a_review_cancels_its_reminders_and_schedules_the_next(engine, s
         review_held(db, plan=plan, due=date(2027, 4, 5), now=madrid(date(2027, 4, 1)))
         db.commit()
         assert plan.next_review_on == date(2027, 7, 5)
-    clock = Clock(madrid(date(2027, 4, 8)))
+    clock = FakeClock(madrid(date(2027, 4, 8)))
     assert dispatcher(engine, slack, clock).run_once() == 0  # no overdue nudge
     clock.now = madrid(date(2027, 6, 28))
     assert dispatcher(engine, slack, clock).run_once() == 1
@@ -245,7 +226,7 @@ def test_session_timers(engine, slack):
                                                  ends_at=start + timedelta(minutes=90))
         schedule_session_timers(db, plan=plan, strategy_session=strategy_session)
         db.commit()
-    clock = Clock(start + timedelta(minutes=80))
+    clock = FakeClock(start + timedelta(minutes=80))
     run = dispatcher(engine, slack, clock)
     assert run.run_once() == 1 and "10 minutes left" in posts(slack)[-1].params["text"]
     clock.now = start + timedelta(minutes=90)
@@ -274,7 +255,7 @@ def test_a_short_sessions_warning_fits_its_length(engine, slack):
                                       ends_at=start + timedelta(minutes=5))
         schedule_session_timers(db, plan=plan, strategy_session=short)
         db.commit()
-    clock = Clock(start + timedelta(seconds=10))
+    clock = FakeClock(start + timedelta(seconds=10))
     run = dispatcher(engine, slack, clock)
     assert run.run_once() == 0  # not "10 minutes left" at once
     clock.now = start + timedelta(minutes=4)
@@ -292,7 +273,7 @@ def test_monthly_progress_summaries(engine, slack):
             return [d.key for d in outbox.pending_for(db, plan=db.get(Plan, plan.id))
                     if d.kind == "summary"]
 
-    clock = Clock(madrid(date(2027, 2, 1)))
+    clock = FakeClock(madrid(date(2027, 2, 1)))
     run = dispatcher(engine, slack, clock)
     assert run.run_once() == 1
     assert "Progress" in posts(slack)[-1].params["text"]
@@ -314,7 +295,7 @@ def claimed_by_a_process_that_died(engine) -> Delivery:
 
 def test_a_claim_whose_process_died_is_taken_over_after_its_lease(engine, slack, caplog):
     claimed = claimed_by_a_process_that_died(engine)
-    clock = Clock(claimed.claimed_at + LEASE - timedelta(seconds=1))
+    clock = FakeClock(claimed.claimed_at + LEASE - timedelta(seconds=1))
     assert dispatcher(engine, slack, clock).run_once() == 0  # still held
     clock.now = claimed.claimed_at + LEASE + timedelta(seconds=1)
     assert dispatcher(engine, slack, clock).run_once() == 1
@@ -333,7 +314,7 @@ def test_a_takeover_does_not_post_again_what_the_dead_process_posted(engine, sla
     client = make_client(token="xoxb-test", base_url=slack.api_url)
     client.chat_postMessage(channel="C1", text="the reminder", metadata={
         "event_type": "rumbo_delivery", "event_payload": {"key": claimed.key, "part": 0}})
-    clock = Clock(claimed.claimed_at + LEASE + timedelta(seconds=1))
+    clock = FakeClock(claimed.claimed_at + LEASE + timedelta(seconds=1))
     assert dispatcher(engine, slack, clock).run_once() == 1
     assert len(posts(slack)) == 1  # the one the dead process posted
     history = slack.calls_to("conversations.history")
@@ -373,7 +354,7 @@ def test_a_takeover_does_not_send_again_a_direct_message_the_dead_process_sent(e
     client = make_client(token="xoxb-test", base_url=slack.api_url)
     client.chat_postMessage(channel=FACILITATOR, text="Welcome pack is due", metadata={
         "event_type": "rumbo_delivery", "event_payload": {"key": key, "part": 0}})
-    clock = Clock(claimed_at + LEASE + timedelta(seconds=1))
+    clock = FakeClock(claimed_at + LEASE + timedelta(seconds=1))
     assert dispatcher(engine, slack, clock).run_once() == 1
     direct = [c for c in slack.calls_to("chat.postMessage") if c.params["channel"] == FACILITATOR]
     assert len(direct) == 1  # the one the dead process sent
@@ -390,7 +371,7 @@ def test_a_plan_from_before_check_ins_gets_them_when_a_process_starts(engine, sl
             if delivery.key.startswith("checkin:"):
                 db.delete(delivery)
         db.commit()
-    run = dispatcher(engine, slack, Clock(datetime(2027, 1, 2, tzinfo=UTC)))
+    run = dispatcher(engine, slack, FakeClock(datetime(2027, 1, 2, tzinfo=UTC)))
     assert run.schedule_missing() == 1
     with new_session(engine) as db:
         keys = [d.key for d in outbox.pending_for(db, plan=db.get(Plan, plan.id))]

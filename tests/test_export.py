@@ -15,7 +15,7 @@ from bot.exports import document as exports_document
 from bot.exports import views as exports_views
 from storage import exports, plans, scoring, sessions
 from storage.models import Category, Initiative, Objective
-from tests.test_storage import make_plan
+from tests.factories import make_plan
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # 11:00 in Madrid
 FORMULA = '=HYPERLINK("http://evil")'

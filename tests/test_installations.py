@@ -16,7 +16,7 @@ from bot.platform.installations import (
 from storage import plans
 from storage.db import new_session
 from storage.models import Installation as Row
-from tests.test_dispatch import Clock
+from tests.inprocess import FakeClock
 
 
 def store(engine) -> RumboInstallationStore:
@@ -54,7 +54,7 @@ def test_an_org_wide_install_serves_every_workspace_of_the_org(engine):
 
 
 def test_an_oauth_state_works_once_and_not_after_it_expires(engine):
-    clock = Clock(datetime(2027, 1, 1, tzinfo=UTC))
+    clock = FakeClock(datetime(2027, 1, 1, tzinfo=UTC))
     states = RumboStateStore(engine, clock)
     state = states.issue()
     assert states.consume(state) and not states.consume(state)

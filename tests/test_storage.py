@@ -1,6 +1,6 @@
 """Storage rules, on SQLite and on a real PostgreSQL server."""
 
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
@@ -8,37 +8,7 @@ from sqlmodel import select
 
 from storage import plans, requests, sessions
 from storage.models import Answer, Idea, Plan, ProcessedRequest
-
-NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
-
-
-def make_plan(channel="C1", team="T1", **extra) -> Plan:
-    values = dict(
-        team_id=team, channel_id=channel, account_name="Acme", client_size="large",
-        period="twelve_months", start_date=date(2026, 12, 1), end_date=date(2027, 11, 30),
-        timezone="Europe/Madrid", review_weekday=0, review_time=time(9, 0), language="es",
-        created_by="U1", created_at=NOW)
-    values.update(extra)
-    return Plan(**values)
-
-
-def once(db, key: str, write, team="T1"):
-    """A request's unit of work: its idempotency key, the write, one commit."""
-    requests.claim_request(db, team_id=team, key=key)
-    result = write()
-    db.commit()
-    return result
-
-
-def create(db, channel="C1", key="k1", **extra) -> Plan:
-    return once(db, key, lambda: plans.create_plan(
-        db, plan=make_plan(channel, **extra), categories=["A", "B"], facilitators=["U2"]),
-        team=extra.get("team", "T1"))
-
-
-def start(db, plan, key="s1"):
-    return once(db, key, lambda: sessions.start_session(
-        db, plan=plan, user_id="U1", now=NOW, ends_at=NOW + timedelta(minutes=90)))
+from tests.factories import NOW, create, once, start
 
 
 def test_sqlite_has_foreign_keys_and_wal(engine):

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from storage import scoring, sessions
 from storage.models import Evaluation, Idea
-from tests.test_storage import create
+from tests.factories import create
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
