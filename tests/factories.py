@@ -4,7 +4,7 @@ views see them (unsaved), and rows stored the way a request stores them."""
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.reviews.deliveries import reschedule_plan
-from storage import plans, requests, sessions
+from storage import objectives, plans, requests, sessions
 from storage.models import Category, Initiative, Objective, Plan, StrategySession
 
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
@@ -108,3 +108,15 @@ def new_plan(db, **extra) -> Plan:
     reschedule_plan(db, plan=plan, now=datetime(2027, 1, 1, tzinfo=UTC))
     db.commit()
     return plan
+
+
+def stored_objective(db, plan: Plan, statement: str, *, user_id="U0AM", now=NOW,
+                     **values) -> Objective:
+    """An objective in the plan's first category, as the objective modal stores it (not
+    committed): a target, a measure, a medium horizon unless `values` say otherwise."""
+    category = plans.categories(db, plan=plan)[0]
+    fields = dict(category_id=category.id, statement=statement, target="More", measure="Share",
+                  horizon="medium")
+    fields.update(values)
+    return objectives.add_objective(db, plan=plan, values=fields, idea_id=None, user_id=user_id,
+                                    now=now)

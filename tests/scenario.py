@@ -1,8 +1,11 @@
 """Helpers for end-to-end scenarios: set up Slack's side, run the app's flows, read what
 the app posted and stored."""
 
+import html
 import json
+import re
 import time
+from urllib.parse import urlsplit
 
 from sqlmodel import select
 
@@ -102,6 +105,28 @@ def eventually(check, timeout=5.0):
             assert result, "the app did not get there in time"
             return result
         time.sleep(0.02)
+
+
+def opened(slack, response):
+    """The view that the request's trigger_id opened (views.open)."""
+    return slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                                   == response.trigger_id)[-1].params["view"]
+
+
+def install(slack, team_id: str, redirect_uri: str) -> str:
+    """A user of `team_id` installs Rumbo (OAuth mode): the app's install page, Slack's
+    Allow, the redirect back with the state cookie the browser kept; the page the browser
+    ends on. Over HTTP or in the test's process, whichever driver `slack` has."""
+    page = slack.driver.get("/slack/install")
+    assert page.status == 200, page.text
+    cookie = page.header("Set-Cookie").split(";")[0]
+    link = html.unescape(re.search(r'href="([^"]*oauth/v2/authorize[^"]*)"', page.text)
+                         .group(1))
+    # The emulator refuses an authorize URL naming another client id.
+    assert "client_id=" in link and "state=" in link and "chat:write" in link
+    back = urlsplit(slack.emulator.approve_install(link, team_id=team_id,
+                                                   redirect_uri=redirect_uri))
+    return slack.driver.get(back.path, query=back.query, headers={"Cookie": cookie}).text
 
 
 def ideas_of(slack, channel_id):

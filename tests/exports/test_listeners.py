@@ -12,7 +12,6 @@ from tests.scenario import (
     TEAMMATE,
     add_ideas,
     create_plan,
-    eventually,
     open_from_list,
     setup_channel,
     text_of,
@@ -56,7 +55,7 @@ def test_export_to_the_channel_by_default_or_a_private_copy_with_the_scores(slac
     # The default: the channel, without who scored what.
     view = export_with(slack, CLIENT, {})
     assert "(optional)" not in str(view) and "scores" in str(view)
-    eventually(lambda: len(uploads_to(slack, CHANNEL)) == 2)
+    assert len(uploads_to(slack, CHANNEL)) == 2
     xlsx, markdown = sorted(uploads_to(slack, CHANNEL), key=lambda f: f["name"][-3:] != "lsx")
     assert xlsx["title"] != markdown["title"]
     assert "Excel" in xlsx["title"] and "Markdown" in markdown["title"]
@@ -71,7 +70,7 @@ def test_export_to_the_channel_by_default_or_a_private_copy_with_the_scores(slac
     # nothing more in the channel; the unrevealed idea's scores stay out even so.
     export_with(slack, TEAMMATE, {"to": "me", "scores": ["yes"]})
     dm = slack.emulator.dm_channel_id(TEAMMATE)
-    eventually(lambda: len(uploads_to(slack, dm)) == 2)
+    assert len(uploads_to(slack, dm)) == 2
     assert len(uploads_to(slack, CHANNEL)) == 2
     assert slack.emulator.calls_to("conversations.open")
     slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"]
@@ -84,7 +83,7 @@ def test_export_to_the_channel_by_default_or_a_private_copy_with_the_scores(slac
 
     # Said in words, no question asked: `/plan export me` (Spanish: `/plan exportar yo`).
     slack.driver.command(AM, CHANNEL, "exportar yo")
-    eventually(lambda: len(uploads_to(slack, slack.emulator.dm_channel_id(AM))) == 2)
+    assert len(uploads_to(slack, slack.emulator.dm_channel_id(AM))) == 2
     mine = uploads_to(slack, slack.emulator.dm_channel_id(AM))
     assert any("Plan de cuenta" in f["title"] for f in mine)  # in her language, Spanish
     assert not any("Fewer calls for us" in c for c in cells(next(

@@ -9,7 +9,7 @@ from pathlib import Path
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 LOCALE = ROOT / "bot" / "locale"
 PO = LOCALE / "es" / "LC_MESSAGES" / "messages.po"
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}|`[^`]+`")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 # The bot scopes each Web API method needs (Slack's method reference).
 SCOPE_OF = {
     "auth_test": set(),

@@ -1,80 +1,51 @@
-"""Rumbo installed in several workspaces (OAuth mode), end to end on SQLite and PostgreSQL:
-two workspaces install through the real /slack/install and /slack/oauth_redirect, each
-works with its own token and sees nothing of the other; uninstall, retention and purge;
-token rotation refreshed once however many processes ask."""
+"""Rumbo installed in several workspaces (OAuth mode), end to end on SQLite and PostgreSQL,
+with the OAuth-mode app in the test's process: two workspaces install through Bolt's OAuth
+flow (its install page and redirect, as its adapters call them), each works with its own
+token and sees nothing of the other; uninstall, retention and purge; token rotation
+refreshed once however many processes ask. The flow over HTTP, through `rumbo serve`:
+tests/processes/test_oauth_install.py."""
 
-import html
-import re
-import subprocess
-import sys
 import threading
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
-from types import SimpleNamespace
 
 import pytest
 from cryptography.fernet import Fernet
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from bot.devslack import SlackDriver, SlackEmulator
 from bot.platform.app import installation_store, make_outbox
-from bot.platform.settings import load_settings
 from storage.db import make_engine, new_session
 from storage.models import Answer, Idea, Installation, Plan, Workspace
-from tests.app_server import SIGNING_SECRET, Rumbo
-from tests.scenario import eventually, reply_to, text_of
+from tests.inprocess import in_process
+from tests.scenario import install, reply_to, text_of
 
 CLIENT_ID, CLIENT_SECRET = "111.222", "oauth-secret"
 KEY = Fernet.generate_key().decode()
+REDIRECT = "https://rumbo.example/slack/oauth_redirect"
 ACME, GLOBEX, OUTSIDE = "T0ACME", "T0GLOBEX", "T0OUTSIDE"
 ANA, GEO, GUEST = "U0ANA", "U0GEO", "U0GUEST"  # Acme's, Globex's, a Slack Connect client
 
 
+def oauth_workspaces(emulator) -> None:
+    """Acme and Globex, each with a channel; Acme's has a guest of a third organisation."""
+    emulator.oauth_client = (CLIENT_ID, CLIENT_SECRET)
+    emulator.add_workspace(ACME, "Acme")
+    emulator.add_workspace(GLOBEX, "Globex")
+    emulator.add_user(ANA, "ana", locale="es-ES", tz="Europe/Madrid", team_id=ACME)
+    emulator.add_user(GEO, "geo", locale="en-US", tz="America/New_York", team_id=GLOBEX)
+    emulator.add_user(GUEST, "gus", team_id=OUTSIDE)
+    emulator.add_channel("C0ACME", "acme", members=[ANA, GUEST])
+    emulator.add_channel("C0GLOBEX", "globex", members=[GEO])
+
+
 @pytest.fixture
-def slack(engine, tmp_path):
-    with SlackEmulator(bot_token="xoxb-unused") as emulator:
-        emulator.oauth_client = (CLIENT_ID, CLIENT_SECRET)
-        emulator.add_workspace(ACME, "Acme")
-        emulator.add_workspace(GLOBEX, "Globex")
-        emulator.add_user(ANA, "ana", locale="es-ES", tz="Europe/Madrid", team_id=ACME)
-        emulator.add_user(GEO, "geo", locale="en-US", tz="America/New_York", team_id=GLOBEX)
-        emulator.add_user(GUEST, "gus", team_id=OUTSIDE)
-        emulator.add_channel("C0ACME", "acme", members=[ANA, GUEST])
-        emulator.add_channel("C0GLOBEX", "globex", members=[GEO])
-        url = engine.url.render_as_string(hide_password=False)
-        env = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": CLIENT_ID,
-               "SLACK_CLIENT_SECRET": CLIENT_SECRET, "RUMBO_ENCRYPTION_KEY": KEY,
-               "DATABASE_URL": url, "SLACK_API_URL": emulator.api_url}
-        server = Rumbo(api_url=emulator.api_url, database_url=url, log_path=tmp_path / "log",
-                       env=env)
-        server.env["SLACK_REDIRECT_URI"] = f"{server.url}/slack/oauth_redirect"
-        server.start()
-        state = SimpleNamespace(
-            emulator=emulator, engine=engine, server=server, env=server.env,
-            driver=SlackDriver(f"{server.url}/slack/events", SIGNING_SECRET, emulator))
-        try:
-            yield state
-        finally:
-            server.stop()
-        assert emulator.violations == [], emulator.violations
-
-
-def install(slack, team_id: str) -> str:
-    """A user of `team_id` installs Rumbo: the success page Slack's redirect leads to.
-    The browser keeps the state cookie (Secure: sent back by hand, the test is not https)."""
-    browser = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with browser.open(f"{slack.server.url}/slack/install") as page:  # noqa: S310
-        cookie = page.headers["Set-Cookie"].split(";")[0]
-        link = html.unescape(re.search(r'href="([^"]*oauth/v2/authorize[^"]*)"',
-                                       page.read().decode()).group(1))
-    assert f"client_id={CLIENT_ID}" in link and "state=" in link and "chat:write" in link
-    back = slack.emulator.approve_install(link, team_id=team_id,
-                                          redirect_uri=slack.env["SLACK_REDIRECT_URI"])
-    request = urllib.request.Request(back, headers={"Cookie": cookie})  # noqa: S310
-    with browser.open(request) as page:
-        return page.read().decode()
+def slack(engine):
+    with in_process(engine, emulator_args={"bot_token": "xoxb-unused"}, slack_bot_token=None,
+                    slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET,
+                    rumbo_encryption_key=KEY, slack_redirect_uri=REDIRECT) as rumbo:
+        oauth_workspaces(rumbo.emulator)
+        yield rumbo
 
 
 def new_plan(slack, user: str, channel: str, name: str) -> Plan:
@@ -89,15 +60,13 @@ def new_plan(slack, user: str, channel: str, name: str) -> Plan:
 
 def both_plans(slack) -> tuple[Plan, Plan]:
     for team in (ACME, GLOBEX):
-        assert f"slack://app?team={team}" in install(slack, team)  # Bolt's success page
+        assert f"slack://app?team={team}" in install(slack, team, REDIRECT)  # Bolt's page
     return (new_plan(slack, ANA, "C0ACME", "Acme plan"),
             new_plan(slack, GEO, "C0GLOBEX", "Globex plan"))
 
 
 def settings(slack, **overrides):
-    return load_settings(**{name.lower(): value for name, value in slack.env.items()
-                            if name.startswith(("SLACK_", "RUMBO_", "DATABASE_"))},
-                         **overrides)
+    return slack.settings.model_copy(update=overrides)
 
 
 def calls_in(slack, channel: str):
@@ -113,7 +82,7 @@ def test_two_workspaces_install_and_each_works_alone(slack):
     assert (acme.team_id, globex.team_id) == (ACME, GLOBEX)
 
     # Every call about a workspace's channel carried that workspace's own token.
-    eventually(lambda: calls_in(slack, "C0GLOBEX"))
+    assert calls_in(slack, "C0GLOBEX")
     assert {c.team_id for c in calls_in(slack, "C0ACME")} == {ACME}
     assert {c.team_id for c in calls_in(slack, "C0GLOBEX")} == {GLOBEX}
 
@@ -166,13 +135,14 @@ def test_two_workspaces_install_and_each_works_alone(slack):
     assert "Globex plan" in text_of(help_here) and "Acme" not in text_of(help_here)
     slack.driver.event({"type": "app_home_opened", "user": GEO, "tab": "home"},
                        team_id=GLOBEX)
-    home = eventually(lambda: slack.emulator.home(GEO))
+    home = slack.emulator.home(GEO)
+    assert home
     assert "Globex plan" in text_of(home) and "Acme plan" not in text_of(home)
 
 
 def test_reminders_and_exports_go_out_with_each_workspaces_token(slack):
     both_plans(slack)
-    engine = make_engine(slack.env["DATABASE_URL"])
+    engine = slack.engine
     with new_session(engine) as db:
         due = max(p.next_review_on for p in db.exec(select(Plan)))
     later = datetime.combine(due, datetime.min.time(), UTC) + timedelta(days=1)
@@ -184,13 +154,12 @@ def test_reminders_and_exports_go_out_with_each_workspaces_token(slack):
         ("C0ACME", ACME), ("C0GLOBEX", GLOBEX)}
 
     slack.driver.command(GEO, "C0GLOBEX", "export channel")
-    eventually(lambda: len(slack.emulator.files) >= 2, timeout=10)
+    assert len(slack.emulator.files) >= 2
     xlsx = next(f for f in slack.emulator.files if f["name"].endswith(".xlsx"))
     cells = [str(c.value) for ws in load_workbook(BytesIO(xlsx["content"])).worksheets
              for row in ws.iter_rows() for c in row if c.value is not None]
     assert "Globex plan" in " ".join(cells) and "Acme plan" not in " ".join(cells)
     assert xlsx["channel"] == "C0GLOBEX"
-    engine.dispose()
 
 
 def test_uninstall_keeps_the_data_for_the_retention_period_then_purges_it(slack):
@@ -201,7 +170,7 @@ def test_uninstall_keeps_the_data_for_the_retention_period_then_purges_it(slack)
     with new_session(slack.engine) as db:
         assert [r.team_id for r in db.exec(select(Installation))] == [ACME]  # at once
         assert db.get(Workspace, GLOBEX).uninstalled_at is not None
-    engine = make_engine(slack.env["DATABASE_URL"])
+    engine = slack.engine
     store = installation_store(settings(slack), engine)
     assert store.client_for(GLOBEX) is None
     # Its people's requests reach a workspace that has no install: nothing changes.
@@ -218,7 +187,7 @@ def test_uninstall_keeps_the_data_for_the_retention_period_then_purges_it(slack)
     sent = make_outbox(kept, engine, lambda: at_review).run_once()
     assert sent >= 1  # Acme's, Globex's waits
     # Reinstalled within the retention period: the plan is there again.
-    install(slack, GLOBEX)
+    install(slack, GLOBEX, REDIRECT)
     assert make_outbox(kept, engine, lambda: at_review).run_once() >= 1
     reminders = [c for c in slack.emulator.calls_to("chat.postMessage")
                  if "review_start" in str(c.params.get("blocks"))]
@@ -243,20 +212,13 @@ def test_uninstall_keeps_the_data_for_the_retention_period_then_purges_it(slack)
     # No call was made with a removed token (Slack would have answered invalid_auth).
     assert not [c for c in slack.emulator.calls[after_uninstall:]
                 if (c.response or {}).get("error") == "invalid_auth"]
-
-    # `rumbo purge --team` deletes one workspace now, and nothing of another.
-    done = subprocess.run([sys.executable, "-m", "bot.platform.cli", "purge", "--team", ACME],
-                          env=slack.env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    with new_session(engine) as db:
-        assert db.exec(select(Plan)).all() == [] and db.exec(select(Installation)).all() == []
-    engine.dispose()
+    # `rumbo purge --team`, which deletes a workspace at once: tests/processes/test_cli.py
 
 
 def test_an_expiring_token_is_refreshed_once_however_many_processes_ask(slack):
     slack.emulator.token_lifetime = 12 * 3600
-    install(slack, ACME)
-    url = slack.env["DATABASE_URL"]
+    install(slack, ACME, REDIRECT)
+    url = slack.engine.url.render_as_string(hide_password=False)
     soon = datetime.now(UTC) + timedelta(hours=11)  # an hour before it expires
     stores = [installation_store(settings(slack), make_engine(url), lambda: soon)
               for _ in range(3)]  # three processes, each its own engine

@@ -1,17 +1,33 @@
-"""Input a hostile or careless user sends, through the real endpoint, on SQLite and
-PostgreSQL: control characters, text too long to echo, modal metadata naming a channel the
-user is not in."""
+"""Input a hostile or careless user sends, through the app's endpoint in the test's
+process, on SQLite and PostgreSQL: control characters, text too long to echo, modal
+metadata naming a channel the user is not in."""
 
 import json
 
+import pytest
 from sqlmodel import Session, select
 
 from storage.models import Answer, Idea, StrategySession
-from tests.conftest import CHANNEL
-from tests.scenario import AM, CLIENT, TEAMMATE, create_plan, reply_to, start_session, text_of
+from tests.scenario import (
+    AM,
+    CLIENT,
+    TEAMMATE,
+    create_plan,
+    reply_to,
+    setup_channel,
+    start_session,
+    text_of,
+)
 
 DIRTY = "Ahorrar\x00 costos\x07 \x1b[31mya\x1b[0m\r\nsegunda línea\tcon tab · שלום 👋"
+CHANNEL = "C0INPUT"
 CLEAN = "Ahorrar costos [31mya[0m\nsegunda línea\tcon tab · שלום 👋"
+
+
+@pytest.fixture
+def rumbo(slack_each_db):
+    setup_channel(slack_each_db, CHANNEL)
+    return slack_each_db
 
 
 def stored_texts(rumbo, model) -> list[str]:

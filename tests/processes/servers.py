@@ -1,4 +1,6 @@
-"""Run the real `rumbo serve` against the Slack emulator, for end-to-end tests."""
+"""Real `rumbo serve`, `rumbo socket` and `rumbo worker` processes against the Slack
+emulator, for the tests that need a process: crashes, several instances, Socket Mode,
+serving over HTTP."""
 
 import os
 import signal
@@ -10,8 +12,10 @@ import urllib.request
 from contextlib import contextmanager
 from typing import NamedTuple
 
-SIGNING_SECRET = "test-signing-secret"
-BOT_TOKEN = "xoxb-test"
+from tests.inprocess import BOT_TOKEN, SIGNING_SECRET
+
+CHANNEL = "C0SERVED"
+LEASE = "2"  # seconds a dead process's delivery waits before another process takes it
 
 
 def free_port() -> int:

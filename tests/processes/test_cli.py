@@ -1,4 +1,6 @@
-"""The running contract: settings errors are one clear line, never a traceback."""
+"""The `rumbo` command as an operator runs it, each a process of its own: settings errors
+are one clear line, never a traceback; migrate, worker, purge, sandbox. `rumbo serve`:
+tests/processes/test_serve.py."""
 
 import os
 import signal
@@ -7,6 +9,13 @@ import sys
 import threading
 
 import pytest
+from sqlmodel import select
+
+from storage.db import new_session
+from storage.models import Category, Plan
+from tests.factories import create
+
+pytestmark = pytest.mark.process
 
 
 def rumbo(*args, env=None, cwd):
@@ -82,18 +91,21 @@ def test_worker_runs_the_scheduler_and_stops_cleanly(tmp_path):
         process.kill()
 
 
-def test_serve_runs_the_scheduler_in_process(tmp_path):
-    from tests.app_server import running_rumbo
-
-    log = tmp_path / "serve.log"
-    with running_rumbo(api_url="http://127.0.0.1:9/api/", log_path=log, scheduler=True,
-                       database_url=f"sqlite:///{tmp_path / 'r.db'}"):
-        pass
-    assert "scheduler started" in log.read_text()
+def test_purge_deletes_one_workspace_now_and_nothing_of_another(sqlite_engine, tmp_path):
+    with new_session(sqlite_engine) as db:
+        create(db, channel="C0ACME", key="a", team="T0ACME")
+        create(db, channel="C0GLOBEX", key="g", team="T0GLOBEX")
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    done = rumbo("purge", "--team", "T0ACME", env={"DATABASE_URL": url}, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("rumbo: deleted ") and "T0ACME" in done.stdout
+    with new_session(sqlite_engine) as db:
+        assert [p.team_id for p in db.exec(select(Plan))] == ["T0GLOBEX"]
+        assert db.exec(select(Category).where(Category.team_id == "T0ACME")).all() == []
 
 
 def test_sandbox_says_it_listens_on_loopback_only(tmp_path):
-    from tests.app_server import free_port
+    from tests.processes.servers import free_port
 
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
     process = subprocess.Popen(

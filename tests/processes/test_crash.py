@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from bot.devslack import SlackDriver, view_state
 from bot.sessions import views as sessions_views
 from storage.models import Delivery, StrategySession
-from tests.conftest import CHANNEL
+from tests.processes.servers import CHANNEL
 from tests.scenario import (
     AM,
     CLIENT,
@@ -27,6 +27,8 @@ from tests.scenario import (
     start_session,
     text_of,
 )
+
+pytestmark = pytest.mark.process
 
 
 def answers_body(driver: SlackDriver, user: str, metadata: dict, text: str, n: int) -> str:

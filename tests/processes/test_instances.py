@@ -15,8 +15,10 @@ from sqlmodel import select
 from bot.devslack import SlackDriver, SlackEmulator
 from storage.db import new_session
 from storage.models import Answer, Delivery, Idea, Plan, StrategySession
-from tests.app_server import BOT_TOKEN, SIGNING_SECRET, Rumbo
+from tests.processes.servers import BOT_TOKEN, SIGNING_SECRET, Rumbo
 from tests.scenario import AM, CLIENT, TEAMMATE, count, setup_channel, text_of
+
+pytestmark = pytest.mark.process
 
 CHANNEL = "C0MANY"
 

@@ -23,7 +23,7 @@ from bot.devslack.socket_mode import SocketModeServer
 from bot.outbox.ticks import TICK_SECONDS
 from storage.db import make_engine, new_session
 from storage.models import Answer, Delivery, Evaluation, Idea, Plan, StrategySession
-from tests.app_server import BOT_TOKEN, start_socket_mode
+from tests.processes.servers import BOT_TOKEN, start_socket_mode
 from tests.scenario import (
     AM,
     CLIENT,
@@ -38,6 +38,8 @@ from tests.scenario import (
     text_of,
     wait_card,
 )
+
+pytestmark = pytest.mark.process
 
 APP_TOKEN = "xapp-1-A0RUMBO-1-test"  # noqa: S105 (a fake app-level token)
 

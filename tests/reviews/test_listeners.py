@@ -1,47 +1,34 @@
-"""Between reviews, end to end: the next review's date set in the plan's modals and its
-reminder at that moment. `rumbo serve` answers Slack; the outbox is sent by a Dispatcher
-with an injected clock (the scheduler `rumbo serve` runs), so time moves without sleeping."""
+"""Reviews, end to end: the next review's date set in the plan's modals and its reminder
+at that moment, owners' check-ins at their working hour, the calendar file, a paged review
+with its summary and progress picture, the reminder's postpone and skip buttons. The app's
+clock is a FakeClock: a test moves it and sends the outbox itself (`slack.outbox`), as the
+scheduler would, so time moves without sleeping."""
 
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-import pytest
 from icalendar import Calendar
 from sqlmodel import select
 
-from bot.devslack import SlackDriver, SlackEmulator
-from bot.outbox.sender import Dispatcher
 from bot.platform.slack import make_client
+from bot.reviews.views import review_reminder
 from storage import objectives, plans
-from storage.models import Delivery, Plan
-from tests.app_server import BOT_TOKEN, SIGNING_SECRET, Rumbo
+from storage.models import Delivery, Initiative, Objective, Plan, PlanChange, Review
+from tests.factories import stored_objective
+from tests.inprocess import BOT_TOKEN
 from tests.scenario import (
     AM,
     CLIENT,
     TEAMMATE,
     create_plan,
     db,
-    eventually,
     reply_to,
     setup_channel,
     text_of,
 )
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def outbox(slack, clock) -> Dispatcher:
-    return Dispatcher(slack.engine, make_client(token=BOT_TOKEN, base_url=slack.emulator.api_url),
-                      clock)
+CHANNEL = "C0REVIEW"
 
 
 def reminders(slack, channel):
@@ -60,7 +47,8 @@ def daytime_zone(now: datetime) -> str:
 def test_a_next_review_minutes_ahead_is_reminded_then_and_moves_with_the_date(slack):
     channel = "C0NEXTREVIEW"
     setup_channel(slack, channel)
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    slack.clock.now = slack.clock.now.replace(second=0, microsecond=0)
+    now = slack.clock()
     zone = daytime_zone(now)
     at = (now + timedelta(minutes=5)).astimezone(ZoneInfo(zone))
     today = at.date()
@@ -81,11 +69,11 @@ def test_a_next_review_minutes_ahead_is_reminded_then_and_moves_with_the_date(sl
     help_text = text_of(reply_to(slack, slack.driver.command(TEAMMATE, channel, "help")))
     assert f"at {at:%H:%M} ({zone})" in help_text and "Next review" in help_text
 
-    clock = Clock(at.astimezone(UTC) - timedelta(minutes=1))
-    outbox(slack, clock).run_once()
+    slack.clock.now = at.astimezone(UTC) - timedelta(minutes=1)
+    slack.outbox.run_once()
     assert reminders(slack, channel) == []  # no "in 7 days" for a review today
-    clock.now += timedelta(minutes=1)
-    outbox(slack, clock).run_once()
+    slack.clock.advance(timedelta(minutes=1))
+    slack.outbox.run_once()
     [reminder] = reminders(slack, channel)
     assert "Soon SA" in text_of(reminder.params)
 
@@ -105,7 +93,8 @@ def test_a_next_review_minutes_ahead_is_reminded_then_and_moves_with_the_date(sl
                 Delivery).where(Delivery.plan_id == plan.id, Delivery.status == "pending",
                                 Delivery.kind.startswith("review")))}
 
-    moved = eventually(lambda: (keys := pending()) and f"{later}:due" in keys and keys)
+    moved = pending()
+    assert f"{later}:due" in moved
     assert not [k for k in moved if k.startswith(today.isoformat())]
     assert moved[f"{later}:due"] == datetime.combine(later, at.time(), at.tzinfo)
     with db(slack) as session:
@@ -120,34 +109,6 @@ MEXICO = "U0MEX"  # an owner in Mexico City, of the plan's own workspace
 REVIEW_DAY = date(2027, 1, 15)  # a Friday: the check-in day is Tuesday 12 January
 
 
-@pytest.fixture
-def served(engine, tmp_path):
-    """The emulator and a `rumbo serve` without its scheduler on the test's database (SQLite
-    and PostgreSQL), which the test may restart; the test sends the outbox itself."""
-    with SlackEmulator(bot_token=BOT_TOKEN) as emulator:
-        url = engine.url.render_as_string(hide_password=False)
-
-        def serve():
-            return Rumbo(api_url=emulator.api_url, database_url=url,
-                         log_path=tmp_path / "rumbo.log").start()
-
-        state = SimpleNamespace(emulator=emulator, engine=engine, server=serve())
-        state.driver = SlackDriver(f"{state.server.url}/slack/events", SIGNING_SECRET,
-                                   emulator)
-
-        def restart():
-            state.server.stop()
-            state.server = serve()
-            state.driver.app_url = f"{state.server.url}/slack/events"
-
-        state.restart = restart
-        try:
-            yield state
-        finally:
-            state.server.stop()
-        assert emulator.violations == [], emulator.violations
-
-
 def direct_messages(slack, user_id):
     """The check-in asks a user got in a direct message."""
     return [c for c in slack.emulator.calls_to("chat.postMessage")
@@ -155,8 +116,8 @@ def direct_messages(slack, user_id):
             and "checkin_update" in text_of(c.params)]
 
 
-def test_owners_check_in_at_their_working_hour_and_the_review_opens_with_it(served):
-    slack, channel = served, "C0CHECKIN"
+def test_owners_check_in_at_their_working_hour_and_the_review_opens_with_it(slack_each_db):
+    slack, channel = slack_each_db, "C0CHECKIN"
     setup_channel(slack, channel)
     slack.emulator.add_user(MEXICO, "mia", locale="es-MX", tz="America/Mexico_City")
     slack.emulator.add_channel(channel, "c0checkin", members=[AM, TEAMMATE, CLIENT, MEXICO])
@@ -180,25 +141,24 @@ def test_owners_check_in_at_their_working_hour_and_the_review_opens_with_it(serv
         session.commit()
         owned = {owner: item.id for owner, item in owned.items()}
 
-    clock = Clock(datetime(2027, 1, 11, 0, 0, tzinfo=UTC))
+    clock = slack.clock
+    clock.now = datetime(2027, 1, 11, 0, 0, tzinfo=UTC)
     sent_at: dict[str, list[datetime]] = {}
-    dispatcher = outbox(slack, clock)
 
     def tick_until(end):
-        nonlocal dispatcher
         while clock.now < end:
             before = {u: len(direct_messages(slack, u)) for u in (AM, TEAMMATE, MEXICO, CLIENT)}
-            dispatcher.run_once()
-            dispatcher.run_once()  # what the first pass planned and is due already
+            slack.outbox.run_once()
+            slack.outbox.run_once()  # what the first pass planned and is due already
+            slack.settle()
             for user, count in before.items():
                 sent_at.setdefault(user, []).extend(
                     [clock.now] * (len(direct_messages(slack, user)) - count))
-            clock.now += timedelta(minutes=30)
+            clock.advance(timedelta(minutes=30))
 
     tick_until(datetime(2027, 1, 12, 12, 0, tzinfo=UTC))
     # A restart in between (the app and the outbox's sender): nothing goes out twice.
     slack.restart()
-    dispatcher = outbox(slack, clock)
     tick_until(datetime(2027, 1, 14, 0, 0, tzinfo=UTC))
 
     for user, zone in ((AM, "Europe/Madrid"), (TEAMMATE, "America/New_York"),
@@ -247,7 +207,7 @@ def test_owners_check_in_at_their_working_hour_and_the_review_opens_with_it(serv
     assert f"Not yet: <@{AM}>" in shown
     assert all(f"<@{u}>" in shown.split("Not yet")[0] for u in (TEAMMATE, MEXICO, CLIENT))
     slack.driver.click(AM, "checkin_nudge")
-    eventually(lambda: len(direct_messages(slack, AM)) == 2)
+    assert len(direct_messages(slack, AM)) == 2
     assert "todavía" in direct_messages(slack, AM)[-1].params["text"]
     slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params["channel"] == AM
                             and f"Nudged: <@{AM}>" in c.params["text"])
@@ -261,8 +221,9 @@ def calendar_file(slack, channel):
     """/plan calendar, and the .ics it uploaded to the channel, parsed."""
     before = len(slack.emulator.files)
     assert slack.driver.command(AM, channel, "calendar").status == 200
-    upload = eventually(lambda: [f for f in slack.emulator.files[before:]
-                                 if f["channel"] == channel and f["name"].endswith(".ics")])
+    upload = [f for f in slack.emulator.files[before:]
+              if f["channel"] == channel and f["name"].endswith(".ics")]
+    assert upload
     return Calendar.from_ical(upload[-1]["content"])
 
 
@@ -332,3 +293,117 @@ def test_the_review_summary_comes_with_the_progress_picture_in_its_thread(slack)
     assert upload.params["thread_ts"] == summary.response["ts"]
     [picture] = [f for f in slack.emulator.files if f["name"].endswith("-progress.png")]
     assert picture["content"].startswith(b"\x89PNG") and picture["size"] > 10_000
+
+
+def test_a_paged_review_posts_its_summary_and_moves_the_next_review(slack):
+    setup_channel(slack, CHANNEL)
+    plan = create_plan(slack, CHANNEL, "Review Co", language="en", facilitators=[AM],
+                       client_size="large", start_date="2026-10-01", period="twelve_months")
+    with db(slack) as session:
+        plan = session.get(Plan, plan.id)
+        portal = stored_objective(session, plan, "Self-service portal", baseline=10,
+                                  target_value=50, unit="%")
+        steps = [objectives.add_initiative(session, plan=plan, objective=portal, now=NOW,
+                                         user_id=AM, values=dict(
+                                             title=f"Step {n}", target="Done",
+                                             measure="Shipped", owner_id=CLIENT))
+                 for n in range(15)]
+        dinner = stored_objective(session, plan, "Quarterly dinner")
+        session.commit()
+        first_due = plan.next_review_on
+    assert first_due == date(2027, 1, 4)
+
+    refused = reply_to(slack, slack.driver.command(CLIENT, CHANNEL, "review"))
+    assert "facilitators" in text_of(refused)
+
+    response = slack.driver.command(AM, CHANNEL, "review")
+    page = slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                                   == response.trigger_id)[-1].params["view"]
+    shown = text_of(page)
+    assert "Page 1 of 2" in shown and "Since the last review" in shown
+    assert "New: Self-service portal" in shown and "New: Quarterly dinner" in shown
+    blocks = {b.get("block_id") for b in page["blocks"]}
+    assert f"o{portal.id}_status" in blocks and f"o{dinner.id}_status" not in blocks
+    answer = slack.driver.submit(AM, {
+        f"o{portal.id}_status": "on_track", f"o{portal.id}_value": "30",
+        f"i{steps[0].id}_status": "done", f"i{steps[1].id}_status": "at_risk",
+        f"i{steps[1].id}_note": "Waiting for the client's IT"})
+    assert answer.json()["response_action"] == "update"  # page 1 stored, page 2 at once
+    page_two = answer.json()["view"]
+    assert "Page 2 of 2" in text_of(page_two)
+    assert f"o{dinner.id}_status" in {b.get("block_id") for b in page_two["blocks"]}
+    answer = slack.driver.submit(AM, {
+        f"o{dinner.id}_status": "abandoned", f"o{dinner.id}_note": "The client prefers calls",
+        "worked": "Weekly calls", "not_worked": "Too many initiatives"})
+    assert answer.json() is None
+
+    summary = slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params[
+        "channel"] == CHANNEL and "Review: Review Co" in c.params["text"])[-1].params
+    shown = text_of(summary)
+    assert "Weekly calls" in shown and "Too many initiatives" in shown
+    assert "50% of the way (30 of 50)" in shown
+    assert "~Step 0~ ✅" in shown  # done items are ticked off and celebrated
+    assert "Step 1" in shown and "At risk" in shown
+    assert "Abandoned: Quarterly dinner — The client prefers calls" in shown
+
+    with db(slack) as session:
+        assert session.get(Objective, portal.id).status == "on_track"
+        assert session.get(Objective, dinner.id).status == "abandoned"  # kept, not deleted
+        assert session.get(Initiative, steps[0].id).status == "done"
+        review = session.exec(select(Review).where(Review.plan_id == plan.id)).one()
+        assert review.closed_at is not None and review.due_on == first_due
+        assert session.get(Plan, plan.id).next_review_on == date(2027, 4, 5)
+        history = {(c.entity, c.entity_id, c.field, c.after) for c in session.exec(
+            select(PlanChange).where(PlanChange.plan_id == plan.id))}
+        assert ("objective", dinner.id, "status", "abandoned") in history
+        pending = [d.key for d in session.exec(select(Delivery).where(
+            Delivery.plan_id == plan.id, Delivery.status == "pending"))]
+        assert not [k for k in pending if first_due.isoformat() in k]  # old reminders gone
+        assert any("2027-04-05" in k for k in pending)
+
+    on_demand = text_of(reply_to(slack, slack.driver.command(CLIENT, CHANNEL, "summary")))
+    assert "Progress: Review Co" in on_demand and "50% of the way" in on_demand
+
+
+def test_postpone_and_skip_from_the_reminder(slack):
+    channel = "C0POSTPONE"
+    setup_channel(slack, channel)
+    plan = create_plan(slack, channel, "Later Ltd", language="en", facilitators=[AM],
+                       start_date="2026-10-01", period="twelve_months")
+    with db(slack) as session:
+        plan = session.get(Plan, plan.id)
+        due = plan.next_review_on
+    # The scheduler posts a reminder (the e2e server runs without it; post it as it would).
+    client = make_client(token=BOT_TOKEN, base_url=slack.emulator.api_url)
+    client.chat_postMessage(channel=channel, **review_reminder(
+        lang="en", plan=plan, kind="review_ahead", due=due, days=7))
+
+    slack.driver.click(CLIENT, "review_postpone", channel_id=channel)
+    slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"]
+                            == CLIENT and "facilitators" in text_of(c.params))
+
+    click = slack.driver.click(AM, "review_skip", channel_id=channel)
+    skipped = slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params[
+        "user"] == AM and "Skipped the reminder" in text_of(c.params))
+    assert click.status == 200 and skipped
+    with db(slack) as session:
+        statuses = {d.key.split(":", 3)[-1]: d.status for d in session.exec(select(
+            Delivery).where(Delivery.plan_id == plan.id, Delivery.kind.startswith("review")))}
+    assert statuses["ahead:7"] == "skipped" and statuses["ahead:1"] == "pending"
+
+    click = slack.driver.click(AM, "review_postpone", channel_id=channel)
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == click.trigger_id)
+    answer = slack.driver.submit(AM, {"date": "2020-01-01"})
+    assert "date" in answer.errors  # not in the past
+    answer = slack.driver.submit(AM, {"date": "2027-02-15"})
+    assert answer.json() is None
+    moved = slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params[
+        "channel"] == channel and "moved the review" in c.params["text"])[-1].params["text"]
+    assert "<!date^" in moved and "{date_long_pretty} {time}|" in moved  # the reader's zone
+    with db(slack) as session:
+        assert session.get(Plan, plan.id).next_review_on == date(2027, 2, 15)
+        pending = [d.key for d in session.exec(select(Delivery).where(
+            Delivery.plan_id == plan.id, Delivery.status == "pending"))]
+    assert any("2027-02-15:due" in k for k in pending)
+    assert not any(due.isoformat() in k for k in pending)

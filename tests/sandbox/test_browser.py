@@ -11,8 +11,10 @@ import pytest
 
 from bot.sandbox.server import USERS, serve
 
+pytestmark = pytest.mark.process
+
 playwright = pytest.importorskip("playwright.sync_api")
-ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 ANA, CARLA = USERS[0][0], USERS[2][0]
 
 

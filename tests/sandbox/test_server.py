@@ -11,6 +11,8 @@ import pytest
 
 from bot.sandbox.server import CHANNELS, USERS, serve
 
+pytestmark = pytest.mark.process
+
 ANA, TOM = USERS[0][0], USERS[1][0]
 ACME = CHANNELS[0][0]
 

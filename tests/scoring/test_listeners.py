@@ -1,6 +1,7 @@
 """Step 2 end to end: three participants evaluate and score ideas, a facilitator reveals
 and settles (with an override), a scoring round walks the list, on-hold ideas come back,
-forged payloads are refused. Real `rumbo serve`, signed requests, the Web API emulator."""
+forged payloads are refused. Signed requests to the app in the test's process, the Web
+API emulator."""
 
 import json
 
@@ -12,10 +13,10 @@ from tests.scenario import (
     CLIENT,
     TEAMMATE,
     add_ideas,
+    card,
     count,
     create_plan,
     db,
-    eventually,
     ideas_of,
     open_from_list,
     reply_to,
@@ -30,7 +31,7 @@ def evaluate(slack, user, channel, idea_id, score, **fields):
     open_from_list(slack, user, channel, f"evaluate:{idea_id}")
     answer = slack.driver.submit(user, {"score": score, **fields})
     assert answer.json() is None, answer.text
-    eventually(lambda: count(slack, Evaluation, idea_id=idea_id, user_id=user, score=score))
+    assert count(slack, Evaluation, idea_id=idea_id, user_id=user, score=score)
 
 
 def test_three_participants_score_and_a_facilitator_settles(slack):
@@ -56,7 +57,7 @@ def test_three_participants_score_and_a_facilitator_settles(slack):
     assert "hidden" in text_of(view) and "<@U0AM> 3" not in text_of(view)
     slack.driver.submit(CLIENT, {"score": "1", "cons": "Our IT team is busy <!here>",
                                  "likelihood": "unlikely", "worth_it": "unsure"})
-    eventually(lambda: count(slack, Evaluation, idea_id=portal.id) == 3)
+    assert count(slack, Evaluation, idea_id=portal.id) == 3
     # Changing one's mind: the modal comes back prefilled, and the evaluation is replaced,
     # still one per participant.
     evaluate(slack, CLIENT, CHANNEL, portal.id, "2")
@@ -87,7 +88,7 @@ def test_three_participants_score_and_a_facilitator_settles(slack):
     radio = next(b for b in settle_view["blocks"] if b.get("block_id") == "score")
     assert radio["element"]["initial_option"]["value"] == "3"
     slack.driver.submit(AM, {"score": "2", "note": "Budget first"})
-    eventually(lambda: ideas_of(slack, CHANNEL)[0].score == "2")
+    assert ideas_of(slack, CHANNEL)[0].score == "2"
     with db(slack) as session:
         history = session.exec(select(IdeaHistory).where(IdeaHistory.idea_id == portal.id)
                                ).all()
@@ -140,7 +141,7 @@ def test_a_scoring_round_walks_the_ideas_and_on_hold_ideas_come_back(slack):
     slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
                             == click.trigger_id)
     slack.driver.submit(AM, {})  # confirms the suggested score: 1, on hold
-    eventually(lambda: ideas_of(slack, channel)[0].score == "1")
+    assert ideas_of(slack, channel)[0].score == "1"
 
     slack.driver.click(AM, "round_next", channel_id=channel, message_ts=ts)
     moved = slack.emulator.wait_for("chat.update", predicate=lambda c: c.params["ts"] == ts
@@ -166,7 +167,7 @@ def test_a_scoring_round_walks_the_ideas_and_on_hold_ideas_come_back(slack):
     assert "1 idea sin puntuar" in shown
     open_from_list(slack, AM, channel, f"settle:{first.id}")
     slack.driver.submit(AM, {"score": "3", "note": "The client reorganised"})
-    eventually(lambda: ideas_of(slack, channel)[0].score == "3")
+    assert ideas_of(slack, channel)[0].score == "3"
     with db(slack) as session:
         history = session.exec(select(IdeaHistory).where(IdeaHistory.idea_id == first.id)
                                .order_by(IdeaHistory.id)).all()
@@ -221,7 +222,7 @@ def test_two_facilitators_settling_at_once_and_forged_payloads(slack):
     # A score outside 3 / 2 / 1 / discard (a forged payload): a clear error, nothing stored.
     open_from_list(slack, CLIENT, channel, f"evaluate:{idea.id}")
     submitted = slack.driver.submit(CLIENT, {"score": "1"})
-    eventually(lambda: count(slack, Evaluation, idea_id=idea.id, user_id=CLIENT, score="1"))
+    assert count(slack, Evaluation, idea_id=idea.id, user_id=CLIENT, score="1")
 
     def score_four(payload):
         payload["view"]["id"] = "V0FOUR"
@@ -243,7 +244,7 @@ def test_edit_and_merge(slack):
 
     open_from_list(slack, CLIENT, channel, f"edit:{a.id}")
     slack.driver.submit(CLIENT, {"idea_text": "Self-service portal", "idea_tag": "ambitious"})
-    eventually(lambda: ideas_of(slack, channel)[0].text == "Self-service portal")
+    assert ideas_of(slack, channel)[0].text == "Self-service portal"
 
     # Someone else's idea: not the author, not a facilitator.
     reply_to(slack, slack.driver.command(CLIENT, channel, "ideas"))
@@ -256,10 +257,10 @@ def test_edit_and_merge(slack):
 
     open_from_list(slack, AM, channel, f"merge:{b.id}")
     slack.driver.submit(AM, {"into": str(a.id)})
-    eventually(lambda: ideas_of(slack, channel)[1].merged_into_id == a.id)
+    assert ideas_of(slack, channel)[1].merged_into_id == a.id
     # The list the merge was made from is redrawn in place: it never shows the old state.
     listed = [m for m in slack.emulator.ephemerals(channel, AM) if "idea_menu" in text_of(m)]
-    eventually(lambda: "+1 idea fusionada" in text_of(
+    assert ("+1 idea fusionada" in text_of(
         [m for m in slack.emulator.ephemerals(channel, AM) if "idea_menu" in text_of(m)][-1]))
     assert len([m for m in slack.emulator.ephemerals(channel, AM)
                 if "idea_menu" in text_of(m)]) == len(listed)  # replaced, not added
@@ -275,7 +276,7 @@ def test_discarded_ideas_are_hidden_and_restorable(slack):
     (idea,) = add_ideas(slack, channel, [(CLIENT, "Blockchain everything")])
     open_from_list(slack, AM, channel, f"settle:{idea.id}")
     slack.driver.submit(AM, {"score": "discard"})
-    eventually(lambda: ideas_of(slack, channel)[0].score == "discard")
+    assert ideas_of(slack, channel)[0].score == "discard"
 
     shown = text_of(reply_to(slack, slack.driver.command(AM, channel, "ideas")))
     assert "1 descartada, oculta" in shown and "Blockchain everything" not in shown
@@ -288,7 +289,7 @@ def test_discarded_ideas_are_hidden_and_restorable(slack):
     slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
                             == click.trigger_id)
     slack.driver.submit(AM, {"score": "2", "note": "New CTO likes it"})
-    eventually(lambda: ideas_of(slack, channel)[0].score == "2")
+    assert ideas_of(slack, channel)[0].score == "2"
 
 
 def test_one_click_scores_a_settle_moves_the_round_on_and_the_end_offers_promotion(slack):
@@ -314,7 +315,8 @@ def test_one_click_scores_a_settle_moves_the_round_on_and_the_end_offers_promoti
         click = slack.driver.click(user, f"round_score_{value}", channel_id=channel,
                                    message_ts=ts)
         assert click.status == 200
-        told = eventually(lambda: slack.emulator.ephemerals(channel, user)[before:])
+        told = slack.emulator.ephemerals(channel, user)[before:]
+        assert told
         said = text_of(told[-1])  # in the clicker's own language
         assert idea_text in said and ("Only you see it" in said or "Solo tú la ves" in said)
 
@@ -322,31 +324,31 @@ def test_one_click_scores_a_settle_moves_the_round_on_and_the_end_offers_promoti
     score(CLIENT, "2", "Self-service portal")
     score(CLIENT, "3", "Self-service portal")
     score(TEAMMATE, "3", "Self-service portal")
-    eventually(lambda: "Scored by 2 of 3" in card(), timeout=10)
+    assert "Scored by 2 of 3" in card()
     assert "Waiting for: <@U0AM>" in card() and "<@U0CLIENT> 3" not in card()
     assert count(slack, Evaluation, idea_id=portal.id) == 2
     assert count(slack, Evaluation, idea_id=portal.id, user_id=CLIENT, score="3") == 1
     score(AM, "3", "Self-service portal")
-    eventually(lambda: "Settle as 3" in card(), timeout=10)
+    assert "Settle as 3" in card()
 
     # A guest cannot settle; the facilitator settles with one click and the round moves on.
     slack.driver.click(CLIENT, "round_settle_suggested", channel_id=channel, message_ts=ts)
     slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"]
                             == CLIENT and "facilitators" in text_of(c.params))
     slack.driver.click(AM, "round_settle_suggested", channel_id=channel, message_ts=ts)
-    eventually(lambda: "Idea 2 of 3" in card() and "Monthly demo" in card())
+    assert "Idea 2 of 3" in card() and "Monthly demo" in card()
     assert ideas_of(slack, channel)[0].score == "3"
 
     # Two ideas everyone agrees on: settled together, and the round ends with its 3s.
     for user in (AM, CLIENT):
         score(user, "2", "Monthly demo")
     slack.driver.click(AM, "round_next", channel_id=channel, message_ts=ts)
-    eventually(lambda: "Team dinner" in card())
+    assert "Team dinner" in card()
     for user in (AM, TEAMMATE):
         score(user, "discard", "Team dinner")
-    eventually(lambda: "Settle all 2 agreed ideas" in card(), timeout=10)
+    assert "Settle all 2 agreed ideas" in card()
     slack.driver.click(AM, "round_settle_agreed", channel_id=channel, message_ts=ts)
-    eventually(lambda: "ended: 3 of 3 ideas settled" in card())
+    assert "ended: 3 of 3 ideas settled" in card()
     assert [i.score for i in ideas_of(slack, channel)] == ["3", "2", "discard"]
     ended = slack.emulator.message(channel, ts)
     promote = [b["accessory"]["value"] for b in ended["blocks"]
@@ -363,6 +365,28 @@ def test_one_click_scores_a_settle_moves_the_round_on_and_the_end_offers_promoti
     late = slack.driver.click(TEAMMATE, "round_score_1", channel_id=channel, message_ts=ts,
                               shown={**posted.params, "ts": ts})
     assert late.status == 200
-    told = eventually(lambda: slack.emulator.ephemerals(channel, TEAMMATE)[before:])
+    told = slack.emulator.ephemerals(channel, TEAMMATE)[before:]
+    assert told
     assert "no longer being scored" in text_of(told[-1])
     assert count(slack, Evaluation, idea_id=portal.id, user_id=TEAMMATE, score="3") == 1
+
+
+def test_a_guest_clicking_end_round_is_told_at_once(slack):
+    setup_channel(slack, "C0GUESTROUND")
+    create_plan(slack, "C0GUESTROUND", "Round Co", language="en")
+    add_ideas(slack, "C0GUESTROUND", [(CLIENT, "Self-service portal")])
+    slack.driver.command(AM, "C0GUESTROUND", "score")
+    ts = slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params["channel"]
+                                 == "C0GUESTROUND" and "round_end" in text_of(c.params)
+                                 and (c.response or {}).get("ok"))[-1].response["ts"]
+    blocks = card(slack, "C0GUESTROUND", ts)["blocks"]
+    end = [e for b in blocks if b["type"] == "actions" for e in b["elements"]
+           if e["action_id"] == "round_end"][0]
+    assert "confirm" not in end
+    clicked = slack.driver.click(CLIENT, "round_end", channel_id="C0GUESTROUND", message_ts=ts)
+    told = slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"]
+                                   == CLIENT and c.params["channel"] == "C0GUESTROUND")[-1]
+    assert "Only the plan's facilitators" in text_of(told.params)
+    assert not [c for c in slack.emulator.calls_to("views.open")
+                if c.params["trigger_id"] == clicked.trigger_id]
+    assert "round_end" in text_of(card(slack, "C0GUESTROUND", ts))  # still running
