@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NamedTuple
 
 from tests.inprocess import BOT_TOKEN, SIGNING_SECRET
@@ -55,9 +56,17 @@ class Rumbo:
         self.process = None
 
     def start(self) -> "Rumbo":
+        return self.launch().ready()
+
+    def launch(self) -> "Rumbo":
+        """Start the process and return at once (start several, then wait for each)."""
         with open(self.log_path, "a") as log:
             self.process = subprocess.Popen(self.args, env=self.env, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True)
+        return self
+
+    def ready(self) -> "Rumbo":
+        """Wait until `rumbo serve` answers /healthz (other commands have nothing to ask)."""
         if self.args[3] == "serve":
             _wait_healthy(self.url, self.process, self.log_path)
         return self
@@ -106,6 +115,29 @@ def start_socket_mode(*, app_token: str, connected, api_url: str, database_url: 
             raise RuntimeError(f"rumbo socket did not connect: {_tail(log_path)}")
         time.sleep(0.05)  # polling the start-up, not timing anything
     return rumbo
+
+
+PASS_DONE = 'Job "Dispatcher.run_once'  # APScheduler's line when a pass of the outbox ended
+
+
+def passes(log_path) -> int:
+    """How many passes of the outbox (scheduler ticks) the processes writing `log_path`
+    have finished, as APScheduler logs them."""
+    path = Path(log_path)
+    if not path.exists():
+        return 0
+    return sum(1 for line in path.read_text().splitlines()
+               if PASS_DONE in line and "executed successfully" in line)
+
+
+def wait_for_pass(log_path, *, more_than: int, timeout: float = 30) -> None:
+    """Block until the processes writing `log_path` finished a pass of the outbox after the
+    `more_than` they had: what a due delivery needs to have been looked at once more."""
+    deadline = time.monotonic() + timeout
+    while passes(log_path) <= more_than:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no pass of the outbox in {timeout}s: {_tail(log_path)}")
+        time.sleep(0.05)  # polling the log for the event, not timing anything
 
 
 def _wait_healthy(base: str, process, log_path, timeout: float = 30) -> None:

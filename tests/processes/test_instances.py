@@ -15,7 +15,7 @@ from sqlmodel import select
 from bot.devslack import SlackDriver, SlackEmulator
 from storage.db import new_session
 from storage.models import Answer, Delivery, Idea, Plan, StrategySession
-from tests.processes.servers import BOT_TOKEN, SIGNING_SECRET, Rumbo
+from tests.processes.servers import BOT_TOKEN, SIGNING_SECRET, Rumbo, passes, wait_for_pass
 from tests.scenario import AM, CLIENT, TEAMMATE, count, setup_channel, text_of
 
 pytestmark = pytest.mark.process
@@ -29,18 +29,21 @@ def instances(engine, tmp_path):
         pytest.skip("several instances run on PostgreSQL")
     with SlackEmulator(bot_token=BOT_TOKEN) as emulator:
         url = engine.url.render_as_string(hide_password=False)
+        logs = [tmp_path / f"serve{n}.log" for n in range(2)]
         servers = [Rumbo(api_url=emulator.api_url, database_url=url, scheduler=True,
-                         log_path=tmp_path / f"serve{n}.log").start() for n in range(2)]
+                         log_path=log).launch() for log in logs]  # side by side
+        for server in servers:
+            server.ready()
         drivers = [SlackDriver(f"{s.url}/slack/events", SIGNING_SECRET, emulator)
                    for s in servers]
         state = SimpleNamespace(emulator=emulator, engine=engine, servers=servers,
-                                drivers=drivers, driver=drivers[0], url=url,
-                                log=tmp_path / "worker.log")
+                                drivers=drivers, driver=drivers[0], url=url, logs=logs,
+                                log=tmp_path / "worker.log", worker=None)
         setup_channel(state, CHANNEL)
         try:
             yield state
         finally:
-            for server in servers:
+            for server in [*servers, *([state.worker] if state.worker else [])]:
                 server.stop()
         assert emulator.violations == [], emulator.violations
 
@@ -64,6 +67,14 @@ def test_a_meeting_spread_over_two_instances_and_a_worker(instances):
     assert elsewhere(two, created, retry_num=None).json() is None  # a double submit there
     with new_session(instances.engine) as db:
         (plan,) = db.exec(select(Plan)).all()
+        # Its review reminder falls due now; a `rumbo worker` joins the two instances.
+        reminder = db.exec(select(Delivery).where(Delivery.plan_id == plan.id,
+                                                  Delivery.kind == "review_due")).one()
+        reminder.due_at = datetime.now(UTC)
+        db.add(reminder)
+        db.commit()
+    instances.worker = worker = Rumbo(api_url=emulator.api_url, database_url=instances.url,
+                                      log_path=instances.log, command="worker").start()
     started = two.command(AM, CHANNEL, "session")
     assert elsewhere(one, started).status == 200
     card = emulator.wait_for("chat.postMessage", predicate=lambda c: "session_end" in str(
@@ -94,14 +105,11 @@ def test_a_meeting_spread_over_two_instances_and_a_worker(instances):
     assert count(instances, Idea, plan_id=plan.id) == 24
 
     # The card caught up with all of it, redrawn about once a second across instances.
-    def shows_everything():
-        shown = text_of(emulator.message(CHANNEL, card) or {})
-        return "*24*" in shown and shown.count("(8/8)") == 3
+    def shows_everything(call):
+        shown = text_of(call.params)
+        return call.params.get("ts") == card and "*24*" in shown and shown.count("(8/8)") == 3
 
-    deadline = time.monotonic() + 10
-    while not shows_everything() and time.monotonic() < deadline:
-        time.sleep(0.1)  # polling what the app posts, not timing it
-    assert shows_everything(), text_of(emulator.message(CHANNEL, card))
+    emulator.wait_for("chat.update", timeout=10, predicate=shows_everything)
     redraws = [c for c in emulator.calls_to("chat.update") if c.params.get("ts") == card]
     spread = redraws[-1].at - redraws[0].at if len(redraws) > 1 else 0
     assert len(redraws) <= spread + 2 and len(redraws) <= burst + 4, (len(redraws), spread)
@@ -127,21 +135,15 @@ def test_a_meeting_spread_over_two_instances_and_a_worker(instances):
     time.sleep(1)
     assert len(emulator.calls_to("views.publish")) == 1
 
-    # A reminder falls due: three dispatchers (two serve, one worker) send it once.
-    with new_session(instances.engine) as db:
-        reminder = db.exec(select(Delivery).where(Delivery.plan_id == plan.id,
-                                                  Delivery.kind == "review_due")).one()
-        reminder.due_at = datetime.now(UTC)
-        db.add(reminder)
-        db.commit()
-    worker = Rumbo(api_url=emulator.api_url, database_url=instances.url,
-                   log_path=instances.log, command="worker").start()
-    try:
-        emulator.wait_for("chat.postMessage", timeout=40, predicate=lambda c: "review_start"
-                          in str(c.params.get("blocks")))
-        time.sleep(16)  # one more tick of every scheduler
-    finally:
-        worker.stop()
+    # The reminder fell due at the start: three dispatchers (two serve, one worker) sent it
+    # once, and each took one more pass of the outbox since without sending it again.
+    emulator.wait_for("chat.postMessage", timeout=40, predicate=lambda c: "review_start"
+                      in str(c.params.get("blocks")))
+    logs = [*instances.logs, instances.log]
+    done = [passes(log) for log in logs]
+    for log, seen in zip(logs, done, strict=True):
+        wait_for_pass(log, more_than=seen)
+    worker.stop()
     reminders = [c for c in emulator.calls_to("chat.postMessage")
                  if "review_start" in str(c.params.get("blocks"))]
     assert len(reminders) == 1

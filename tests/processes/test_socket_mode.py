@@ -3,7 +3,6 @@ builtin client) against the emulator's Socket Mode server, driven with the same 
 as `rumbo serve` over HTTP. First the server itself, with slack_sdk's client."""
 
 import json
-import time
 import urllib.request
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -20,10 +19,9 @@ from websockets.sync.client import connect
 from bot.devslack import SlackEmulator
 from bot.devslack.driver import SocketDriver
 from bot.devslack.socket_mode import SocketModeServer
-from bot.outbox.ticks import TICK_SECONDS
 from storage.db import make_engine, new_session
 from storage.models import Answer, Delivery, Evaluation, Idea, Plan, StrategySession
-from tests.processes.servers import BOT_TOKEN, start_socket_mode
+from tests.processes.servers import BOT_TOKEN, passes, start_socket_mode, wait_for_pass
 from tests.scenario import (
     AM,
     CLIENT,
@@ -200,6 +198,7 @@ def slack(tmp_path_factory):
 
         def restart():
             state.rumbo.kill()
+            state.passes_before_start = passes(state.log)
             start()
 
         state.restart = restart
@@ -207,7 +206,7 @@ def slack(tmp_path_factory):
         try:
             yield state
         finally:
-            state.rumbo.stop()
+            state.rumbo.kill()  # a clean stop waits out the client's 3 s receive timeout
             state.engine.dispose()
         assert emulator.violations == [], emulator.violations
 
@@ -374,12 +373,16 @@ def test_a_due_review_reminder_goes_out_once_across_a_reconnect_and_a_restart(sl
                 if c.params["channel"] == "C0SREVIEW" and "review_start" in str(
                     c.params.get("blocks"))]
 
+    # A process that starts takes a pass of the outbox at once: the reminder goes out.
+    slack.restart()
+    eventually(lambda: len(reminders()) == 1, timeout=40)
+    # Slack renews the connection, the process is killed and another starts: its first pass
+    # finds the reminder sent.
     before = slack.server.opened
     slack.server.disconnect("too_many_websockets")
     slack.server.wait_connected(newer_than=before)
-    eventually(lambda: len(reminders()) == 1, timeout=40)
     slack.restart()
-    time.sleep(TICK_SECONDS + 2)  # a tick of the new process's scheduler: nothing again
+    wait_for_pass(slack.log, more_than=slack.passes_before_start)
     assert len(reminders()) == 1
     # Its button opens the review over the new process's connection, within the trigger.
     click = slack.driver.click(AM, "review_start", channel_id="C0SREVIEW")
