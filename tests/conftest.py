@@ -7,6 +7,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 
+from bot.devslack import SlackEmulator
 from storage.db import make_engine, migrate, new_session
 from tests.inprocess import in_process, migrated_template, sqlite_copy
 from tests.postgres import require_postgres
@@ -76,6 +77,16 @@ def engine(request):
 def db(engine):
     with new_session(engine) as session:
         yield session
+
+
+@pytest.fixture
+def web_api():
+    """The Web API emulator alone, for what calls Slack outside a request (the outbox, the
+    cards): U1 (ana) in C1 (acme)."""
+    with SlackEmulator() as emulator:
+        emulator.add_user("U1", "ana")
+        emulator.add_channel("C1", "acme", members=["U1"])
+        yield emulator
 
 
 @pytest.fixture

@@ -3,13 +3,21 @@ views see them (unsaved), and rows stored the way a request stores them."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from bot.outbox.sender import Dispatcher
+from bot.platform.slack import make_client
 from bot.reviews.deliveries import reschedule_plan
+from bot.reviews.rules import local_moment
 from storage import objectives, plans, requests, sessions
 from storage.models import Category, Initiative, Objective, Plan, StrategySession
 
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 EVIL = "Ping <!channel> & <https://evil.example|click me> <@U0BOSS>"
 LANGS = ["en", "es"]
+
+
+def utc(*args) -> datetime:
+    """datetime(*args) in UTC."""
+    return datetime(*args, tzinfo=UTC)
 
 
 # --- as the views see them ---------------------------------------------------------------------
@@ -120,3 +128,21 @@ def stored_objective(db, plan: Plan, statement: str, *, user_id="U0AM", now=NOW,
     fields.update(values)
     return objectives.add_objective(db, plan=plan, values=fields, idea_id=None, user_id=user_id,
                                     now=now)
+
+
+# --- the outbox, against the Web API emulator ---------------------------------------------------
+
+def dispatcher(engine, emulator, clock) -> Dispatcher:
+    """The outbox's sender on `engine`, calling the emulator, on `clock`."""
+    return Dispatcher(engine, make_client(token="xoxb-test", base_url=emulator.api_url), clock)
+
+
+def posts(emulator, channel="C1"):
+    """The messages Slack took in `channel` (chat.postMessage answered ok)."""
+    return [c for c in emulator.calls_to("chat.postMessage")
+            if c.params["channel"] == channel and c.http_status == 200 and c.response["ok"]]
+
+
+def madrid(day, hour=9, minute=0):
+    """That day's moment on Madrid's clock (the plans of new_plan are in Madrid)."""
+    return local_moment(day, time(hour, minute), "Europe/Madrid")

@@ -1,22 +1,18 @@
-"""Tests of the Slack stand-in itself: the Web API emulator, the driver, the Block Kit checks."""
+"""The Web API emulator (bot/devslack/emulator.py) with slack_sdk's own client: Slack's
+answers and errors, injected failures, triggers, response_urls, views and files."""
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.request import Request, urlopen
 
 import pytest
-from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
-from slack_sdk.signature import SignatureVerifier
 
-from bot.devslack import SlackDriver, SlackEmulator, check_message, check_view
-
-SECRET = "test-signing-secret"
+from bot.devslack import SlackEmulator
+from tests.devslack.samples import APPROVE, modal
 
 
 class FakeClock:
@@ -40,187 +36,15 @@ class NoSleepRateLimitHandler(RateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
-def serve(answer):
-    """Serve answer(body: bytes, headers) -> (status, headers, body: str) on a free port."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            status, headers, text = answer(body, self.headers)
-            payload = text.encode()
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                     daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/slack/events"
-
-
-def modal(callback_id="plan_modal", **extra):
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": {"type": "plain_text", "text": "New plan"},
-        "submit": {"type": "plain_text", "text": "Create"},
-        "blocks": [
-            {"type": "input", "block_id": "name", "label": {"type": "plain_text", "text": "Name"},
-             "element": {"type": "plain_text_input", "action_id": "v", "initial_value": "Q3"}},
-            {"type": "input", "block_id": "kind", "label": {"type": "plain_text", "text": "Kind"},
-             "element": {"type": "static_select", "action_id": "v", "options": [
-                 {"text": {"type": "plain_text", "text": "A"}, "value": "a"},
-                 {"text": {"type": "plain_text", "text": "B"}, "value": "b"}],
-                 "initial_option": {"text": {"type": "plain_text", "text": "B"}, "value": "b"}}},
-            {"type": "input", "block_id": "tags", "optional": True,
-             "label": {"type": "plain_text", "text": "Tags"},
-             "element": {"type": "checkboxes", "action_id": "v", "options": [
-                 {"text": {"type": "plain_text", "text": "X"}, "value": "x"},
-                 {"text": {"type": "plain_text", "text": "Y"}, "value": "y"}]}},
-            {"type": "input", "block_id": "due", "label": {"type": "plain_text", "text": "Due"},
-             "element": {"type": "datepicker", "action_id": "v", "initial_date": "2024-05-01"}},
-            {"type": "input", "block_id": "owner", "optional": True,
-             "label": {"type": "plain_text", "text": "Owner"},
-             "element": {"type": "users_select", "action_id": "v"}},
-        ],
-        **extra,
-    }
-
-
-APPROVE = [{"type": "actions", "block_id": "row", "elements": [
-    {"type": "button", "action_id": "approve", "value": "p1",
-     "text": {"type": "plain_text", "text": "Approve"}},
-    {"type": "overflow", "action_id": "more", "options": [
-        {"text": {"type": "plain_text", "text": "Delete"}, "value": "delete"}]},
-]}]
-
-
 @pytest.fixture
 def clock():
     return FakeClock()
 
 
-@pytest.fixture
-def slack():
-    with SlackEmulator() as emulator:
-        emulator.add_user("U1", "alice", real_name="Alice", locale="es-ES", tz="Europe/Madrid")
-        emulator.add_channel("C1", "general", members=["U1"])
-        yield emulator
-
-
-@pytest.fixture
-def client(slack):
-    return WebClient(token="xoxb-test", base_url=slack.api_url)
-
-
-@pytest.fixture
-def app(slack):
-    """A tiny Bolt app wired to the emulator, and a driver pointed at it."""
-    bolt = App(client=WebClient(token="xoxb-test", base_url=slack.api_url),
-               signing_secret=SECRET)
-    seen = {}
-
-    def ack_plan(ack):
-        ack()
-
-    def open_plan(body, client):
-        client.views_open(trigger_id=body["trigger_id"], view=modal(notify_on_close=True))
-
-    def post_later(body, client):
-        client.chat_postMessage(channel=body["channel_id"], text="Planning started")
-
-    bolt.command("/plan")(ack=ack_plan, lazy=[open_plan, post_later])
-
-    @bolt.action("approve")
-    def approve(ack, respond, body):
-        ack()
-        seen["action"] = body
-        respond(text="Approved", replace_original=True)
-
-    @bolt.action("more")
-    def more(ack, body):
-        ack()
-        seen["more"] = body
-
-    @bolt.view("plan_modal")
-    def submitted(ack, view):
-        seen["state"] = view["state"]["values"]
-        name = view["state"]["values"]["name"]["v"]["value"]
-        if name == "bad":
-            ack(response_action="errors", errors={"name": "Pick another name"})
-        elif name == "next":
-            ack(response_action="push", view=modal("step_two"))
-        else:
-            ack()
-
-    @bolt.view_closed("plan_modal")
-    def closed(ack, body):
-        ack()
-        seen["closed"] = body
-
-    @bolt.event("app_mention")
-    def mention(event, say):
-        say(text="Hello", channel=event["channel"])
-
-    def answer(body, headers):
-        request = BoltRequest(body=body.decode(), headers={k: v for k, v in headers.items()})
-        response = bolt.dispatch(request)
-        headers = {k: v[0] if isinstance(v, list) else v for k, v in response.headers.items()}
-        return response.status, headers, response.body
-
-    server, url = serve(answer)
-    yield SlackDriver(url, SECRET, slack), seen
-    server.shutdown()
-    server.server_close()
-
-
 # ---- signing ----------------------------------------------------------------------------------
 
 
-def test_driver_signs_like_slack(slack):
-    got = {}
-
-    def capture(body, headers):
-        got.update(body=body, headers=dict(headers.items()))
-        return 200, {}, ""
-
-    server, url = serve(capture)
-    try:
-        driver = SlackDriver(url, SECRET, slack)
-        assert driver.command("U1", "C1", "hello").status == 200
-        driver.post("x=1", "application/x-www-form-urlencoded", retry_num=2)
-    finally:
-        server.shutdown()
-        server.server_close()
-    headers = got["headers"]
-    assert SignatureVerifier(SECRET).is_valid(
-        got["body"], headers["X-Slack-Request-Timestamp"], headers["X-Slack-Signature"])
-    assert headers["X-Slack-Retry-Num"] == "2"
-    assert headers["X-Slack-Retry-Reason"] == "http_timeout"
-
-
-def test_bolt_accepts_signed_requests_and_rejects_bad_ones(app):
-    driver, _ = app
-    assert driver.command("U1", "C1").status == 200
-    assert driver.post("text=x", "application/x-www-form-urlencoded",
-                       signature="v0=bad").status == 401
-    old = int(time.time()) - 10 * 60
-    assert driver.post("text=x", "application/x-www-form-urlencoded", timestamp=old).status == 401
-    assert driver.url_verification("abc").json() == {"challenge": "abc"}
-
-
 # ---- Web API ----------------------------------------------------------------------------------
-
-
-def test_bolt_checks_its_token_with_auth_test(app, slack):
-    assert slack.calls_to("auth.test")[0].response["user_id"] == "U0BOT"
 
 
 def test_users_info_gives_locale_only_when_asked(client):
@@ -409,74 +233,6 @@ def test_invalid_view_is_refused(slack, client):
 # ---- driver and Bolt end to end ---------------------------------------------------------------
 
 
-def test_command_opens_modal_and_lazy_work_is_awaited(app, slack):
-    driver, _ = app
-    response = driver.command("U1", "C1", "new")
-    assert response.status == 200 and response.text == ""
-    slack.wait_for("views.open")
-    posted = slack.wait_for("chat.postMessage")
-    assert posted[0].params["text"] == "Planning started"
-    assert slack.top_view("U1")["callback_id"] == "plan_modal"
-    assert slack.violations == []
-
-
-def test_submit_builds_state_from_initial_values(app, slack):
-    driver, seen = app
-    driver.command("U1", "C1")
-    slack.wait_for("views.open")
-    response = driver.submit("U1", {"tags": ["y"], "owner": "U1"})
-    assert response.status == 200
-    state = seen["state"]
-    assert state["name"]["v"] == {"type": "plain_text_input", "value": "Q3"}
-    assert state["kind"]["v"]["selected_option"]["value"] == "b"
-    assert [o["value"] for o in state["tags"]["v"]["selected_options"]] == ["y"]
-    assert state["due"]["v"] == {"type": "datepicker", "selected_date": "2024-05-01"}
-    assert state["owner"]["v"] == {"type": "users_select", "selected_user": "U1"}
-    assert slack.top_view("U1") is None  # an empty ack closes the view
-
-
-def test_submit_answers_apply_to_the_view_stack(app, slack):
-    driver, seen = app
-    driver.command("U1", "C1")
-    slack.wait_for("views.open")
-    with pytest.raises(ValueError, match="required input 'name'"):
-        driver.submit("U1", {"name": ""})
-    response = driver.submit("U1", {"name": "bad"})
-    assert response.errors == {"name": "Pick another name"}
-    assert driver.last_submission["response_action"] == "errors"
-    assert slack.top_view("U1")["callback_id"] == "plan_modal"
-    driver.submit("U1", {"name": "next"})
-    assert [v["callback_id"] for v in slack.view_stack("U1")] == ["plan_modal", "step_two"]
-    slack.close_top_view("U1")
-    assert driver.close("U1").status == 200  # notify_on_close
-    assert seen["closed"]["view"]["callback_id"] == "plan_modal"
-    assert slack.view_stack("U1") == []
-    assert slack.violations == []
-
-
-def test_click_and_response_url(app, slack, client):
-    driver, seen = app
-    client.chat_postMessage(channel="C1", text="Plan ready", blocks=APPROVE)
-    response = driver.click("U1", "approve", channel_id="C1")
-    assert response.status == 200
-    (call,) = slack.wait_for("response_url")
-    assert call.params["replace_original"] is True and call.url == response.response_url
-    assert slack.messages("C1")[0]["text"] == "Approved"
-    action = seen["action"]["actions"][0]
-    assert (action["type"], action["value"], action["block_id"]) == ("button", "p1", "row")
-    assert seen["action"]["container"]["channel_id"] == "C1"
-
-    with pytest.raises(LookupError, match="approve"):
-        driver.click("U1", "approve", channel_id="C1")  # the reply replaced the buttons
-
-
-def test_overflow_selection(app, slack, client):
-    driver, seen = app
-    client.chat_postMessage(channel="C1", text="Plan", blocks=APPROVE)
-    assert driver.click("U1", "more", channel_id="C1", selected="delete").status == 200
-    assert seen["more"]["actions"][0]["selected_option"]["value"] == "delete"
-
-
 def test_response_url_limits(clock):
     with SlackEmulator(clock=clock) as slack:
         url = slack.new_response_url("C1", "U1")
@@ -501,14 +257,6 @@ def test_response_url_limits(clock):
         assert slack.messages("C1")[-1]["text"] == "hi"
 
 
-def test_event_delivery(app, slack):
-    driver, _ = app
-    response = driver.event({"type": "app_mention", "user": "U1", "channel": "C1",
-                             "text": "<@U0BOT> hi", "ts": "1.000100"})
-    assert response.status == 200 and response.event_id.startswith("Ev")
-    assert slack.wait_for("chat.postMessage")[0].params["text"] == "Hello"
-
-
 def test_wait_for_times_out_quickly(slack):
     started = time.monotonic()
     with pytest.raises(AssertionError, match="chat.postMessage"):
@@ -517,40 +265,3 @@ def test_wait_for_times_out_quickly(slack):
 
 
 # ---- Block Kit checks -------------------------------------------------------------------------
-
-
-def test_check_message_limits():
-    button = {"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": "x" * 76}}
-    blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": "h" * 151}},
-        {"type": "actions", "block_id": "same", "elements": [button]},
-        {"type": "actions", "block_id": "same", "elements": [
-            {"type": "button", "action_id": "d", "text": {"type": "plain_text", "text": "1"}},
-            {"type": "button", "action_id": "d", "text": {"type": "plain_text", "text": "2"}}]},
-        {"type": "section", "text": {"type": "mrkdwn", "text": "s"}, "accessory": {
-            "type": "overflow", "action_id": "o", "options": [
-                {"text": {"type": "plain_text", "text": str(i)}, "value": str(i)}
-                for i in range(6)]}},
-    ]
-    problems = "\n".join(check_message(blocks, "t" * 40001))
-    for expected in ("40001", "header", "more than 75", "duplicate block_id",
-                     "duplicate action_id", "overflow takes 1 to 5"):
-        assert expected in problems
-    assert check_message(APPROVE, "ok") == []
-    assert check_message(None, "ok") == []
-    assert check_message([{"type": "nonsense"}], None)
-
-
-def test_check_view_limits():
-    assert check_view(modal()) == []
-    no_submit = modal()
-    del no_submit["submit"]
-    assert "submit" in " ".join(check_view(no_submit))
-    long_title = modal()
-    long_title["title"]["text"] = "t" * 25
-    assert "title" in " ".join(check_view(long_title))
-    too_long = modal()
-    too_long["blocks"][0]["element"]["max_length"] = 3001
-    assert "max_length" in " ".join(check_view(too_long))
-    many = {"type": "home", "blocks": [{"type": "divider"}] * 101}
-    assert "101 blocks" in " ".join(check_view(many))

@@ -1,16 +1,15 @@
-"""Who may do what, as the builders show it: the help per person, the session card's
-facilitator controls apart, the confirmation that opens only for facilitators."""
+"""The help's Block Kit (bot/help/views.py): who may do what, per person and with every
+Spanish name the router takes; valid for Slack, user text escaped."""
 
 import json
 
 import pytest
 
-from bot.devslack.blockkit import check_message, check_view
+from bot.devslack.blockkit import check_message
 from bot.help import views as help_views
 from bot.help.listeners import SUBCOMMANDS, aliases
-from bot.platform.blocks import metadata, notice_modal, plain
-from bot.sessions import views as sessions_views
-from tests.factories import LANGS, plan, session
+from bot.platform.blocks import escape
+from tests.factories import EVIL, LANGS, all_text, plan, session
 
 FACILITATORS_ONLY = ["`/plan score`", "`/plan settings`", "`/plan review`", "`/plan resume`",
                      "`/plan new"]
@@ -49,30 +48,16 @@ def test_the_help_lists_every_spanish_name_the_router_takes():
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_end_session_sits_apart_under_a_label_and_asks_nobody_in_the_client(lang):
-    card = sessions_views.session_card(lang=lang, plan=plan(language=lang),
-                                       strategy_session=session(),
-                            contributions={}, answer_count=0, idea_count=0)
-    blocks = card["blocks"]
-    ids = [b.get("block_id") for b in blocks]
-    facilitators = blocks[ids.index("session_facilitators")]
-    assert [e["action_id"] for e in facilitators["elements"]] == [sessions_views.SESSION_FOCUS,
-                                                                  sessions_views.SESSION_END]
-    assert "confirm" not in facilitators["elements"][-1]
-    label = blocks[ids.index("session_facilitators") - 1]
-    assert label["type"] == "context"
-    assert label["elements"][0]["text"] == {"en": "*Facilitators*",
-                                            "es": "*Facilitadores*"}[lang]
-    apart = ids.index("session_facilitators")
-    assert sessions_views.SESSION_END not in shown({"blocks": blocks[:apart]})
+def test_messages_are_valid(lang):
+    for message in (
+        help_views.help_message(lang=lang),
+        help_views.help_message(lang=lang, plan=plan(language=lang), running=session(),
+                                idea_count=3, not_understood=EVIL),
+    ):
+        assert check_message(message["blocks"], message["text"]) == []
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_the_confirmations_are_valid_modals(lang):
-    confirm = sessions_views.end_session_modal(lang=lang, private_metadata=metadata(session_id=3))
-    assert confirm["callback_id"] == sessions_views.SESSION_END_CALLBACK
-    assert confirm["submit"]["text"] == {"en": "End session", "es": "Finalizar sesión"}[lang]
-    refused = notice_modal(lang=lang, title=plain("x" * 24), text="Only <@U1> can do that.")
-    for view in (confirm, refused):
-        assert check_view(view) == []
-    assert "submit" not in refused
+def test_user_text_is_escaped_everywhere_it_is_shown():
+    help_text = all_text(help_views.help_message(lang="en", plan=plan(), not_understood=EVIL))
+    assert escape(EVIL) in help_text and "<!channel>" not in help_text
+    assert "Acme &amp; &lt;Sons&gt;" in help_text

@@ -1,10 +1,11 @@
+"""The plan's rules (bot/plans/rules.py): its end from its period, months added to a day,
+timezones by IANA name, reviews within the plan."""
+
 from datetime import date
 
 import pytest
 
 from bot.plans.rules import add_months, is_known_timezone, plan_end_date
-from bot.platform.i18n import language_from_locale
-from bot.sessions.rules import split_idea_lines
 
 
 @pytest.mark.parametrize(
@@ -35,17 +36,6 @@ def test_timezones_by_iana_name():
     assert not is_known_timezone("Mars/Base")
     assert not is_known_timezone("../../etc/passwd")
     assert not is_known_timezone("")
-
-
-def test_idea_lines():
-    assert split_idea_lines("• One\n\n - Two  \n*Three\n   ") == ["One", "Two", "Three"]
-    assert split_idea_lines(None) == []
-
-
-@pytest.mark.parametrize(("locale", "lang"), [("es-ES", "es"), ("es-LA", "es"), ("en-US", "en"),
-                                              ("pt-BR", "en"), (None, "en")])
-def test_language_from_locale(locale, lang):
-    assert language_from_locale(locale) == lang
 
 
 def test_the_end_follows_the_period_unless_one_was_typed():

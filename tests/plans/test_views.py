@@ -1,14 +1,18 @@
-"""The plan's history as people read it: names, words, and times in each reader's zone."""
+"""The plan's Block Kit (bot/plans/views.py): the new-plan modal and what it parses, the
+announcement and archive offer valid and escaped, the history as people read it (names,
+words, times in each reader's zone)."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from bot.devslack.blockkit import check_message
+from bot.devslack.blockkit import check_message, check_view
+from bot.devslack.driver import view_state
+from bot.plans import views as plans_views
 from bot.plans.views import history_message
 from storage.models import PlanChange
-from tests.factories import EVIL, all_text, plan
+from tests.factories import EVIL, LANGS, all_text, plan
 
 AT = datetime(2026, 12, 2, 17, 30, tzinfo=UTC)
 
@@ -65,3 +69,90 @@ def test_additions_and_removals_read_as_such_and_user_text_is_escaped():
     assert "Category removed: Old &lt;b&gt;" in text
     assert "Category, name: A → B" in text
     assert "Nothing has changed yet." in history("en")
+
+
+def plan_values(lang="en", **values):
+    view = plans_views.new_plan_modal(lang=lang, channel_id="C1", today=date(2026, 11, 30),
+                           timezone="Europe/Madrid", creator_id="U1")
+    return view_state(view, {"account_name": "Acme", **values}, strict=False)
+
+
+def test_the_defaults_make_a_valid_plan():
+    data, errors = plans_views.parse_new_plan(plan_values(), "en")
+    assert errors == {}
+    assert data.account_name == "Acme" and data.client_size == "large"
+    assert data.period == "twelve_months" and data.start_date == date(2026, 11, 30)
+    assert data.categories == ["Financial (reducing costs)", "Customer experience",
+                               "Process (improving efficiency)",
+                               "Technology (optimising products and services)"]
+    assert data.review_weekday == 0 and data.review_time == time(9, 0)
+    assert data.timezone == "Europe/Madrid" and data.facilitators == ["U1"]
+
+
+@pytest.mark.parametrize(
+    ("values", "block", "message"),
+    [
+        ({"account_name": "   "}, "account_name", "required"),
+        ({"account_name": "x" * 101}, "account_name", "too long"),
+        ({"end_date": "2026-11-01"}, "end_date", "end date must come after"),
+        ({"end_date": "2026-11-30"}, "end_date", "end date must come after"),
+        ({"timezone": "Mars/Olympus"}, "timezone", "Unknown timezone"),
+        ({"categories": "A\n\n  \n"}, None, None),
+        ({"categories": "  \n "}, "categories", "at least one category"),
+        ({"categories": "A\na"}, "categories", "only once"),
+        ({"categories": "x" * 76}, "categories", "at most 75"),
+        ({"period": "forever"}, "period", "Choose one"),
+    ],
+)
+def test_errors_land_on_the_right_field(values, block, message):
+    raw = plan_values(**{k: v for k, v in values.items() if k != "period"})
+    if "period" in values:  # a forged payload: an option the modal never offered
+        raw["period"]["value"]["selected_option"] = {"value": values["period"]}
+    data, errors = plans_views.parse_new_plan(raw, "en")
+    if block is None:
+        assert errors == {} and data is not None
+    else:
+        assert data is None and list(errors) == [block]
+        assert message in errors[block]
+
+
+def test_several_errors_come_back_together_and_in_spanish():
+    data, errors = plans_views.parse_new_plan(
+        plan_values(account_name="", timezone="Nowhere", end_date="2020-01-01"), "es")
+    assert data is None and set(errors) == {"account_name", "timezone", "end_date"}
+    assert errors["timezone"].startswith("Zona horaria desconocida")
+
+
+def test_perpetual_plans_have_no_end():
+    data, _ = plans_views.parse_new_plan(plan_values(period="perpetual", end_date="2020-01-01"),
+                                         "en")
+    assert data.end_date is None
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_new_plan_modal_is_valid(lang):
+    view = plans_views.new_plan_modal(lang=lang, channel_id="C1", today=date(2026, 11, 30),
+                                      timezone="Europe/Madrid", creator_id="U1",
+                                      account_name="x" * 500)
+    assert check_view(view) == [], view["blocks"][:2]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_messages_are_valid(lang):
+    p = plan(language=lang)
+    for message in (
+        plans_views.archive_offer(lang=lang, plan=p),
+        plans_views.plan_announcement(lang=lang, plan=p, categories=["Financial"] * 12,
+                                      facilitators=["U1", "U2"]),
+    ):
+        assert check_message(message["blocks"], message["text"]) == []
+
+
+def test_notification_text_is_escaped_and_headers_are_plain():
+    p = plan(account_name="<!channel> Acme")
+    message = plans_views.plan_announcement(lang="en", plan=p, categories=["A"],
+                                            facilitators=["U1"])
+    assert "<!channel>" not in message["text"] and "&lt;!channel&gt;" in message["text"]
+    assert message["blocks"][0]["text"] == {"type": "plain_text", "emoji": True,
+                                            "text": message["blocks"][0]["text"]["text"]}
+    assert "<!channel> Acme" in message["blocks"][0]["text"]["text"]

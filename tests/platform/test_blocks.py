@@ -1,13 +1,8 @@
-"""Small parts of the app with rules of their own."""
+"""The Block Kit pieces every capability uses (bot/platform/blocks.py): escaping, cutting and
+splitting text without breaking an entity, Slack's date and time formats."""
 
-
-
-def test_clean_drops_control_characters_and_keeps_the_rest():
-    from bot.platform.state import clean
-
-    assert clean("a\x00b\x07c\x1b[0m\x7f") == "abc[0m"
-    assert clean("one\r\ntwo\rthree\tfour\n") == "one\ntwo\nthree\tfour\n"
-    assert clean("שלום 👋 ñ") == "שלום 👋 ñ"
+from bot.platform.blocks import chunk_lines, escape, slack_date, slack_time
+from tests.factories import NOW
 
 
 def test_fit_never_cuts_an_escape_sequence():
@@ -19,15 +14,22 @@ def test_fit_never_cuts_an_escape_sequence():
     assert fit("short", 3000) == "short"
 
 
-def test_serving_imports_nothing_only_exports_and_pictures_need():
-    """matplotlib, numpy, Pillow, openpyxl and icalendar cost tens of MB per process: the
-    serving processes load them only when they export (the picture: never, a child draws)."""
-    import subprocess
-    import sys
+def test_slack_formats_the_moment_and_falls_back_on_the_plans_local_time():
+    unix = int(NOW.timestamp())
+    assert slack_time(NOW, "Europe/Madrid", "en") == (
+        f"<!date^{unix}^{{time}}|16:00 (Europe/Madrid)>")
+    assert slack_date(NOW, "America/Mexico_City", "es", "{date_long_pretty} {time}") == (
+        f"<!date^{unix}^{{date_long_pretty}} {{time}}|lunes, 30 de noviembre de 2026, "
+        "09:00 (America/Mexico_City)>")
 
-    loaded = subprocess.run([sys.executable, "-c", (
-        "import sys, bot.platform.app, bot.platform.server, bot.outbox.sender, bot.outbox.ticks; "
-        "print(' '.join(m for m in ('matplotlib', 'numpy', 'PIL', 'openpyxl', 'icalendar') "
-        "if m in sys.modules))")],
-        capture_output=True, text=True, check=True).stdout.split()
-    assert loaded == []
+
+def test_escape_only_touches_the_three_characters():
+    assert escape("a & b < c > d *bold* _it_") == "a &amp; b &lt; c &gt; d *bold* _it_"
+
+
+def test_chunk_lines_never_splits_an_entity():
+    line = "a" * 2998 + "&amp;" + "b" * 10
+    chunks = chunk_lines([line], limit=3000)
+    assert all(len(c) <= 3000 for c in chunks)
+    assert chunks[0].endswith("a") and chunks[1].startswith("&amp;")
+    assert "".join(chunks) == line

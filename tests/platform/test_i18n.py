@@ -6,8 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+
+from bot.platform.i18n import language_from_locale
 
 ROOT = Path(__file__).parents[2]
 LOCALE = ROOT / "bot" / "locale"
@@ -82,3 +85,9 @@ def test_no_translated_string_hides_behind_a_call_babel_cannot_see():
         for match in re.finditer(r"gettext(?:_for)?\([^()]*\)\(\s*['\"]", text):
             hidden.append(f"{path.relative_to(ROOT)}:{text.count(chr(10), 0, match.start()) + 1}")
     assert not hidden, hidden
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("es-ES", "es"), ("es-LA", "es"), ("en-US", "en"),
+                                              ("pt-BR", "en"), (None, "en")])
+def test_language_from_locale(locale, lang):
+    assert language_from_locale(locale) == lang

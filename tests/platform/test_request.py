@@ -1,6 +1,6 @@
-"""Input a hostile or careless user sends, through the app's endpoint in the test's
-process, on SQLite and PostgreSQL: control characters, text too long to echo, modal
-metadata naming a channel the user is not in."""
+"""Input a hostile or careless user sends (bot/platform/request.py and state.py), through the
+app's endpoint in the test's process, on SQLite and PostgreSQL: control characters, text
+too long to echo, modal metadata naming a channel the user is not in."""
 
 import json
 
@@ -98,3 +98,11 @@ def test_modal_metadata_naming_a_channel_the_user_is_not_in_stores_nothing(rumbo
     # Not a member: Slack was asked, and said so.
     assert any(c.params["channel"] == "C0PRIVATE"
                for c in rumbo.emulator.calls_to("conversations.members"))
+
+
+def test_clean_drops_control_characters_and_keeps_the_rest():
+    from bot.platform.state import clean
+
+    assert clean("a\x00b\x07c\x1b[0m\x7f") == "abc[0m"
+    assert clean("one\r\ntwo\rthree\tfour\n") == "one\ntwo\nthree\tfour\n"
+    assert clean("שלום 👋 ñ") == "שלום 👋 ñ"

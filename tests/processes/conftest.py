@@ -9,8 +9,9 @@ from tests.processes.servers import CHANNEL, LEASE, SIGNING_SECRET, Rumbo
 
 @pytest.fixture
 def rumbo(engine, tmp_path):
-    """Slack's side and a `rumbo serve` (scheduler on) on the test's database, SQLite or
-    PostgreSQL, that the test may kill and start again (`restart`)."""
+    """Slack's side and a serving process tree (what `rumbo serve` runs, scheduler on) on the
+    test's database, SQLite or PostgreSQL, that the test may kill and start again
+    (`restart`)."""
     from bot.devslack import SlackDriver, SlackEmulator
     from tests.processes.servers import BOT_TOKEN
     from tests.scenario import setup_channel
@@ -20,7 +21,7 @@ def rumbo(engine, tmp_path):
 
         def serve():
             return Rumbo(api_url=emulator.api_url, database_url=url, scheduler=True,
-                         log_path=tmp_path / "rumbo.log",
+                         log_path=tmp_path / "rumbo.log", command="server",
                          env={"RUMBO_LEASE_SECONDS": LEASE}).start()
 
         state = SimpleNamespace(emulator=emulator, engine=engine, serve=serve,

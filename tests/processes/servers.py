@@ -31,14 +31,21 @@ class RunningServer(NamedTuple):
 
 
 class Rumbo:
-    """One `rumbo serve` (gunicorn's master and worker) in a process group of its own, so a
-    test can kill the whole tree at once and start another on the same database."""
+    """One `rumbo serve` (gunicorn's master and worker; or `command`: socket, worker) in a
+    process group of its own, so a test can kill the whole tree at once and start another
+    on the same database.
+
+    `command="server"` starts what `rumbo serve` becomes once it has checked the settings
+    and migrated the database (it execs `python -m bot.platform.server`): the same process
+    tree, a second sooner, for tests that restart it often on a database migrated already
+    (crashes, several instances). `rumbo serve` itself: tests/processes/test_serve.py."""
 
     def __init__(self, *, api_url: str, database_url: str, log_path, scheduler: bool = False,
                  env: dict | None = None, command: str = "serve"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
+        self.command = command
         self.env = {
             **os.environ,
             "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -49,10 +56,14 @@ class Rumbo:
             **(env or {}),
         }
         self.env.pop("SLACK_APP_TOKEN", None)
-        self.args = [sys.executable, "-m", "bot.platform.cli", command]
+        no_scheduler = [] if scheduler else ["--no-scheduler"]
+        if command == "server":
+            self.args = [sys.executable, "-m", "bot.platform.server", "127.0.0.1",
+                         str(self.port), *no_scheduler]
+        else:
+            self.args = [sys.executable, "-m", "bot.platform.cli", command]
         if command == "serve":
-            self.args += ["--host", "127.0.0.1", "--port", str(self.port),
-                          *([] if scheduler else ["--no-scheduler"])]
+            self.args += ["--host", "127.0.0.1", "--port", str(self.port), *no_scheduler]
         self.process = None
 
     def start(self) -> "Rumbo":
@@ -67,7 +78,7 @@ class Rumbo:
 
     def ready(self) -> "Rumbo":
         """Wait until `rumbo serve` answers /healthz (other commands have nothing to ask)."""
-        if self.args[3] == "serve":
+        if self.command in ("serve", "server"):
             _wait_healthy(self.url, self.process, self.log_path)
         return self
 

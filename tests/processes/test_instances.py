@@ -31,7 +31,8 @@ def instances(engine, tmp_path):
         url = engine.url.render_as_string(hide_password=False)
         logs = [tmp_path / f"serve{n}.log" for n in range(2)]
         servers = [Rumbo(api_url=emulator.api_url, database_url=url, scheduler=True,
-                         log_path=log).launch() for log in logs]  # side by side
+                         log_path=log, command="server").launch()
+                   for log in logs]  # side by side
         for server in servers:
             server.ready()
         drivers = [SlackDriver(f"{s.url}/slack/events", SIGNING_SECRET, emulator)
@@ -136,14 +137,21 @@ def test_a_meeting_spread_over_two_instances_and_a_worker(instances):
     assert len(emulator.calls_to("views.publish")) == 1
 
     # The reminder fell due at the start: three dispatchers (two serve, one worker) sent it
-    # once, and each took one more pass of the outbox since without sending it again.
+    # once. Every process is then restarted, as a deploy does, and each one's first pass of
+    # the outbox (at its start) finds it sent. (Waiting for the running ones' next tick
+    # would prove the same, a tick of 15 s later.)
     emulator.wait_for("chat.postMessage", timeout=40, predicate=lambda c: "review_start"
                       in str(c.params.get("blocks")))
-    logs = [*instances.logs, instances.log]
-    done = [passes(log) for log in logs]
-    for log, seen in zip(logs, done, strict=True):
-        wait_for_pass(log, more_than=seen)
-    worker.stop()
+    processes = [*instances.servers, worker]
+    for process in processes:
+        process.process.terminate()  # all at once, then each waited for
+    for process in processes:
+        process.stop()
+    done = [passes(process.log_path) for process in processes]
+    for process in processes:
+        process.launch()  # side by side, on the same database
+    for process, seen in zip(processes, done, strict=True):
+        wait_for_pass(process.log_path, more_than=seen)
     reminders = [c for c in emulator.calls_to("chat.postMessage")
                  if "review_start" in str(c.params.get("blocks"))]
     assert len(reminders) == 1

@@ -1,39 +1,13 @@
-"""Times in messages are Slack's `<!date^…>`: each reader sees their own timezone; the plan's
-local time is the fallback."""
+"""Reviews' Block Kit (bot/reviews/views.py): the review's day and time in each reader's
+zone (Slack's `<!date^…>`, the plan's local time as fallback), also in the help, the plan
+and App Home; an overdue initiative flagged."""
 
+import json
 from datetime import UTC, date, datetime, time
+from types import SimpleNamespace
 
-import pytest
-
-from bot.help import views as help_views
-from bot.platform.blocks import slack_date, slack_time
 from bot.reviews.views import review_reminder
-from bot.sessions import views as sessions_views
-from tests.factories import NOW, all_text, plan, session
-
-
-def test_slack_formats_the_moment_and_falls_back_on_the_plans_local_time():
-    unix = int(NOW.timestamp())
-    assert slack_time(NOW, "Europe/Madrid", "en") == (
-        f"<!date^{unix}^{{time}}|16:00 (Europe/Madrid)>")
-    assert slack_date(NOW, "America/Mexico_City", "es", "{date_long_pretty} {time}") == (
-        f"<!date^{unix}^{{date_long_pretty}} {{time}}|lunes, 30 de noviembre de 2026, "
-        "09:00 (America/Mexico_City)>")
-
-
-@pytest.mark.parametrize("lang", ["en", "es"])
-def test_session_times_are_each_readers_own(lang):
-    p = plan(language=lang)
-    running = all_text(sessions_views.session_card(lang=lang, plan=p, strategy_session=session(),
-                                        contributions={}, answer_count=0, idea_count=0))
-    ends = int(session().ends_at.timestamp())
-    assert f"<!date^{ends}^{{time}}|10:30 (America/Mexico_City)>" in running
-    ended = all_text(sessions_views.session_card(lang=lang, plan=p,
-                                                 strategy_session=session(ended_at=NOW),
-                                      contributions={}, answer_count=0, idea_count=0))
-    assert f"<!date^{int(NOW.timestamp())}^{{date_short_pretty}} {{time}}|" in ended
-    help_text = all_text(help_views.help_message(lang=lang, plan=p, running=session()))
-    assert f"<!date^{ends}^{{time}}|" in help_text
+from tests.factories import plan
 
 
 def test_a_review_reminder_gives_the_reviews_day_and_time_in_each_readers_zone():
@@ -54,3 +28,21 @@ def test_the_next_review_in_help_the_plan_and_app_home_is_each_readers_own():
     assert review_when(p, "en") == (
         f"<!date^{moment}^{{date_long_pretty}} {{time}}|Friday, January 15, 2027 at 10:00 "
         "(Europe/Madrid)>")
+
+
+def test_the_review_and_app_home_flag_an_overdue_initiative():
+    from bot.home.views import home_view
+    from bot.reviews.views import item_inputs
+
+    item = SimpleNamespace(id=3, title="Workshop", target="Held", status="on_track",
+                           due_date=date(2027, 2, 10))
+    flagged = json.dumps(item_inputs("en", "initiative", item, None, None, date(2027, 2, 11)),
+                         ensure_ascii=False)
+    assert "⚠️ *Overdue* since February 10, 2027" in flagged
+    assert "Overdue" not in json.dumps(item_inputs("en", "initiative", item, None, None,
+                                                   date(2027, 2, 10)))
+    plan = SimpleNamespace(account_name="Acme", channel_id="C1", id=1, next_review_on=None)
+    home = json.dumps(home_view(lang="es", plans=[], today=date(2027, 2, 11), at_risk=[],
+                                overdue=[(plan, "Workshop", date(2027, 2, 10))]),
+                      ensure_ascii=False)
+    assert "Tus iniciativas con la fecha límite pasada" in home and "Workshop" in home

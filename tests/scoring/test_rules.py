@@ -1,3 +1,6 @@
+"""Scoring's rules (bot/scoring/rules.py): the scores, and the consensus a facilitator is
+suggested."""
+
 import pytest
 
 from bot.scoring.rules import consensus, is_score
