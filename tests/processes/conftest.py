@@ -38,5 +38,5 @@ def rumbo(engine, tmp_path):
         try:
             yield state
         finally:
-            state.server.stop()
+            state.server.end()
         assert emulator.violations == [], emulator.violations

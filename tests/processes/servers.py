@@ -2,6 +2,7 @@
 emulator, for the tests that need a process: crashes, several instances, Socket Mode,
 serving over HTTP."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -86,6 +87,14 @@ class Rumbo:
         """Send `signum` to the whole process tree (SIGKILL: an OOM kill, a node gone)."""
         os.killpg(self.process.pid, signum)
         self.process.wait(timeout=30)
+
+    def end(self) -> None:
+        """A test's teardown: the whole tree killed at once, if it still runs (no test reads
+        anything from a clean stop there; `stop` is the clean one)."""
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -45,7 +45,7 @@ def instances(engine, tmp_path):
             yield state
         finally:
             for server in [*servers, *([state.worker] if state.worker else [])]:
-                server.stop()
+                server.end()
         assert emulator.violations == [], emulator.violations
 
 

@@ -45,7 +45,7 @@ def served(sqlite_engine, tmp_path):
                 redirect_uri=server.env["SLACK_REDIRECT_URI"],
                 driver=SlackDriver(f"{server.url}/slack/events", SIGNING_SECRET, emulator))
         finally:
-            server.stop()
+            server.end()
         assert emulator.violations == [], emulator.violations
 
 

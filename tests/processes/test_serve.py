@@ -37,7 +37,7 @@ def served(tmp_path_factory, sqlite_template):
                 emulator=emulator, server=server, log=workdir / "rumbo.log", engine=engine,
                 driver=SlackDriver(f"{server.url}/slack/events", SIGNING_SECRET, emulator))
         finally:
-            server.stop()
+            server.end()
             engine.dispose()
         assert emulator.violations == [], emulator.violations
 

@@ -66,7 +66,7 @@ def slack(tmp_path_factory):
         try:
             yield state
         finally:
-            state.rumbo.kill()  # a clean stop waits out the client's 3 s receive timeout
+            state.rumbo.end()  # a clean stop waits out the client's 3 s receive timeout
             state.engine.dispose()
         assert emulator.violations == [], emulator.violations
 
