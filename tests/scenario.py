@@ -1,5 +1,6 @@
-"""Helpers for end-to-end scenarios: set up Slack's side, run the app's flows, read what
-the app posted and stored."""
+"""Helpers for end-to-end scenarios, whichever way the app runs (in the test's process or a
+real process): set up Slack's side, run the app's flows, read what the app posted and
+stored. `slack` is anything with an `emulator`, a `driver` and an `engine`."""
 
 import html
 import json
@@ -97,7 +98,9 @@ def count(slack, model, **where):
 
 
 def eventually(check, timeout=5.0):
-    """Wait for work the app does after its ack: `check()` must become truthy."""
+    """Wait for what another process or thread does by itself (a real `rumbo serve`, a
+    Socket Mode client): `check()` must become truthy. In the test's process there is no
+    waiting: the driver settles the app's work after each request."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()

@@ -1,7 +1,8 @@
-"""Several processes on one PostgreSQL: two `rumbo serve` (each with its scheduler) and a
-`rumbo worker`; a meeting's requests alternate between the instances and Slack's retries
-land on the other one. Nothing is stored twice, no reply or post goes out twice, the live
-card is redrawn about once a second, and a due reminder goes out once."""
+"""Several processes on one PostgreSQL: two serving instances (what `rumbo serve` runs, each
+with its scheduler) and a `rumbo worker`; a meeting's requests alternate between the
+instances and Slack's retries land on the other one. Nothing is stored twice, no reply or
+post goes out twice, the live card is redrawn about once a second, and a due reminder goes
+out once, and not again when every process restarts."""
 
 import json
 import threading
