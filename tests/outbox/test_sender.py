@@ -7,6 +7,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from sqlmodel import select
 
 from bot.outbox.sender import LEASE, Dispatcher
@@ -93,7 +94,10 @@ def test_a_failed_delivery_is_retried_with_backoff_never_dropped(engine, web_api
     web_api.fail_next("chat.postMessage", http_status=500, times=3)  # beyond the client's retries
     clock = FakeClock(madrid(date(2027, 3, 29)))
     run = dispatcher(engine, web_api, clock)
+    for handler in run.clients(None).retry_handlers:  # the client's retries, without their
+        handler.interval_calculator = FixedValueRetryIntervalCalculator(0)  # backoff sleeps
     assert run.run_once() == 0
+    assert len(web_api.calls_to("chat.postMessage")) == 3  # the client tried three times
     with new_session(engine) as db:
         failed = db.exec(select(Delivery).where(Delivery.plan_id == plan.id,
                                                 Delivery.key.endswith("ahead:7"))).one()
