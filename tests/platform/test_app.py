@@ -6,6 +6,7 @@ ids, rate limits and channel errors, acks that wait for neither Slack nor a busy
 import json
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlmodel import select
 
@@ -219,8 +220,10 @@ def test_acks_do_not_wait_for_a_slow_slack_or_a_locked_database(slack):
                             == opened.trigger_id)
     with slack.engine.connect() as connection:
         connection.exec_driver_sql("BEGIN EXCLUSIVE")
-        command = slack.driver.command(AM, "C0SLOW", "idea Never half-written")
-        form = slack.driver.submit(AM, {"idea_text": "Not lost either"})
+        with ThreadPoolExecutor(2) as both:  # at the same moment: each waits its own while
+            command = both.submit(slack.driver.command, AM, "C0SLOW", "idea Never half-written")
+            form = both.submit(slack.driver.submit, AM, {"idea_text": "Not lost either"})
+            command, form = command.result(), form.result()
         connection.exec_driver_sql("ROLLBACK")
     assert command.status == 200 and command.elapsed < 3
     assert "ocupada" in command.text  # Spanish: the database is busy

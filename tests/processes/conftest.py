@@ -8,7 +8,14 @@ from tests.processes.servers import CHANNEL, LEASE, SIGNING_SECRET, Rumbo
 
 
 @pytest.fixture
-def rumbo(engine, tmp_path):
+def lease() -> str:
+    """RUMBO_LEASE_SECONDS of the `rumbo` fixture's process: how long a delivery a dead
+    process was sending waits before another takes it over (a test may parametrize it)."""
+    return LEASE
+
+
+@pytest.fixture
+def rumbo(engine, tmp_path, lease):
     """Slack's side and a serving process tree (what `rumbo serve` runs, scheduler on) on the
     test's database, SQLite or PostgreSQL, that the test may kill and start again
     (`restart`)."""
@@ -22,7 +29,7 @@ def rumbo(engine, tmp_path):
         def serve():
             return Rumbo(api_url=emulator.api_url, database_url=url, scheduler=True,
                          log_path=tmp_path / "rumbo.log", command="server",
-                         env={"RUMBO_LEASE_SECONDS": LEASE}).start()
+                         env={"RUMBO_LEASE_SECONDS": lease}).start()
 
         state = SimpleNamespace(emulator=emulator, engine=engine, serve=serve,
                                 server=serve(), log=tmp_path / "rumbo.log")

@@ -135,6 +135,7 @@ def test_every_acknowledged_submission_survives_the_server_being_killed(rumbo, s
     assert len(sent) == len(set(sent)), "something was stored twice"
 
 
+@pytest.mark.parametrize("lease", ["1"])  # seconds: the restart waits for it to run out
 def test_a_recap_interrupted_by_a_crash_is_posted_once_after_the_restart(rumbo):
     create_plan(rumbo, CHANNEL, "Recap Co", language="en")
     start_session(rumbo, CHANNEL)
@@ -144,7 +145,7 @@ def test_a_recap_interrupted_by_a_crash_is_posted_once_after_the_restart(rumbo):
     assert rumbo.driver.submit(TEAMMATE, {"q1": "Renewals are late"}).json() is None
 
     # Slack takes the recap slowly; the server dies while it waits, having stored the end.
-    rumbo.emulator.slow_next("chat.postMessage", 1)  # less than the lease: Slack answers
+    rumbo.emulator.slow_next("chat.postMessage", 0.5)  # less than the lease: Slack answers
     end_session(rumbo, CHANNEL)
     rumbo.emulator.wait_arrived("chat.postMessage", timeout=10, predicate=lambda c: "Session "
                                 "recap" in (c.params.get("text") or ""))
@@ -160,6 +161,7 @@ def test_a_recap_interrupted_by_a_crash_is_posted_once_after_the_restart(rumbo):
     assert rumbo.emulator.calls_to("conversations.history")  # it looked before posting
 
 
+@pytest.mark.parametrize("lease", ["1"])
 def test_an_export_whose_process_died_is_uploaded_by_the_next_one(rumbo):
     create_plan(rumbo, CHANNEL, "Export Co", language="en")
     # The server dies before its upload reaches Slack.
