@@ -9,10 +9,7 @@ from openpyxl import load_workbook
 from sqlalchemy import event
 from sqlmodel import select
 
-from bot.devslack.blockkit import check_view
-from bot.devslack.driver import view_state
 from bot.exports import document as exports_document
-from bot.exports import views as exports_views
 from storage import exports, plans, scoring, sessions
 from storage.models import Category, Initiative, Objective
 from tests.factories import make_plan
@@ -437,12 +434,3 @@ def test_the_two_files_have_distinct_titles(db, lang):
     workbook, document = exports_document.titles(doc)
     assert workbook != document and "Acme" in workbook and "Acme" in document
     assert "Excel" in workbook and "Markdown" in document
-
-
-@pytest.mark.parametrize("lang", ["en", "es"])
-def test_the_export_question_defaults_to_the_channel_without_each_persons_scores(lang):
-    view = exports_views.export_modal(lang=lang, private_metadata="{}")
-    assert check_view(view) == []
-    assert exports_views.parse_export(view_state(view, {}), lang) == (False, False, {})
-    assert exports_views.parse_export(view_state(view, {"to": "me", "scores": ["yes"]}), lang) \
-        == (True, True, {})
