@@ -16,8 +16,7 @@ from typing import NamedTuple
 
 from tests.inprocess import BOT_TOKEN, SIGNING_SECRET
 
-CHANNEL = "C0SERVED"
-LEASE = "2"  # seconds a dead process's delivery waits before another process takes it
+LEASE = "1"  # seconds a dead process's delivery waits before another process takes it
 
 
 def free_port() -> int:
