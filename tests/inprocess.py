@@ -153,7 +153,8 @@ class InProcessApp:
         self.start()
 
     def start(self) -> None:
-        """A fresh app on the same database and Slack: what a process restart keeps."""
+        """A fresh app (and background) on the same database and Slack: what a process
+        restart keeps. Work the old app left unsettled is dropped, as a killed process's."""
         self.background = Deferred(self.clock)
         self.app = create_app(self.settings, self.engine, clock=self.clock,
                               background=self.background)
