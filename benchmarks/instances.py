@@ -20,7 +20,7 @@ from sqlalchemy import text
 from benchmarks.serve_latency import percentile, prepare_rumbo, run, workload
 from bot.devslack import SlackDriver, SlackEmulator
 from storage.db import make_engine
-from tests.app_server import BOT_TOKEN, SIGNING_SECRET, Rumbo
+from tests.processes.servers import BOT_TOKEN, SIGNING_SECRET, Rumbo
 
 CHANNEL, USER = "C0BENCH", "U0BENCH"
 

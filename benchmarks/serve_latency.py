@@ -26,7 +26,7 @@ from sqlalchemy import text
 from bot.devslack import SlackDriver, SlackEmulator, view_state
 from bot.sessions import views as sessions_views
 from storage.db import make_engine
-from tests.app_server import BOT_TOKEN, SIGNING_SECRET, free_port, running_rumbo
+from tests.processes.servers import BOT_TOKEN, SIGNING_SECRET, free_port, running_rumbo
 
 CHANNEL, USER = "C0BENCH", "U0BENCH"
 

@@ -21,7 +21,7 @@ from bot.platform.app import create_app
 from bot.platform.server import wsgi_app
 from bot.platform.settings import Settings
 from storage.db import make_engine, migrate
-from tests.app_server import BOT_TOKEN, SIGNING_SECRET
+from tests.processes.servers import BOT_TOKEN, SIGNING_SECRET
 from tests.scenario import AM, CLIENT, TEAMMATE, create_plan, setup_channel, start_session
 
 CHANNEL = "C0COUNT"

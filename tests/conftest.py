@@ -1,36 +1,76 @@
+"""Fixtures every test may use: a migrated database (SQLite, and PostgreSQL where a test
+runs on both), and Slack's side with Rumbo's Bolt app in this process (tests/inprocess.py).
+The real-process fixtures live in tests/processes/conftest.py."""
+
 import uuid
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import text
 
+from bot.devslack import SlackEmulator
 from storage.db import make_engine, migrate, new_session
+from tests.inprocess import in_process, migrated_template, sqlite_copy
 from tests.postgres import require_postgres
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request, tmp_path):
-    """A migrated database: a SQLite file, and a fresh schema on the real PostgreSQL."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'rumbo.db'}")
-        migrate(engine)
-        yield engine
-        engine.dispose()
-        return
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """Migrated once per run; each test gets a copy."""
+    return migrated_template(tmp_path_factory.mktemp("template") / "rumbo.db")
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_template, tmp_path):
+    """A migrated SQLite database file of the test's own."""
+    engine = sqlite_copy(sqlite_template, tmp_path / "rumbo.db")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_schema():
+    """One schema on the real PostgreSQL, migrated once per run: (URL, schema), or None."""
     url = require_postgres()
     if url is None:
-        pytest.skip("no PostgreSQL: run the suite with scripts/test")
+        yield None
+        return
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = make_engine(url)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
     migrate(engine)
-    yield engine
     engine.dispose()
+    yield url, schema
     with admin.begin() as connection:
         connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+@pytest.fixture
+def postgres_engine(postgres_schema):
+    """The migrated schema on the real PostgreSQL, emptied for the test (every table
+    truncated, its ids starting again at 1): as a fresh schema is, much faster."""
+    if postgres_schema is None:
+        pytest.skip("no PostgreSQL: run the suite with scripts/test")
+    url, schema = postgres_schema
+    engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
+    with engine.begin() as connection:
+        tables = connection.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = :schema "
+            "AND tablename <> 'alembic_version'"), {"schema": schema}).scalars().all()
+        # A killed server's backends may still be letting go of their locks.
+        connection.execute(text("SET LOCAL lock_timeout = '20s'"))
+        connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                                + " RESTART IDENTITY CASCADE"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request):
+    """A migrated database: a SQLite file, and a fresh schema on the real PostgreSQL."""
+    return request.getfixturevalue(f"{request.param.replace('postgresql', 'postgres')}_engine")
 
 
 @pytest.fixture
@@ -39,62 +79,28 @@ def db(engine):
         yield session
 
 
-@pytest.fixture(scope="module")
-def slack(tmp_path_factory):
-    """Slack's side of an end-to-end test: the emulator, a signed-request driver, and the
-    real `rumbo serve` between them, on a fresh SQLite database."""
-    from bot.devslack import SlackDriver, SlackEmulator
-    from tests.app_server import BOT_TOKEN, SIGNING_SECRET, running_rumbo
-
-    workdir = tmp_path_factory.mktemp("rumbo")
-    database_url = f"sqlite:///{workdir / 'rumbo.db'}"
-    with (
-        SlackEmulator(bot_token=BOT_TOKEN) as emulator,
-        running_rumbo(api_url=emulator.api_url, database_url=database_url,
-                      log_path=workdir / "rumbo.log") as server,
-    ):
-        base = server.url
-        driver = SlackDriver(f"{base}/slack/events", SIGNING_SECRET, emulator)
-        engine = make_engine(database_url)
-        yield SimpleNamespace(emulator=emulator, driver=driver, engine=engine, base=base,
-                              log=workdir / "rumbo.log", server_pid=server.pid)
-        engine.dispose()
-    assert emulator.violations == [], emulator.violations
-
-
-CHANNEL = "C0SERVED"
-LEASE = "2"  # seconds a dead process's delivery waits before another process takes it
+@pytest.fixture
+def web_api():
+    """The Web API emulator alone, for what calls Slack outside a request (the outbox, the
+    cards): U1 (ana) in C1 (acme)."""
+    with SlackEmulator() as emulator:
+        emulator.add_user("U1", "ana")
+        emulator.add_channel("C1", "acme", members=["U1"])
+        yield emulator
 
 
 @pytest.fixture
-def rumbo(engine, tmp_path):
-    """Slack's side and a `rumbo serve` (scheduler on) on the test's database, SQLite or
-    PostgreSQL, that the test may kill and start again (`restart`)."""
-    from bot.devslack import SlackDriver, SlackEmulator
-    from tests.app_server import BOT_TOKEN, SIGNING_SECRET, Rumbo
-    from tests.scenario import setup_channel
+def slack(sqlite_engine):
+    """Slack's side of a handler test and Rumbo's app between them, in this process, on a
+    fresh SQLite database: `emulator`, `driver` (signed requests, settled after each),
+    `engine`, `clock` (a FakeClock), `app`, `outbox`, `settings`, `restart()`. Fails at
+    teardown if the emulator recorded anything Slack would refuse."""
+    with in_process(sqlite_engine) as rumbo:
+        yield rumbo
 
-    with SlackEmulator(bot_token=BOT_TOKEN) as emulator:
-        url = engine.url.render_as_string(hide_password=False)
 
-        def serve():
-            return Rumbo(api_url=emulator.api_url, database_url=url, scheduler=True,
-                         log_path=tmp_path / "rumbo.log",
-                         env={"RUMBO_LEASE_SECONDS": LEASE}).start()
-
-        state = SimpleNamespace(emulator=emulator, engine=engine, serve=serve,
-                                server=serve(), log=tmp_path / "rumbo.log")
-        state.driver = SlackDriver(f"{state.server.url}/slack/events", SIGNING_SECRET,
-                                   emulator)
-
-        def restart():
-            state.server = serve()
-            state.driver.app_url = f"{state.server.url}/slack/events"
-
-        state.restart = restart
-        setup_channel(state, CHANNEL)
-        try:
-            yield state
-        finally:
-            state.server.stop()
-        assert emulator.violations == [], emulator.violations
+@pytest.fixture
+def slack_each_db(engine):
+    """The same as `slack`, on SQLite and on PostgreSQL."""
+    with in_process(engine) as rumbo:
+        yield rumbo

@@ -1,8 +1,12 @@
-"""Helpers for end-to-end scenarios: set up Slack's side, run the app's flows, read what
-the app posted and stored."""
+"""Helpers for end-to-end scenarios, whichever way the app runs (in the test's process or a
+real process): set up Slack's side, run the app's flows, read what the app posted and
+stored. `slack` is anything with an `emulator`, a `driver` and an `engine`."""
 
+import html
 import json
+import re
 import time
+from urllib.parse import urlsplit
 
 from sqlmodel import select
 
@@ -94,7 +98,9 @@ def count(slack, model, **where):
 
 
 def eventually(check, timeout=5.0):
-    """Wait for work the app does after its ack: `check()` must become truthy."""
+    """Wait for what another process or thread does by itself (a real `rumbo serve`, a
+    Socket Mode client): `check()` must become truthy. In the test's process there is no
+    waiting: the driver settles the app's work after each request."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()
@@ -102,6 +108,28 @@ def eventually(check, timeout=5.0):
             assert result, "the app did not get there in time"
             return result
         time.sleep(0.02)
+
+
+def opened(slack, response):
+    """The view that the request's trigger_id opened (views.open)."""
+    return slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                                   == response.trigger_id)[-1].params["view"]
+
+
+def install(slack, team_id: str, redirect_uri: str) -> str:
+    """A user of `team_id` installs Rumbo (OAuth mode): the app's install page, Slack's
+    Allow, the redirect back with the state cookie the browser kept; the page the browser
+    ends on. Over HTTP or in the test's process, whichever driver `slack` has."""
+    page = slack.driver.get("/slack/install")
+    assert page.status == 200, page.text
+    cookie = page.header("Set-Cookie").split(";")[0]
+    link = html.unescape(re.search(r'href="([^"]*oauth/v2/authorize[^"]*)"', page.text)
+                         .group(1))
+    # The emulator refuses an authorize URL naming another client id.
+    assert "client_id=" in link and "state=" in link and "chat:write" in link
+    back = urlsplit(slack.emulator.approve_install(link, team_id=team_id,
+                                                   redirect_uri=redirect_uri))
+    return slack.driver.get(back.path, query=back.query, headers={"Cookie": cookie}).text
 
 
 def ideas_of(slack, channel_id):

@@ -1,6 +1,7 @@
 """A whole meeting as its three people play it, counting every action they take: the plan,
 a session where each gives two answers, seven ideas scored and settled, an objective with an
-initiative, the export. Real `rumbo serve`, signed requests, the Web API emulator."""
+initiative, the export. Signed requests to the app in the test's process, the Web API
+emulator."""
 
 from collections import Counter
 
@@ -13,7 +14,6 @@ from tests.scenario import (
     TEAMMATE,
     count,
     create_plan,
-    eventually,
     ideas_of,
     setup_channel,
     start_session,
@@ -73,14 +73,14 @@ def test_a_three_person_meeting_takes_few_actions(slack, actions, capsys):
     ideas = [i.text for i in ideas_of(slack, CHANNEL)]
     assert len(ideas) == 7
     for number, (idea, score) in enumerate(zip(ideas, SCORES, strict=True), start=1):
-        eventually(lambda n=number: f"Idea {n} de 7" in shown(slack, card), timeout=10)
+        assert f"Idea {number} de 7" in shown(slack, card)
         assert idea in shown(slack, card)
         for user in ANSWERS:
             slack.driver.click(user, f"round_score_{score}", channel_id=CHANNEL,
                                message_ts=card)
-        eventually(lambda: "Puntuada por 3 de 3" in shown(slack, card), timeout=10)
+        assert "Puntuada por 3 de 3" in shown(slack, card)
         slack.driver.click(AM, "round_settle_suggested", channel_id=CHANNEL, message_ts=card)
-    eventually(lambda: "objective_promote" in shown(slack, card), timeout=10)
+    assert "objective_promote" in shown(slack, card)
     assert [i.score for i in ideas_of(slack, CHANNEL)] == SCORES
 
     # The round's end offers its 3s; the saved objective offers its initiative; the saved
@@ -97,8 +97,8 @@ def test_a_three_person_meeting_takes_few_actions(slack, actions, capsys):
         "horizon": "medium", "owner": CLIENT})
     assert answer.json() is None, answer.errors
     # The round's card follows: the promoted idea is no longer offered.
-    eventually(lambda: shown(slack, card).count("objective_promote") == 1, timeout=10)
-    eventually(lambda: any("objective_add_initiative" in text_of(m)
+    assert shown(slack, card).count("objective_promote") == 1
+    assert (any("objective_add_initiative" in text_of(m)
                            for m in slack.emulator.ephemerals(CHANNEL, AM)))
     click = slack.driver.click(AM, "objective_add_initiative", channel_id=CHANNEL,
                                ephemeral=True)
@@ -107,14 +107,13 @@ def test_a_three_person_meeting_takes_few_actions(slack, actions, capsys):
     answer = slack.driver.submit(AM, {"title": "Launch the portal", "target": "Live",
                                       "measure": "Launched", "owner": TEAMMATE})
     assert answer.json() is None, answer.errors
-    eventually(lambda: any("plan_export" in text_of(m)
+    assert (any("plan_export" in text_of(m)
                            for m in slack.emulator.ephemerals(CHANNEL, AM)))
     click = slack.driver.click(AM, "plan_export", channel_id=CHANNEL, ephemeral=True)
     slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
                             == click.trigger_id)
     assert slack.driver.submit(AM, {}).json() is None  # to the channel, as it offers first
-    eventually(lambda: len([f for f in slack.emulator.files if f["channel"] == CHANNEL]) == 2,
-               timeout=10)
+    assert len([f for f in slack.emulator.files if f["channel"] == CHANNEL]) == 2
 
     assert count(slack, Idea, plan_id=plan.id) == 7
     assert count(slack, Objective, plan_id=plan.id) == 1

@@ -1,5 +1,6 @@
-"""Drives the app the way Slack does: signed HTTP requests to its /slack/events endpoint
-(`SlackDriver`), or envelopes over the emulator's Socket Mode server (`SocketDriver`).
+"""Drives the app the way Slack does: signed requests to its /slack/events endpoint, over
+HTTP (`SlackDriver`) or handed to the Bolt app in the test's own process (`AppDriver`), or
+envelopes over the emulator's Socket Mode server (`SocketDriver`).
 
 Payloads are built from the emulator's state (directory, messages, views), and the app's
 answers to view submissions are applied back to the emulator's view stacks.
@@ -15,14 +16,18 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
 from bot.devslack.blockkit import check_message
 from bot.devslack.emulator import SlackEmulator
 
 if TYPE_CHECKING:
+    from slack_bolt import App
+
     from bot.devslack.socket_mode import Ack  # imports websockets, a dev dependency
 
 FORM = "application/x-www-form-urlencoded"
@@ -82,6 +87,10 @@ class Response:
 
     def json(self) -> Any:
         return json.loads(self.text) if self.text.strip() else None
+
+    def header(self, name: str) -> str | None:
+        """A header of the answer, whatever its case."""
+        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
 
 
 class Driver:
@@ -169,7 +178,7 @@ class Driver:
         if channel_id is None:
             view = self._view_for(user_id, view_id, action_id, value)
             blocks = [b for b in view["blocks"] if block_id in (None, b.get("block_id"))]
-            block, element = _find_element(blocks, action_id, value, selected)
+            block, element = _element(blocks, action_id, value, selected)
             if selected is not None and block.get("type") == "input":
                 self._typed.setdefault(view["id"], {})[block["block_id"]] = selected
             typed = self._typed.get(view["id"], {})
@@ -370,26 +379,20 @@ class Driver:
                 "view_submission", [f"unknown response_action {action!r} in {answer}"])
 
 
-class SlackDriver(Driver):
-    """Over HTTP: signed requests to the app's /slack/events endpoint."""
+class SignedDriver(Driver):
+    """Slack's HTTP requests: form or JSON bodies signed with the app's signing secret, the
+    retry headers Slack adds; a subclass carries them (`_deliver`) to the app."""
 
     def __init__(
         self,
-        app_url: str,
         signing_secret: str,
         emulator: SlackEmulator,
         *,
         api_app_id: str = "A0RUMBO",
         clock: Callable[[], float] = time.time,
-        timeout: float = 10.0,
     ) -> None:
-        if not app_url.startswith(("http://", "https://")):
-            raise ValueError(f"app_url must be an http(s) URL, not {app_url!r}")
         super().__init__(emulator, api_app_id=api_app_id, clock=clock)
-        self.app_url = app_url
-        self.timeout = timeout
         self._verifier = SignatureVerifier(signing_secret)
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     # ---- raw requests ----------------------------------------------------------------------
 
@@ -417,18 +420,21 @@ class SlackDriver(Driver):
         if retry_num is not None:
             headers["X-Slack-Retry-Num"] = str(retry_num)
             headers["X-Slack-Retry-Reason"] = retry_reason
-        # app_url is checked to be http(s) in __init__
-        request = urllib.request.Request(  # noqa: S310
-            self.app_url, data=raw, headers=headers, method="POST")
         started = time.perf_counter()
-        try:
-            with self._opener.open(request, timeout=self.timeout) as reply:
-                status, reply_headers, text = reply.status, reply.headers, reply.read()
-        except urllib.error.HTTPError as error:
-            status, reply_headers, text = error.code, error.headers, error.read()
-        return Response(status, dict(reply_headers.items()), text.decode("utf-8", "replace"),
-                        elapsed=time.perf_counter() - started, body=raw,
-                        content_type=content_type)
+        status, reply_headers, text = self._deliver(raw, headers)
+        response = Response(status, reply_headers, text, elapsed=time.perf_counter() - started,
+                            body=raw, content_type=content_type)
+        self._after_request()
+        return response
+
+    def get(self, path: str, *, query: str = "", headers: dict[str, str] | None = None
+            ) -> Response:
+        """A browser's GET of one of the app's pages (/slack/install, /slack/oauth_redirect)."""
+        started = time.perf_counter()
+        status, reply_headers, text = self._fetch(path, query, dict(headers or {}))
+        response = Response(status, reply_headers, text, elapsed=time.perf_counter() - started)
+        self._after_request()
+        return response
 
     def resend(self, response: Response, *, retry_num: int | None = 1) -> Response:
         """Send the very same request again, freshly signed: a Slack retry (with
@@ -450,6 +456,17 @@ class SlackDriver(Driver):
 
     # ---- the transport ---------------------------------------------------------------------
 
+    def _deliver(self, raw: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], str]:
+        """Carry a signed POST to the app's /slack/events: (status, headers, text)."""
+        raise NotImplementedError
+
+    def _fetch(self, path: str, query: str, headers: dict[str, str]
+               ) -> tuple[int, dict[str, str], str]:
+        raise NotImplementedError
+
+    def _after_request(self) -> None:
+        """Called once the app has answered a request."""
+
     def _send_command(self, fields: dict, retry_num: int | None) -> Response:
         return self.post(urlencode(fields), FORM, retry_num=retry_num)
 
@@ -460,6 +477,92 @@ class SlackDriver(Driver):
                     ) -> Response:
         return self.post(json.dumps(envelope), JSON, retry_num=retry_num,
                          retry_reason=retry_reason or "http_timeout")
+
+
+class SlackDriver(SignedDriver):
+    """Over HTTP: signed requests to the app's /slack/events endpoint."""
+
+    def __init__(
+        self,
+        app_url: str,
+        signing_secret: str,
+        emulator: SlackEmulator,
+        *,
+        api_app_id: str = "A0RUMBO",
+        clock: Callable[[], float] = time.time,
+        timeout: float = 10.0,
+    ) -> None:
+        if not app_url.startswith(("http://", "https://")):
+            raise ValueError(f"app_url must be an http(s) URL, not {app_url!r}")
+        super().__init__(signing_secret, emulator, api_app_id=api_app_id, clock=clock)
+        self.app_url = app_url
+        self.timeout = timeout
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def _deliver(self, raw: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], str]:
+        # app_url is checked to be http(s) in __init__
+        request = urllib.request.Request(  # noqa: S310
+            self.app_url, data=raw, headers=headers, method="POST")
+        return self._open(request)
+
+    def _fetch(self, path: str, query: str, headers: dict[str, str]
+               ) -> tuple[int, dict[str, str], str]:
+        parts = urlsplit(self.app_url)
+        url = urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+        return self._open(urllib.request.Request(url, headers=headers))  # noqa: S310
+
+    def _open(self, request: urllib.request.Request) -> tuple[int, dict[str, str], str]:
+        try:
+            with self._opener.open(request, timeout=self.timeout) as reply:
+                status, reply_headers, text = reply.status, reply.headers, reply.read()
+        except urllib.error.HTTPError as error:
+            status, reply_headers, text = error.code, error.headers, error.read()
+        return status, dict(reply_headers.items()), text.decode("utf-8", "replace")
+
+
+class AppDriver(SignedDriver):
+    """In the test's process: the same signed bodies and headers, as Bolt's adapters hand
+    them to the app (`BoltRequest`, `App.dispatch`; the OAuth flow's pages for a GET).
+    `after_request` runs once the app has answered each request (a test's hook to run the
+    work the app left for after its ack)."""
+
+    def __init__(
+        self,
+        app: App,
+        signing_secret: str,
+        emulator: SlackEmulator,
+        *,
+        api_app_id: str = "A0RUMBO",
+        clock: Callable[[], float] = time.time,
+        after_request: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(signing_secret, emulator, api_app_id=api_app_id, clock=clock)
+        self.app = app
+        self.after_request = after_request
+
+    def _deliver(self, raw: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], str]:
+        return _answer(self.app.dispatch(BoltRequest(body=raw.decode(), headers=dict(headers))))
+
+    def _fetch(self, path: str, query: str, headers: dict[str, str]
+               ) -> tuple[int, dict[str, str], str]:
+        flow = self.app.oauth_flow
+        request = BoltRequest(body="", query=query, headers=dict(headers))
+        if flow is not None and path == flow.install_path:
+            return _answer(flow.handle_installation(request))
+        if flow is not None and path == flow.redirect_uri_path:
+            return _answer(flow.handle_callback(request))
+        return _answer(BoltResponse(status=404, body="Not Found"))
+
+    def _after_request(self) -> None:
+        if self.after_request is not None:
+            self.after_request()
+
+
+def _answer(response: BoltResponse) -> tuple[int, dict[str, str], str]:
+    """A BoltResponse as an HTTP client sees it: one value per header, the body as text."""
+    headers = {name: ", ".join(values) if name != "set-cookie" else values[0]
+               for name, values in response.headers.items()}
+    return response.status, headers, response.body
 
 
 class SocketDriver(Driver):
@@ -598,6 +701,15 @@ def _elements(block: dict) -> list[dict]:
     return [block[k] for k in ("accessory", "element") if isinstance(block.get(k), dict)]
 
 
+def _element(blocks: list, action_id: str, value: str | None, selected: Any = None
+             ) -> tuple[dict, dict]:
+    """`_find_element`, which raises LookupError when there is none."""
+    found = _find_element(blocks, action_id, value, selected)
+    if found is None:
+        raise AssertionError("unreachable: _find_element raises when not quiet")
+    return found
+
+
 def _find_element(blocks: list, action_id: str, value: str | None, selected: Any = None, *,
                   quiet: bool = False) -> tuple[dict, dict] | None:
     """The element with that action_id (and button value; or, for menus sharing an
@@ -612,7 +724,8 @@ def _find_element(blocks: list, action_id: str, value: str | None, selected: Any
             return block, element
     if quiet:
         return None
-    seen = sorted({e.get("action_id") for b in blocks for e in _elements(b)} - {None})
+    seen = sorted({str(e.get("action_id")) for b in blocks for e in _elements(b)
+                   if e.get("action_id")})
     raise LookupError(f"no element with action_id {action_id!r}"
                       + (f" and value {value!r}" if value else "") + f"; action_ids: {seen}")
 

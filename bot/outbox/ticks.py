@@ -19,6 +19,7 @@ from storage.types import utc_now
 log = logging.getLogger("rumbo")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 TICK_SECONDS = 15
+TICK_NAME = "outbox pass"  # the tick's name in APScheduler's log lines
 
 
 def tick(sender: Sender, retention: timedelta) -> int:
@@ -45,7 +46,8 @@ def start_in_background(sender: Sender, settings: Settings) -> BackgroundSchedul
     retention = timedelta(days=settings.rumbo_retention_days)
     # The first pass at once: what a stopped process left due or half-sent goes out.
     scheduler.add_job(tick, "interval", args=(sender, retention), seconds=TICK_SECONDS,
-                      id="deliveries", replace_existing=True, next_run_time=utc_now())
+                      id="deliveries", name=TICK_NAME, replace_existing=True,
+                      next_run_time=utc_now())
     scheduler.add_job(lambda: schedule_missing(sender.engine, sender.clock()),
                       id="schedule_missing", replace_existing=True)  # once, now
     scheduler.start()

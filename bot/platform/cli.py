@@ -55,7 +55,7 @@ def cmd_socket(settings: Settings, _args) -> None:
     handler = SocketModeHandler(app, settings.slack_app_token)
     stop = _stop_on_signals()
     handler.connect()
-    stop.wait()
+    _until(stop)
     # Stop taking envelopes, then finish what was taken (all of it is stored already).
     handler.close()
     scheduler.shutdown()
@@ -70,6 +70,13 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
+def _until(stop: threading.Event) -> None:
+    """Wait for a stop signal. In short waits: a signal delivered to another thread only
+    flags it, and Python runs its handler once the main thread wakes."""
+    while not stop.wait(0.5):
+        pass
+
+
 def cmd_worker(settings: Settings, _args) -> None:
     settings.require_slack()
     engine = _prepare(settings)
@@ -78,7 +85,7 @@ def cmd_worker(settings: Settings, _args) -> None:
 
     stop = _stop_on_signals()
     scheduler = start_in_background(make_outbox(settings, engine), settings)
-    stop.wait()
+    _until(stop)
     scheduler.shutdown()
 
 

@@ -1,0 +1,157 @@
+"""The emulator's Socket Mode server (bot/devslack/socket_mode.py) with slack_sdk's own
+builtin client, as Bolt runs it: apps.connections.open, hello, envelopes and their acks,
+violations, disconnects and resets. `rumbo socket` on it: tests/processes/."""
+
+import json
+import threading
+import urllib.request
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.builtin import SocketModeClient
+from slack_sdk.socket_mode.response import SocketModeResponse
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from bot.devslack import SlackEmulator
+from bot.devslack.socket_mode import SocketModeServer
+from tests.processes.servers import BOT_TOKEN
+from tests.scenario import (
+    eventually,
+)
+
+APP_TOKEN = "xapp-1-A0RUMBO-1-test"  # noqa: S105 (a fake app-level token)
+
+
+@pytest.fixture
+def emulator():
+    with SlackEmulator(app_token=APP_TOKEN) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def client(emulator):
+    """slack_sdk's builtin client, as Bolt runs it, answering every envelope; it checks its
+    connection every half second (Bolt: every 10 s) so that a test sees it recover soon."""
+    client = SocketModeClient(app_token=APP_TOKEN,
+                              web_client=WebClient(base_url=emulator.api_url), ping_interval=0.5)
+    client.received = []
+    client.on_message_listeners.append(lambda raw: client.received.append(json.loads(raw)))
+
+    def answer(socket_client, request):
+        payload = {"text": f"got {request.payload.get('text')}"} \
+            if request.type == "slash_commands" else None
+        socket_client.send_socket_mode_response(
+            SocketModeResponse(envelope_id=request.envelope_id, payload=payload))
+
+    client.socket_mode_request_listeners.append(answer)
+    client.connect()
+    yield client
+    client.auto_reconnect_enabled = False
+    emulator.socket_mode.drop()  # else closing waits out the client's 3 s receive timeout
+    # Its close waits out its message queue's 1 s poll: let it finish while the next test
+    # runs (nothing of this one's is read after).
+    threading.Thread(target=client.close, daemon=True).start()
+
+
+def test_apps_connections_open_takes_the_app_level_token_only(emulator):
+    url = WebClient(base_url=emulator.api_url).apps_connections_open(app_token=APP_TOKEN)["url"]
+    assert url.startswith("ws://127.0.0.1:") and "/link/?ticket=" in url
+    for token in (BOT_TOKEN, "xapp-1-A0OTHER-1-nope"):
+        with pytest.raises(SlackApiError) as refused:
+            WebClient(base_url=emulator.api_url).apps_connections_open(app_token=token)
+        assert refused.value.response["error"] == "invalid_auth"
+    request = urllib.request.Request(f"{emulator.api_url}apps.connections.open", data=b"")
+    with urllib.request.urlopen(request) as reply:  # noqa: S310 (loopback)
+        assert json.load(reply) == {"ok": False, "error": "not_authed"}
+    with pytest.raises(SlackApiError) as refused:  # and it is no bot token
+        WebClient(token=APP_TOKEN, base_url=emulator.api_url).auth_test()
+    assert refused.value.response["error"] == "invalid_auth"
+
+    # A URL opens one connection: its ticket is spent.
+    with connect(url) as websocket:
+        hello = json.loads(websocket.recv(timeout=5))
+        assert hello["type"] == "hello" and hello["connection_info"] == {"app_id": "A0RUMBO"}
+        with pytest.raises(InvalidStatus) as rejected:
+            connect(url)
+        assert rejected.value.response.status_code == 403
+    assert emulator.violations == []
+
+
+def test_hello_then_envelopes_and_their_acks(emulator, client):
+    server = emulator.socket_mode
+    link = server.wait_connected()
+    hello = eventually(lambda: client.received)[0]
+    assert hello["type"] == "hello" and hello["num_connections"] == 1
+    assert set(hello["debug_info"]) == {"host", "build_number", "approximate_connection_time"}
+
+    ack = server.deliver("slash_commands", {"command": "/plan", "text": "help"})
+    assert ack.payload == {"text": "got help"} and ack.link == link and ack.elapsed < 3
+    assert ack.envelope["accepts_response_payload"] is True
+    assert "retry_attempt" not in ack.envelope  # only events carry it on a first delivery
+
+    event = server.deliver("events_api", {"type": "event_callback", "event_id": "Ev1"})
+    assert event.payload is None
+    assert (event.envelope["retry_attempt"], event.envelope["retry_reason"]) == (0, "")
+    assert event.envelope["accepts_response_payload"] is False
+    again = server.redeliver(event.envelope["envelope_id"])
+    assert again.envelope["envelope_id"] != event.envelope["envelope_id"]
+    assert (again.envelope["retry_attempt"], again.envelope["payload"]) == (1, event.envelope[
+        "payload"])
+    assert server.acks == [ack, event, again]
+    assert emulator.violations == []
+
+
+def test_acks_late_twice_unknown_or_with_an_ignored_payload_are_violations(emulator):
+    server = SocketModeServer(emulator, ack_timeout=0.3).start()
+    try:
+        ack = server.deliver("events_api", {"type": "event_callback"})  # nobody connected
+        assert ack.elapsed is None and ack.link == 0
+        with connect(server.new_url()) as websocket:
+            assert json.loads(websocket.recv(timeout=5))["type"] == "hello"
+            unanswered = server.deliver("slash_commands", {"text": ""})
+            assert unanswered.elapsed is None and unanswered.link == 1
+            envelope_id = json.loads(websocket.recv(timeout=5))["envelope_id"]
+            websocket.send(json.dumps({"envelope_id": envelope_id}))  # too late
+            websocket.send(json.dumps({"envelope_id": envelope_id}))  # and twice
+            websocket.send(json.dumps({"envelope_id": "never-sent"}))
+            websocket.send("hello?")
+            eventually(lambda: len(emulator.violations) >= 5)
+            assert server.acks[0].elapsed >= 0.3  # the late ack is still recorded
+        violations = "\n".join(emulator.violations)
+        for expected in ("no open connection", "not acknowledged within 0.3 s",
+                         "acknowledged twice", "never sent", "not an ack"):
+            assert expected in violations
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("reason", ["refresh_requested", "too_many_websockets"])
+def test_the_client_reconnects_after_a_disconnect_and_after_a_reset(emulator, client, reason):
+    server = emulator.socket_mode
+    first = server.wait_connected()
+    server.disconnect(reason)
+    second = server.wait_connected(newer_than=first)
+    assert server.deliver("slash_commands", {"text": "a"}).link == second
+
+    server.drop()  # a network reset: no disconnect, no close frame
+    third = server.wait_connected(newer_than=second)
+    assert server.deliver("slash_commands", {"text": "b"}).link == third
+    assert len(emulator.calls_to("apps.connections.open")) == 3  # a fresh URL each time
+    kinds = [m.get("type") or "ack" for m in client.received]
+    assert kinds == ["hello", "disconnect", "hello", "slash_commands", "hello", "slash_commands"]
+    assert client.received[1]["reason"] == reason
+    assert emulator.violations == []
+
+
+def test_a_tcp_close_without_a_close_frame_is_noticed_late_but_recovered(emulator, client):
+    """The builtin client reads nothing more from a half-closed socket and notices only when
+    five pings in a row fail ("Failed to check the state of sock … BrokenPipeError",
+    bolt-python #675): here 5 × 0.5 s; under Bolt's 10 s pings, close to a minute."""
+    server = emulator.socket_mode
+    first = server.wait_connected()
+    server.drop(reset=False)
+    second = server.wait_connected(newer_than=first, timeout=20)
+    assert server.deliver("slash_commands", {"text": "c"}).link == second
+    assert emulator.violations == []

@@ -1,0 +1,106 @@
+"""Evaluations, settling and rounds, on SQLite and PostgreSQL."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from storage import plans, scoring, sessions
+from storage.models import Evaluation, Idea, IdeaHistory
+from tests.factories import create
+
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+def history_of(db, idea):
+    """What the idea's history holds, oldest first."""
+    return db.exec(select(IdeaHistory).where(IdeaHistory.idea_id == idea.id)
+                   .order_by(IdeaHistory.at, IdeaHistory.id)).all()
+
+
+def plan_with_ideas(db, texts=("Portal", "Dashboard", "Dinner")):
+    plan = create(db)
+    sessions.add_contributions(db, plan=plan, strategy_session=None, user_id="U7",
+                              user_team_id="T1", answers={}, now=NOW,
+                              ideas=[(t, "realistic", 2) for t in texts])
+    return plan, sessions.ideas_of(db, plan=plan)
+
+
+def test_one_evaluation_per_participant_however_often_submitted(db):
+    _plan, (idea, *_rest) = plan_with_ideas(db)
+    scoring.save_evaluation(db, idea=idea, user_id="U7", user_team_id="T1", now=NOW,
+                            values={"score": "2", "pros": "cheap"})
+    scoring.save_evaluation(db, idea=idea, user_id="U7", user_team_id="T1", now=NOW,
+                            values={"score": "3", "pros": "cheap and quick"})
+    scoring.save_evaluation(db, idea=idea, user_id="U8", user_team_id="T1", now=NOW,
+                            values={"score": "1"})
+    evaluations = scoring.evaluations_of(db, idea=idea)
+    assert [(e.user_id, e.score, e.pros) for e in evaluations] == [
+        ("U7", "3", "cheap and quick"), ("U8", "1", None)]
+    assert len(db.exec(select(Evaluation)).all()) == 2
+
+
+def test_settling_is_recorded_and_a_stale_settle_is_refused(db):
+    _plan, (idea, *_rest) = plan_with_ideas(db)
+    seen = idea.version
+    scoring.settle(db, idea=idea, score="3", user_id="U1", now=NOW, expected_version=seen)
+    assert idea.score == "3" and idea.revealed_at == NOW and idea.version == seen + 1
+    # A second facilitator who looked at the idea before the first settled it:
+    with pytest.raises(scoring.StaleIdea):
+        scoring.settle(db, idea=idea, score="1", user_id="U2", now=NOW, expected_version=seen)
+    db.refresh(idea)
+    assert idea.score == "3"
+    later = NOW + timedelta(days=30)
+    scoring.settle(db, idea=idea, score="1", user_id="U2", now=later,
+                   expected_version=idea.version, note="budget frozen")
+    history = [(h.kind, h.before, h.after, h.user_id, h.note)
+               for h in history_of(db, idea)]
+    assert history == [("score", None, "3", "U1", None), ("score", "3", "1", "U2",
+                                                          "budget frozen")]
+
+
+def test_edit_and_merge_keep_everything(db):
+    plan, (portal, dashboard, _dinner) = plan_with_ideas(db)
+    scoring.edit_idea(db, idea=portal, text="Self-service portal", tag="ambitious",
+                      user_id="U7", now=NOW, expected_version=portal.version)
+    scoring.save_evaluation(db, idea=dashboard, user_id="U8", user_team_id="T1", now=NOW,
+                            values={"score": "2"})
+    scoring.merge(db, idea=dashboard, into=portal, user_id="U1", now=NOW,
+                  expected_version=dashboard.version)
+    rows = scoring.idea_rows(db, plan=plan)
+    assert [r.idea.text for r in rows] == ["Self-service portal", "Dinner"]
+    assert rows[0].merged == 1
+    assert db.get(Idea, dashboard.id).merged_into_id == portal.id  # kept, only hidden
+    assert len(scoring.evaluations_of(db, idea=dashboard)) == 1
+    assert [h.kind for h in history_of(db, portal)] == ["edit"]
+    assert history_of(db, portal)[0].before == "realistic|Portal"
+
+
+def test_idea_lookups_check_workspace_and_channel(db):
+    plan, (idea, *_rest) = plan_with_ideas(db)
+    assert plans.in_channel(db, Idea, idea.id, team_id="T1", channel_id="C1") == (plan, idea)
+    assert plans.in_channel(db, Idea, idea.id, team_id="T2", channel_id="C1") == (None, None)
+    assert plans.in_channel(db, Idea, idea.id, team_id="T1", channel_id="C2") == (None, None)
+    assert plans.in_channel(db, Idea, 99999, team_id="T1", channel_id="C1") == (None, None)
+    plans.archive_plan(db, plan=plan, user_id="U1", now=plan.created_at)
+    db.refresh(plan)
+    assert plans.in_channel(db, Idea, idea.id, team_id="T1", channel_id="C1") == (None, None)
+    assert plans.in_channel(db, Idea, idea.id, team_id="T1", channel_id="C1",
+                            active=False) == (plan, idea)
+
+
+def test_rounds_and_participants(db):
+    plan, ideas = plan_with_ideas(db)
+    scoring.save_evaluation(db, idea=ideas[0], user_id="U9", user_team_id="T9", now=NOW,
+                            values={"score": "2"})
+    assert set(scoring.participants(db, plan=plan)) == {"U1", "U2", "U7", "U9"}
+    scoring_round = scoring.start_round(db, plan=plan, idea_ids=[i.id for i in ideas],
+                                        user_id="U1", now=NOW)
+    with pytest.raises(scoring.RoundAlreadyRunning):
+        scoring.start_round(db, plan=plan, idea_ids=[], user_id="U1", now=NOW)
+    scoring.move_round(db, scoring_round=scoring_round, position=7)
+    assert scoring_round.position == 2
+    scoring.move_round(db, scoring_round=scoring_round, position=-1)
+    assert scoring_round.position == 0
+    assert scoring.end_round(db, scoring_round=scoring_round, now=NOW)
+    assert not scoring.end_round(db, scoring_round=scoring_round, now=NOW)

@@ -1,0 +1,58 @@
+"""Strategy sessions in storage (storage/sessions.py), on SQLite and PostgreSQL: one running
+session a plan, contributions kept with author and time and stored once, answers edited
+only by their author."""
+
+from datetime import timedelta
+
+import pytest
+
+from storage import requests, sessions
+from storage.models import Answer
+from tests.factories import NOW, create, once, start
+
+
+def test_one_running_session_per_plan(db):
+    plan = create(db)
+    session = start(db, plan)
+    with pytest.raises(sessions.SessionAlreadyRunning):
+        start(db, plan, key="s2")
+    assert sessions.end_session(db, strategy_session=session, user_id="U1", now=NOW)
+    assert not sessions.end_session(db, strategy_session=session, user_id="U1", now=NOW)
+    db.commit()
+    start(db, plan, key="s3")
+
+
+def test_contributions_keep_author_time_and_are_stored_once(db):
+    plan = create(db)
+    session = start(db, plan)
+    later = NOW + timedelta(minutes=5)
+    kwargs = dict(plan=plan, strategy_session=session, user_id="U7", user_team_id="T_GUEST",
+                  answers={1: "Going well", 3: "Stop weekly calls"},
+                  ideas=[("Self-service portal", "ambitious", None)], now=later)
+    once(db, "view:V1", lambda: sessions.add_contributions(db, **kwargs))
+    with pytest.raises(requests.DuplicateRequest):
+        once(db, "view:V1", lambda: sessions.add_contributions(db, **kwargs))
+    answers = sessions.answers_of(db, strategy_session=session)
+    assert [(a.question, a.text, a.user_id, a.user_team_id) for a in answers] == [
+        (1, "Going well", "U7", "T_GUEST"), (3, "Stop weekly calls", "U7", "T_GUEST")]
+    assert answers[0].created_at == later and answers[0].created_at.tzinfo is not None
+    assert [i.text for i in sessions.ideas_of(db, plan=plan)] == ["Self-service portal"]
+    assert sessions.contributors(db, strategy_session=session) == {"U7": [2, 1]}
+
+
+def test_editing_answers_only_touches_ones_own_and_hides_emptied(db):
+    plan = create(db)
+    session = start(db, plan)
+    for user in ("U7", "U8"):
+        sessions.add_contributions(db, plan=plan, strategy_session=session, user_id=user,
+                                  user_team_id="T1", answers={1: f"{user} one", 2: f"{user} two"},
+                                  ideas=[], now=NOW)
+    mine = sessions.answers_of(db, strategy_session=session, user_id="U7")
+    theirs = sessions.answers_of(db, strategy_session=session, user_id="U8")
+    changed = sessions.edit_answers(db, strategy_session=session, user_id="U7", now=NOW, texts={
+        mine[0].id: "U7 corrected", mine[1].id: "", theirs[0].id: "hijacked"})
+    assert changed == 2
+    assert [a.text for a in sessions.answers_of(db, strategy_session=session)] == [
+        "U7 corrected", "U8 one", "U8 two"]
+    hidden = db.get(Answer, mine[1].id)
+    assert hidden.text == "U7 two" and hidden.deleted_at is not None  # kept, only hidden
