@@ -89,7 +89,7 @@ def main() -> None:
         measure("Add answers submitted (answers, idea)", answers)
         measure("a click that opens a modal", click)
         server.shutdown()
-        app.rumbo.pool.shutdown(wait=True)
+        app.rumbo.background.shutdown()
         engine.dispose()
 
 

@@ -53,12 +53,17 @@ def in_channel(session: Session, model: type[SQLModel], item_id: int, *, team_id
     """(plan, item) for a plan or anything of a plan (`model`, by id) when it belongs to this
     workspace's channel (`channel_id` None: any of its channels) and the plan is active (or
     not, without `active`); (None, None) otherwise."""
-    item: Any = session.get(model, item_id)
-    if item is None or item.team_id != team_id:
-        return None, None
-    plan = item if isinstance(item, Plan) else session.get_one(Plan, item.plan_id)
-    if plan.team_id != team_id or channel_id not in (None, plan.channel_id) or (
-            active and plan.status != "active"):
+    found: Any
+    table: Any = model
+    if table is Plan:
+        found = session.get(Plan, item_id)
+        plan, item = found, found
+    else:  # the item and its plan in one query
+        found = session.exec(select(table, Plan).join(Plan, col(Plan.id) == col(table.plan_id))
+                             .where(col(table.id) == item_id)).first()
+        item, plan = found if found is not None else (None, None)
+    if item is None or item.team_id != team_id or plan.team_id != team_id or (
+            channel_id not in (None, plan.channel_id)) or (active and plan.status != "active"):
         return None, None
     return plan, item
 
