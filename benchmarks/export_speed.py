@@ -44,7 +44,7 @@ def build(db) -> Plan:
                   review_time=clock(9, 0), language="en",
                   created_by="U0", created_at=START),
         categories=["Financial", "Customer experience", "Process", "Technology"],
-        facilitators=["U1", "U2"], request_key="bench")
+        facilitators=["U1", "U2"])
     categories = list(db.exec(select(Category).where(Category.plan_id == plan.id)))
     session = StrategySession(team_id="T1", plan_id=plan.id, channel_id="C1", started_by="U0",
                               started_at=START, ends_at=START + timedelta(minutes=90),
