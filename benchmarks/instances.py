@@ -12,46 +12,36 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
-
-from sqlalchemy import text
 
 from benchmarks.serve_latency import percentile, prepare_rumbo, run, workload
 from bot.devslack import SlackDriver, SlackEmulator
-from storage.db import make_engine
+from tests.postgres import own_schema
 from tests.processes.servers import BOT_TOKEN, SIGNING_SECRET, Rumbo
 
 CHANNEL, USER = "C0BENCH", "U0BENCH"
 
 
 def measure(count: int, requests: int, clients: int, base_url: str) -> tuple[float, float, float]:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(base_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{base_url}?options=-csearch_path%3D{schema}"
-    workdir = Path(tempfile.mkdtemp(prefix="rumbo-instances-"))
-    with SlackEmulator(bot_token=BOT_TOKEN) as emulator:
-        emulator.add_user(USER, "bench", locale="en-US", tz="Europe/Madrid")
-        emulator.add_channel(CHANNEL, "bench", members=[USER])
-        servers = [Rumbo(api_url=emulator.api_url, database_url=url, scheduler=n == 0,
-                         log_path=workdir / f"serve{n}.log").start() for n in range(count)]
-        try:
-            driver = SlackDriver(f"{servers[0].url}/slack/events", SIGNING_SECRET, emulator)
-            metadata = prepare_rumbo(driver, emulator)
-            urls = ",".join(f"{s.url}/slack/events" for s in servers)
-            run(urls, workload(driver, 60, metadata, 10**6), clients)  # warm up
-            started = time.perf_counter()
-            timings = run(urls, workload(driver, requests, metadata, 0), clients)
-            elapsed = time.perf_counter() - started
-        finally:
-            for server in servers:
-                server.stop()
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-    return requests / elapsed, statistics.median(timings), percentile(timings, 0.95)
+    with own_schema(base_url, "bench") as (url, _):
+        workdir = Path(tempfile.mkdtemp(prefix="rumbo-instances-"))
+        with SlackEmulator(bot_token=BOT_TOKEN) as emulator:
+            emulator.add_user(USER, "bench", locale="en-US", tz="Europe/Madrid")
+            emulator.add_channel(CHANNEL, "bench", members=[USER])
+            servers = [Rumbo(api_url=emulator.api_url, database_url=url, scheduler=n == 0,
+                             log_path=workdir / f"serve{n}.log").start() for n in range(count)]
+            try:
+                driver = SlackDriver(f"{servers[0].url}/slack/events", SIGNING_SECRET, emulator)
+                metadata = prepare_rumbo(driver, emulator)
+                urls = ",".join(f"{s.url}/slack/events" for s in servers)
+                run(urls, workload(driver, 60, metadata, 10**6), clients)  # warm up
+                started = time.perf_counter()
+                timings = run(urls, workload(driver, requests, metadata, 0), clients)
+                elapsed = time.perf_counter() - started
+            finally:
+                for server in servers:
+                    server.stop()
+        return requests / elapsed, statistics.median(timings), percentile(timings, 0.95)
 
 
 def main() -> None:

@@ -39,43 +39,47 @@ def add_objective(session: Session, *, plan: Plan, values: dict, idea_id: int | 
                   user_id: str, now: datetime) -> Objective:
     objective = Objective(team_id=plan.team_id, plan_id=plan.id, idea_id=idea_id,
                           created_by=user_id, created_at=now, **values)
-    session.add(objective)
-    session.flush()
-    record_change(session, plan, entity="objective", entity_id=objective.id, field="created",
-            before=None, after=objective.statement, user_id=user_id, now=now)
-    session.flush()
+    _added(session, plan, objective, entity="objective", named=objective.statement,
+           user_id=user_id, now=now)
     return objective
 
 
 def update_objective(session: Session, *, plan: Plan, objective: Objective, values: dict,
                      user_id: str, now: datetime) -> int:
-    changed = apply_changes(session, plan, objective, entity="objective",
-                            fields=OBJECTIVE_FIELDS, values=values, user_id=user_id, now=now)
-    if changed:
-        objective.updated_at = now
-        session.add(objective)
-    session.flush()
-    return changed
+    return _updated(session, plan, objective, entity="objective", fields=OBJECTIVE_FIELDS,
+                    values=values, user_id=user_id, now=now)
 
 
 def add_initiative(session: Session, *, plan: Plan, objective: Objective, values: dict,
                    user_id: str, now: datetime) -> Initiative:
     initiative = Initiative(team_id=plan.team_id, plan_id=plan.id, objective_id=objective.id,
                             created_by=user_id, created_at=now, **values)
-    session.add(initiative)
-    session.flush()
-    record_change(session, plan, entity="initiative", entity_id=initiative.id, field="created",
-            before=None, after=initiative.title, user_id=user_id, now=now)
-    session.flush()
+    _added(session, plan, initiative, entity="initiative", named=initiative.title,
+           user_id=user_id, now=now)
     return initiative
 
 
 def update_initiative(session: Session, *, plan: Plan, initiative: Initiative, values: dict,
                       user_id: str, now: datetime) -> int:
-    changed = apply_changes(session, plan, initiative, entity="initiative",
-                            fields=INITIATIVE_FIELDS, values=values, user_id=user_id, now=now)
+    return _updated(session, plan, initiative, entity="initiative", fields=INITIATIVE_FIELDS,
+                    values=values, user_id=user_id, now=now)
+
+
+def _added(session: Session, plan: Plan, item: Objective | Initiative, *, entity: str,
+           named: str, user_id: str, now: datetime) -> None:
+    session.add(item)
+    session.flush()
+    record_change(session, plan, entity=entity, entity_id=item.id, field="created",
+                  before=None, after=named, user_id=user_id, now=now)
+    session.flush()
+
+
+def _updated(session: Session, plan: Plan, item: Objective | Initiative, *, entity: str,
+             fields, values: dict, user_id: str, now: datetime) -> int:
+    changed = apply_changes(session, plan, item, entity=entity, fields=fields, values=values,
+                            user_id=user_id, now=now)
     if changed:
-        initiative.updated_at = now
-        session.add(initiative)
+        item.updated_at = now
+        session.add(item)
     session.flush()
     return changed

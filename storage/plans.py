@@ -129,7 +129,7 @@ def _text(value) -> str | None:
 
 
 def record_change(session, plan: Plan, *, entity: str, entity_id, field: str, before, after,
-            user_id: str, now: datetime) -> None:
+                  user_id: str, now: datetime) -> None:
     session.add(PlanChange(team_id=plan.team_id, plan_id=plan.id, entity=entity,
                            entity_id=entity_id, field=field, before=_text(before),
                            after=_text(after), user_id=user_id, at=now))
@@ -142,7 +142,7 @@ def apply_changes(session, plan, item, *, entity: str, fields, values: dict, use
     for name in fields:
         if name in values and getattr(item, name) != values[name]:
             record_change(session, plan, entity=entity, entity_id=item.id, field=name,
-                    before=getattr(item, name), after=values[name], user_id=user_id, now=now)
+                          before=getattr(item, name), after=values[name], user_id=user_id, now=now)
             setattr(item, name, values[name])
             changed += 1
     return changed
@@ -196,13 +196,13 @@ def update_settings(session: Session, *, plan: Plan, values: dict, renames: dict
         category = current.get(category_id)
         if category is not None and category.name != name:
             record_change(session, plan, entity="category", entity_id=category_id, field="name",
-                    before=category.name, after=name, user_id=user_id, now=now)
+                          before=category.name, after=name, user_id=user_id, now=now)
             category.name = name
             session.add(category)
             changed += 1
     for category_id in removed:
         record_change(session, plan, entity="category", entity_id=category_id, field="removed",
-                before=current[category_id].name, after=None, user_id=user_id, now=now)
+                      before=current[category_id].name, after=None, user_id=user_id, now=now)
         session.delete(current[category_id])
         changed += 1
     position = max((c.position for c in current.values()), default=-1)
@@ -213,7 +213,7 @@ def update_settings(session: Session, *, plan: Plan, values: dict, renames: dict
         session.add(category)
         session.flush()
         record_change(session, plan, entity="category", entity_id=category.id, field="created",
-                before=None, after=name, user_id=user_id, now=now)
+                      before=None, after=name, user_id=user_id, now=now)
         changed += 1
     existing = set(session.exec(select(Facilitator.user_id)
                                 .where(Facilitator.plan_id == plan.id)))
@@ -221,12 +221,12 @@ def update_settings(session: Session, *, plan: Plan, values: dict, renames: dict
     for person in sorted(wanted - existing):
         session.add(Facilitator(team_id=plan.team_id, plan_id=plan.id, user_id=person))
         record_change(session, plan, entity="plan", entity_id=plan.id, field="facilitator",
-                before=None, after=person, user_id=user_id, now=now)
+                      before=None, after=person, user_id=user_id, now=now)
         changed += 1
     for person in sorted(existing - wanted):
         session.delete(session.get(Facilitator, (plan.id, person)))
         record_change(session, plan, entity="plan", entity_id=plan.id, field="facilitator",
-                before=person, after=None, user_id=user_id, now=now)
+                      before=person, after=None, user_id=user_id, now=now)
         changed += 1
     session.add(plan)
     session.flush()

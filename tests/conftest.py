@@ -2,15 +2,13 @@
 runs on both), and Slack's side with Rumbo's Bolt app in this process (tests/inprocess.py).
 The real-process fixtures live in tests/processes/conftest.py."""
 
-import uuid
-
 import pytest
 from sqlalchemy import text
 
 from bot.devslack import SlackEmulator
 from storage.db import make_engine, migrate, new_session
 from tests.inprocess import in_process, migrated_template, sqlite_copy
-from tests.postgres import require_postgres
+from tests.postgres import own_schema, require_postgres
 
 
 @pytest.fixture(scope="session")
@@ -29,22 +27,17 @@ def sqlite_engine(sqlite_template, tmp_path):
 
 @pytest.fixture(scope="session")
 def postgres_schema():
-    """One schema on the real PostgreSQL, migrated once per run: (URL, schema), or None."""
+    """One schema on the real PostgreSQL, migrated once per run: (its URL, its name), or
+    None."""
     url = require_postgres()
     if url is None:
         yield None
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
-    migrate(engine)
-    engine.dispose()
-    yield url, schema
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with own_schema(url, "t") as (schema_url, schema):
+        engine = make_engine(schema_url)
+        migrate(engine)
+        engine.dispose()
+        yield schema_url, schema
 
 
 @pytest.fixture
@@ -54,7 +47,7 @@ def postgres_engine(postgres_schema):
     if postgres_schema is None:
         pytest.skip("no PostgreSQL: run the suite with scripts/test")
     url, schema = postgres_schema
-    engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
+    engine = make_engine(url)
     with engine.begin() as connection:
         tables = connection.execute(text(
             "SELECT tablename FROM pg_tables WHERE schemaname = :schema "

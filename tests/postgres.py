@@ -16,6 +16,13 @@ than a skip, so PostgreSQL tests can never be skipped silently there.
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import text
+
+from storage.db import make_engine
 
 ENV_VAR = "RUMBO_TEST_POSTGRES_URL"
 
@@ -41,3 +48,19 @@ def require_postgres() -> str | None:
             "(run the suite through scripts/test, which starts a throwaway PostgreSQL)"
         )
     return url
+
+
+@contextmanager
+def own_schema(url: str, prefix: str) -> Iterator[tuple[str, str]]:
+    """A new, empty schema on the PostgreSQL at `url`, dropped afterwards: yields the URL
+    whose connections see it first, and its name."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{url}?options=-csearch_path%3D{schema}", schema
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -99,7 +99,7 @@ def test_a_three_person_meeting_takes_few_actions(slack, actions, capsys):
     # The round's card follows: the promoted idea is no longer offered.
     assert shown(slack, card).count("objective_promote") == 1
     assert (any("objective_add_initiative" in text_of(m)
-                           for m in slack.emulator.ephemerals(CHANNEL, AM)))
+                for m in slack.emulator.ephemerals(CHANNEL, AM)))
     click = slack.driver.click(AM, "objective_add_initiative", channel_id=CHANNEL,
                                ephemeral=True)
     slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
@@ -108,7 +108,7 @@ def test_a_three_person_meeting_takes_few_actions(slack, actions, capsys):
                                       "measure": "Launched", "owner": TEAMMATE})
     assert answer.json() is None, answer.errors
     assert (any("plan_export" in text_of(m)
-                           for m in slack.emulator.ephemerals(CHANNEL, AM)))
+                for m in slack.emulator.ephemerals(CHANNEL, AM)))
     click = slack.driver.click(AM, "plan_export", channel_id=CHANNEL, ephemeral=True)
     slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
                             == click.trigger_id)

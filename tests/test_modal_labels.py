@@ -41,25 +41,24 @@ def every_modal(lang):
                     user_id="U1")
     items = reviews_views.items_for_review(objectives, initiatives)
     return {
-        "plans.new_plan_modal": [plans_views.new_plan_modal(lang=lang, channel_id="C1",
-                                                            today=date(2026, 12, 2),
-                                            timezone="Europe/Madrid", creator_id="U1")],
+        "plans.new_plan_modal": [plans_views.new_plan_modal(
+            lang=lang, channel_id="C1", today=date(2026, 12, 2), timezone="Europe/Madrid",
+            creator_id="U1")],
         "sessions.answers_modal": [sessions_views.answers_modal(lang=lang, private_metadata="{}")],
-        "sessions.my_answers_modal": [sessions_views.my_answers_modal(lang=lang, answers=[answer],
-                                                          ideas=[idea], private_metadata="{}")],
+        "sessions.my_answers_modal": [sessions_views.my_answers_modal(
+            lang=lang, answers=[answer], ideas=[idea], private_metadata="{}")],
         "sessions.idea_modal": [sessions_views.idea_modal(lang=lang, private_metadata="{}")],
-        "scoring.evaluate_modal": [scoring_views.evaluate_modal(lang=lang, idea=idea,
-                                                                evaluation=None,
-                                                      others=None, private_metadata="{}")],
+        "scoring.evaluate_modal": [scoring_views.evaluate_modal(
+            lang=lang, idea=idea, evaluation=None, others=None, private_metadata="{}")],
         "scoring.settle_modal": [scoring_views.settle_modal(lang=lang, idea=idea,
                                                             evaluations=[evaluation],
-                                                  private_metadata="{}")],
+                                                            private_metadata="{}")],
         "scoring.edit_modal": [scoring_views.edit_modal(lang=lang, idea=idea,
                                                         private_metadata="{}")],
         "scoring.end_round_modal": [scoring_views.end_round_modal(lang=lang,
                                                                   private_metadata="{}")],
         "scoring.merge_modal": [scoring_views.merge_modal(lang=lang, idea=idea, candidates=[idea],
-                                                private_metadata="{}")],
+                                                          private_metadata="{}")],
         "reviews.checkin_modal": [reviews_views.checkin_modal(
             lang=lang, plan=p, due=date(2027, 3, 1), items=items, current={}, values={},
             private_metadata="{}")],
@@ -72,7 +71,7 @@ def every_modal(lang):
             objectives_views.objective_modal(lang=lang, categories=categories,
                                              private_metadata="{}"),
             objectives_views.objective_modal(lang=lang, categories=categories, idea=idea,
-                                       objective=objectives[0], private_metadata="{}")],
+                                             objective=objectives[0], private_metadata="{}")],
         "objectives.initiative_modal": [objectives_views.initiative_modal(
             lang=lang, objective=objectives[0], initiative=initiatives[0],
             private_metadata="{}")],

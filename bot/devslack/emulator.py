@@ -515,10 +515,11 @@ class SlackEmulator:
         expires = self.clock() + self.token_lifetime if self.token_lifetime else None
         self._tokens[token] = {"team_id": team_id, "expires_at": expires}
         answer: dict[str, object] = {"access_token": token, "token_type": "bot",
-                  "scope": scope, "bot_user_id": self.bot_user_id,
-                  "app_id": self.app_id, "team": {"id": team_id,
-                                                  "name": self._workspaces[team_id]["name"]},
-                  "enterprise": None, "is_enterprise_install": False}
+                                     "scope": scope, "bot_user_id": self.bot_user_id,
+                                     "app_id": self.app_id,
+                                     "team": {"id": team_id,
+                                              "name": self._workspaces[team_id]["name"]},
+                                     "enterprise": None, "is_enterprise_install": False}
         if self.token_lifetime:
             refresh = f"xoxe-1-{secrets.token_hex(8)}"
             self._refresh_tokens[refresh] = (team_id, scope)

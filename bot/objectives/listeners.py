@@ -34,7 +34,7 @@ def show_objectives(act: Interaction, db: Session, plan: Plan):
 @needs_plan
 def show_plan(act: Interaction, db: Session, plan: Plan):
     return answer(act, *deliveries.plan_messages(db, plan=plan, today=act.deps.clock().date(),
-                                               lang=act.lang(plan)))
+                                                 lang=act.lang(plan)))
 
 
 def owner_note(act: Interaction, *, plan: Plan, owner_id: str | None) -> str | None:
@@ -167,12 +167,12 @@ def save_objective(act: Interaction, db: Session, values):
         if objective is None or objective.plan_id != plan.id:
             raise Refusal(OBJECTIVE_GONE)
         objectives.update_objective(db, plan=plan, objective=objective, values=values,
-                                  user_id=act.user_id, now=now)
+                                    user_id=act.user_id, now=now)
     else:
         idea_id = act.meta.get("idea_id")
         objective = objectives.add_objective(db, plan=plan, values=values,
-                                           idea_id=idea_id if isinstance(idea_id, int) else None,
-                                           user_id=act.user_id, now=now)
+                                             idea_id=idea_id if isinstance(idea_id, int) else None,
+                                             user_id=act.user_id, now=now)
         db.flush()
     saved = _saved(act, plan, values["statement"], values["owner_id"], [
         (N_("Add an initiative"), views.OBJECTIVE_ADD_INITIATIVE, value_of(objective.id))])
@@ -195,10 +195,10 @@ def save_initiative(act: Interaction, db: Session, values):
         if initiative is None or initiative.plan_id != plan.id:
             raise Refusal(N_("That initiative is no longer part of this plan."))
         objectives.update_initiative(db, plan=plan, initiative=initiative, values=values,
-                                   user_id=act.user_id, now=now)
+                                     user_id=act.user_id, now=now)
     else:
         objectives.add_initiative(db, plan=plan, objective=objective, values=values,
-                                user_id=act.user_id, now=now)
+                                  user_id=act.user_id, now=now)
     reschedule_plan(db, plan=plan, now=now)  # its due date's reminder
     return _saved(act, plan, values["title"], values["owner_id"], [
         (N_("Add another initiative"), views.OBJECTIVE_ADD_INITIATIVE, value_of(objective.id)),
@@ -216,6 +216,6 @@ def register(app: App) -> None:
     app.action(views.OBJECTIVE_ADD_INITIATIVE)(after_ack(add_initiative))
     app.action(views.PLAN_EXPORT)(after_ack(export_from_button))
     app.view(views.OBJECTIVE_CALLBACK)(submission(views.parse_objective, save_objective,
-                                               with_metadata=True))
+                                                  with_metadata=True))
     app.view(views.INITIATIVE_CALLBACK)(submission(views.parse_initiative, save_initiative,
-                                                with_metadata=True))
+                                                   with_metadata=True))

@@ -208,7 +208,7 @@ def _objective_line(o, lang) -> str:
         parts.append(_("by {date}").format(date=long_date(o.target_date, lang)))
     parts.append(_(HORIZONS[o.horizon]))
     parts.append(_("Owner: {owner}").format(owner=mention(o.owner_id) if o.owner_id
-                                             else _("nobody yet")))
+                                            else _("nobody yet")))
     parts.append(_(STATUSES[o.status]))
     return f"{_ticked(o.statement, o.status)}\n" + " · ".join(parts)
 
@@ -301,7 +301,7 @@ def objectives_message(*, lang, plan, categories, objectives, initiatives, to_pr
     if page < pages - 1:
         elements.append(button(_("Next page"), OBJECTIVES_NEXT, str(page + 1)))
     blocks = [header(title), context(summary), *shown, {"type": "actions",
-                                                       "elements": elements}]
+                                                        "elements": elements}]
     return {"text": escape(title), "blocks": blocks}
 
 
@@ -311,14 +311,14 @@ def plan_messages(*, lang, plan, categories, objectives, initiatives, facilitato
     _ = gettext_for(lang)
     title = _("Account plan: {account}").format(account=plan.account_name)
     period = (_("{start} – {end}").format(start=long_date(plan.start_date, lang),
-                                         end=long_date(plan.end_date, lang))
+                                          end=long_date(plan.end_date, lang))
               if plan.end_date else _("from {start}").format(
                   start=long_date(plan.start_date, lang)))
     intro = [_("*Period:* {period}").format(period=period),
              _("*Next review:* {date}").format(date=review_when(plan, lang, next_review))
              if next_review else _("*Next review:* none: the plan's period is over."),
              _("*Facilitators:* {people}").format(people=", ".join(mention(u)
-                                                                  for u in facilitators))]
+                                                                   for u in facilitators))]
     blocks = [header(title), section("\n".join(intro))]
     no_objective = _("No objective yet.")
     for category in categories:

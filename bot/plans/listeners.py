@@ -62,7 +62,7 @@ def create_plan(act: Interaction, db, data):
         created_at=now)
     try:
         plans.create_plan(db, plan=plan, categories=data.categories,
-                            facilitators=data.facilitators, enterprise_id=act.enterprise_id)
+                          facilitators=data.facilitators, enterprise_id=act.enterprise_id)
     except plans.ChannelHasPlan:
         raise Refusal(_("This channel got an active plan while you were filling in yours. "
                         "Archive the other plan first with `/plan new`."),
@@ -168,7 +168,7 @@ def save_settings(act: Interaction, db, parsed):
                           and _cadence_settings(plan) != cadence_before):
         wanted = next_on_cadence(plan, now=now)
     changed += plans.set_next_review(db, plan=plan, day=wanted, user_id=act.user_id,
-                                        now=now)
+                                     now=now)
     if changed:
         # The date, day, time or timezone may have moved: the reminders follow.
         reschedule_plan(db, plan=plan, now=now)

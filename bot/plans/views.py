@@ -262,8 +262,8 @@ def new_plan_modal(
         ),
     ]
     return modal(NEW_PLAN_CALLBACK, lang=lang, title=_("New account plan"),
-                        submit=_("Create plan"), blocks=blocks,
-                        private_metadata=metadata(channel_id=channel_id, lang=lang))
+                 submit=_("Create plan"), blocks=blocks,
+                 private_metadata=metadata(channel_id=channel_id, lang=lang))
 
 
 # --- settings ---------------------------------------------------------------------------------
@@ -275,8 +275,8 @@ def settings_modal(*, lang, plan, categories, facilitators, private_metadata) ->
     """The new-plan form, filled in, with one field per category (empty it to remove it)."""
     _ = gettext_for(lang)
     base = new_plan_modal(lang=lang, channel_id=plan.channel_id, today=plan.start_date,
-                           timezone=plan.timezone, creator_id=plan.created_by,
-                           account_name=plan.account_name, period=plan.period)
+                          timezone=plan.timezone, creator_id=plan.created_by,
+                          account_name=plan.account_name, period=plan.period)
     current = {"client_size": plan.client_size, "period": plan.period,
                "review_weekday": str(plan.review_weekday), "language": plan.language}
     blocks = []

@@ -33,7 +33,7 @@ def once_per_event(engine: Engine):
         if body.get("type") == "event_callback" and body.get("event_id"):
             with new_session(engine) as db:
                 first = requests.first_sighting(db, team_id=context.get("team_id") or "",
-                                               key=f"seen:{body['event_id']}")
+                                                key=f"seen:{body['event_id']}")
                 db.commit()
             if not first:
                 return BoltResponse(status=200, body="")

@@ -43,7 +43,7 @@ RATE_LIMIT_WAITS = Counter("rumbo_rate_limit_wait_seconds",
 
 # The Slack request being handled, for the logs.
 REQUEST_IDS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("rumbo_request",
-                                                                         default=None)
+                                                                          default=None)
 
 
 class CountedWebClient(WebClient):

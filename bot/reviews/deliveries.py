@@ -107,10 +107,10 @@ def review_changes(db: Session, *, plan: Plan, just_closed: Review | None = None
     reasons = {key: item.note for key, item in reviews.items_of(
         db, review=just_closed).items() if item.note} if just_closed else {}
     return views.change_lines(lang=plan.language,
-                               changes=reviews.changes_since(db, plan=plan, since=since),
-                               objectives=objectives.objectives(db, plan=plan),
-                               initiatives=objectives.initiatives(db, plan=plan),
-                               reasons=reasons, values=reviews.measured_values(db, plan=plan))
+                              changes=reviews.changes_since(db, plan=plan, since=since),
+                              objectives=objectives.objectives(db, plan=plan),
+                              initiatives=objectives.initiatives(db, plan=plan),
+                              reasons=reasons, values=reviews.measured_values(db, plan=plan))
 
 
 def review_summary(db: Session, *, plan: Plan, closed: Review) -> list[dict]:

@@ -23,7 +23,7 @@ FROM_TODAY = N_("Choose a day from today on.")
 
 def review_page(db: Session, plan: Plan, review: Review, page: int, now) -> dict:
     items = views.items_for_review(objectives.objectives(db, plan=plan),
-                                objectives.initiatives(db, plan=plan))
+                                   objectives.initiatives(db, plan=plan))
     page = min(page, views.pages_of(items) - 1)
     values = {key: current for key, (current, _previous)
               in reviews.measured_values(db, plan=plan).items()}

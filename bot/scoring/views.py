@@ -145,7 +145,7 @@ def _idea_section(row, lang, viewer, is_facilitator) -> dict:
     meta.append(_("scored by {count}").format(count=len(row.scorers)))
     if viewer in row.scorers:
         meta.append(_("your score: {score}").format(score=_score_label(row.scorers[viewer],
-                                                                         lang)))
+                                                                       lang)))
     lines = [f"*{escape(idea.text)}*", " · ".join(meta)]
     if idea.revealed_at and row.scorers:
         lines.append(_("Scores: {scores}").format(scores=", ".join(
@@ -256,7 +256,7 @@ def round_card(*, lang, plan, scoring_round, row, position, total, participants,
     suggested = consensus(scores).suggested
     if suggested and not idea.score:
         controls.append(button(_("Settle as {score}").format(score=_score_label(suggested,
-                                                                                  lang)),
+                                                                                lang)),
                                ROUND_SETTLE_SUGGESTED, value_of(value, suggested),
                                style="primary"))
     if agreed:
@@ -308,7 +308,7 @@ def nudge_message(*, lang, idea, waiting) -> dict:
     _ = gettext_for(lang)
     text = _("{people}: your score for “{idea}” is still missing: one click on the round "
              "card.").format(people=", ".join(mention(u) for u in waiting),
-                                          idea=escape(idea.text[:200]))
+                             idea=escape(idea.text[:200]))
     return {"text": text, "blocks": [section(text[:3000])]}
 
 
@@ -334,7 +334,7 @@ def evaluate_modal(*, lang, idea, evaluation, others, private_metadata) -> dict:
             options = [option(_(text), value) for value, text in choices.items()]
             blocks.append(radio_input(block_id, _(label), options, current))
     blocks.append(radio_input("score", _("Your score"), _score_options(lang),
-                               evaluation.score if evaluation else None, optional=False))
+                              evaluation.score if evaluation else None, optional=False))
     if others is None:
         blocks.append(context(_("Others' scores stay hidden until a facilitator reveals "
                                 "them.")))
@@ -389,9 +389,9 @@ def settle_modal(*, lang, idea, evaluations, private_metadata) -> dict:
         blocks.append(context(_("Currently: {status}").format(status=_(STATUSES[idea.score]))))
     options = _score_options(lang) + [option(_("Not scored yet"), "none")]
     blocks.append(radio_input("score", _("Final score"), options,
-                               idea.score or suggested, optional=False))
+                              idea.score or suggested, optional=False))
     blocks.append(text_input("note", _("Why"), multiline=False,
-                              hint=_("Kept in the idea's history.")))
+                             hint=_("Kept in the idea's history.")))
     return modal(SETTLE_CALLBACK, lang=lang, title=_("Settle the score"), submit=_("Settle"),
                  blocks=blocks, private_metadata=private_metadata)
 

@@ -63,8 +63,8 @@ def add_idea(act: Interaction, db: Session, plan: Plan):
               "wrote:").format(max_length=TEXT_MAX), act.text))
     now = act.deps.clock()
     sessions.add_contributions(db, plan=plan, strategy_session=running, user_id=act.user_id,
-                              user_team_id=act.user_team_id, answers={},
-                              ideas=[(act.text, None, None)], now=now)
+                               user_team_id=act.user_team_id, answers={},
+                               ideas=[(act.text, None, None)], now=now)
     added = notice(_("Idea added to *{account}*:").format(account=escape(plan.account_name))
                    + "\n" + quote(act.text))
     if running is None:
@@ -89,12 +89,16 @@ def _answers_metadata(plan: Plan, strategy_session: StrategySession, lang: str) 
                     session_id=strategy_session.id, lang=lang)
 
 
-def open_answers(act: Interaction) -> None:
+def _open_for_session(act: Interaction, build) -> None:
+    """One of the running session's modals, `build(lang=, private_metadata=)`."""
     with act.deps.db() as db:
         plan, strategy_session = clicked_session(act, db)
     lang = act.lang(plan)
-    act.open(views.answers_modal(lang=lang, private_metadata=_answers_metadata(
-        plan, strategy_session, lang)))
+    act.open(build(lang=lang, private_metadata=_answers_metadata(plan, strategy_session, lang)))
+
+
+def open_answers(act: Interaction) -> None:
+    _open_for_session(act, views.answers_modal)
 
 
 def open_my_answers(act: Interaction) -> None:
@@ -113,11 +117,7 @@ def open_my_answers(act: Interaction) -> None:
 
 
 def open_idea(act: Interaction) -> None:
-    with act.deps.db() as db:
-        plan, strategy_session = clicked_session(act, db)
-    lang = act.lang(plan)
-    act.open(views.idea_modal(lang=lang, private_metadata=_answers_metadata(
-        plan, strategy_session, lang)))
+    _open_for_session(act, views.idea_modal)
 
 
 def open_board(act: Interaction) -> None:
@@ -138,7 +138,7 @@ def focus(act: Interaction, db: Session):
     number = act.number(1) or 0
     now = act.deps.clock()
     sessions.focus_question(db, strategy_session=strategy_session,
-                           question=number if 1 <= number <= len(QUESTIONS) else None, now=now)
+                            question=number if 1 <= number <= len(QUESTIONS) else None, now=now)
     mark(db, "session", strategy_session.id, now)
     return lambda: act.deps.cards.redraw_now("session", strategy_session.id)
 
@@ -172,7 +172,7 @@ def end(act: Interaction, db: Session):
     act.require_facilitator(db, plan)
     now = act.deps.clock()
     if not sessions.end_session(db, strategy_session=strategy_session, user_id=act.user_id,
-                               now=now):
+                                now=now):
         return None  # ended already: a double submit, or the session's own end
     deliveries.cancel_timers(db, plan=plan, strategy_session=strategy_session)
     mark(db, "session", strategy_session.id, now)
@@ -193,8 +193,8 @@ def save_answers(act: Interaction, db: Session, answers, ideas):
         "before closing this form."))
     now = act.deps.clock()
     sessions.add_contributions(db, plan=plan, strategy_session=strategy_session,
-                              user_id=act.user_id, user_team_id=act.user_team_id,
-                              answers=answers, ideas=ideas, now=now)
+                               user_id=act.user_id, user_team_id=act.user_team_id,
+                               answers=answers, ideas=ideas, now=now)
     mark(db, "session", strategy_session.id, now)
     return Reply(then=lambda: act.deps.cards.redraw_soon("session", strategy_session.id))
 
@@ -203,7 +203,7 @@ def save_my_answers(act: Interaction, db: Session, texts):
     plan, strategy_session = session_of_view(act, db)
     now = act.deps.clock()
     if not sessions.edit_answers(db, strategy_session=strategy_session, user_id=act.user_id,
-                                texts=texts, now=now):
+                                 texts=texts, now=now):
         return None
     mark(db, "session", strategy_session.id, now)
     return Reply(then=lambda: act.deps.cards.redraw_soon("session", strategy_session.id))
@@ -218,8 +218,8 @@ def save_idea(act: Interaction, db: Session, idea):
         plan, strategy_session = act.plan_of_view(db, gone=gone), None
     now = act.deps.clock()
     sessions.add_contributions(db, plan=plan, strategy_session=strategy_session,
-                              user_id=act.user_id, user_team_id=act.user_team_id, answers={},
-                              ideas=[idea], now=now)
+                               user_id=act.user_id, user_team_id=act.user_team_id, answers={},
+                               ideas=[idea], now=now)
     if strategy_session is not None:
         mark(db, "session", strategy_session.id, now)
         return Reply(then=lambda: act.deps.cards.redraw_soon("session", strategy_session.id))

@@ -238,7 +238,7 @@ def answers_modal(*, lang: str, private_metadata: str) -> dict:
         prompts = " · ".join(_(p) for p in question.prompts)
         blocks.append(
             text_input(f"q{question.number}", f"{question.number}. {_(question.title)}",
-                        hint=prompts)
+                       hint=prompts)
         )
     for tag, label in IDEA_FIELDS.items():
         blocks.append(text_input(f"ideas_{tag}", _(label), hint=_("One idea per line.")))
@@ -270,7 +270,7 @@ def my_answers_modal(*, lang: str, answers, ideas, private_metadata: str) -> dic
     for answer in answers[:EDITABLE_ANSWERS_MAX]:
         blocks.append(
             text_input(f"a{answer.id}", f"{answer.question}. {titles[answer.question]}",
-                        initial=answer.text)
+                       initial=answer.text)
         )
     if ideas:
         lines = "\n".join(f"• {escape(idea.text)}" for idea in ideas)
@@ -299,7 +299,7 @@ def idea_modal(*, lang: str, private_metadata: str, initial_text: str = "") -> d
     questions = [option(f"{q.number}. {_(q.title)}", str(q.number)) for q in QUESTIONS]
     blocks = [
         text_input(IDEA_TEXT, _("Idea"), optional=False, initial=initial_text,
-                    hint=_("What would create the most value if there were no obstacles?")),
+                   hint=_("What would create the most value if there were no obstacles?")),
         radio_input(IDEA_TAG, _("Kind"), tags),
         select_input(IDEA_QUESTION, _("Comes from question"), questions, optional=True,
                      placeholder=_("Choose a question")),

@@ -28,7 +28,7 @@ def build(db, *, language="en", channel="C1", key="k1"):
     finance, customer, _technology = db.exec(
         select(Category).where(Category.plan_id == plan.id).order_by(Category.position)).all()
     session = sessions.start_session(db, plan=plan, user_id="U1", now=NOW,
-                                    ends_at=NOW + timedelta(minutes=90))
+                                     ends_at=NOW + timedelta(minutes=90))
     sessions.add_contributions(
         db, plan=plan, strategy_session=session, user_id="U3", user_team_id="T1",
         answers={3: "Too many manual steps", 1: "Renewals are late\n- injected bullet"},
@@ -40,9 +40,9 @@ def build(db, *, language="en", channel="C1", key="k1"):
         ideas=[("Portal for customers", "realistic", 2), ("Dinner\x0b party", None, None)],
         now=NOW + timedelta(minutes=10))
     sessions.edit_answers(db, strategy_session=session, user_id="U4",
-                         texts={a.id: "" for a in sessions.answers_of(
+                          texts={a.id: "" for a in sessions.answers_of(
                              db, strategy_session=session, user_id="U4") if a.question == 2},
-                         now=NOW + timedelta(minutes=20))
+                          now=NOW + timedelta(minutes=20))
     portal, evil, duplicate, dinner = sessions.ideas_of(db, plan=plan)
     scoring.merge(db, idea=duplicate, into=portal, user_id="U1", now=NOW,
                   expected_version=duplicate.version)
@@ -121,7 +121,7 @@ def test_collect_reads_this_plan_only_in_a_handful_of_queries(db):
     assert [i.text for i in doc.ideas] == ["Self-service portal", FORMULA, "Dinner\x0b party"]
     portal = doc.ideas[0]
     assert [(e.user_id, e.score) for e in doc.evaluations[portal.id]] == [("U1", "3"),
-                                                                         ("U2", "2")]
+                                                                          ("U2", "2")]
     assert set(doc.evaluations) == {portal.id}
     (session, answers), = doc.sessions
     # Ordered by question, then time; the cleared answer is left out.
@@ -184,7 +184,7 @@ def test_the_workbook_has_the_template_layout_with_real_cells(db):
     assert table[3]["Owner"] == "U4"  # no name known: the user id
     assert (revenue["Horizon"], revenue["Status"]) == ("Quick win", "On track")
     assert (revenue["Baseline"], revenue["Target value"], revenue["Unit"]) == (100, 1234.5,
-                                                                              "EUR")
+                                                                               "EUR")
     target_date = ws.cell(row=header_row + 1, column=9)
     assert target_date.is_date and target_date.value.date() == date(2027, 6, 30)
     assert target_date.number_format == exports_document.DATE_FORMAT

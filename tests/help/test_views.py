@@ -24,7 +24,7 @@ def test_the_help_lists_the_facilitators_commands_only_to_them(lang):
     p = plan(language=lang)
     guest = help_views.help_message(lang=lang, plan=p, aliases=ALIASES, facilitators=["U1", "U2"])
     facilitator = help_views.help_message(lang=lang, plan=p, aliases=ALIASES, facilitator=True,
-                                   facilitators=["U1"])
+                                          facilitators=["U1"])
     no_plan = help_views.help_message(lang=lang, aliases=ALIASES)
     for command in FACILITATORS_ONLY:
         assert command not in shown(guest)
@@ -38,7 +38,7 @@ def test_the_help_lists_the_facilitators_commands_only_to_them(lang):
 
 def test_the_help_lists_every_spanish_name_the_router_takes():
     listed = shown(help_views.help_message(lang="es", plan=plan(), aliases=ALIASES,
-                                    facilitator=True, facilitators=["U1"]))
+                                           facilitator=True, facilitators=["U1"]))
     for name in SUBCOMMANDS:
         # Every name is listed, but for the unaccented spellings of accented ones.
         if name and name not in ("sesion", "revision"):

@@ -91,4 +91,4 @@ def test_export_from_app_home(slack):
                             == click.trigger_id)  # the same question as /plan export
     assert slack.driver.submit(AM, {}).json() is None
     assert (len([f for f in slack.emulator.files if f["channel"] == channel])
-               == before + 2)
+            == before + 2)

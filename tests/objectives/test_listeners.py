@@ -134,7 +134,7 @@ def test_objectives_initiatives_show_edit_and_export(slack):
         ("created", None, "Lose 15 lb by Christmas", AM),
         ("category_id", process_id, financial, AM), ("owner_id", None, TEAMMATE, AM)]
     assert "owner" in text_of(reply_to(slack, slack.driver.command(TEAMMATE, CHANNEL,
-                                                                     "history")))
+                                                                   "history")))
 
     # Export: an upload Slack refuses is explained, changes nothing, and a retry works.
     slack.emulator.fail_next("files.getUploadURLExternal", "not_in_channel")

@@ -17,8 +17,8 @@ def test_the_biggest_plan_is_split_into_valid_messages(lang):
     categories, objectives, initiatives = big_plan()
     messages = objectives_views.plan_messages(lang=lang, plan=plan(language=lang),
                                               categories=categories,
-                                objectives=objectives, initiatives=initiatives,
-                                facilitators=["U1"], next_review=date(2027, 4, 5))
+                                              objectives=objectives, initiatives=initiatives,
+                                              facilitators=["U1"], next_review=date(2027, 4, 5))
     assert len(messages) > 1
     for message in messages:
         assert check_message(message["blocks"], message["text"]) == []
@@ -34,9 +34,9 @@ def test_the_objectives_list_is_paged(lang):
     categories, objectives, initiatives = big_plan()
     seen, page = set(), 0
     while True:
-        message = objectives_views.objectives_message(lang=lang, plan=plan(language=lang),
-                                        categories=categories, objectives=objectives,
-                                        initiatives=initiatives, to_promote=[], page=page)
+        message = objectives_views.objectives_message(
+            lang=lang, plan=plan(language=lang), categories=categories, objectives=objectives,
+            initiatives=initiatives, to_promote=[], page=page)
         assert check_message(message["blocks"], message["text"]) == []
         seen |= {o["value"] for b in message["blocks"] if "accessory" in b
                  and b["accessory"].get("type") == "overflow"
@@ -55,15 +55,15 @@ def test_modals_are_valid_and_escape_user_text(lang):
     objectives[0].statement = EVIL
     views = [
         objectives_views.objective_modal(lang=lang, categories=categories, objective=objectives[0],
-                           private_metadata="{}"),
+                                         private_metadata="{}"),
         objectives_views.objective_modal(lang=lang, categories=categories, private_metadata="{}"),
         objectives_views.initiative_modal(lang=lang, objective=objectives[0],
                                           private_metadata="{}"),
         objectives_views.initiative_modal(lang=lang, objective=objectives[0],
                                           initiative=initiatives[0],
-                            private_metadata="{}"),
+                                          private_metadata="{}"),
         plans_views.settings_modal(lang=lang, plan=plan(language=lang), categories=categories,
-                          facilitators=["U1"], private_metadata="{}"),
+                                   facilitators=["U1"], private_metadata="{}"),
     ]
     for view in views:
         assert check_view(view) == [], view["callback_id"]

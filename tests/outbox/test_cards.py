@@ -33,7 +33,7 @@ def running_card(engine, slack) -> int:
     with new_session(engine) as db:
         plan = new_plan(db)
         strategy_session = sessions.start_session(db, plan=plan, user_id="U1", now=T0,
-                                                 ends_at=T0 + timedelta(minutes=90))
+                                                  ends_at=T0 + timedelta(minutes=90))
         sessions.set_session_message(db, session_id=strategy_session.id, ts=posted["ts"])
         db.commit()
         return strategy_session.id

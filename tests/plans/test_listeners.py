@@ -161,7 +161,7 @@ def test_settings_change_the_plan_and_are_recorded(slack):
 
     view = open_settings()
     assert {b["block_id"] for b in view["blocks"]} >= {f"cat_{money.id}", "new_categories",
-                                                        "client_size", "facilitators"}
+                                                       "client_size", "facilitators"}
     # Removing a category that still has objectives is refused; nothing changes.
     refused = slack.driver.submit(AM, {f"cat_{tools.id}": None})
     assert "todavía tiene objetivos" in str(refused.errors)

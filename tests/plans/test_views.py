@@ -73,7 +73,7 @@ def test_additions_and_removals_read_as_such_and_user_text_is_escaped():
 
 def plan_values(lang="en", **values):
     view = plans_views.new_plan_modal(lang=lang, channel_id="C1", today=date(2026, 11, 30),
-                           timezone="Europe/Madrid", creator_id="U1")
+                                      timezone="Europe/Madrid", creator_id="U1")
     return view_state(view, {"account_name": "Acme", **values}, strict=False)
 
 

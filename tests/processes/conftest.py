@@ -2,15 +2,14 @@
 again."""
 
 import itertools
-import uuid
+from contextlib import ExitStack
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import text
 
 from storage.db import make_engine, migrate
 from tests.inprocess import sqlite_copy
-from tests.postgres import require_postgres
+from tests.postgres import own_schema, require_postgres
 from tests.processes.servers import BOT_TOKEN, LEASE, SIGNING_SECRET, Rumbo
 
 _channels = itertools.count(1)
@@ -25,21 +24,19 @@ def crash_stand(request, sqlite_template, tmp_path_factory):
     from bot.devslack import SlackDriver, SlackEmulator
 
     workdir = tmp_path_factory.mktemp("crash")
-    schema = None
-    if request.param == "sqlite":
-        engine = sqlite_copy(sqlite_template, workdir / "rumbo.db")
-    else:
-        url = require_postgres()
-        if url is None:
-            pytest.skip("no PostgreSQL: run the suite with scripts/test")
-        schema = f"c_{uuid.uuid4().hex[:12]}"
-        admin = make_engine(url)
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
-        migrate(engine)
-    database_url = engine.url.render_as_string(hide_password=False)
-    with SlackEmulator(bot_token=BOT_TOKEN) as emulator:
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            engine = sqlite_copy(sqlite_template, workdir / "rumbo.db")
+        else:
+            url = require_postgres()
+            if url is None:
+                pytest.skip("no PostgreSQL: run the suite with scripts/test")
+            schema_url, _ = stack.enter_context(own_schema(url, "c"))
+            engine = make_engine(schema_url)
+            migrate(engine)
+        stack.callback(engine.dispose)
+        database_url = engine.url.render_as_string(hide_password=False)
+        emulator = stack.enter_context(SlackEmulator(bot_token=BOT_TOKEN))
 
         def serve():
             return Rumbo(api_url=emulator.api_url, database_url=database_url, scheduler=True,
@@ -48,6 +45,7 @@ def crash_stand(request, sqlite_template, tmp_path_factory):
 
         state = SimpleNamespace(emulator=emulator, engine=engine, log=workdir / "rumbo.log",
                                 server=serve())
+        stack.callback(lambda: state.server.end())
         state.driver = SlackDriver(f"{state.server.url}/slack/events", SIGNING_SECRET,
                                    emulator)
 
@@ -56,15 +54,7 @@ def crash_stand(request, sqlite_template, tmp_path_factory):
             state.driver.app_url = f"{state.server.url}/slack/events"
 
         state.restart = restart
-        try:
-            yield state
-        finally:
-            state.server.end()
-            engine.dispose()
-            if schema is not None:
-                with admin.begin() as connection:
-                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
+        yield state
 
 
 @pytest.fixture

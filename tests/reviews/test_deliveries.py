@@ -43,7 +43,7 @@ def test_an_initiatives_owner_is_reminded_ahead_of_its_due_date(engine, owners):
             summary_frequency="off"), categories=["Financial"], facilitators=[])
         category = plans.categories(db, plan=plan)[0]
         objective = objectives.add_objective(db, plan=plan, idea_id=None, user_id=OWNER,
-                                           now=utc(2027, 1, 1), values=dict(
+                                             now=utc(2027, 1, 1), values=dict(
                                                category_id=category.id, statement="Grow",
                                                target="More", measure="EUR", horizon="medium"))
         mine, theirs = (objectives.add_initiative(
@@ -74,8 +74,8 @@ def test_an_initiatives_owner_is_reminded_ahead_of_its_due_date(engine, owners):
         shown = json.dumps(objectives_deliveries.plan_messages(db, plan=plan, today=date(2027, 2,
                                                                                          11)))
         assert shown.count("Overdue* since") == 2
-        assert "Overdue" not in json.dumps(objectives_deliveries.plan_messages(db, plan=plan,
-                                                                  today=date(2027, 2, 10)))
+        assert "Overdue" not in json.dumps(objectives_deliveries.plan_messages(
+            db, plan=plan, today=date(2027, 2, 10)))
         # Done: no flag, and a new due date's reminder replaces the old one.
         db.get(Initiative, mine.id).status = "done"
         db.get(Initiative, theirs.id).due_date = date(2027, 3, 10)
@@ -89,7 +89,7 @@ def test_an_initiatives_owner_is_reminded_ahead_of_its_due_date(engine, owners):
                    if d.key.startswith("deadline")]
         assert pending == [f"deadline:{plan_id}:{theirs.id}:2027-03-10"]
         overdue = home.overdue_for_owner(db, team_id=plan.team_id, user_id=GUEST,
-                                            today=date(2027, 3, 11))
+                                         today=date(2027, 3, 11))
         assert [(title, due) for _plan, title, due in overdue] == [
             ("Client workshop", date(2027, 3, 10))]
 

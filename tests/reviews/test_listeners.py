@@ -129,11 +129,11 @@ def test_owners_check_in_at_their_working_hour_and_the_review_opens_with_it(slac
         assert plan.checkin_days == 3
         category = plans.categories(session, plan=plan)[0]
         portal = objectives.add_objective(session, plan=plan, idea_id=None, user_id=AM, now=NOW,
-                                        values=dict(category_id=category.id,
-                                                    statement="Self-service portal",
-                                                    target="Half the tickets", measure="Share",
-                                                    unit="%", baseline=10, target_value=50,
-                                                    horizon="medium", owner_id=AM))
+                                          values=dict(category_id=category.id,
+                                                      statement="Self-service portal",
+                                                      target="Half the tickets", measure="Share",
+                                                      unit="%", baseline=10, target_value=50,
+                                                      horizon="medium", owner_id=AM))
         owned = {owner: objectives.add_initiative(
             session, plan=plan, objective=portal, user_id=AM, now=NOW,
             values=dict(title=f"Step of {owner}", target="Done", measure="Shipped",
@@ -258,7 +258,7 @@ def test_the_calendar_file_keeps_its_event_ids_across_a_postponement(slack):
 
         moved = session.get(Plan, plan.id)
         plans.set_next_review(session, plan=moved, day=date(2027, 3, 15), user_id=AM,
-                                 now=NOW)
+                              now=NOW)
         reschedule_plan(session, plan=moved, now=NOW)
         session.commit()
     second = calendar_file(slack, channel)
@@ -280,11 +280,11 @@ def test_the_review_summary_comes_with_the_progress_picture_in_its_thread(slack)
         plan = session.get(Plan, plan.id)
         category = plans.categories(session, plan=plan)[0]
         portal = objectives.add_objective(session, plan=plan, idea_id=None, user_id=AM, now=NOW,
-                                        values=dict(category_id=category.id,
-                                                    statement="Self-service portal",
-                                                    target="Half", measure="Share", unit="%",
-                                                    baseline=10, target_value=50,
-                                                    horizon="medium"))
+                                          values=dict(category_id=category.id,
+                                                      statement="Self-service portal",
+                                                      target="Half", measure="Share", unit="%",
+                                                      baseline=10, target_value=50,
+                                                      horizon="medium"))
         session.commit()
     response = slack.driver.command(AM, channel, "review")
     slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
@@ -311,7 +311,7 @@ def test_a_paged_review_posts_its_summary_and_moves_the_next_review(slack):
         portal = stored_objective(session, plan, "Self-service portal", baseline=10,
                                   target_value=50, unit="%")
         steps = [objectives.add_initiative(session, plan=plan, objective=portal, now=NOW,
-                                         user_id=AM, values=dict(
+                                           user_id=AM, values=dict(
                                              title=f"Step {n}", target="Done",
                                              measure="Shipped", owner_id=CLIENT))
                  for n in range(15)]

@@ -11,14 +11,14 @@ def test_an_owner_checks_in_on_their_own_items_only_until_the_review_closes(db):
     from storage import reviews
 
     plan = plans.create_plan(db, plan=make_plan(), categories=["Financial"],
-                               facilitators=[])
+                             facilitators=[])
     category = plans.categories(db, plan=plan)[0]
     values = dict(category_id=category.id, target="More", measure="EUR", horizon="medium")
     mine = objectives.add_objective(db, plan=plan, idea_id=None, user_id="U1", now=utc(2027, 1, 1),
-                                  values=dict(values, statement="Mine", owner_id="U2"))
+                                    values=dict(values, statement="Mine", owner_id="U2"))
     other = objectives.add_objective(db, plan=plan, idea_id=None, user_id="U1",
-                                   now=utc(2027, 1, 1),
-                                   values=dict(values, statement="Theirs", owner_id="U3"))
+                                     now=utc(2027, 1, 1),
+                                     values=dict(values, statement="Theirs", owner_id="U3"))
     items = [{"entity": "objective", "entity_id": item.id, "status": "at_risk", "value": 5.0,
               "note": "forged?"} for item in (mine, other)]
     assert reviews.save_checkins(db, plan=plan, user_id="U2", items=items, now=utc(2027, 1, 2)) == 1

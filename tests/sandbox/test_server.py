@@ -46,8 +46,6 @@ def call(sandbox, path, data=None):
 def wait_state(sandbox, check, user=ANA, channel=ACME):
     box = sandbox["box"]
     box.emulator.wait_for("auth.test", timeout=10)  # the app has started answering
-    import time
-
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         state = call(sandbox, f"/api/state?user={user}&channel={channel}")
@@ -119,9 +117,9 @@ def test_check_ins_arrive_when_the_clock_moves_forward(sandbox):
         plan = db.exec(select(Plan).where(Plan.channel_id == ACME, Plan.status == "active")).one()
         category = plans.categories(db, plan=plan)[0]
         objectives.add_objective(db, plan=plan, idea_id=None, user_id=ANA, now=box.now(),
-                               values=dict(category_id=category.id, statement="Grow",
-                                           target="More", measure="EUR", horizon="medium",
-                                           owner_id=TOM))
+                                 values=dict(category_id=category.id, statement="Grow",
+                                             target="More", measure="EUR", horizon="medium",
+                                             owner_id=TOM))
         db.commit()
     dm = box.emulator.dm_channel_id(TOM)
     assert not call(sandbox, f"/api/state?user={TOM}&channel={dm}")["messages"]

@@ -21,8 +21,8 @@ def history_of(db, idea):
 def plan_with_ideas(db, texts=("Portal", "Dashboard", "Dinner")):
     plan = create(db)
     sessions.add_contributions(db, plan=plan, strategy_session=None, user_id="U7",
-                              user_team_id="T1", answers={}, now=NOW,
-                              ideas=[(t, "realistic", 2) for t in texts])
+                               user_team_id="T1", answers={}, now=NOW,
+                               ideas=[(t, "realistic", 2) for t in texts])
     return plan, sessions.ideas_of(db, plan=plan)
 
 

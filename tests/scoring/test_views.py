@@ -30,8 +30,8 @@ def test_the_ideas_list_is_paged_and_every_idea_is_reachable(lang):
     seen, page, pages = set(), 0, None
     while True:
         message = scoring_views.ideas_message(lang=lang, plan=plan(language=lang), rows=all_rows,
-                                   viewer="U1", is_facilitator=True, page=page,
-                                   show_discarded=True)
+                                              viewer="U1", is_facilitator=True, page=page,
+                                              show_discarded=True)
         assert check_message(message["blocks"], message["text"]) == []
         overflows = [b["accessory"] for b in message["blocks"] if "accessory" in b]
         seen |= {o["options"][0]["value"] for o in overflows}
@@ -48,7 +48,7 @@ def test_the_ideas_list_is_paged_and_every_idea_is_reachable(lang):
 
 def test_discarded_ideas_are_hidden_until_asked_for():
     message = scoring_views.ideas_message(lang="en", plan=plan(), rows=rows(10), viewer="U1",
-                               is_facilitator=False)
+                                          is_facilitator=False)
     text = all_text(message)
     assert "2 discarded, hidden" in text and "Idea 4 " not in text
     assert "Idea 9 " not in text and "Idea 3 " in text
@@ -62,7 +62,7 @@ def test_discarded_ideas_are_hidden_until_asked_for():
 def test_a_long_priority_list_is_split_not_cut(lang):
     all_rows = rows(400)
     messages = scoring_views.priorities_messages(lang=lang, plan=plan(language=lang), rows=all_rows,
-                                      show_discarded=True)
+                                                 show_discarded=True)
     assert len(messages) >= 1
     text = "".join(all_text(m) for m in messages)
     for row in all_rows:
@@ -81,20 +81,20 @@ def test_round_card_and_modals_are_valid(lang):
                                  started_by="U1", started_at=NOW)
     card = scoring_views.round_card(lang=lang, plan=p, scoring_round=scoring_round, row=row,
                                     position=1,
-                         total=2, participants=[f"U{i}" for i in range(60)], settled=1)
+                                    total=2, participants=[f"U{i}" for i in range(60)], settled=1)
     assert check_message(card["blocks"], card["text"]) == []
     assert "<!channel>" not in all_text(card)
     evaluations = [Evaluation(id=i, team_id="T1", idea_id=2, user_id=f"U{i}", score="3",
                               pros=EVIL * 20, cons="no") for i in range(80)]
     views = [
         scoring_views.evaluate_modal(lang=lang, idea=row.idea, evaluation=evaluations[0],
-                          others=[(e.user_id, e.score) for e in evaluations],
-                          private_metadata="{}"),
+                                     others=[(e.user_id, e.score) for e in evaluations],
+                                     private_metadata="{}"),
         scoring_views.settle_modal(lang=lang, idea=row.idea, evaluations=evaluations,
                                    private_metadata="{}"),
         scoring_views.edit_modal(lang=lang, idea=row.idea, private_metadata="{}"),
         scoring_views.merge_modal(lang=lang, idea=row.idea, candidates=[r.idea for r in rows(150)],
-                       private_metadata="{}"),
+                                  private_metadata="{}"),
     ]
     for view in views:
         assert check_view(view) == [], view["callback_id"]
@@ -105,7 +105,7 @@ def test_settle_suggests_the_consensus_and_explains_a_split():
     evaluations = [Evaluation(id=i, team_id="T1", idea_id=2, user_id=f"U{i}", score=s)
                    for i, s in enumerate(["3", "1", "1"])]
     view = scoring_views.settle_modal(lang="en", idea=rows(1)[0].idea, evaluations=evaluations,
-                           private_metadata="{}")
+                                      private_metadata="{}")
     radio = next(b for b in view["blocks"] if b.get("block_id") == "score")
     assert radio["element"]["initial_option"]["value"] == "1"
     text = all_text(view)

@@ -19,7 +19,7 @@ def test_session_timers(engine, web_api):
         plan = new_plan(db)
         start = datetime(2027, 2, 1, 10, 0, tzinfo=UTC)
         strategy_session = sessions.start_session(db, plan=plan, user_id=FACILITATOR, now=start,
-                                                 ends_at=start + timedelta(minutes=90))
+                                                  ends_at=start + timedelta(minutes=90))
         schedule_timers(db, plan=plan, strategy_session=strategy_session)
         db.commit()
     clock = FakeClock(start + timedelta(minutes=80))
@@ -34,7 +34,7 @@ def test_session_timers(engine, web_api):
         first = db.get(StrategySession, strategy_session.id)
         sessions.end_session(db, strategy_session=first, user_id=FACILITATOR, now=clock.now)
         second = sessions.start_session(db, plan=plan, user_id=FACILITATOR, now=clock.now,
-                                       ends_at=clock.now + timedelta(minutes=30))
+                                        ends_at=clock.now + timedelta(minutes=30))
         schedule_timers(db, plan=plan, strategy_session=second)
         sessions.end_session(db, strategy_session=second, user_id=FACILITATOR, now=clock.now)
         cancel_timers(db, plan=plan, strategy_session=second)
@@ -48,7 +48,7 @@ def test_a_short_sessions_warning_fits_its_length(engine, web_api):
         plan = new_plan(db)
         start = datetime(2027, 2, 1, 10, 0, tzinfo=UTC)
         short = sessions.start_session(db, plan=plan, user_id=FACILITATOR, now=start,
-                                      ends_at=start + timedelta(minutes=5))
+                                       ends_at=start + timedelta(minutes=5))
         schedule_timers(db, plan=plan, strategy_session=short)
         db.commit()
     clock = FakeClock(start + timedelta(seconds=10))

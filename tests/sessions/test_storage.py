@@ -45,8 +45,8 @@ def test_editing_answers_only_touches_ones_own_and_hides_emptied(db):
     session = start(db, plan)
     for user in ("U7", "U8"):
         sessions.add_contributions(db, plan=plan, strategy_session=session, user_id=user,
-                                  user_team_id="T1", answers={1: f"{user} one", 2: f"{user} two"},
-                                  ideas=[], now=NOW)
+                                   user_team_id="T1", answers={1: f"{user} one", 2: f"{user} two"},
+                                   ideas=[], now=NOW)
     mine = sessions.answers_of(db, strategy_session=session, user_id="U7")
     theirs = sessions.answers_of(db, strategy_session=session, user_id="U8")
     changed = sessions.edit_answers(db, strategy_session=session, user_id="U7", now=NOW, texts={

@@ -113,8 +113,8 @@ def test_a_huge_recap_is_split_never_truncated(lang):
 def test_session_card_shows_questions_counts_contributors_and_end_time():
     card = sessions_views.session_card(lang="es", plan=plan(language="es"),
                                        strategy_session=session(),
-                            contributions={"U7": [2, 1], "U8": [0, 3]}, answer_count=2,
-                            idea_count=4)
+                                       contributions={"U7": [2, 1], "U8": [0, 3]}, answer_count=2,
+                                       idea_count=4)
     text = all_text(card)
     assert "¿Dónde estamos?" in text and "¿Cómo se debe medir el progreso?" in text
     assert "10:30 (America/Mexico_City)" in text  # 16:30 UTC in the plan's timezone
@@ -125,10 +125,10 @@ def test_session_card_shows_questions_counts_contributors_and_end_time():
         sessions_views.SESSION_MY_ANSWERS, sessions_views.SESSION_BOARD]
     # End session apart, under its label, with no client-side confirm (see test_blocks_access)
     assert [a["action_id"] for a in facilitators["elements"]] == [sessions_views.SESSION_FOCUS,
-                                                                 sessions_views.SESSION_END]
+                                                                  sessions_views.SESSION_END]
     ended = sessions_views.session_card(lang="en", plan=plan(),
                                         strategy_session=session(ended_at=NOW),
-                             contributions={}, answer_count=0, idea_count=0)
+                                        contributions={}, answer_count=0, idea_count=0)
     # Ended: a short summary, the answers still one click away.
     assert [e["action_id"] for b in ended["blocks"] if b["type"] == "actions"
             for e in b["elements"]] == [sessions_views.SESSION_BOARD]
@@ -160,8 +160,8 @@ def test_an_empty_or_forged_answers_submission_is_refused():
 
 def test_idea_form():
     view = sessions_views.idea_modal(lang="en", private_metadata="{}")
-    idea, errors = sessions_views.parse_idea(view_state(view, {"idea_text": " Portal ", "idea_tag":
-                                                      "ambitious", "idea_question": "3"}), "en")
+    idea, errors = sessions_views.parse_idea(view_state(view, {
+        "idea_text": " Portal ", "idea_tag": "ambitious", "idea_question": "3"}), "en")
     assert errors == {} and idea == ("Portal", "ambitious", 3)
     forged = view_state(view, {"idea_text": "Portal"})
     forged["idea_tag"]["value"]["selected_option"] = {"value": "certain"}
@@ -173,12 +173,12 @@ def test_idea_form():
 def test_session_times_are_each_readers_own(lang):
     p = plan(language=lang)
     running = all_text(sessions_views.session_card(lang=lang, plan=p, strategy_session=session(),
-                                        contributions={}, answer_count=0, idea_count=0))
+                                                   contributions={}, answer_count=0, idea_count=0))
     ends = int(session().ends_at.timestamp())
     assert f"<!date^{ends}^{{time}}|10:30 (America/Mexico_City)>" in running
     ended = all_text(sessions_views.session_card(lang=lang, plan=p,
                                                  strategy_session=session(ended_at=NOW),
-                                      contributions={}, answer_count=0, idea_count=0))
+                                                 contributions={}, answer_count=0, idea_count=0))
     assert f"<!date^{int(NOW.timestamp())}^{{date_short_pretty}} {{time}}|" in ended
     help_text = all_text(help_views.help_message(lang=lang, plan=p, running=session()))
     assert f"<!date^{ends}^{{time}}|" in help_text
@@ -188,7 +188,7 @@ def test_session_times_are_each_readers_own(lang):
 def test_end_session_sits_apart_under_a_label_and_asks_nobody_in_the_client(lang):
     card = sessions_views.session_card(lang=lang, plan=plan(language=lang),
                                        strategy_session=session(),
-                            contributions={}, answer_count=0, idea_count=0)
+                                       contributions={}, answer_count=0, idea_count=0)
     blocks = card["blocks"]
     ids = [b.get("block_id") for b in blocks]
     facilitators = blocks[ids.index("session_facilitators")]
