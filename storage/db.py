@@ -83,8 +83,12 @@ def new_session(engine: Engine) -> Session:
 
 def insert(session: Session, model):
     """INSERT for the session's database, with its ON CONFLICT clauses."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)
+    return upsert_for(session.get_bind().dialect.name)(model)
+
+
+def upsert_for(dialect: str):
+    """The INSERT (with ON CONFLICT clauses) of a database, by its dialect's name."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert
 
 
 def alembic_config(engine: Engine) -> Config:

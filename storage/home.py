@@ -4,6 +4,7 @@ from sqlalchemy import union
 from sqlmodel import Session, col, select
 
 from storage.models import Facilitator, Plan
+from storage.plans import ACTIVE
 
 
 def plans_for_user(session: Session, *, team_id: str, user_id: str) -> list[Plan]:
@@ -16,7 +17,7 @@ def plans_for_user(session: Session, *, team_id: str, user_id: str) -> list[Plan
         select(Initiative.plan_id).where(Initiative.owner_id == user_id),
     )
     return list(session.exec(
-        select(Plan).where(Plan.team_id == team_id, Plan.status == "active",
+        select(Plan).where(Plan.team_id == team_id, ACTIVE,
                            col(Plan.id).in_(mine)).order_by(col(Plan.account_name))))
 
 
@@ -28,7 +29,7 @@ def overdue_for_owner(session: Session, *, team_id: str, user_id: str, today) ->
     return list(session.exec(
         select(Plan, Initiative.title, col(Initiative.due_date))
         .join(Plan, col(Plan.id) == col(Initiative.plan_id))
-        .where(Plan.team_id == team_id, Plan.status == "active",
+        .where(Plan.team_id == team_id, ACTIVE,
                Initiative.owner_id == user_id, col(Initiative.due_date) < today,
                col(Initiative.status).not_in(("done", "abandoned")))
         .order_by(col(Initiative.due_date))).all())
@@ -43,7 +44,7 @@ def at_risk_for_owner(session: Session, *, team_id: str, user_id: str) -> list[t
     for model, title in ((Objective, Objective.statement), (Initiative, Initiative.title)):
         rows += session.exec(
             select(Plan, title, model.status).join(Plan, col(Plan.id) == col(model.plan_id))
-            .where(Plan.team_id == team_id, Plan.status == "active",
+            .where(Plan.team_id == team_id, ACTIVE,
                    model.owner_id == user_id,
                    col(model.status).in_(("at_risk", "off_track")))).all()
     return rows

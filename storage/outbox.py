@@ -12,14 +12,15 @@ the sender's own steps (`claim`, `progress`, `finish`, `pause_plan`) commit at o
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from storage.db import insert
 from storage.models import Delivery, Plan, ScoringRound, StrategySession
+from storage.plans import ACTIVE
 
 OPEN = ("pending", "paused")
 # How long a claim holds unless RUMBO_LEASE_SECONDS says: longer than any one Slack call.
@@ -154,7 +155,7 @@ def plans_without(session: Session, *, key_prefix: str) -> list[Plan]:
     """Active plans with no pending delivery whose key starts with `key_prefix`."""
     scheduled = select(Delivery.plan_id).where(col(Delivery.key).startswith(key_prefix),
                                                Delivery.status == "pending")
-    return list(session.exec(select(Plan).where(Plan.status == "active",
+    return list(session.exec(select(Plan).where(ACTIVE,
                                                 col(Plan.id).not_in(scheduled))))
 
 
@@ -182,12 +183,20 @@ def card(session: Session, *, kind: str, card_id: int) -> StrategySession | Scor
     return cast(StrategySession | ScoringRound | None, session.get(CARDS[kind], card_id))
 
 
+def _marking(model) -> Any:
+    """Built once per card table: most writes during a meeting run it."""
+    table: Any = model.__table__
+    return (update(table).where(table.c.id == bindparam("card_id"),
+                                table.c.card_dirty_at.is_(None))
+            .values(card_dirty_at=bindparam("now")))
+
+
+MARKING = {kind: _marking(model) for kind, model in CARDS.items()}
+
+
 def mark_card(session: Session, *, kind: str, card_id: int, now: datetime) -> None:
     """The card shows something that changed: in the writer's transaction."""
-    table = CARDS[kind]
-    session.exec(update(table).where(col(table.id) == card_id,
-                                     col(table.card_dirty_at).is_(None))
-                 .values(card_dirty_at=now).execution_options(synchronize_session=False))
+    session.connection().execute(MARKING[kind], dict(card_id=card_id, now=now))
 
 
 def claim_card(session: Session, *, kind: str, card_id: int, now: datetime,

@@ -2,10 +2,11 @@
 them."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, bindparam, exists, func, literal_column, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -13,6 +14,7 @@ from storage.db import insert
 from storage.models import (
     Category,
     Facilitator,
+    Idea,
     Objective,
     Plan,
     PlanChange,
@@ -33,19 +35,68 @@ def ensure_workspace(session: Session, *, team_id: str, enterprise_id: str | Non
                  .on_conflict_do_nothing(index_elements=["team_id"]))
 
 
+# "Active" as a literal, not a bound parameter: SQLite then uses the partial index of active
+# plans without preparing the statement again at every execution.
+ACTIVE = col(Plan.status) == literal_column("'active'")
+
+
 def active_plan(session: Session, *, team_id: str, channel_id: str) -> Plan | None:
     return session.exec(
-        select(Plan).where(
-            Plan.team_id == team_id, Plan.channel_id == channel_id, Plan.status == "active"
-        )
+        select(Plan).where(Plan.team_id == team_id, Plan.channel_id == channel_id, ACTIVE)
     ).first()
+
+
+@dataclass(frozen=True)
+class ChannelPlan:
+    """What a request usually needs of its channel, read in one query: the active plan, its
+    running strategy session, and whether the actor facilitates it; with `counts`, also the
+    plan's idea count and its facilitators (the help shows them)."""
+
+    plan: Plan
+    running: StrategySession | None
+    facilitator: bool
+    idea_count: int = 0
+    facilitators: tuple[str, ...] = ()
+
+
+def _channel_plan_query(counts: bool):
+    """Built once, with bound parameters: SQLAlchemy then skips making the statement's cache
+    key on every request."""
+    facilitates = exists().where(Facilitator.plan_id == Plan.id,
+                                 Facilitator.user_id == bindparam("user_id"))
+    columns: list[Any] = [Plan, StrategySession, facilitates]
+    if counts:
+        columns += [
+            select(func.count()).where(Idea.plan_id == Plan.id).scalar_subquery(),
+            select(func.aggregate_strings(Facilitator.user_id, ","))
+            .where(Facilitator.plan_id == Plan.id).scalar_subquery()]
+    return (select(*columns)
+            .outerjoin(StrategySession, and_(col(StrategySession.plan_id) == Plan.id,
+                                             col(StrategySession.ended_at).is_(None)))
+            .where(Plan.team_id == bindparam("team_id"),
+                   Plan.channel_id == bindparam("channel_id"), ACTIVE))
+
+
+CHANNEL_PLAN = {counts: _channel_plan_query(counts) for counts in (False, True)}
+
+
+def channel_plan(session: Session, *, team_id: str, channel_id: str, user_id: str,
+                 counts: bool = False) -> ChannelPlan | None:
+    row = session.exec(CHANNEL_PLAN[counts], params=dict(  # type: ignore[call-overload]
+        team_id=team_id, channel_id=channel_id, user_id=user_id)).first()
+    if row is None:
+        return None
+    if not counts:
+        return ChannelPlan(row[0], row[1], bool(row[2]))
+    people = tuple(sorted(row[4].split(","))) if row[4] else ()
+    return ChannelPlan(row[0], row[1], bool(row[2]), row[3], people)
 
 
 def channel_owner(session: Session, *, channel_id: str) -> str | None:
     """The workspace whose active plan the channel holds (channel ids are unique across
     Slack), for people of other organisations who take part there."""
     return session.exec(select(Plan.team_id).where(Plan.channel_id == channel_id,
-                                                   Plan.status == "active")).first()
+                                                   ACTIVE)).first()
 
 
 def in_channel(session: Session, model: type[SQLModel], item_id: int, *, team_id: str,

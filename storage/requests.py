@@ -1,9 +1,12 @@
 """Idempotency keys of the Slack requests Rumbo has stored, and events it has seen."""
 
-from sqlalchemy.exc import IntegrityError
+import functools
+from typing import Any
+
+from sqlalchemy import bindparam
 from sqlmodel import Session
 
-from storage.db import insert
+from storage.db import upsert_for
 from storage.models import ProcessedRequest
 from storage.types import utc_now
 
@@ -16,21 +19,28 @@ def claim_request(session: Session, *, team_id: str, key: str) -> None:
     """Write a request's idempotency key in the transaction that stores what the request
     brought, last, so the two commit together. Raises DuplicateRequest (and rolls back)
     when the key was stored before: a retry, a double submit."""
-    session.add(ProcessedRequest(team_id=team_id, key=key))
-    try:
-        session.flush()
-    except IntegrityError:
+    if not first_sighting(session, team_id=team_id, key=key):
         session.rollback()
-        raise DuplicateRequest(key) from None
+        raise DuplicateRequest(key)
+
+
+@functools.cache
+def _noting(dialect: str):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING, built once per dialect (every request that
+    writes runs it). RETURNING, not rowcount: psycopg reports no rowcount for it."""
+    table: Any = ProcessedRequest.__table__
+    return (upsert_for(dialect)(table)
+            .values(team_id=bindparam("team_id"), key=bindparam("key"),
+                    created_at=bindparam("created_at"))
+            .on_conflict_do_nothing(index_elements=["team_id", "key"])
+            .returning(table.c.key))
 
 
 def first_sighting(session: Session, *, team_id: str, key: str) -> bool:
     """Note a key; True the first time it is noted, whichever process notes it."""
-    # RETURNING, not rowcount: psycopg reports no rowcount for INSERT … ON CONFLICT.
-    return session.exec(insert(session, ProcessedRequest)
-                        .values(team_id=team_id, key=key, created_at=utc_now())
-                        .on_conflict_do_nothing(index_elements=["team_id", "key"])
-                        .returning(ProcessedRequest.key)).first() is not None
+    noted = session.connection().execute(_noting(session.get_bind().dialect.name), dict(
+        team_id=team_id, key=key, created_at=utc_now()))
+    return noted.first() is not None
 
 
 def request_seen(session: Session, *, team_id: str, key: str) -> bool:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -73,6 +73,9 @@ def end_session(
     return result.rowcount == 1
 
 
+ADD_ANSWERS, ADD_IDEAS = insert(Answer.__table__), insert(Idea.__table__)  # type: ignore[arg-type]
+
+
 def add_contributions(
     session: Session,
     *,
@@ -84,20 +87,21 @@ def add_contributions(
     ideas: list[tuple[str, str | None, int | None]],
     now: datetime,
 ) -> None:
-    """Store one submission's answers and ideas (text, tag, source question) at once."""
+    """Store one submission's answers and ideas (text, tag, source question) at once: one
+    multi-row INSERT each, with no unit of work to flush."""
+    who = dict(team_id=plan.team_id, plan_id=plan.id, user_id=user_id,
+               user_team_id=user_team_id, created_at=now)
     if answers:
         if strategy_session is None:
             raise ValueError("answers belong to a strategy session")
-        session.add_all(Answer(team_id=plan.team_id, plan_id=plan.id,
-                               session_id=strategy_session.id, question=question, text=text,
-                               user_id=user_id, user_team_id=user_team_id, created_at=now)
-                        for question, text in answers.items())
-    session.add_all(Idea(team_id=plan.team_id, plan_id=plan.id,
-                         session_id=strategy_session.id if strategy_session else None,
-                         source_question=source_question, tag=tag, text=text, user_id=user_id,
-                         user_team_id=user_team_id, created_at=now)
-                    for text, tag, source_question in ideas)
-    session.flush()
+        session.connection().execute(ADD_ANSWERS, [
+            dict(who, session_id=strategy_session.id, question=question, text=text)
+            for question, text in answers.items()])
+    if ideas:
+        session.connection().execute(ADD_IDEAS, [
+            dict(who, session_id=strategy_session.id if strategy_session else None,
+                 source_question=source_question, tag=tag, text=text)
+            for text, tag, source_question in ideas])
 
 
 def answers_of(

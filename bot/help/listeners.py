@@ -17,18 +17,19 @@ from bot.reviews import listeners as reviews
 from bot.scoring import listeners as scoring
 from bot.sessions import listeners as sessions
 from storage import plans as stored_plans
-from storage import sessions as stored_sessions
 
 
 def show_help(act: Interaction, db: Session, not_understood: str | None = None) -> Reply:
-    plan = act.channel_plan(db)
-    running = plan and stored_sessions.running_session(db, plan=plan)
-    idea_count = stored_sessions.count_ideas(db, plan=plan) if plan else 0
-    facilitators = stored_plans.facilitators_of(db, plan=plan) if plan else []
-    return answer(act, help_message(lang=act.lang(plan), plan=plan, running=running,
-                                    idea_count=idea_count, not_understood=not_understood,
-                                    aliases=ALIASES, facilitator=act.user_id in facilitators,
-                                    facilitators=facilitators))
+    found = stored_plans.channel_plan(db, team_id=act.team_id, channel_id=act.channel_id or "",
+                                      user_id=act.user_id, counts=True)
+    if found is None:
+        return answer(act, help_message(lang=act.lang(), not_understood=not_understood,
+                                        aliases=ALIASES))
+    return answer(act, help_message(lang=act.lang(found.plan), plan=found.plan,
+                                    running=found.running, idea_count=found.idea_count,
+                                    not_understood=not_understood, aliases=ALIASES,
+                                    facilitator=found.facilitator,
+                                    facilitators=found.facilitators))
 
 
 # Every subcommand: its names (the English one, then the Spanish ones), what runs it, and

@@ -74,6 +74,8 @@ class Interaction:
     text: str = ""  # a command's text after its subcommand
     enterprise_id: str | None = None  # the workspace's Enterprise Grid organisation
     acked: bool = False  # Slack has had its answer: calling it now delays nobody
+    # The channel's plan as read once for this request (`channel`), False until then.
+    _channel: plans.ChannelPlan | None | bool = field(default=False, repr=False)
 
     @classmethod
     def of(cls, body: dict, context, client: WebClient, respond=None) -> "Interaction":
@@ -183,9 +185,18 @@ class Interaction:
 
     # --- what the request may touch: checks that raise a Refusal ---
 
+    def channel(self, db: Session) -> plans.ChannelPlan | None:
+        """The active plan of the channel the request came from, its running session and
+        whether the actor facilitates it: one query, read once per request."""
+        if self._channel is False:
+            self._channel = plans.channel_plan(db, team_id=self.team_id, user_id=self.user_id,
+                                               channel_id=self.channel_id or "")
+        return self._channel  # type: ignore[return-value]
+
     def channel_plan(self, db: Session) -> Plan | None:
         """The active plan of the channel the request came from."""
-        return plans.active_plan(db, team_id=self.team_id, channel_id=self.channel_id or "")
+        found = self.channel(db)
+        return found.plan if found else None
 
     def clicked(self, db: Session, model: type[SQLModel], item_id: int | None, *,
                 elsewhere: Says | None, active: bool = True, anywhere: bool = False
@@ -229,7 +240,12 @@ class Interaction:
                             **parts: str) -> None:
         """Facilitators of the plan go on; anyone else is refused and told who can (`says`,
         a msgid with {people} and the other `parts`)."""
-        if not plans.is_facilitator(db, plan=plan, user_id=self.user_id):
+        found = self._channel
+        if isinstance(found, plans.ChannelPlan) and found.plan.id == plan.id:
+            facilitates = found.facilitator  # read with the channel's plan already
+        else:
+            facilitates = plans.is_facilitator(db, plan=plan, user_id=self.user_id)
+        if not facilitates:
             people = ", ".join(mention(u) for u in plans.facilitators_of(db, plan=plan))
             raise Refusal(lambda _: _(says).format(people=people, **parts))
 

@@ -47,7 +47,8 @@ def start_session(act: Interaction, db: Session, plan: Plan):
 
 @needs_plan
 def add_idea(act: Interaction, db: Session, plan: Plan):
-    running = sessions.running_session(db, plan=plan)
+    found = act.channel(db)  # read with the plan: one query
+    running = found.running if found else None
     _ = act.gettext(plan)
     if not act.text:
         def open_modal():
