@@ -1,11 +1,21 @@
-"""Latency of `rumbo serve` doing its real work, next to a no-op Bolt app served the same
-way. 20 concurrent clients send signed `/plan help`, `/plan idea …` and session-answer
-view submissions; every write is committed before its ack. Prints p50/p95 for both and
-their ratio (target: Rumbo's p95 at or under the no-op app's), how long a click during the
-burst waits for its modal (views.open), and the resident memory of each process tree.
-Run by hand, never in CI:
+"""How long Slack waits for Rumbo's ack, next to the two apps it is measured against: the
+store floor (benchmarks/store_floor_app.py: Bolt served as `rumbo serve` serves it,
+committing one row to SQLite before each command's and submission's ack, nothing else)
+and a no-op Bolt app (benchmarks/noop_app.py). All three under the same gunicorn server
+and the same load: 20 concurrent clients, one interaction at a time, the apps taking
+turns round after round so that the machine's noise falls on all of them alike.
 
-    .venv/bin/python -m benchmarks.serve_latency [--requests 600] [--clients 20]
+Interactions: writes (`/plan idea …` in a channel with a plan and a running session, an
+answers submission, a one-click score on a scoring round's card) and reads (`/plan help`,
+`/plan ideas` with 30 ideas, a click that opens a modal). For each: p50/p95 of every app,
+Rumbo's p95 over the floor's and over the no-op app's, and server CPU per request (the
+whole process tree, the work after the acks included). Then the resident memory of each
+tree, that Rumbo stored everything it acknowledged, and SQL statements per interaction
+(benchmarks/statements.py). Options: `--oauth` adds Rumbo in OAuth mode (two installed
+workspaces sharing the load) to the turns; `--postgres` runs Rumbo on the PostgreSQL of
+RUMBO_TEST_POSTGRES_URL instead of SQLite. Run by hand, never in CI:
+
+    .venv/bin/python -m benchmarks.serve_latency [--requests 300] [--rounds 3] [--oauth]
 """
 
 import argparse
@@ -16,20 +26,214 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from bot.devslack import SlackDriver, SlackEmulator, view_state
 from bot.sessions import views as sessions_views
 from storage.db import make_engine
-from tests.processes.servers import BOT_TOKEN, SIGNING_SECRET, free_port, running_rumbo
+from tests.processes.servers import BOT_TOKEN, SIGNING_SECRET, Rumbo, free_port
+from tests.scenario import install, text_of
 
-CHANNEL, USER = "C0BENCH", "U0BENCH"
+CHANNEL, USER, TEAM = "C0BENCH", "U0BENCH", "T0HOME"
+OAUTH_CLIENT = ("111.222", "oauth-secret")
+OAUTH_TEAMS = (("T0ACME", "C0ACME", "U0ANA"), ("T0GLOBEX", "C0GLOBEX", "U0GEO"))
+IDEAS_LISTED = 30
+WRITES = ("idea", "answers", "score")
+READS = ("help", "ideas", "click")
 
+
+@dataclass
+class Workspace:
+    """A channel with a plan, a running session and a scoring round, as the load uses it."""
+
+    team: str
+    channel: str
+    user: str
+    session_id: int = 0
+    card_ts: str = ""
+    round_value: str = ""
+    round_ts: str = ""
+
+
+@dataclass
+class App:
+    name: str
+    url: str
+    pid: int
+    workspaces: list[Workspace]  # where the writes go
+    readers: list[Workspace]  # where the reads go: a plan of 30 ideas the writes leave alone
+    database: str | None = None  # Rumbo's, to check what it stored
+    timings: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+    sent: dict[str, int] = field(default_factory=dict)  # warm-ups included
+
+
+# --- the requests --------------------------------------------------------------------------
+
+def command(emulator: SlackEmulator, where: Workspace, words: str) -> str:
+    return urlencode({
+        "token": "x", "team_id": where.team, "team_domain": "bench", "channel_id": where.channel,
+        "channel_name": "bench", "user_id": where.user, "user_name": "bench",
+        "command": "/plan", "text": words, "api_app_id": "A0RUMBO",
+        "response_url": emulator.new_response_url(where.channel, where.user),
+        "trigger_id": emulator.new_trigger_id(where.user)})
+
+
+def click(emulator: SlackEmulator, where: Workspace, n: int, action_id: str, value: str,
+          ts: str, block_id: str = "b") -> str:
+    payload = {
+        "type": "block_actions", "api_app_id": "A0RUMBO",
+        "team": {"id": where.team, "domain": "bench"},
+        "user": {"id": where.user, "name": "bench", "team_id": where.team},
+        "trigger_id": emulator.new_trigger_id(where.user),
+        "container": {"type": "message", "message_ts": ts, "channel_id": where.channel,
+                      "is_ephemeral": False},
+        "channel": {"id": where.channel, "name": "bench"},
+        "response_url": emulator.new_response_url(where.channel, where.user, message_ts=ts),
+        "actions": [{"type": "button", "action_id": action_id, "block_id": block_id,
+                     "value": value, "action_ts": f"{time.time():.6f}{n}"}]}
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def answers(emulator: SlackEmulator, where: Workspace, n: int) -> str:
+    meta = {"channel_id": where.channel, "session_id": where.session_id, "lang": "en"}
+    view = sessions_views.answers_modal(lang="en", private_metadata=json.dumps(meta))
+    values = view_state(view, {"q1": f"answer {n}", "ideas_realistic": f"idea {n}"})
+    payload = {
+        "type": "view_submission", "api_app_id": "A0RUMBO",
+        "team": {"id": where.team, "domain": "bench"},
+        "user": {"id": where.user, "name": "bench", "team_id": where.team},
+        "trigger_id": emulator.new_trigger_id(where.user),
+        "view": {**view, "id": f"VBENCH{n}", "hash": "h", "team_id": where.team,
+                 "app_installed_team_id": where.team, "state": {"values": values}}}
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def body(emulator: SlackEmulator, where: Workspace, interaction: str, n: int) -> str:
+    if interaction in ("help", "ideas"):
+        return command(emulator, where, interaction)
+    if interaction == "idea":
+        return command(emulator, where, f"idea benchmark idea {n}")
+    if interaction == "answers":
+        return answers(emulator, where, n)
+    if interaction == "score":
+        return click(emulator, where, n, f"round_score_{'321'[n % 3]}", where.round_value,
+                     where.round_ts, "round_scores")
+    return click(emulator, where, n, "session_add_idea", str(where.session_id), where.card_ts)
+
+
+def bodies(emulator: SlackEmulator, app: App, interaction: str, count: int, offset: int
+           ) -> list[str]:
+    """The app's workspaces take turns (OAuth mode: two workspaces share the load)."""
+    places = app.workspaces if interaction in WRITES else app.readers
+    return [body(emulator, places[n % len(places)], interaction, offset + n)
+            for n in range(count)]
+
+
+def run(app_url: str, payloads: list[str], clients: int) -> list[float]:
+    """Latencies in ms, measured by a separate client process."""
+    result = subprocess.run(
+        [sys.executable, "benchmarks/load_client.py", app_url, SIGNING_SECRET, str(clients)],
+        input=json.dumps(payloads), capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+# --- the apps ------------------------------------------------------------------------------
+
+def prepare(driver: SlackDriver, emulator: SlackEmulator, where: Workspace) -> None:
+    """A plan with 30 ideas, a running session and a scoring round on them."""
+    def posted(marker: str):
+        return emulator.wait_for("chat.postMessage", predicate=lambda c: c.params["channel"]
+                                 == where.channel and marker in text_of(c.params)
+                                 and (c.response or {}).get("ok"))[-1]
+
+    opened = driver.command(where.user, where.channel, "new Bench")
+    emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                      == opened.trigger_id)
+    assert driver.submit(where.user, {"account_name": "Bench", "facilitators": [where.user]}
+                         ).json() is None
+    driver.command(where.user, where.channel, "session")
+    card = posted("session_end")
+    where.card_ts = card.response["ts"]
+    where.session_id = int(next(e["value"] for b in card.params["blocks"]
+                                if b["type"] == "actions" for e in b["elements"]
+                                if e["action_id"] == "session_end"))
+    for n in range(IDEAS_LISTED):
+        driver.command(where.user, where.channel, f"idea listed idea {n}")
+    driver.command(where.user, where.channel, "score")
+    round_card = posted("round_scores")
+    where.round_ts = round_card.response["ts"]
+    where.round_value = next(e["value"] for b in round_card.params["blocks"]
+                             if b.get("block_id") == "round_scores" for e in b["elements"])
+
+
+def rumbo(emulator: SlackEmulator, workdir: Path, database_url: str, *, oauth: bool,
+          stack: contextlib.ExitStack) -> App:
+    env = {}
+    if oauth:
+        env = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": OAUTH_CLIENT[0],
+               "SLACK_CLIENT_SECRET": OAUTH_CLIENT[1],
+               "RUMBO_ENCRYPTION_KEY": Fernet.generate_key().decode()}
+    server = Rumbo(api_url=emulator.api_url, database_url=database_url, scheduler=True,
+                   log_path=workdir / f"rumbo{'-oauth' if oauth else ''}.log", env=env)
+    if oauth:
+        server.env["SLACK_REDIRECT_URI"] = f"{server.url}/slack/oauth_redirect"
+    server.start()
+    stack.callback(server.stop)
+    driver = SlackDriver(f"{server.url}/slack/events", SIGNING_SECRET, emulator)
+    if oauth:
+        slack = type("Slack", (), {"driver": driver, "emulator": emulator})
+        for team, _channel, _user in OAUTH_TEAMS:
+            install(slack, team, server.env["SLACK_REDIRECT_URI"])
+    workspaces, readers = places(oauth)
+    for where in workspaces + readers:
+        prepare(driver, emulator, where)
+    return App("rumbo-oauth" if oauth else "rumbo", f"{server.url}/slack/events",
+               server.process.pid, workspaces, readers, database_url)
+
+
+def places(oauth: bool) -> tuple[list[Workspace], list[Workspace]]:
+    """The channels for writes and for reads: one workspace's, or two's in OAuth mode."""
+    teams = OAUTH_TEAMS if oauth else ((TEAM, CHANNEL, USER),)
+    return ([Workspace(*names) for names in teams],
+            [Workspace(team, f"{channel}R", user) for team, channel, user in teams])
+
+
+def yardstick(name: str, emulator: SlackEmulator, workdir: Path, like: App,
+              stack: contextlib.ExitStack) -> App:
+    port = free_port()
+    extra = [str(workdir / "floor.db")] if name == "floor" else []
+    script = "benchmarks/store_floor_app.py" if name == "floor" else "benchmarks/noop_app.py"
+    process = subprocess.Popen([sys.executable, script, str(port), emulator.api_url,
+                                SIGNING_SECRET, *extra],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stack.callback(lambda: (process.terminate(), process.wait()))
+    _wait_listening(port)
+    return App(name, f"http://127.0.0.1:{port}/slack/events", process.pid, like.workspaces,
+               like.readers)
+
+
+def slack_side(emulator: SlackEmulator, *, oauth: bool) -> None:
+    emulator.add_user(USER, "bench", locale="en-US", tz="Europe/Madrid")
+    for channel in (CHANNEL, f"{CHANNEL}R"):
+        emulator.add_channel(channel, channel.lower(), members=[USER])
+    if oauth:
+        emulator.oauth_client = OAUTH_CLIENT
+        for team, channel, user in OAUTH_TEAMS:
+            emulator.add_workspace(team, team)
+            emulator.add_user(user, user.lower(), locale="en-US", tz="Europe/Madrid",
+                              team_id=team)
+            for name in (channel, f"{channel}R"):
+                emulator.add_channel(name, name.lower(), members=[user])
+
+
+# --- measuring -----------------------------------------------------------------------------
 
 def cpu_seconds(pids) -> float:
     """User + system CPU time used so far by these processes (Linux /proc)."""
@@ -49,27 +253,6 @@ def process_tree(pid: int) -> list[int]:
     return [pid] + [q for kid in kids for q in process_tree(kid)]
 
 
-def ideas_in(offset: int, count: int) -> int:
-    """Ideas a workload makes Rumbo store: one per `/plan idea` and per submission."""
-    return sum(1 for i in range(offset, offset + count) if i % 3)
-
-
-def wait_for_the_work(database: Path, expected_ideas: int, timeout: float = 120) -> str:
-    """Rumbo must have really done the work it acknowledged: every idea is stored."""
-    engine = make_engine(f"sqlite:///{database}")
-    deadline = time.monotonic() + timeout
-    stored = 0
-    while time.monotonic() < deadline:
-        with engine.connect() as connection:
-            stored = connection.execute(text("SELECT count(*) FROM idea")).scalar()
-        if stored >= expected_ideas:
-            break
-        time.sleep(0.5)
-    engine.dispose()
-    status = "complete" if stored == expected_ideas else "INCOMPLETE"
-    return f"{stored} of {expected_ideas} ideas stored ({status})"
-
-
 def resident_mb(pids) -> float:
     """Summed resident memory (VmRSS) of these processes, in MB."""
     total = 0
@@ -81,163 +264,119 @@ def resident_mb(pids) -> float:
     return total / 1024
 
 
-class Clicker(threading.Thread):
-    """Clicks *Add answers* on the session card every 100 ms during the burst and records
-    how long each click waits until Rumbo calls views.open (the trigger lives 3 s)."""
-
-    def __init__(self, driver: SlackDriver, emulator: SlackEmulator):
-        super().__init__(daemon=True)
-        self.driver, self.emulator = driver, emulator
-        self.waits: list[float] = []
-        self.expired = 0
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        while not self.stop.wait(0.1):
-            started = time.time()
-            trigger = self.driver.click(USER, "session_add_answers",
-                                        channel_id=CHANNEL).trigger_id
-
-            def this_click(call, trigger=trigger):
-                return call.params.get("trigger_id") == trigger
-
-            call = self.emulator.wait_arrived("views.open", timeout=10, predicate=this_click)
-            self.waits.append((call.at - started) * 1000)
-            done = self.emulator.wait_for("views.open", predicate=this_click)[-1]
-            self.expired += not done.response.get("ok")
-
-
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def prepare_rumbo(driver: SlackDriver, emulator: SlackEmulator) -> dict:
-    """A plan and a running session, so the workload exercises the real handlers."""
-    response = driver.command(USER, CHANNEL, "new Bench")
-    emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
-                      == response.trigger_id)
-    driver.submit(USER, {"account_name": "Bench"})
-    emulator.wait_for("chat.postMessage")
-    driver.command(USER, CHANNEL, "session")
-    card = emulator.wait_for("chat.postMessage", count=2)[-1]
-    buttons = [e for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    session_id = int(next(e["value"] for e in buttons if e["action_id"] == "session_end"))
-    return {"channel_id": CHANNEL, "session_id": session_id, "lang": "en"}
+def measure(apps: list[App], emulator: SlackEmulator, interactions, requests: int,
+            clients: int, rounds: int) -> None:
+    offset = 0
+    for _round in range(rounds):
+        for interaction in interactions:
+            for app in apps:
+                run(app.url, bodies(emulator, app, interaction, 30, 10**6 + offset), clients)
+                payloads = bodies(emulator, app, interaction, requests, offset)
+                pids = process_tree(app.pid)
+                before = cpu_seconds(pids)
+                app.timings.setdefault(interaction, []).extend(run(app.url, payloads, clients))
+                app.cpu[interaction] = app.cpu.get(interaction, 0) + cpu_seconds(pids) - before
+                app.sent[interaction] = app.sent.get(interaction, 0) + requests + 30
+                offset += requests + 30
+            time.sleep(1)  # the work after the acks (card redraws, notes) settles
 
 
-def answer_submission(driver: SlackDriver, n: int, metadata: dict) -> str:
-    view = sessions_views.answers_modal(lang="en", private_metadata=json.dumps(metadata))
-    payload = {
-        "type": "view_submission",
-        "team": {"id": "T0HOME", "domain": "acme"},
-        "user": {"id": USER, "name": "bench", "team_id": "T0HOME"},
-        "api_app_id": "A0RUMBO",
-        "trigger_id": driver.emulator.new_trigger_id(USER),
-        "view": {**view, "id": f"VBENCH{n}", "hash": "h", "team_id": "T0HOME",
-                 "state": {"values": view_state(view, {"q1": f"answer {n}",
-                                                       "ideas_realistic": f"idea {n}"})}},
-    }
-    return urlencode({"payload": json.dumps(payload)})
+def stored(app: App) -> tuple[int, int]:
+    """(ideas, answers) Rumbo holds: everything acknowledged must be there."""
+    engine = make_engine(app.database or "")
+    with engine.connect() as connection:
+        ideas = connection.execute(text("SELECT count(*) FROM idea")).scalar()
+        answered = connection.execute(text("SELECT count(*) FROM answer")).scalar()
+    engine.dispose()
+    return ideas or 0, answered or 0
 
 
-def workload(driver: SlackDriver, count: int, metadata: dict, offset: int) -> list[str]:
-    """Request bodies: a third each of /plan help, /plan idea and session answers."""
-    requests = []
-    for i in range(offset, offset + count):
-        kind = i % 3
-        if kind == 2:
-            requests.append(answer_submission(driver, i, metadata))
-            continue
-        text = "help" if kind == 0 else f"idea benchmark idea {i}"
-        fields = {"token": "x", "team_id": "T0HOME", "team_domain": "acme",
-                  "channel_id": CHANNEL, "channel_name": "bench", "user_id": USER,
-                  "user_name": "bench", "command": "/plan", "text": text,
-                  "api_app_id": "A0RUMBO", "response_url":
-                  driver.emulator.new_response_url(CHANNEL, USER),
-                  "trigger_id": driver.emulator.new_trigger_id(USER)}
-        requests.append(urlencode(fields))
-    return requests
-
-
-def run(app_url: str, bodies: list[str], clients: int) -> list[float]:
-    """Latencies in ms, measured by a separate client process."""
-    result = subprocess.run(
-        [sys.executable, "benchmarks/load_client.py", app_url, SIGNING_SECRET, str(clients)],
-        input=json.dumps(bodies), capture_output=True, text=True, check=True)
-    return json.loads(result.stdout)
+def report(apps: list[App], interactions, clients: int) -> None:
+    by_name = {app.name: app for app in apps}
+    floor, noop = by_name["floor"], by_name["noop"]
+    print(f"{clients} concurrent clients; p50 / p95 of the ack in ms; server CPU per request "
+          "in ms (the process tree, the work after the acks included)")
+    for interaction in interactions:
+        kind = "write" if interaction in WRITES else "read"
+        line = [f"{interaction:<8} ({kind})"]
+        for app in apps:
+            values = app.timings[interaction]
+            line.append(f"{app.name} {statistics.median(values):5.1f} / "
+                        f"{percentile(values, 0.95):5.1f} cpu "
+                        f"{app.cpu[interaction] / len(values) * 1000:4.2f}")
+        print("  ".join(line))
+        for app in apps:
+            if not app.name.startswith("rumbo"):
+                continue
+            p95 = percentile(app.timings[interaction], 0.95)
+            to_floor = p95 / percentile(floor.timings[interaction], 0.95)
+            to_noop = p95 / percentile(noop.timings[interaction], 0.95)
+            print(f"    {app.name}: p95 / floor's {to_floor:4.2f} (writes: target <= 1.25)"
+                  f"   p95 / no-op's {to_noop:4.2f} (reads: target <= 1.05)")
+    if "rumbo-oauth" in by_name:
+        single, oauth = by_name["rumbo"], by_name["rumbo-oauth"]
+        ratios = [percentile(oauth.timings[i], 0.95) / percentile(single.timings[i], 0.95)
+                  for i in interactions]
+        print("OAuth mode p95 / single-workspace p95: " + ", ".join(
+            f"{i} {r:.2f}" for i, r in zip(interactions, ratios, strict=True))
+              + " (target <= 1.2)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", default=",".join(WRITES + READS))
+    parser.add_argument("--oauth", action="store_true")
+    parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
-
+    interactions = args.only.split(",")
     workdir = Path(tempfile.mkdtemp(prefix="rumbo-bench-"))
-    with SlackEmulator(bot_token=BOT_TOKEN) as emulator:
-        emulator.add_user(USER, "bench", locale="en-US", tz="Europe/Madrid")
-        emulator.add_channel(CHANNEL, "bench", members=[USER])
-        noop_port = free_port()
-        noop = subprocess.Popen(
-            [sys.executable, "benchmarks/noop_app.py", str(noop_port), emulator.api_url,
-             SIGNING_SECRET], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            _wait_healthy_noop(noop_port)
-            with running_rumbo(api_url=emulator.api_url, log_path=workdir / "rumbo.log",
-                               database_url=f"sqlite:///{workdir / 'rumbo.db'}",
-                               scheduler=True) as server:
-                driver = SlackDriver(f"{server.url}/slack/events", SIGNING_SECRET, emulator)
-                metadata = prepare_rumbo(driver, emulator)
-                apps = {"rumbo": (f"{server.url}/slack/events", server.pid),
-                        "noop": (f"http://127.0.0.1:{noop_port}/slack/events", noop.pid)}
-                timings = {"rumbo": [], "noop": []}
-                cpu = {"rumbo": 0.0, "noop": 0.0}
-                clicker = Clicker(driver, emulator)
-                offset = expected = 0
-                for _round in range(args.rounds):
-                    for name, (app_url, pid) in apps.items():
-                        run(app_url, workload(driver, 40, metadata, 10**6 + offset), args.clients)
-                        if name == "rumbo":
-                            expected += ideas_in(10**6 + offset, 40) + ideas_in(offset,
-                                                                                args.requests)
-                        bodies = workload(driver, args.requests, metadata, offset)
-                        pids = process_tree(pid)
-                        before = cpu_seconds(pids)
-                        if name == "rumbo" and clicker.ident is None:  # the first round
-                            clicker.start()
-                        timings[name] += run(app_url, bodies, args.clients)
-                        cpu[name] += cpu_seconds(pids) - before
-                        if name == "rumbo":
-                            clicker.stop.set()
-                        offset += args.requests + 40
-                    time.sleep(2)  # let Rumbo's work after the acks drain between rounds
-                done = wait_for_the_work(workdir / "rumbo.db", expected)
-                memory = {name: resident_mb(process_tree(pid))
-                          for name, (_url, pid) in apps.items()}
-        finally:
-            noop.terminate()
-            noop.wait()
-    print(f"work done after the acks: {done}")
-    print(f"{args.clients} concurrent clients, {args.rounds} x {args.requests} requests each "
-          "(/plan help, /plan idea, session answers), gunicorn gthread 1x8")
-    for name in ("rumbo", "noop"):
-        values = timings[name]
-        print(f"{name:>6}: p50 {statistics.median(values):6.1f} ms   "
-              f"p95 {percentile(values, 0.95):6.1f} ms   n={len(values)}   "
-              f"server CPU while measured {cpu[name] / len(values) * 1000:.2f} ms/request")
-    ratio = percentile(timings["rumbo"], 0.95) / percentile(timings["noop"], 0.95)
-    print(f" ratio: rumbo p95 / no-op p95 = {ratio:.2f} (target <= 1.0)")
-    waits = clicker.waits
-    print(f"clicks during the burst: {len(waits)}, views.open after p50 "
-          f"{statistics.median(waits):.0f} ms, p95 {percentile(waits, 0.95):.0f} ms, max "
-          f"{max(waits):.0f} ms, expired triggers {clicker.expired}")
-    print(f"resident memory of the process tree: rumbo {memory['rumbo']:.0f} MB "
-          f"(target <= 150), no-op {memory['noop']:.0f} MB")
+    with SlackEmulator(bot_token=BOT_TOKEN) as emulator, contextlib.ExitStack() as stack:
+        slack_side(emulator, oauth=args.oauth)
+        database = f"sqlite:///{workdir / 'rumbo.db'}"
+        if args.postgres:
+            from tests.postgres import own_schema
+
+            base = os.environ.get("RUMBO_TEST_POSTGRES_URL") or sys.exit(
+                "--postgres needs RUMBO_TEST_POSTGRES_URL (scripts/postgres-throwaway start)")
+            database = stack.enter_context(own_schema(base, "bench"))[0]
+        apps = [rumbo(emulator, workdir, database, oauth=False, stack=stack)]
+        if args.oauth:
+            apps.append(rumbo(emulator, workdir, f"sqlite:///{workdir / 'oauth.db'}",
+                              oauth=True, stack=stack))
+        apps += [yardstick(name, emulator, workdir, apps[0], stack)
+                 for name in ("floor", "noop")]
+        expected = {app.name: stored(app) for app in apps if app.database}
+        measure(apps, emulator, interactions, args.requests, args.clients, args.rounds)
+        time.sleep(2)
+        memory = {app.name: resident_mb(process_tree(app.pid)) for app in apps}
+        for app in apps:
+            if app.database:
+                now = stored(app)
+                gained = (now[0] - expected[app.name][0], now[1] - expected[app.name][1])
+                due = (app.sent.get("idea", 0) + app.sent.get("answers", 0),
+                       app.sent.get("answers", 0))
+                print(f"{app.name}: stored {gained[0]} ideas and {gained[1]} answers of "
+                      f"{due[0]} and {due[1]} acknowledged "
+                      f"({'complete' if gained == due else 'INCOMPLETE'})")
+    report(apps, interactions, args.clients)
+    print("resident memory of each process tree after the load: " + ", ".join(
+        f"{name} {mb:.0f} MB" for name, mb in memory.items()) + " (rumbo: target <= 120)")
+    print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'} for Rumbo, SQLite for "
+          "the floor")
+    from benchmarks import statements
+
+    statements.main()
 
 
-def _wait_healthy_noop(port: int, timeout: float = 20) -> None:
+def _wait_listening(port: int, timeout: float = 20) -> None:
     import socket
 
     deadline = time.monotonic() + timeout
@@ -246,7 +385,20 @@ def _wait_healthy_noop(port: int, timeout: float = 20) -> None:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.05)
-    raise RuntimeError("the no-op app did not start")
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+# For benchmarks/instances.py: its mixed workload.
+def prepare_rumbo(driver: SlackDriver, emulator: SlackEmulator) -> Workspace:
+    where = Workspace(TEAM, CHANNEL, USER)
+    prepare(driver, emulator, where)
+    return where
+
+
+def workload(driver: SlackDriver, count: int, where: Workspace, offset: int) -> list[str]:
+    """A third each of /plan help, /plan idea and session answers."""
+    kinds: tuple[str, ...] = ("help", "idea", "answers")
+    return [body(driver.emulator, where, kinds[n % 3], offset + n) for n in range(count)]
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -84,6 +84,11 @@ def new_session(engine: Engine) -> Session:
 def insert(session: Session, model):
     """INSERT for the session's database, with its ON CONFLICT clauses."""
     return upsert_for(session.get_bind().dialect.name)(model)
+
+
+def table(model: type) -> Table:
+    """A SQLModel model's table, for Core statements (no unit of work to flush)."""
+    return model.__table__  # type: ignore[attr-defined]
 
 
 def upsert_for(dialect: str):

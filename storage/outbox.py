@@ -18,7 +18,7 @@ from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from storage.db import insert
+from storage.db import insert, table
 from storage.models import Delivery, Plan, ScoringRound, StrategySession
 from storage.plans import ACTIVE
 
@@ -185,9 +185,9 @@ def card(session: Session, *, kind: str, card_id: int) -> StrategySession | Scor
 
 def _marking(model) -> Any:
     """Built once per card table: most writes during a meeting run it."""
-    table: Any = model.__table__
-    return (update(table).where(table.c.id == bindparam("card_id"),
-                                table.c.card_dirty_at.is_(None))
+    cards = table(model)
+    return (update(cards).where(cards.c.id == bindparam("card_id"),
+                                cards.c.card_dirty_at.is_(None))
             .values(card_dirty_at=bindparam("now")))
 
 

@@ -1,6 +1,7 @@
 """Plans, their facilitators and categories, their settings and the history of every change to
 them."""
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,14 +63,14 @@ class ChannelPlan:
 def _channel_plan_query(counts: bool):
     """Built once, with bound parameters: SQLAlchemy then skips making the statement's cache
     key on every request."""
-    facilitates = exists().where(Facilitator.plan_id == Plan.id,
-                                 Facilitator.user_id == bindparam("user_id"))
+    facilitates = exists().where(col(Facilitator.plan_id) == Plan.id,
+                                 col(Facilitator.user_id) == bindparam("user_id"))
     columns: list[Any] = [Plan, StrategySession, facilitates]
     if counts:
         columns += [
-            select(func.count()).where(Idea.plan_id == Plan.id).scalar_subquery(),
-            select(func.aggregate_strings(Facilitator.user_id, ","))
-            .where(Facilitator.plan_id == Plan.id).scalar_subquery()]
+            select(func.count()).where(col(Idea.plan_id) == Plan.id).scalar_subquery(),
+            select(func.aggregate_strings(col(Facilitator.user_id), ","))
+            .where(col(Facilitator.plan_id) == Plan.id).scalar_subquery()]
     return (select(*columns)
             .outerjoin(StrategySession, and_(col(StrategySession.plan_id) == Plan.id,
                                              col(StrategySession.ended_at).is_(None)))
@@ -82,7 +83,7 @@ CHANNEL_PLAN = {counts: _channel_plan_query(counts) for counts in (False, True)}
 
 def channel_plan(session: Session, *, team_id: str, channel_id: str, user_id: str,
                  counts: bool = False) -> ChannelPlan | None:
-    row = session.exec(CHANNEL_PLAN[counts], params=dict(  # type: ignore[call-overload]
+    row = session.exec(CHANNEL_PLAN[counts], params=dict(
         team_id=team_id, channel_id=channel_id, user_id=user_id)).first()
     if row is None:
         return None
@@ -105,18 +106,23 @@ def in_channel(session: Session, model: type[SQLModel], item_id: int, *, team_id
     workspace's channel (`channel_id` None: any of its channels) and the plan is active (or
     not, without `active`); (None, None) otherwise."""
     found: Any
-    table: Any = model
-    if table is Plan:
+    if model is Plan:
         found = session.get(Plan, item_id)
         plan, item = found, found
     else:  # the item and its plan in one query
-        found = session.exec(select(table, Plan).join(Plan, col(Plan.id) == col(table.plan_id))
-                             .where(col(table.id) == item_id)).first()
+        found = session.exec(_with_its_plan(model), params={"id": item_id}).first()
         item, plan = found if found is not None else (None, None)
     if item is None or item.team_id != team_id or plan.team_id != team_id or (
             channel_id not in (None, plan.channel_id)) or (active and plan.status != "active"):
         return None, None
     return plan, item
+
+
+@functools.cache
+def _with_its_plan(model: Any):
+    """Built once per model: every click looks up what it names this way."""
+    return select(model, Plan).join(Plan, col(Plan.id) == col(model.plan_id)).where(
+        col(model.id) == bindparam("id"))
 
 
 def create_plan(

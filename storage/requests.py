@@ -1,12 +1,11 @@
 """Idempotency keys of the Slack requests Rumbo has stored, and events it has seen."""
 
 import functools
-from typing import Any
 
 from sqlalchemy import bindparam
 from sqlmodel import Session
 
-from storage.db import upsert_for
+from storage.db import table, upsert_for
 from storage.models import ProcessedRequest
 from storage.types import utc_now
 
@@ -28,12 +27,12 @@ def claim_request(session: Session, *, team_id: str, key: str) -> None:
 def _noting(dialect: str):
     """INSERT … ON CONFLICT DO NOTHING RETURNING, built once per dialect (every request that
     writes runs it). RETURNING, not rowcount: psycopg reports no rowcount for it."""
-    table: Any = ProcessedRequest.__table__
-    return (upsert_for(dialect)(table)
+    processed = table(ProcessedRequest)
+    return (upsert_for(dialect)(processed)
             .values(team_id=bindparam("team_id"), key=bindparam("key"),
                     created_at=bindparam("created_at"))
             .on_conflict_do_nothing(index_elements=["team_id", "key"])
-            .returning(table.c.key))
+            .returning(processed.c.key))
 
 
 def first_sighting(session: Session, *, team_id: str, key: str) -> bool:

@@ -4,14 +4,16 @@ Like every storage module: keyword-only, and every lookup from ids found in a Sl
 checks the request's workspace and channel.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.db import insert
+from storage.db import insert, table, upsert_for
 from storage.models import (
     Answer,
     Evaluation,
@@ -95,12 +97,22 @@ def save_score(
 ) -> None:
     """One click on the round card: the user's score; the rest of their evaluation, if
     they wrote one, stays."""
-    session.exec(
-        insert(session, Evaluation)
-        .values(team_id=idea.team_id, idea_id=idea.id, user_id=user_id,
-                user_team_id=user_team_id, created_at=now, score=score)
-        .on_conflict_do_update(index_elements=["idea_id", "user_id"],
-                               set_={"score": score, "updated_at": now}))
+    session.connection().execute(_scoring(session.get_bind().dialect.name), dict(
+        team_id=idea.team_id, idea_id=idea.id, user_id=user_id, user_team_id=user_team_id,
+        now=now, score=score))
+
+
+@functools.cache
+def _scoring(dialect: str) -> Any:
+    """Built once per dialect: a scoring round brings a burst of these."""
+    evaluation = table(Evaluation)
+    return (upsert_for(dialect)(evaluation)
+            .values(team_id=bindparam("team_id"), idea_id=bindparam("idea_id"),
+                    user_id=bindparam("user_id"), user_team_id=bindparam("user_team_id"),
+                    created_at=bindparam("now"), score=bindparam("score"))
+            .on_conflict_do_update(index_elements=["idea_id", "user_id"],
+                                   set_={"score": bindparam("score"),
+                                         "updated_at": bindparam("now")}))
 
 
 def _record(session, idea: Idea, *, kind: str, user_id: str, now: datetime, before=None,

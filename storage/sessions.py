@@ -6,6 +6,7 @@ from sqlalchemy import func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.db import table
 from storage.models import Answer, Idea, Plan, StrategySession
 
 
@@ -73,7 +74,7 @@ def end_session(
     return result.rowcount == 1
 
 
-ADD_ANSWERS, ADD_IDEAS = insert(Answer.__table__), insert(Idea.__table__)  # type: ignore[arg-type]
+ADD_ANSWERS, ADD_IDEAS = insert(table(Answer)), insert(table(Idea))
 
 
 def add_contributions(

@@ -2,7 +2,6 @@
 without each person's scores; an outbox delivery (deliveries.py)."""
 
 
-from slack_bolt import App
 from sqlmodel import Session
 
 from bot.exports import deliveries, views
@@ -11,6 +10,7 @@ from bot.outbox.schedule import request
 from bot.platform.blocks import metadata
 from bot.platform.i18n import N_
 from bot.platform.request import Interaction, Refusal, Reply
+from bot.platform.routes import Routes
 from bot.platform.runners import needs_plan, submission
 from storage.models import Plan
 
@@ -63,5 +63,5 @@ def request_export(act: Interaction, db: Session, plan: Plan, *, private=False,
                    lang=act.lang(plan) if private else None)
 
 
-def register(app: App) -> None:
+def register(app: Routes) -> None:
     app.view(views.CALLBACK)(submission(views.parse_export, save_export))

@@ -3,7 +3,6 @@ capability), and the help."""
 
 import unicodedata
 
-from slack_bolt import App
 from sqlmodel import Session
 
 from bot.exports import listeners as exports
@@ -11,6 +10,7 @@ from bot.help.views import help_message
 from bot.objectives import listeners as objectives
 from bot.plans import listeners as plans
 from bot.platform.request import Interaction, Reply, answer
+from bot.platform.routes import Routes
 from bot.platform.runners import read_after_ack, run_stored
 from bot.platform.state import clean
 from bot.reviews import listeners as reviews
@@ -84,5 +84,5 @@ def run_command(ack, body, context, client, respond):
         read_after_ack(ack, act, handler)  # answered in the user's language, once known
 
 
-def register(app: App) -> None:
+def register(app: Routes) -> None:
     app.command("/plan")(run_command)

@@ -1,5 +1,7 @@
 """The help: what this person can do here, and this channel's plan status."""
 
+import functools
+
 from bot.plans.views import _period_line
 from bot.platform.blocks import (
     chunk_lines,
@@ -46,25 +48,36 @@ def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=
             status += "\n" + _("Next review: {date}").format(date=review_when(plan, lang))
     blocks.append(section(status))
     blocks.append(divider())
-    everyone: list[str] = []
-    theirs: list[str] = []
-    for name, usage, what, facilitators_only in _commands(lang, has_plan=plan is not None):
-        names = [name, *(aliases or {}).get(name, [])]
-        if lang == "es":  # a Spanish reader first sees the Spanish name
-            names = names[1:] + names[:1]
-        names[0] += f" {usage}" if usage else ""
-        line = " · ".join(f"`/plan {n}`" for n in names) + f": {what}"
-        (theirs if facilitators_only else everyone).append(line)
-    blocks += [section(chunk) for chunk in chunk_lines(everyone)]
+    everyone, theirs = _command_lines(lang, plan is not None, tuple(
+        (name, tuple(others)) for name, others in (aliases or {}).items()))
+    blocks += [section(chunk) for chunk in everyone]
     if plan is None or facilitator:
         blocks.append(section(_("*Facilitators*")))
-        blocks += [section(chunk) for chunk in chunk_lines(theirs)]
+        blocks += [section(chunk) for chunk in theirs]
     else:
         blocks.append(context(_("The plan's facilitators ({people}) also run the scoring "
                                 "rounds and the reviews, and change the settings.").format(
             people=", ".join(mention(u) for u in facilitators))))
     text = _("Rumbo: strategic account planning")
     return {"text": text, "blocks": blocks}
+
+
+@functools.cache
+def _command_lines(lang: str, has_plan: bool, aliases: tuple[tuple[str, tuple[str, ...]], ...]
+                   ) -> tuple[list[str], list[str]]:
+    """The help's command lines, for everyone and for facilitators, in sections' chunks:
+    the same for every request in a language, so written once."""
+    others = dict(aliases)
+    everyone: list[str] = []
+    theirs: list[str] = []
+    for name, usage, what, facilitators_only in _commands(lang, has_plan=has_plan):
+        names = [name, *others.get(name, ())]
+        if lang == "es":  # a Spanish reader first sees the Spanish name
+            names = names[1:] + names[:1]
+        names[0] += f" {usage}" if usage else ""
+        line = " · ".join(f"`/plan {n}`" for n in names) + f": {what}"
+        (theirs if facilitators_only else everyone).append(line)
+    return chunk_lines(everyone), chunk_lines(theirs)
 
 
 def _commands(lang: str, *, has_plan: bool) -> list[tuple[str, str, str, bool]]:

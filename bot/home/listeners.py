@@ -1,6 +1,5 @@
 """App Home: the user's plans across channels, with review, summary and export."""
 
-from slack_bolt import App
 from sqlmodel import Session
 
 from bot.exports.listeners import ask_where
@@ -8,6 +7,7 @@ from bot.home.views import HOME_MENU, home_view
 from bot.platform.blocks import plain
 from bot.platform.i18n import gettext_for
 from bot.platform.request import Interaction
+from bot.platform.routes import Routes
 from bot.platform.runners import after_ack, store_in_ack
 from bot.reviews.deliveries import progress
 from bot.reviews.listeners import start_review
@@ -54,6 +54,6 @@ def show_progress(act: Interaction, plan_id: int) -> None:
               "close": plain(_("Close"), 24), "blocks": blocks[:100]})
 
 
-def register(app: App) -> None:
+def register(app: Routes) -> None:
     app.event("app_home_opened")(after_ack(publish_home))
     app.action(HOME_MENU)(store_in_ack(home_menu))

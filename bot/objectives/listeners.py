@@ -1,6 +1,5 @@
 """Step 3: objectives and initiatives, and the plan as it stands (`/plan show`)."""
 
-from slack_bolt import App
 from sqlmodel import Session
 
 from bot.exports.listeners import ask_where
@@ -10,6 +9,7 @@ from bot.outbox.schedule import request
 from bot.platform.blocks import button, escape, mention, metadata, notice, shorten, value_of
 from bot.platform.i18n import N_
 from bot.platform.request import Interaction, Refusal, Reply, answer, redraw_list
+from bot.platform.routes import Routes
 from bot.platform.runners import after_ack, needs_plan, store_in_ack, submission
 from bot.platform.slack import tell_user
 from bot.reviews.deliveries import reschedule_plan
@@ -205,7 +205,7 @@ def save_initiative(act: Interaction, db: Session, values):
         (N_("Export the plan"), views.PLAN_EXPORT, value_of(plan.id))])
 
 
-def register(app: App) -> None:
+def register(app: Routes) -> None:
     app.action(views.OBJECTIVE_PROMOTE)(after_ack(promote))
     app.action(views.OBJECTIVE_NEW)(after_ack(new_objective))
     app.action(views.OBJECTIVE_MENU)(after_ack(objective_menu))

@@ -3,7 +3,6 @@
 import logging
 from datetime import date
 
-from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
@@ -14,6 +13,7 @@ from bot.plans.views import PLAN_ARCHIVE, archive_offer
 from bot.platform.blocks import escape, metadata, notice
 from bot.platform.i18n import N_, gettext_for
 from bot.platform.request import Interaction, Refusal, Reply, answer
+from bot.platform.routes import Routes
 from bot.platform.runners import after_ack, needs_plan, store_in_ack, submission
 from bot.platform.slack import slack_error
 from bot.platform.state import read_state
@@ -178,7 +178,7 @@ def save_settings(act: Interaction, db, parsed):
             count=changed)))
 
 
-def register(app: App) -> None:
+def register(app: Routes) -> None:
     for block_id in (views.PERIOD, views.START):
         app.action({"block_id": block_id, "action_id": "value"})(
             after_ack(period_or_start_chosen))

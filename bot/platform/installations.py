@@ -9,10 +9,11 @@ unlocked refresh never runs.
 
 import logging
 import secrets
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import overload
 
-from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
@@ -21,8 +22,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from bot.platform.request import Interaction
+from bot.platform.routes import Routes
 from bot.platform.runners import store_in_ack
-from bot.platform.slack import make_client
+from bot.platform.slack import SharedClients, make_client
 from storage import installations
 from storage.db import new_session
 from storage.models import Installation as Row
@@ -33,6 +35,10 @@ log = logging.getLogger("rumbo")
 # Bolt refreshes a token 120 minutes before it expires; Rumbo does it first, under a lock.
 REFRESH_AHEAD = timedelta(minutes=150)
 STATE_LIFETIME = timedelta(seconds=600)
+# How long a process trusts the installation it read (tokens decrypted once in that time):
+# an uninstall or a refresh by another process is seen within this. Refreshes start hours
+# before a token expires, so a copy this old is never expired.
+KEPT_SECONDS = 10
 
 
 class Sealed:
@@ -77,6 +83,9 @@ class RumboInstallationStore(InstallationStore):
                  api_url: str, clock=utc_now):
         self.engine, self.sealed, self.api_url, self.clock = engine, sealed, api_url, clock
         self.client_id, self.client_secret = client_id, client_secret
+        self.clients = SharedClients(api_url)
+        # (enterprise_id, team_id) -> (read at, the installation or None)
+        self._kept: dict[tuple[str, str], tuple[float, Installation | None]] = {}
 
     @property
     def logger(self) -> logging.Logger:
@@ -101,6 +110,7 @@ class RumboInstallationStore(InstallationStore):
                 installer_user_id=installation.user_id,
                 installed_at=datetime.fromtimestamp(installation.installed_at, UTC)))
             db.commit()
+        self._kept.clear()
 
     def save_bot(self, bot: Bot) -> None:
         """New tokens for an install (Bolt's own refresh, should Rumbo's have failed)."""
@@ -113,14 +123,20 @@ class RumboInstallationStore(InstallationStore):
                     bot_refresh_token=self.sealed.seal(bot.bot_refresh_token),
                     bot_token_expires_at=_moment(bot.bot_token_expires_at))
             db.commit()
+        self._kept.clear()
 
     def find_installation(self, *, enterprise_id: str | None, team_id: str | None,
                           user_id: str | None = None, is_enterprise_install: bool | None = False
                           ) -> Installation | None:
-        row = self._fresh(enterprise_id, None if is_enterprise_install else team_id)
-        if row is None:
-            return None
-        return Installation(
+        """The workspace's installation, read (and its tokens decrypted) at most once in
+        KEPT_SECONDS by this process."""
+        team_id = None if is_enterprise_install else team_id
+        key = (enterprise_id or "", team_id or "")
+        kept = self._kept.get(key)
+        if kept is not None and time.monotonic() - kept[0] < KEPT_SECONDS:
+            return kept[1]
+        row = self._fresh(enterprise_id, team_id)
+        installation = None if row is None else Installation(
             app_id=row.app_id, enterprise_id=row.enterprise_id or None,
             team_id=row.team_id or team_id, bot_token=self.sealed.open(row.bot_token),
             bot_id=row.bot_id, bot_user_id=row.bot_user_id, bot_scopes=row.bot_scopes,
@@ -128,6 +144,8 @@ class RumboInstallationStore(InstallationStore):
             bot_token_expires_at=_epoch(row.bot_token_expires_at),
             user_id=row.installer_user_id or "", is_enterprise_install=row.is_enterprise_install,
             installed_at=row.installed_at.timestamp())
+        self._kept[key] = (time.monotonic(), installation)
+        return installation
 
     def find_bot(self, *, enterprise_id: str | None, team_id: str | None,
                  is_enterprise_install: bool | None = False) -> Bot | None:
@@ -142,6 +160,11 @@ class RumboInstallationStore(InstallationStore):
         with new_session(self.engine) as db:
             installations.remove(db, enterprise_id=enterprise_id, team_id=team_id)
             db.commit()
+        self._kept.clear()
+
+    def forget(self) -> None:
+        """Read installations again from now on (one was just removed)."""
+        self._kept.clear()
 
     def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         self.delete_installation(enterprise_id=enterprise_id, team_id=team_id)
@@ -155,7 +178,7 @@ class RumboInstallationStore(InstallationStore):
         """A client with the workspace's own bot token; None when Rumbo is not installed
         there (any more)."""
         bot = self.find_bot(enterprise_id=None, team_id=team_id)
-        return make_client(token=bot.bot_token, base_url=self.api_url) if bot else None
+        return self.clients.get(bot.bot_token) if bot and bot.bot_token else None
 
     # --- token rotation ---
 
@@ -220,7 +243,7 @@ class RumboStateStore(OAuthStateStore):
         return used
 
 
-def removed(act: Interaction, db) -> None:
+def removed(act: Interaction, db) -> Callable[[], None] | None:
     """app_uninstalled, or tokens_revoked for the bot: no call with its token again (Slack
     does not promise which of the two comes first; both do the same)."""
     event = act.body.get("event") or {}
@@ -230,9 +253,9 @@ def removed(act: Interaction, db) -> None:
     installations.remove(db, enterprise_id=enterprise_id, team_id=act.team_id)
     if not act.body.get("is_enterprise_install"):
         installations.uninstalled(db, team_id=act.team_id, now=act.deps.clock())
-    return None
+    return act.deps.installations.forget if act.deps.installations else None
 
 
-def register(app: App) -> None:
+def register(app: Routes) -> None:
     app.event("app_uninstalled")(store_in_ack(removed))
     app.event("tokens_revoked")(store_in_ack(removed))

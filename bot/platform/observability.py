@@ -62,14 +62,6 @@ class CountedWebClient(WebClient):
         return response
 
 
-def counted(client: WebClient) -> WebClient:
-    """The same client (token, URL, retries), counting its calls."""
-    return CountedWebClient(token=client.token, base_url=client.base_url,
-                            timeout=client.timeout, headers=client.headers,
-                            team_id=client.default_params.get("team_id"),
-                            retry_handlers=client.retry_handlers)
-
-
 class CountedRateLimitHandler(RateLimitErrorRetryHandler):
     def prepare_for_next_attempt(self, **kwargs) -> None:
         started = time.monotonic()

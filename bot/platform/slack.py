@@ -24,7 +24,7 @@ DM_ERRORS = CHANNEL_ERRORS | {"cannot_dm_bot", "user_not_found", "user_disabled"
                               "not_allowed_token_type", "messages_tab_disabled"}
 
 
-def make_client(*, token: str | None, base_url: str) -> WebClient:
+def make_client(*, token: str | None, base_url: str, team_id: str | None = None) -> WebClient:
     """A WebClient that honours SLACK_API_URL, retries what is worth retrying (rate limits
     after Retry-After, 5xx answers, dropped connections) and counts its calls."""
     from bot.platform.observability import CountedRateLimitHandler, CountedWebClient
@@ -32,6 +32,7 @@ def make_client(*, token: str | None, base_url: str) -> WebClient:
     return CountedWebClient(
         token=token,
         base_url=base_url,
+        team_id=team_id,
         timeout=10,
         retry_handlers=[
             CountedRateLimitHandler(max_retry_count=2),
@@ -42,6 +43,29 @@ def make_client(*, token: str | None, base_url: str) -> WebClient:
 
 
 Clients = Callable[[str], WebClient | None]
+
+
+class SharedClients:
+    """One WebClient per bot token (and workspace, for an organisation's token), shared by
+    every request and the outbox: a WebClient keeps nothing between calls, so none needs
+    building per request. Tokens replaced by rotation are let go in bulk."""
+
+    LIMIT = 1000
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self._clients: dict[tuple[str, str | None], WebClient] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str, team_id: str | None = None) -> WebClient:
+        client = self._clients.get((token, team_id))
+        if client is None:
+            client = make_client(token=token, base_url=self.base_url, team_id=team_id)
+            with self._lock:
+                if len(self._clients) >= self.LIMIT:
+                    self._clients.clear()
+                self._clients[(token, team_id)] = client
+        return client
 
 
 def clients_of(client: WebClient | Clients) -> Clients:

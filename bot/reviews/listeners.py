@@ -3,7 +3,6 @@ progress summary on demand, the calendar, and resuming nudges after a channel pr
 
 from datetime import date
 
-from slack_bolt import App
 from sqlmodel import Session
 
 from bot.exports.rules import export_filename
@@ -11,6 +10,7 @@ from bot.outbox.schedule import request
 from bot.platform.blocks import long_date, mention, metadata
 from bot.platform.i18n import N_, gettext_for
 from bot.platform.request import PLAN_GONE, Interaction, Refusal, Reply, answer, view_metadata
+from bot.platform.routes import Routes
 from bot.platform.runners import after_ack, needs_plan, store_in_ack, submission
 from bot.reviews import deliveries, views
 from bot.reviews.deliveries import reschedule_plan, review_held
@@ -231,7 +231,7 @@ def calendar_command(act: Interaction, db: Session, plan: Plan):
     return lambda: act.deps.outbox.deliver(delivery)
 
 
-def register(app: App) -> None:
+def register(app: Routes) -> None:
     app.action(views.REVIEW_START)(store_in_ack(start))
     app.action(views.REVIEW_POSTPONE)(after_ack(postpone))
     app.action(views.REVIEW_SKIP)(store_in_ack(skip))

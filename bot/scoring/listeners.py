@@ -3,7 +3,6 @@ the scoring round."""
 
 from typing import Any
 
-from slack_bolt import App
 from sqlmodel import Session
 
 from bot.outbox.cards import mark
@@ -11,6 +10,7 @@ from bot.outbox.schedule import request
 from bot.platform.blocks import escape, metadata, shorten
 from bot.platform.i18n import N_
 from bot.platform.request import Interaction, Refusal, Reply, answer, redraw_list
+from bot.platform.routes import Routes
 from bot.platform.runners import after_ack, confirmation, needs_plan, store_in_ack, submission
 from bot.scoring import deliveries, views
 from bot.scoring.rules import SCORES, STATUSES, agreed_ideas, consensus
@@ -404,7 +404,7 @@ def save_merge(act: Interaction, db: Session, into_id):
     return _round_follows(act, plan, None)
 
 
-def register(app: App) -> None:
+def register(app: Routes) -> None:
     app.action(views.IDEA_MENU)(after_ack(idea_menu))
     for action_id in views.IDEAS_PAGES:
         app.action(action_id)(after_ack(ideas_page))

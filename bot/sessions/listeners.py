@@ -3,7 +3,6 @@ modals they open."""
 
 from typing import Any
 
-from slack_bolt import App
 from sqlmodel import Session
 
 from bot.outbox.cards import mark
@@ -11,6 +10,7 @@ from bot.outbox.schedule import request
 from bot.platform.blocks import TEXT_MAX, escape, given_back, metadata, notice, quote
 from bot.platform.i18n import N_
 from bot.platform.request import Interaction, Refusal, Reply, answer
+from bot.platform.routes import Routes
 from bot.platform.runners import after_ack, confirmation, needs_plan, store_in_ack, submission
 from bot.sessions import deliveries, views
 from bot.sessions.rules import QUESTIONS, SESSION_MINUTES_DEFAULT, session_end
@@ -233,7 +233,7 @@ def save_idea(act: Interaction, db: Session, idea):
     return Reply(then=added)
 
 
-def register(app: App) -> None:
+def register(app: Routes) -> None:
     app.action(views.SESSION_ADD_ANSWERS)(after_ack(open_answers))
     app.action(views.SESSION_MY_ANSWERS)(after_ack(open_my_answers))
     app.action(views.SESSION_ADD_IDEA)(after_ack(open_idea))

@@ -12,6 +12,7 @@ from io import BytesIO
 import pytest
 from cryptography.fernet import Fernet
 from openpyxl import load_workbook
+from sqlalchemy import event
 from sqlmodel import select
 
 from bot.outbox.ticks import tick
@@ -163,6 +164,23 @@ def test_reminders_and_exports_go_out_with_each_workspaces_token(slack):
              for row in ws.iter_rows() for c in row if c.value is not None]
     assert "Globex plan" in " ".join(cells) and "Acme plan" not in " ".join(cells)
     assert xlsx["channel"] == "C0GLOBEX"
+
+
+def test_requests_need_no_auth_test_and_read_their_installation_once_in_a_while(slack):
+    both_plans(slack)
+    auth_tests = len(slack.emulator.calls_to("auth.test"))
+    reads = []
+    event.listen(slack.engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: reads.append(statement)
+                 if "FROM installation" in statement else None)
+    for n in range(4):
+        slack.driver.command(ANA, "C0ACME", f"idea Idea {n}")
+        slack.driver.command(GEO, "C0GLOBEX", "help")
+
+    assert len(slack.emulator.calls_to("auth.test")) == auth_tests  # none per request
+    assert len(reads) <= 2  # each workspace's installation read (and decrypted) once
+    with new_session(slack.engine) as db:
+        assert len(db.exec(select(Idea).where(Idea.text.startswith("Idea "))).all()) == 4
 
 
 def test_uninstall_keeps_the_data_for_the_retention_period_then_purges_it(slack):
