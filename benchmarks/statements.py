@@ -1,5 +1,7 @@
 """SQL statements per interaction: how many the ack runs (before Slack hears back) and how
-many the work after it runs, for the common interactions, on SQLite. The real app is
+many the work after it runs (card redraws, notes: each interaction here has the second
+to itself, so its card is redrawn for it alone; under load those fold into one a second),
+for the common interactions, on SQLite. The real app is
 served in-process on loopback against the Web API emulator; every statement is counted by
 the thread that ran it. Run by hand:
 
@@ -84,10 +86,22 @@ def main() -> None:
         def click():
             driver.click(TEAMMATE, "session_add_idea", channel_id=CHANNEL)
 
+        for n in range(10):
+            driver.command(AM, CHANNEL, f"idea Listed {n}")
+        driver.command(AM, CHANNEL, "score")
+        time.sleep(1.5)
+        scores = iter(range(10**6))
+
+        def score():
+            button = "round_score_" + "321"[next(scores) % 3]
+            driver.click(TEAMMATE, button, channel_id=CHANNEL)
+
         measure("/plan help", lambda: driver.command(TEAMMATE, CHANNEL, "help"))
+        measure("/plan ideas", lambda: driver.command(TEAMMATE, CHANNEL, "ideas"))
+        measure("a click that opens a modal", click)
         measure("/plan idea <text>", lambda: driver.command(AM, CHANNEL, "idea Counted"))
         measure("Add answers submitted (answers, idea)", answers)
-        measure("a click that opens a modal", click)
+        measure("a one-click score", score)
         server.shutdown()
         app.rumbo.background.shutdown()
         engine.dispose()

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import Authorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -20,29 +20,11 @@ from bot.platform.request import workspace_id
 from bot.platform.routes import Routes
 from bot.platform.settings import Settings
 from bot.platform.slack import Clients, UserDirectory, clients_of, make_client
-from storage import plans, requests
+from storage import plans
 from storage.db import new_session
 from storage.types import utc_now
 
 log = logging.getLogger("rumbo")
-
-
-def once_per_event(engine: Engine):
-    """A Bolt middleware: Slack retries an event it got no answer for (up to 3 times), to
-    whichever instance; the first process to note its event_id in the database handles
-    it, the others answer at once (Bolt does not de-duplicate)."""
-
-    def middleware(body, context, next):
-        if body.get("type") == "event_callback" and body.get("event_id"):
-            with new_session(engine) as db:
-                first = requests.first_sighting(db, team_id=context.get("team_id") or "",
-                                                key=f"seen:{body['event_id']}")
-                db.commit()
-            if not first:
-                return BoltResponse(status=200, body="")
-        return next()
-
-    return middleware
 
 
 # The bot scopes the app asks for when it is installed (manifest.yml says the same).
@@ -179,7 +161,6 @@ def create_app(
                 outbox=make_outbox(settings, engine, clock, clients=clients, cards=cards,
                                    users=users),
                 installations=store)
-    app.middleware(once_per_event(engine))
 
     @app.middleware
     def provide_deps(body, context, next):

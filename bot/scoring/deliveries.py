@@ -30,11 +30,14 @@ def round_card(db: Session, *, plan: Plan, scoring_round: ScoringRound) -> dict:
 
 
 def ideas_page(db: Session, *, plan: Plan, viewer: str, page=0, show_discarded=False,
-               lang=None) -> dict:
+               lang=None, facilitator: bool | None = None) -> dict:
+    """The ideas list as `viewer` sees it (`facilitator`: whether they are, when the
+    request knows it already)."""
+    if facilitator is None:
+        facilitator = plans.is_facilitator(db, plan=plan, user_id=viewer)
     return views.ideas_message(
         lang=lang or plan.language, plan=plan, rows=scoring.idea_rows(db, plan=plan),
-        viewer=viewer, is_facilitator=plans.is_facilitator(db, plan=plan, user_id=viewer),
-        page=page, show_discarded=show_discarded)
+        viewer=viewer, is_facilitator=facilitator, page=page, show_discarded=show_discarded)
 
 
 def priorities(db: Session, *, plan: Plan, shared=False, show_discarded=False,

@@ -28,8 +28,10 @@ SCORES_CHANGED = N_("The scores changed while you were looking: nothing was sett
 
 @needs_plan
 def show_ideas(act: Interaction, db: Session, plan: Plan):
+    found = act.channel(db)
     return answer(act, deliveries.ideas_page(db, plan=plan, viewer=act.user_id,
-                                             lang=act.lang(plan)))
+                                             lang=act.lang(plan),
+                                             facilitator=found.facilitator if found else None))
 
 
 @needs_plan
