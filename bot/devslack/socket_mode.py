@@ -105,11 +105,9 @@ class _Link:
     ws: ServerConnection
     wire: _Wire
     draining: bool = False  # told to disconnect: Slack sends it nothing more
-    silent: bool = False  # frozen by a test: Slack sends it nothing more, hears nothing
+    silent: bool = False  # its wire frozen: what Slack sends there is lost
+    cut: bool = False  # its wire cut by a test (a reset or a FIN)
 
-    @property
-    def deliverable(self) -> bool:
-        return not (self.draining or self.silent)
 
 
 class SocketModeServer:
@@ -157,7 +155,7 @@ class SocketModeServer:
         if self._server is not None:
             with self._cond:
                 wires = list(self._wires.values())
-            for wire in wires:  # silent ones too: handlers end at once
+            for wire in wires:  # handlers end at once
                 wire.cut(reset=True)
             self._server.shutdown()
             self._server = None
@@ -190,15 +188,14 @@ class SocketModeServer:
     def live(self) -> list[int]:
         """The numbers of the open connections Slack would deliver to."""
         with self._cond:
-            return [n for n, link in self._links.items() if link.deliverable]
+            return [n for n, link in self._links.items() if not link.draining]
 
     def wait_connected(self, *, newer_than: int = 0, timeout: float = RECONNECT_TIMEOUT) -> int:
         """Block until an open connection numbered above `newer_than` exists, and every one
         told to disconnect is closed; its number. After a disconnect or a drop, pass the
         `opened` count from before it. (The builtin client starts reading its new connection
         only once it has closed the old one, up to 3 s later: what Slack sends there in
-        between waits.) A silenced connection never closes as Slack sees it: it is not
-        waited for."""
+        between waits.)"""
         def ready() -> int | None:
             draining = any(link.draining for link in self._links.values())
             return None if draining else self._newest(newer_than)
@@ -216,8 +213,9 @@ class SocketModeServer:
         Mode was turned off (link_disabled). The client must open a new one by itself."""
         message = json.dumps({"type": "disconnect", "reason": reason,
                               "debug_info": {"host": DEBUG_HOST}})
-        with self._cond:
-            links = [link for link in self._links.values() if link.deliverable]
+        with self._cond:  # (a silenced one would lose the message: it never closes)
+            links = [link for link in self._links.values()
+                     if not (link.draining or link.silent)]
             for link in links:
                 link.draining = True
         for link in links:
@@ -229,17 +227,21 @@ class SocketModeServer:
         a network reset does (a TCP reset), or with reset=False as a proxy that closes the
         TCP connection under the websocket does (a FIN)."""
         with self._cond:
-            links = [link for link in self._links.values() if not link.silent]
+            links = list(self._links.values())
+            for link in links:
+                link.cut = True
         for link in links:
             link.wire.cut(reset=reset)
 
     def silence(self) -> None:
-        """Leave every open connection half-open: nothing the app sends is read any more, its
-        pings go unanswered, nothing is sent to it, and its socket stays open; as when a NAT
-        or a mobile network forgets the connection and tells neither side. Only the app's
-        own pings can tell; Slack delivers elsewhere (a newer connection) from now on."""
+        """Leave every open connection half-open, as when a NAT or a mobile network forgets
+        it and tells neither side: nothing the app sends is read any more, its pings go
+        unanswered, what Slack sends there is lost, and the socket stays open. Slack still
+        counts it open (it delivers to the newest connection, so to a new one as soon as
+        the app has opened it); only the app's own pings can tell. An envelope lost there
+        gets no ack, and no violation: the network lost it, not the app."""
         with self._cond:
-            links = [link for link in self._links.values() if link.deliverable]
+            links = [link for link in self._links.values() if not link.draining]
             for link in links:
                 link.silent = True
                 link.wire.freeze()
@@ -303,6 +305,9 @@ class SocketModeServer:
             acked = self._cond.wait_for(lambda: envelope_id in self._acked,
                                         deadline - time.monotonic())
             ack = self._acked.get(envelope_id)
+            lost = link.silent or link.cut  # by the network, not by the app
+        if (not acked or ack is None) and lost:
+            return Ack(envelope, None, None, link.number)
         if not acked or ack is None:
             self._violation(f"{kind} envelope {envelope_id} not acknowledged within "
                             f"{self.ack_timeout:g} s")
@@ -343,8 +348,7 @@ class SocketModeServer:
                 self._links.pop(link.number, None)
                 self._wires.pop(wire_key, None)
                 self._cond.notify_all()
-            if not link.silent:  # else it stays open, as the app sees it, until stop()
-                link.wire.cut(reset=False)
+            link.wire.cut(reset=False)
 
     def _receive(self, message: str | bytes) -> None:
         try:
@@ -380,7 +384,7 @@ class SocketModeServer:
 
     def _newest(self, newer_than: int) -> int | None:
         """The newest live connection numbered above `newer_than` (lock held)."""
-        numbers = [n for n, link in self._links.items() if n > newer_than and link.deliverable]
+        numbers = [n for n, link in self._links.items() if n > newer_than and not link.draining]
         return max(numbers) if numbers else None
 
     def _violation(self, problem: str) -> None:

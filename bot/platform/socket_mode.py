@@ -37,8 +37,9 @@ def backoff(failures: int) -> float:
 
 
 class PongTimingSocketModeClient(SocketModeClient):
-    """slack_sdk's websocket-client Socket Mode client, with missing pongs timed out and
-    attempts that do not open a connection spaced out (`backoff`)."""
+    """slack_sdk's websocket-client Socket Mode client, with missing pongs timed out,
+    attempts that do not open a connection spaced out (`backoff`), and one URL fetched per
+    connection (`is_connected`)."""
 
     def __init__(self, *, ping_interval: float = PING_INTERVAL,
                  pong_timeout: float = PONG_TIMEOUT, **kwargs) -> None:
@@ -47,6 +48,7 @@ class PongTimingSocketModeClient(SocketModeClient):
         self.pong_timeout = pong_timeout
         self.failures = 0  # connection attempts in a row that opened nothing
         self._opened = False  # the current attempt opened its connection
+        self._started: object = None  # the last session the receiving thread started
         self._closing = threading.Event()
         # Starts the thread that calls _run_current_session.
         super().__init__(ping_interval=ping_interval, **kwargs)
@@ -54,6 +56,13 @@ class PongTimingSocketModeClient(SocketModeClient):
 
     def _on_open(self, _ws) -> None:
         self._opened = True
+
+    def is_connected(self) -> bool:
+        """Also while a new session waits to be started: else slack_sdk's monitor, and the
+        old session's on_close after a `disconnect`, each fetch another URL for it (its
+        ticket never used) and replace it before it ran."""
+        current = self.current_session
+        return super().is_connected() or (current is not None and current is not self._started)
 
     def close(self) -> None:
         self._closing.set()  # a backoff under way ends at once
@@ -65,7 +74,7 @@ class PongTimingSocketModeClient(SocketModeClient):
         if self.current_session is not None:
             if self._closing.wait(backoff(self.failures)):
                 return
-            self._opened = False
+            self._started, self._opened = self.current_session, False
             try:
                 self.logger.info("Starting to receive messages from a new connection")
                 self.current_session.run_forever(
