@@ -117,6 +117,7 @@ class SocketModeServer:
         self.acks: list[Ack] = []
         self.envelopes: list[dict] = []  # every envelope delivered, in order
         self.opened = 0  # connections greeted so far; each gets the next number
+        self.refusing = False  # a test's outage: every handshake answered 503
         self._cond = threading.Condition()  # guards the state below
         self._tickets: set[str] = set()
         self._links: dict[int, _Link] = {}  # open connections by number
@@ -318,6 +319,8 @@ class SocketModeServer:
 
     def _check_ticket(self, connection: ServerConnection, request):
         query = dict(parse_qsl(urlsplit(request.path).query))
+        if self.refusing:
+            return connection.respond(503, "Slack is having trouble\n")
         with self._cond:
             ticket = query.get("ticket", "")
             if urlsplit(request.path).path.rstrip("/") == "/link" and ticket in self._tickets:

@@ -55,7 +55,7 @@ class PongTimingSocketModeClient(SocketModeClient):
         self.on_open_listeners.append(self._on_open)
 
     def _on_open(self, _ws) -> None:
-        self._opened = True
+        self._opened, self.failures = True, 0
 
     def is_connected(self) -> bool:
         """Also while a new session waits to be started: else slack_sdk's monitor, and the
@@ -91,7 +91,8 @@ class PongTimingSocketModeClient(SocketModeClient):
                 # To let the monitoring job detect the connection issue, closing this session
                 if self.current_session is not None:
                     self.current_session.close()
-            self.failures = 0 if self._opened else self.failures + 1
+            if not self._opened:
+                self.failures += 1
 
 
 class RumboSocketModeHandler(SocketModeHandler):

@@ -3,6 +3,7 @@ socket` runs (slack_sdk's websocket-client one, bot/platform/socket_mode.py):
 apps.connections.open, hello, envelopes and their acks, violations, disconnects, resets,
 FINs and silent connections. `rumbo socket` on it: tests/processes/."""
 
+import itertools
 import json
 import threading
 import urllib.request
@@ -166,4 +167,27 @@ def test_a_fin_is_noticed_at_once_and_a_silent_connection_by_its_missing_pongs(e
     assert server.deliver("slash_commands", {"text": "d"}).link == third
     kinds = [m.get("type") or "ack" for m in client.received]
     assert kinds == ["hello", "hello", "slash_commands", "hello", "slash_commands"]
+    assert emulator.violations == []
+
+
+def test_attempts_that_open_no_connection_wait_longer_and_longer(emulator, client):
+    server = emulator.socket_mode
+    first = server.wait_connected()
+    eventually(lambda: client.received)
+    before = len(emulator.calls_to("apps.connections.open"))
+    server.refusing = True  # an outage: every handshake is turned away
+    server.drop()
+
+    def urls():
+        return [c.at for c in emulator.calls_to("apps.connections.open")][before:]
+
+    # One URL for each attempt: the first at once, then 1, 2 … s after each failure (with
+    # no backoff, one every half second).
+    fetched = eventually(lambda: len(urls()) >= 4 and urls(), timeout=10)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(fetched)]
+    assert gaps[1] > 0.9 and gaps[2] > 1.9, gaps
+    server.refusing = False
+    second = server.wait_connected(newer_than=first, timeout=10)
+    assert server.deliver("slash_commands", {"text": "back"}).link == second
+    assert client.failures == 0
     assert emulator.violations == []
