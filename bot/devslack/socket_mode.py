@@ -109,7 +109,6 @@ class _Link:
     cut: bool = False  # its wire cut by a test (a reset or a FIN)
 
 
-
 class SocketModeServer:
     def __init__(self, emulator: SlackEmulator, *, ack_timeout: float = ACK_TIMEOUT) -> None:
         self.emulator = emulator

@@ -4,7 +4,6 @@ same payloads as `rumbo serve` over HTTP. The server itself, with that client:
 tests/devslack/test_socket_mode.py."""
 
 import json
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -152,7 +151,8 @@ def test_a_field_error_comes_back_in_the_ack(slack):
 
 
 # How the connection is lost, and within how many seconds the new one must be up: bounds for
-# a shared 2-core machine (measured on one: about half a second each).
+# a shared 2-core machine (measured on one: 2 s after a disconnect, half a second after a
+# reset or a FIN; benchmarks/socket_recovery.py).
 LOSSES = {
     "disconnect": (lambda server: server.disconnect("refresh_requested"), 5),
     "reset": (lambda server: server.drop(), 5),
@@ -188,7 +188,6 @@ def test_a_silent_connection_is_replaced_and_what_it_lost_is_retried_or_typed_ag
     slack.emulator.add_user("U0QUIETER", "rita", locale="en-US", tz="Europe/Madrid")
 
     before = slack.server.opened
-    started = time.monotonic()
     slack.server.silence()
     with ThreadPoolExecutor(2) as outage:  # both sent at once, before the app can notice
         event = outage.submit(slack.driver.event, {"type": "app_home_opened",
@@ -199,9 +198,8 @@ def test_a_silent_connection_is_replaced_and_what_it_lost_is_retried_or_typed_ag
         event, command = event.result(), command.result()
     assert (event.status, command.status) == (504, 504)  # no ack came: Slack's error
     assert slack.server.acks[-1].link == before  # both went out on the silent connection
+    # Noticed by the missing pongs (measured: the new connection is up 9.5 s after).
     slack.server.wait_connected(newer_than=before, timeout=15)
-    took = time.monotonic() - started
-    assert took < 15, took
 
     def homes_published(user):
         return [c for c in slack.emulator.calls_to("views.publish")
@@ -228,7 +226,7 @@ def test_a_silent_connection_is_replaced_and_what_it_lost_is_retried_or_typed_ag
 
 
 def test_sigterm_stops_it_cleanly(slack):
-    """A deploy's SIGTERM: it stops taking envelopes, finishes what it took, and exits 0."""
+    """A deploy's SIGTERM: it closes its connection and exits 0."""
     mine = max(slack.server.live())
     slack.rumbo.process.terminate()
     assert slack.rumbo.process.wait(timeout=20) == 0
