@@ -3,8 +3,10 @@ points the app at.
 
 The app connects to the URL the emulator's `apps.connections.open` gave it and is greeted
 with `hello`. A test delivers envelopes (`deliver`) and gets the app's ack back; it can ask
-for a reconnect (`disconnect`) or cut every connection as a network reset does (`drop`),
-and deliver an envelope again after it (`redeliver`), as Slack does when an ack is lost.
+for a reconnect (`disconnect`), cut every connection as a network reset or a FIN does
+(`drop`), or leave it half-open and silent (`silence`), and deliver an envelope again after
+it (`redeliver`), as Slack does when an ack is lost. Between the app and the websocket
+server is a wire of our own (`_Wire`), the network, which a test can cut or freeze.
 Envelopes not acknowledged within 3 seconds, and acks that break the protocol, are
 recorded in `emulator.violations`.
 """
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from bot.devslack.emulator import SlackEmulator
 
 ACK_TIMEOUT = 3.0  # seconds Slack waits for an envelope's ack
-RECONNECT_TIMEOUT = 15.0  # the builtin client looks at its connection every 10 s (Bolt)
+RECONNECT_TIMEOUT = 15.0  # long enough for a client to notice a silent connection
 DEBUG_HOST = "applink-devslack"
 # Interactive payloads whose ack may carry an answer (a response_action, options).
 ANSWERED_INTERACTIONS = ("view_submission", "block_suggestion")
@@ -46,11 +48,65 @@ class Ack:
     link: int  # the number of the connection the envelope went out on (0: none was open)
 
 
+class _Wire:
+    """The network under one connection: bytes relayed both ways between the app's socket
+    and the websocket server's, which a test cuts (a reset or a FIN, no close frame) or
+    freezes (half-open: nothing read from the app any more, its pings unanswered, its
+    socket left open, as when a NAT or a mobile network forgets a connection)."""
+
+    def __init__(self, app_side: socket.socket, slack_side: socket.socket) -> None:
+        self.app_side, self.slack_side = app_side, slack_side
+        self.frozen = False
+        self._open = 2  # directions still relaying; the sockets close after the last
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        for source, sink in ((self.app_side, self.slack_side), (self.slack_side, self.app_side)):
+            threading.Thread(target=self._relay, args=(source, sink), daemon=True,
+                             name="slack-socket-mode-wire").start()
+
+    def _relay(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                if self.frozen:  # lost in the network; and nothing is read after it
+                    return
+                sink.sendall(data)
+            with contextlib.suppress(OSError):  # a FIN: passed on
+                sink.shutdown(socket.SHUT_WR)
+        except OSError:  # a reset, or a side closed: the other side is reset too
+            self.cut(reset=True)
+            return
+        with self._lock:
+            self._open -= 1
+            done = self._open == 0
+        if done:
+            self.cut(reset=False)
+
+    def freeze(self) -> None:
+        self.frozen = True
+
+    def cut(self, *, reset: bool) -> None:
+        """Close both sides at once: with reset, a TCP reset (linger 0, no FIN before it);
+        else a FIN. Shutting the reading side first wakes a relay blocked in recv, which
+        would otherwise hold the socket open."""
+        for side in (self.app_side, self.slack_side):
+            with contextlib.suppress(OSError):  # closed already
+                if reset:
+                    side.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    side.shutdown(socket.SHUT_RD)
+                else:
+                    side.shutdown(socket.SHUT_RDWR)
+            side.close()
+
+
 @dataclass
 class _Link:
     number: int
     ws: ServerConnection
+    wire: _Wire
     draining: bool = False  # told to disconnect: Slack sends it nothing more
+    silent: bool = False  # its wire frozen: what Slack sends there is lost
+    cut: bool = False  # its wire cut by a test (a reset or a FIN)
 
 
 class SocketModeServer:
@@ -60,35 +116,65 @@ class SocketModeServer:
         self.acks: list[Ack] = []
         self.envelopes: list[dict] = []  # every envelope delivered, in order
         self.opened = 0  # connections greeted so far; each gets the next number
+        self.refusing = False  # a test's outage: every handshake answered 503
         self._cond = threading.Condition()  # guards the state below
         self._tickets: set[str] = set()
         self._links: dict[int, _Link] = {}  # open connections by number
         self._sent: dict[str, tuple[float, int]] = {}  # envelope id -> (sent at, link)
         self._acked: dict[str, Ack] = {}
+        self._wires: dict[int, _Wire] = {}  # by the local port of the wire's server side
         self._server: Server | None = None
-        self._thread: threading.Thread | None = None
+        self._listener: socket.socket | None = None  # the wire's end the app connects to
+        self._threads: list[threading.Thread] = []
         self.port = 0
 
     # ---- serving ---------------------------------------------------------------------------
 
     def start(self) -> SocketModeServer:
-        # No server pings: the builtin client pings, and pongs are answered by websockets.
+        # No server pings: the app's client pings, and pongs are answered by websockets.
         self._server = serve(self._handle, "127.0.0.1", 0, process_request=self._check_ticket,
                              ping_interval=None, compression=None)
-        self.port = self._server.socket.getsockname()[1]
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        name="slack-socket-mode", daemon=True)
-        self._thread.start()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._threads = [
+            threading.Thread(target=self._server.serve_forever, name="slack-socket-mode",
+                             daemon=True),
+            threading.Thread(target=self._accept,
+                             args=(self._listener, self._server.socket.getsockname()[:2]),
+                             name="slack-socket-mode-accept", daemon=True)]
+        for thread in self._threads:
+            thread.start()
         return self
 
     def stop(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept()
+            self._listener.close()
+            self._listener = None
         if self._server is not None:
-            self.drop()  # handlers end at once instead of waiting on a closing handshake
+            with self._cond:
+                wires = list(self._wires.values())
+            for wire in wires:  # handlers end at once
+                wire.cut(reset=True)
             self._server.shutdown()
             self._server = None
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
+
+    def _accept(self, listener: socket.socket, upstream: tuple[str, int]) -> None:
+        """Each connection the app opens gets a wire to the websocket server (`upstream`)."""
+        while True:
+            try:
+                app_side, _ = listener.accept()
+            except OSError:  # stopped
+                return
+            slack_side = socket.create_connection(upstream)
+            wire = _Wire(app_side, slack_side)
+            with self._cond:
+                self._wires[slack_side.getsockname()[1]] = wire
+            wire.start()
 
     def new_url(self) -> str:
         """A URL for one connection, as `apps.connections.open` gives: its ticket works once."""
@@ -127,8 +213,9 @@ class SocketModeServer:
         Mode was turned off (link_disabled). The client must open a new one by itself."""
         message = json.dumps({"type": "disconnect", "reason": reason,
                               "debug_info": {"host": DEBUG_HOST}})
-        with self._cond:
-            links = [link for link in self._links.values() if not link.draining]
+        with self._cond:  # (a silenced one would lose the message: it never closes)
+            links = [link for link in self._links.values()
+                     if not (link.draining or link.silent)]
             for link in links:
                 link.draining = True
         for link in links:
@@ -136,20 +223,28 @@ class SocketModeServer:
                 link.ws.send(message)
 
     def drop(self, *, reset: bool = True) -> None:
-        """Cut every connection with no disconnect message and no closing handshake: as a
-        network reset does (a TCP reset), or with reset=False as a proxy that closes the TCP
-        connection under the websocket does (a FIN)."""
+        """Cut every open connection with no disconnect message and no closing handshake: as
+        a network reset does (a TCP reset), or with reset=False as a proxy that closes the
+        TCP connection under the websocket does (a FIN)."""
         with self._cond:
             links = list(self._links.values())
+            for link in links:
+                link.cut = True
         for link in links:
-            with contextlib.suppress(OSError):  # closed already
-                if reset:  # linger 0: close() sends a reset at once, and no FIN before it
-                    link.ws.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                              struct.pack("ii", 1, 0))
-                else:
-                    link.ws.socket.shutdown(socket.SHUT_RDWR)
-                link.ws.socket.close()
-            link.ws.close_socket()  # wakes websockets' reader thread: the handler ends
+            link.wire.cut(reset=reset)
+
+    def silence(self) -> None:
+        """Leave every open connection half-open, as when a NAT or a mobile network forgets
+        it and tells neither side: nothing the app sends is read any more, its pings go
+        unanswered, what Slack sends there is lost, and the socket stays open. Slack still
+        counts it open (it delivers to the newest connection, so to a new one as soon as
+        the app has opened it); only the app's own pings can tell. An envelope lost there
+        gets no ack, and no violation: the network lost it, not the app."""
+        with self._cond:
+            links = [link for link in self._links.values() if not link.draining]
+            for link in links:
+                link.silent = True
+                link.wire.freeze()
 
     # ---- envelopes -------------------------------------------------------------------------
 
@@ -210,6 +305,9 @@ class SocketModeServer:
             acked = self._cond.wait_for(lambda: envelope_id in self._acked,
                                         deadline - time.monotonic())
             ack = self._acked.get(envelope_id)
+            lost = link.silent or link.cut  # by the network, not by the app
+        if (not acked or ack is None) and lost:
+            return Ack(envelope, None, None, link.number)
         if not acked or ack is None:
             self._violation(f"{kind} envelope {envelope_id} not acknowledged within "
                             f"{self.ack_timeout:g} s")
@@ -220,6 +318,8 @@ class SocketModeServer:
 
     def _check_ticket(self, connection: ServerConnection, request):
         query = dict(parse_qsl(urlsplit(request.path).query))
+        if self.refusing:
+            return connection.respond(503, "Slack is having trouble\n")
         with self._cond:
             ticket = query.get("ticket", "")
             if urlsplit(request.path).path.rstrip("/") == "/link" and ticket in self._tickets:
@@ -230,7 +330,8 @@ class SocketModeServer:
     def _handle(self, ws: ServerConnection) -> None:
         with self._cond:
             self.opened += 1
-            link = _Link(self.opened, ws)
+            wire_key = ws.remote_address[1]
+            link = _Link(self.opened, ws, self._wires[wire_key])
             hello = {"type": "hello", "num_connections": len(self._links) + 1,
                      "debug_info": {"host": DEBUG_HOST, "build_number": 1,
                                     "approximate_connection_time": 18060},
@@ -247,7 +348,9 @@ class SocketModeServer:
         finally:
             with self._cond:
                 self._links.pop(link.number, None)
+                self._wires.pop(wire_key, None)
                 self._cond.notify_all()
+            link.wire.cut(reset=False)
 
     def _receive(self, message: str | bytes) -> None:
         try:
@@ -283,8 +386,7 @@ class SocketModeServer:
 
     def _newest(self, newer_than: int) -> int | None:
         """The newest live connection numbered above `newer_than` (lock held)."""
-        numbers = [n for n, link in self._links.items()
-                   if n > newer_than and not link.draining]
+        numbers = [n for n, link in self._links.items() if n > newer_than and not link.draining]
         return max(numbers) if numbers else None
 
     def _violation(self, problem: str) -> None:

@@ -45,14 +45,13 @@ def cmd_serve(settings: Settings, args) -> None:
 def cmd_socket(settings: Settings, _args) -> None:
     settings.require("slack_bot_token", "slack_app_token")  # Socket Mode: one workspace
     engine = _prepare(settings)
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
     from bot.outbox.ticks import start_in_background
     from bot.platform.app import create_app
+    from bot.platform.socket_mode import RumboSocketModeHandler
 
     app = create_app(settings, engine)
     scheduler = start_in_background(app.rumbo.outbox, settings)
-    handler = SocketModeHandler(app, settings.slack_app_token)
+    handler = RumboSocketModeHandler(app, settings.slack_app_token)
     stop = _stop_on_signals()
     handler.connect()
     _until(stop)

@@ -1,7 +1,9 @@
-"""The emulator's Socket Mode server (bot/devslack/socket_mode.py) with slack_sdk's own
-builtin client, as Bolt runs it: apps.connections.open, hello, envelopes and their acks,
-violations, disconnects and resets. `rumbo socket` on it: tests/processes/."""
+"""The emulator's Socket Mode server (bot/devslack/socket_mode.py) with the client `rumbo
+socket` runs (slack_sdk's websocket-client one, bot/platform/socket_mode.py):
+apps.connections.open, hello, envelopes and their acks, violations, disconnects, resets,
+FINs and silent connections. `rumbo socket` on it: tests/processes/."""
 
+import itertools
 import json
 import threading
 import urllib.request
@@ -9,13 +11,13 @@ import urllib.request
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.response import SocketModeResponse
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from bot.devslack import SlackEmulator
 from bot.devslack.socket_mode import SocketModeServer
+from bot.platform.socket_mode import PongTimingSocketModeClient
 from tests.processes.servers import BOT_TOKEN
 from tests.scenario import (
     eventually,
@@ -32,12 +34,13 @@ def emulator():
 
 @pytest.fixture
 def client(emulator):
-    """slack_sdk's builtin client, as Bolt runs it, answering every envelope; it checks its
-    connection every half second (Bolt: every 10 s) so that a test sees it recover soon."""
-    client = SocketModeClient(app_token=APP_TOKEN,
-                              web_client=WebClient(base_url=emulator.api_url), ping_interval=0.5)
+    """The client `rumbo socket` runs, answering every envelope; it pings every second (the
+    app: every 4 s) so that a test sees it notice silence soon."""
+    client = PongTimingSocketModeClient(app_token=APP_TOKEN,
+                                        web_client=WebClient(base_url=emulator.api_url),
+                                        ping_interval=1, pong_timeout=0.4)
     client.received = []
-    client.on_message_listeners.append(lambda raw: client.received.append(json.loads(raw)))
+    client.on_message_listeners.append(lambda _ws, raw: client.received.append(json.loads(raw)))
 
     def answer(socket_client, request):
         payload = {"text": f"got {request.payload.get('text')}"} \
@@ -49,7 +52,7 @@ def client(emulator):
     client.connect()
     yield client
     client.auto_reconnect_enabled = False
-    emulator.socket_mode.drop()  # else closing waits out the client's 3 s receive timeout
+    emulator.socket_mode.drop()  # else closing waits up to 3 s for the server's close frame
     # Its close waits out its message queue's 1 s poll: let it finish while the next test
     # runs (nothing of this one's is read after).
     threading.Thread(target=client.close, daemon=True).start()
@@ -145,13 +148,46 @@ def test_the_client_reconnects_after_a_disconnect_and_after_a_reset(emulator, cl
     assert emulator.violations == []
 
 
-def test_a_tcp_close_without_a_close_frame_is_noticed_late_but_recovered(emulator, client):
-    """The builtin client reads nothing more from a half-closed socket and notices only when
-    five pings in a row fail ("Failed to check the state of sock … BrokenPipeError",
-    bolt-python #675): here 5 × 0.5 s; under Bolt's 10 s pings, close to a minute."""
+def test_a_fin_is_noticed_at_once_and_a_silent_connection_by_its_missing_pongs(emulator,
+                                                                             client):
     server = emulator.socket_mode
     first = server.wait_connected()
-    server.drop(reset=False)
-    second = server.wait_connected(newer_than=first, timeout=20)
+    eventually(lambda: client.received)  # its hello is through: the wire holds nothing
+    server.drop(reset=False)  # a proxy closes the TCP connection under the websocket
+    second = server.wait_connected(newer_than=first, timeout=3)
     assert server.deliver("slash_commands", {"text": "c"}).link == second
+
+    # Half-open: nothing read, no pong, the socket open. Only the client's pings can tell:
+    # here one a second, a pong later than 0.4 s ends it (and its closing handshake waits
+    # 3 s for an answer that never comes).
+    server.silence()
+    lost = server.deliver("slash_commands", {"text": "lost"})
+    assert lost.elapsed is None and lost.link == second  # no ack, and no violation
+    third = server.wait_connected(newer_than=second, timeout=10)
+    assert server.deliver("slash_commands", {"text": "d"}).link == third
+    kinds = [m.get("type") or "ack" for m in client.received]
+    assert kinds == ["hello", "hello", "slash_commands", "hello", "slash_commands"]
+    assert emulator.violations == []
+
+
+def test_attempts_that_open_no_connection_wait_longer_and_longer(emulator, client):
+    server = emulator.socket_mode
+    first = server.wait_connected()
+    eventually(lambda: client.received)
+    before = len(emulator.calls_to("apps.connections.open"))
+    server.refusing = True  # an outage: every handshake is turned away
+    server.drop()
+
+    def urls():
+        return [c.at for c in emulator.calls_to("apps.connections.open")][before:]
+
+    # One URL for each attempt: the first at once, then 1, 2 … s after each failure (with
+    # no backoff, one every half second).
+    fetched = eventually(lambda: len(urls()) >= 4 and urls(), timeout=10)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(fetched)]
+    assert gaps[1] > 0.9 and gaps[2] > 1.9, gaps
+    server.refusing = False
+    second = server.wait_connected(newer_than=first, timeout=10)
+    assert server.deliver("slash_commands", {"text": "back"}).link == second
+    assert client.failures == 0
     assert emulator.violations == []
