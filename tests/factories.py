@@ -86,7 +86,7 @@ def make_plan(channel="C1", team="T1", **extra) -> Plan:
 
 def once(db, key: str, write, team="T1"):
     """A request's unit of work: its idempotency key, the write, one commit."""
-    requests.claim_request(db, team_id=team, key=key)
+    requests.claim_request(db, team_id=team, key=key, now=NOW)
     result = write()
     db.commit()
     return result

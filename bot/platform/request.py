@@ -274,7 +274,8 @@ class Interaction:
             try:
                 result = write(self, db, *args)
                 if keyed:  # last: a transaction holds SQLite's write lock only to write
-                    requests.claim_request(db, team_id=self.team_id, key=self.key)
+                    requests.claim_request(db, team_id=self.team_id, key=self.key,
+                                           now=self.deps.clock())
                 db.commit()
                 return result
             except requests.DuplicateRequest:
