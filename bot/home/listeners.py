@@ -11,6 +11,7 @@ from bot.platform.request import Interaction
 from bot.platform.runners import after_ack, store_in_ack
 from bot.reviews.deliveries import progress
 from bot.reviews.listeners import start_review
+from bot.reviews.rules import EARLIEST_ZONE_AHEAD
 from storage import home, plans
 from storage.models import Plan
 
@@ -21,11 +22,12 @@ def publish_home(act: Interaction) -> None:
         mine = [(plan, plans.is_facilitator(db, plan=plan, user_id=act.user_id))
                 for plan in home.plans_for_user(db, team_id=act.team_id, user_id=act.user_id)]
         at_risk = home.at_risk_for_owner(db, team_id=act.team_id, user_id=act.user_id)
-        today = act.deps.clock().date()
-        overdue = home.overdue_for_owner(db, team_id=act.team_id, user_id=act.user_id,
-                                         today=today)
+        # Past due where the day is furthest on (UTC+14), then in each plan's own today.
+        overdue = [row for row in home.overdue_for_owner(
+            db, team_id=act.team_id, user_id=act.user_id,
+            today=(act.deps.clock() + EARLIEST_ZONE_AHEAD).date()) if row[2] < act.today(row[0])]
     act.client.views_publish(user_id=act.user_id, view=home_view(
-        lang=lang, plans=mine, today=today, at_risk=at_risk, overdue=overdue))
+        lang=lang, plans=mine, today=act.today, at_risk=at_risk, overdue=overdue))
 
 
 def home_menu(act: Interaction, db: Session):

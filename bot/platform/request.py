@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, SQLModel
 
-from bot.platform.blocks import mention, notice, parts_of
+from bot.platform.blocks import local_date, mention, notice, parts_of
 from bot.platform.deps import Deps
 from bot.platform.i18n import N_, gettext_for
 from bot.platform.slack import tell_user
@@ -180,6 +180,12 @@ class Interaction:
 
     def gettext(self, plan: Plan | None = None):
         return gettext_for(self.lang(plan))
+
+    def today(self, plan: Plan | None = None) -> date:
+        """The person's today: the date in the plan's timezone or, before there is a plan,
+        in their own Slack timezone (asking Slack, once cached: only after the ack)."""
+        zone = plan.timezone if plan else self.deps.users.profile(self.client, self.user_id)[1]
+        return local_date(self.deps.clock(), zone)
 
     # --- what the request may touch: checks that raise a Refusal ---
 

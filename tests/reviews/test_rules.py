@@ -9,8 +9,8 @@ import pytest
 
 from bot.reviews.rules import (
     cadence_words,
-    checkin_moment,
     checkins_start,
+    owner_moment,
     review_dates,
     working_moment,
 )
@@ -39,11 +39,11 @@ def test_each_owner_is_asked_at_their_own_first_working_hour_of_the_check_in_day
     # Planned when the day has begun in the earliest timezone (UTC+14), before anyone's 09:00.
     assert start.due_at == utc(2027, 1, 11, 9, 0)
     day = date(2027, 1, 12)
-    assert checkin_moment(day, "Asia/Tokyo", now=start.due_at) == utc(2027, 1, 12, 0, 0)
-    assert checkin_moment(day, "America/New_York", now=start.due_at) == utc(2027, 1, 12, 14, 0)
+    assert owner_moment(day, "Asia/Tokyo", now=start.due_at) == utc(2027, 1, 12, 0, 0)
+    assert owner_moment(day, "America/New_York", now=start.due_at) == utc(2027, 1, 12, 14, 0)
     # Planned late (the review moved closer): the next working hour from now.
     late = utc(2027, 1, 12, 19, 30)
-    assert checkin_moment(day, "Europe/Madrid", now=late) == utc(2027, 1, 13, 8, 0)
+    assert owner_moment(day, "Europe/Madrid", now=late) == utc(2027, 1, 13, 8, 0)
 
 
 @pytest.mark.parametrize(("cadence", "weeks", "size", "en", "es"), [
