@@ -265,7 +265,7 @@ def _remind_owner(sending: "Sending") -> bool:
     """An initiative's due date is near: its owner hears it, directly when possible, else
     with a mention in the account channel."""
     plan, item = sending.plan, _still_due(sending)
-    if item is None:
+    if item is None or item.owner_id is None:
         return False
     if not _direct(sending, item.owner_id, lambda lang: views.deadline_reminder(
             lang=lang, plan=plan, initiative=item)):
