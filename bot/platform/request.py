@@ -29,6 +29,8 @@ Says = str | Callable[[Callable[[str], str]], str]
 FACILITATORS_ONLY = N_("Only the plan's facilitators ({people}) can do that.")
 NO_PLAN = N_("This channel has no account plan yet. Create one with `/plan new`.")
 PLAN_GONE = N_("That plan is no longer active here; nothing was saved.")
+NOT_A_MEMBER = N_("You are not a member of this plan's channel: only its members can see "
+                  "its plan or change it.")
 NOT_SAVED = N_("I couldn't save that just now: the database is busy. Nothing was saved; "
                "please try again.")
 WENT_WRONG = N_("Something went wrong on my side and nothing was saved. Please try again in "
@@ -190,8 +192,9 @@ class Interaction:
     # --- what the request may touch: checks that raise a Refusal ---
 
     def channel_plan(self, db: Session) -> Plan | None:
-        """The active plan of the channel the request came from."""
-        return plans.active_plan(db, team_id=self.team_id, channel_id=self.channel_id or "")
+        """The active plan of the channel the request came from, if the actor is in it."""
+        plan = plans.active_plan(db, team_id=self.team_id, channel_id=self.channel_id or "")
+        return plan and self.require_member(plan)
 
     def clicked(self, db: Session, model: type[SQLModel], item_id: int | None, *,
                 elsewhere: Says | None, active: bool = True, anywhere: bool = False
@@ -207,7 +210,7 @@ class Interaction:
                                           active=active)
         if item is None:
             raise Refusal(elsewhere)
-        return plan, item
+        return self.require_member(plan), item
 
     def in_channel(self, channel_id: str) -> bool:
         """May the actor act in this channel: is it where Slack says they are, or are they
@@ -227,8 +230,18 @@ class Interaction:
 
     def may_change(self, plan: Plan | None, *, gone: Says | None = None) -> Plan:
         """The plan, if it is active and the actor is in its channel; else a Refusal."""
-        if plan is None or plan.status != "active" or not self.in_channel(plan.channel_id):
+        if plan is None or plan.status != "active":
             raise Refusal(gone or PLAN_GONE)
+        return self.require_member(plan)
+
+    def require_member(self, plan: Plan) -> Plan:
+        """The plan, if the actor is a member of its channel; else a Refusal that shows
+        nothing of it. Every click, modal and submission about a plan comes through here
+        (`clicked`, `channel_plan`, `may_change`): reading is guarded as writing is. A
+        member's check costs no call while `ChannelMembers` remembers the channel (10
+        minutes); else one `conversations.members`, before the ack or the modal."""
+        if not self.in_channel(plan.channel_id):
+            raise Refusal(NOT_A_MEMBER)
         return plan
 
     def require_facilitator(self, db: Session, plan: Plan, says: str = FACILITATORS_ONLY,

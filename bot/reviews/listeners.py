@@ -202,6 +202,7 @@ def nudge(act: Interaction, db: Session):
                                        channel_id=meta["channel_id"])
     if plan is None or plan.next_review_on is None:
         return None
+    act.require_member(plan)
     act.require_facilitator(db, plan)
     _checked, missing = reviews.who_checked_in(db, plan=plan)
     now, due = act.deps.clock(), plan.next_review_on.isoformat()
