@@ -208,7 +208,7 @@ class Interaction:
             plan, item = plans.in_channel(db, model, item_id, team_id=self.team_id,
                                           channel_id=None if anywhere else self.channel_id,
                                           active=active)
-        if item is None:
+        if plan is None or item is None:
             raise Refusal(elsewhere)
         return self.require_member(plan), item
 
