@@ -202,7 +202,7 @@ class Interaction:
         """(plan, item) a click names (a plan or anything of a plan, by id), when it belongs
         to the channel clicked in (`anywhere`: to any channel, for a click in App Home or a
         direct message), in this workspace, and its plan is active (or not, without
-        `active`); else Refusal(elsewhere)."""
+        `active`); else Refusal(elsewhere). The actor must be in the plan's channel."""
         plan, item = None, None
         if item_id is not None and (anywhere or self.channel_id):
             plan, item = plans.in_channel(db, model, item_id, team_id=self.team_id,

@@ -13,6 +13,7 @@ from bot.platform.blocks import button
 from tests.factories import stored_objective
 from tests.scenario import (
     AM,
+    TEAMMATE,
     add_ideas,
     create_plan,
     db,
@@ -115,15 +116,27 @@ def test_app_homes_menu(guarded, option):
     refused(slack, since)
 
 
-def test_a_member_still_gets_the_full_evaluation(guarded):
-    """The same click from a member opens the modal with the idea: the guard is no wall."""
+def test_a_member_still_gets_the_full_evaluation_at_no_extra_call(guarded):
+    """The same click from a member opens the modal with the idea, and costs no Slack call
+    before views.open: she typed a command in the channel just now (Slack placed her
+    there), and anyone else's check is the channel's member list, cached for minutes."""
     slack, _plan, idea = guarded
     shown = list_shown_to_am(slack, "ideas")
+    since = len(slack.emulator.calls)
     click = slack.driver.click(AM, "idea_menu", channel_id=CHANNEL, shown=shown,
                                selected=f"evaluate:{idea.id}")
     opened = slack.emulator.wait_for("views.open", predicate=lambda c: c.params[
         "trigger_id"] == click.trigger_id)[-1]
     assert SECRET_IDEA in json.dumps(opened.params["view"], ensure_ascii=False)
+    assert [c.method for c in slack.emulator.calls[since:]][0] == "views.open"
+    # A teammate who typed nothing: one conversations.members for the channel, then none.
+    for attempt in range(2):
+        since = len(slack.emulator.calls)
+        slack.driver.click(TEAMMATE, "idea_menu", channel_id=CHANNEL, shown=shown,
+                           selected=f"evaluate:{idea.id}")
+        looked_up = [c.method for c in slack.emulator.calls[since:]
+                     if c.method == "conversations.members"]
+        assert looked_up == (["conversations.members"] if attempt == 0 else [])
 
 
 def test_app_home_lists_only_the_plans_of_channels_one_is_in(guarded):
