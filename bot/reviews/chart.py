@@ -19,8 +19,8 @@ RENDER_TIMEOUT = 60  # seconds; the outbox retries a delivery that fails
 
 def chart_data(*, lang, plan, categories, objectives, history) -> dict | None:
     """What the picture shows (each review on the day it was held, in the plan's timezone);
-    None when no objective has a measure to follow (a baseline,
-    a target value and at least one review's value)."""
+    None when no objective has a measure to follow (a baseline, a target value and at least
+    one review's value)."""
     _ = gettext_for(lang)
     panels = []
     for category in categories:

@@ -61,7 +61,7 @@ def reschedule_plan(db: Session, *, plan: Plan, now: datetime) -> None:
     planned += [checkins_of] if checkins_of else []
     deadlines = deadline_reminders(plan, objectives.initiatives(db, plan=plan), now=now)
     outbox.cancel(db, plan=plan, key_prefix=f"deadline:{plan.id}:", reason="rescheduled",
-                  keep=[key for p in deadlines for key in (p.key, _owners(p.key))])
+                  keep=[key for p in deadlines for key in (p.key, _owner_key(p.key))])
     planned += deadlines
     summary = next_summary(plan, after=now)
     outbox.cancel(db, plan=plan, key_prefix=f"summary:{plan.id}:", reason="rescheduled",
@@ -242,8 +242,8 @@ def _still_due(sending: "Sending") -> Initiative | None:
     return item
 
 
-def _owners(key: str) -> str:
-    """The key of the owner's own reminder that a deadline's plans."""
+def _owner_key(key: str) -> str:
+    """The key of the owner's own reminder, which the deadline's plans."""
     return f"{key}:owner"
 
 
@@ -255,7 +255,7 @@ def _plan_reminder(sending: "Sending") -> bool:
         return False
     _lang, timezone = sending.users.profile(sending.client, item.owner_id)
     sending.schedule([Planned(
-        _owners(sending.delivery.key), DEADLINE_OWNER.name,
+        _owner_key(sending.delivery.key), DEADLINE_OWNER.name,
         owner_moment(item.due_date - DEADLINE_AHEAD, timezone, now=sending.now),
         sending.payload)])
     return True
