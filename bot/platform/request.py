@@ -272,7 +272,7 @@ class Interaction:
     def tell(self, text: str) -> None:
         """An ephemeral note to the actor in the channel (a direct message if need be)."""
         tell_user(self.client, channel_id=self.channel_id, user_id=self.user_id,
-                  message=notice(text))
+                  message=notice(text), respond=self.respond)
 
     def refused(self, refusal: Refusal) -> None:
         """After the ack: why nothing was done, in the actor's language, where they acted."""

@@ -47,18 +47,20 @@ def list_shown_to_am(slack, subcommand):
     return slack.emulator.ephemerals(CHANNEL, AM)[-1]
 
 
-def refused(slack, since: int) -> None:
+def refused(slack, since: int, response_url: str | None) -> None:
     """Since call `since`: no view opened, nothing of the plan in any call, and the outsider
-    told in Spanish that they are not in the channel."""
+    told in Spanish that they are not in the channel: through the click's response_url
+    (Slack shows no ephemeral in a channel to someone not in it), or in a direct message
+    from App Home, which has none."""
     calls = slack.emulator.calls[since:]
     assert [c.method for c in calls if c.method.startswith("views.")] == []
     for call in calls:
         sent = json.dumps(call.params, ensure_ascii=False)
         assert SECRET_IDEA not in sent and ACCOUNT not in sent, (call.method, sent)
-    told = [c for c in calls if c.method in ("chat.postEphemeral", "chat.postMessage")
-            and OUTSIDER in (c.params.get("user"), c.params.get("channel"))
-            and (c.response or {}).get("ok")]
-    assert told, [(c.method, c.response) for c in calls]
+    told = [c for c in calls if c.method == "chat.postMessage"  # the DM, from App Home
+            and c.params.get("channel") == OUTSIDER and (c.response or {}).get("ok")
+            or c.method == "response_url" and c.url == response_url]
+    assert [c.method for c in told] == ["response_url" if response_url else "chat.postMessage"]
     assert "No eres miembro del canal de este plan" in told[-1].params["text"]
 
 
@@ -66,8 +68,8 @@ def test_full_evaluation_from_the_round_card(guarded):
     slack, _plan, _idea = guarded
     slack.driver.command(AM, CHANNEL, "score")
     since = len(slack.emulator.calls)
-    slack.driver.click(OUTSIDER, "round_evaluate", channel_id=CHANNEL)
-    refused(slack, since)
+    click = slack.driver.click(OUTSIDER, "round_evaluate", channel_id=CHANNEL)
+    refused(slack, since, click.response_url)
 
 
 @pytest.mark.parametrize("option", ["evaluate", "settle", "edit", "merge"])
@@ -75,9 +77,9 @@ def test_an_ideas_menu(guarded, option):
     slack, _plan, idea = guarded
     shown = list_shown_to_am(slack, "ideas")
     since = len(slack.emulator.calls)
-    slack.driver.click(OUTSIDER, "idea_menu", channel_id=CHANNEL, shown=shown,
+    click = slack.driver.click(OUTSIDER, "idea_menu", channel_id=CHANNEL, shown=shown,
                        selected=f"{option}:{idea.id}")
-    refused(slack, since)
+    refused(slack, since, click.response_url)
 
 
 @pytest.mark.parametrize(("subcommand", "action_id"), [
@@ -86,8 +88,8 @@ def test_a_lists_buttons(guarded, subcommand, action_id):
     slack, _plan, _idea = guarded
     shown = list_shown_to_am(slack, subcommand)
     since = len(slack.emulator.calls)
-    slack.driver.click(OUTSIDER, action_id, channel_id=CHANNEL, shown=shown)
-    refused(slack, since)
+    click = slack.driver.click(OUTSIDER, action_id, channel_id=CHANNEL, shown=shown)
+    refused(slack, since, click.response_url)
 
 
 @pytest.mark.parametrize(("action_id", "value"), [
@@ -99,8 +101,8 @@ def test_a_button_from_an_older_message(guarded, action_id, value):
     shown = {"ts": "1700000000.000100", "text": "", "blocks": [{"type": "actions", "elements": [
         button("Go", action_id, value.format(plan=plan.id))]}]}
     since = len(slack.emulator.calls)
-    slack.driver.click(OUTSIDER, action_id, channel_id=CHANNEL, shown=shown)
-    refused(slack, since)
+    click = slack.driver.click(OUTSIDER, action_id, channel_id=CHANNEL, shown=shown)
+    refused(slack, since, click.response_url)
 
 
 @pytest.mark.parametrize("option", ["summary", "review", "export"])
@@ -111,9 +113,9 @@ def test_app_homes_menu(guarded, option):
     home = slack.emulator.home(AM)
     assert ACCOUNT in text_of(home)
     since = len(slack.emulator.calls)
-    slack.driver.click(OUTSIDER, "home_menu", view_id=home["id"],
+    click = slack.driver.click(OUTSIDER, "home_menu", view_id=home["id"],
                        selected=f"{option}:{plan.id}")
-    refused(slack, since)
+    refused(slack, since, click.response_url)
 
 
 def test_a_member_still_gets_the_full_evaluation_at_no_extra_call(guarded):
