@@ -1,7 +1,7 @@
 """The plan document's snapshot (`/plan export`): everything it shows, read at one moment."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import union
@@ -36,8 +36,8 @@ class PlanDocument:
     names: dict[str, str]  # user id -> display name
     lang: str
     facilitators: list[str] = field(default_factory=list)  # user ids
-    # Closed reviews, oldest first: (day held, {objective id: measured value}).
-    history: list[tuple[date, dict[int, float]]] = field(default_factory=list)
+    # Closed reviews, oldest first: (when closed, {objective id: measured value}).
+    history: list[tuple[datetime, dict[int, float]]] = field(default_factory=list)
     per_person: bool = True  # each person's scores and notes (of revealed ideas only)
     settle_notes: dict[int, str] = field(default_factory=dict)  # idea id -> why it was settled
 

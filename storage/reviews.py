@@ -87,10 +87,10 @@ def measured_values(session: Session, *, plan: Plan) -> dict[int, tuple]:
     return {key: (pair[0], pair[1]) for key, pair in values.items()}
 
 
-def measure_history(session: Session, *, plan: Plan) -> list[tuple[date, dict[int, float]]]:
-    """Every closed review that measured something, oldest first: (the day it was held,
+def measure_history(session: Session, *, plan: Plan) -> list[tuple[datetime, dict[int, float]]]:
+    """Every closed review that measured something, oldest first: (when it was closed,
     {objective id: value}). One query."""
-    history: dict[int, tuple[date, dict[int, float]]] = {}
+    history: dict[int, tuple[datetime, dict[int, float]]] = {}
     for review_id, closed_at, objective_id, value in session.exec(
             select(Review.id, col(Review.closed_at), ItemReview.entity_id, col(ItemReview.value))
             .join(ItemReview, col(ItemReview.review_id) == col(Review.id))
@@ -98,7 +98,7 @@ def measure_history(session: Session, *, plan: Plan) -> list[tuple[date, dict[in
                    ItemReview.entity == "objective", col(ItemReview.value).is_not(None))
             .order_by(col(Review.closed_at), col(Review.id))):
         if closed_at is not None and value is not None:  # as the query says
-            history.setdefault(review_id, (closed_at.date(), {}))[1][objective_id] = value
+            history.setdefault(review_id, (closed_at, {}))[1][objective_id] = value
     return list(history.values())
 
 

@@ -3,6 +3,8 @@ views see them (unsaved), and rows stored the way a request stores them."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
+
 from bot.outbox.sender import Sender
 from bot.platform.slack import make_client
 from bot.reviews.deliveries import reschedule_plan
@@ -11,6 +13,13 @@ from storage import objectives, plans, requests, sessions
 from storage.models import Category, Initiative, Objective, Plan, StrategySession
 
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+# Where the date is not UTC's: (timezone, the moment, the date it is there).
+LATE_IN_MEXICO = ("America/Mexico_City", datetime(2026, 12, 4, 1, 0, tzinfo=UTC),
+                  date(2026, 12, 3))  # 19:00 on the 3rd, the 4th in UTC
+EARLY_IN_TOKYO = ("Asia/Tokyo", datetime(2026, 12, 3, 23, 30, tzinfo=UTC),
+                  date(2026, 12, 4))  # 08:30 on the 4th, still the 3rd in UTC
+ELSEWHERE_TODAY = pytest.param(*LATE_IN_MEXICO, id="late-mexico"), pytest.param(
+    *EARLY_IN_TOKYO, id="early-tokyo")
 EVIL = "Ping <!channel> & <https://evil.example|click me> <@U0BOSS>"
 LANGS = ["en", "es"]
 
@@ -86,7 +95,7 @@ def make_plan(channel="C1", team="T1", **extra) -> Plan:
 
 def once(db, key: str, write, team="T1"):
     """A request's unit of work: its idempotency key, the write, one commit."""
-    requests.claim_request(db, team_id=team, key=key)
+    requests.claim_request(db, team_id=team, key=key, now=NOW)
     result = write()
     db.commit()
     return result

@@ -23,7 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bot.objectives.rules import HORIZONS
 from bot.objectives.rules import STATUSES as PLAN_STATUSES
 from bot.plans.rules import PERIODS, WEEKDAYS
-from bot.platform.blocks import long_date
+from bot.platform.blocks import local_date, long_date
 from bot.platform.i18n import N_, gettext_for
 from bot.reviews.rules import cadence_words
 from bot.scoring.rules import EFFORT, LIKELIHOOD, NEED, SCORE_LABELS, URGENCY, WORTH_IT
@@ -278,8 +278,9 @@ def _history_sheet(sheet: _Sheet, doc: PlanDocument, _) -> None:
     sheet.header([_("Date"), _("Point"), *[
         f"{o.statement[:60]} ({o.unit})" if o.unit else o.statement[:60] for o in measured]])
     sheet.line([doc.plan.start_date, _("Baseline"), *[o.baseline for o in measured]])
-    for day, values in doc.history:
-        sheet.line([day, _("Review"), *[values.get(o.id) for o in measured]])
+    for closed, values in doc.history:  # on the day it was held, in the plan's timezone
+        sheet.line([local_date(closed, doc.plan.timezone), _("Review"),
+                    *[values.get(o.id) for o in measured]])
     last_point = sheet.row
     sheet.line([doc.plan.end_date, _("Target"), *[o.target_value for o in measured]])
     if not measured:

@@ -58,7 +58,7 @@ def request_export(act: Interaction, db: Session, plan: Plan, *, private=False,
     asker's direct messages (in their language)."""
     now = act.deps.clock()
     return request(db, plan=plan, kind=deliveries.EXPORT, key=f"export:{act.key}", now=now,
-                   user_id=act.user_id, base=export_filename(plan, now.date()),
+                   user_id=act.user_id, base=export_filename(plan, act.today(plan)),
                    private=private, per_person=per_person,
                    lang=act.lang(plan) if private else None)
 

@@ -11,6 +11,7 @@ from bot.platform.routes import Routes
 from bot.platform.runners import after_ack, store_in_ack
 from bot.reviews.deliveries import progress
 from bot.reviews.listeners import start_review
+from bot.reviews.rules import EARLIEST_ZONE_AHEAD
 from storage import home, plans
 from storage.models import Plan
 
@@ -18,22 +19,26 @@ from storage.models import Plan
 def publish_home(act: Interaction) -> None:
     lang = act.lang()
     with act.deps.db() as db:
+        # Only the plans of channels they are in: someone removed from one sees none of it.
         mine = [(plan, plans.is_facilitator(db, plan=plan, user_id=act.user_id))
-                for plan in home.plans_for_user(db, team_id=act.team_id, user_id=act.user_id)]
-        at_risk = home.at_risk_for_owner(db, team_id=act.team_id, user_id=act.user_id)
-        today = act.deps.clock().date()
-        overdue = home.overdue_for_owner(db, team_id=act.team_id, user_id=act.user_id,
-                                         today=today)
+                for plan in home.plans_for_user(db, team_id=act.team_id, user_id=act.user_id)
+                if act.in_channel(plan.channel_id)]
+        shown = {plan.id for plan, _facilitates in mine}
+        at_risk = [row for row in home.at_risk_for_owner(
+            db, team_id=act.team_id, user_id=act.user_id) if row[0].id in shown]
+        # Past due where the day is furthest on (UTC+14), then in each plan's own today.
+        overdue = [row for row in home.overdue_for_owner(
+            db, team_id=act.team_id, user_id=act.user_id,
+            today=(act.deps.clock() + EARLIEST_ZONE_AHEAD).date())
+            if row[0].id in shown and row[2] < act.today(row[0])]
     act.client.views_publish(user_id=act.user_id, view=home_view(
-        lang=lang, plans=mine, today=today, at_risk=at_risk, overdue=overdue))
+        lang=lang, plans=mine, today=act.today, at_risk=at_risk, overdue=overdue))
 
 
 def home_menu(act: Interaction, db: Session):
     """A plan's menu on App Home ("summary:ID", "review:ID", "export:ID"): the plan must be of
     this workspace, and the user in its channel (App Home has no channel of its own)."""
     plan, _plan = act.clicked(db, Plan, act.number(1), elsewhere=None, anywhere=True)
-    if not act.in_channel(plan.channel_id):
-        return None
     action = act.part(0)
     if action == "summary":
         return lambda: show_progress(act, plan.id)

@@ -20,8 +20,8 @@ HOME_MENU = "home_menu"
 
 
 def home_view(*, lang: str, plans, today, at_risk, overdue=()) -> dict:
-    """`plans` is [(plan, is_facilitator)]; `at_risk` [(plan, title, status)]; `overdue`
-    [(plan, title, due date)] of the user's initiatives."""
+    """`plans` is [(plan, is_facilitator)]; `today(plan)` the plan's today; `at_risk`
+    [(plan, title, status)]; `overdue` [(plan, title, due date)] of the user's initiatives."""
     _ = gettext_for(lang)
     n_ = ngettext_for(lang)
     blocks = [
@@ -35,9 +35,9 @@ def home_view(*, lang: str, plans, today, at_risk, overdue=()) -> dict:
         blocks.append(section(f"*{title}*"))
     for plan, facilitates in plans[:HOME_PLANS_MAX]:
         lines = [f"*{escape(plan.account_name)}* · <#{plan.channel_id}>"]
-        due = plan.next_review_on
-        if due and due < today:
-            days = (today - due).days
+        due, plan_today = plan.next_review_on, today(plan)
+        if due and due < plan_today:
+            days = (plan_today - due).days
             lines.append("⚠️ " + n_("Review overdue by {days} day (due {date})",
                                     "Review overdue by {days} days (due {date})", days).format(
                 days=days, date=long_date(due, lang)))

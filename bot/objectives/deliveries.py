@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from bot.objectives import views
 from bot.outbox.kinds import Kind
+from bot.platform.blocks import local_date
 from bot.reviews.rules import review_dates
 from storage import objectives, plans
 from storage.models import Plan
@@ -31,5 +32,6 @@ def plan_messages(db: Session, *, plan: Plan, today: date, shared=False,
 
 
 PLAN_POST = Kind("plan_post", draw=lambda sending: plan_messages(
-    sending.db, plan=sending.plan, today=sending.now.date(), shared=True))
+    sending.db, plan=sending.plan, today=local_date(sending.now, sending.plan.timezone),
+    shared=True))
 KINDS = (PLAN_POST,)

@@ -33,7 +33,7 @@ def show_objectives(act: Interaction, db: Session, plan: Plan):
 
 @needs_plan
 def show_plan(act: Interaction, db: Session, plan: Plan):
-    return answer(act, *deliveries.plan_messages(db, plan=plan, today=act.deps.clock().date(),
+    return answer(act, *deliveries.plan_messages(db, plan=plan, today=act.today(plan),
                                                  lang=act.lang(plan)))
 
 

@@ -10,7 +10,7 @@ from bot.outbox.schedule import request
 from bot.plans import deliveries, views
 from bot.plans.rules import PERIODS, plan_end
 from bot.plans.views import PLAN_ARCHIVE, archive_offer
-from bot.platform.blocks import escape, metadata, notice
+from bot.platform.blocks import escape, local_date, metadata, notice
 from bot.platform.i18n import N_, gettext_for
 from bot.platform.request import Interaction, Refusal, Reply, answer
 from bot.platform.routes import Routes
@@ -18,7 +18,7 @@ from bot.platform.runners import after_ack, needs_plan, store_in_ack, submission
 from bot.platform.slack import slack_error
 from bot.platform.state import read_state
 from bot.reviews.deliveries import reschedule_plan
-from bot.reviews.rules import local_today, next_on_cadence
+from bot.reviews.rules import next_on_cadence
 from storage import plans
 from storage.models import Plan
 
@@ -41,7 +41,7 @@ def new_plan(act: Interaction, db: Session):
 def open_new_plan_modal(act: Interaction, account_name: str = "") -> None:
     lang, timezone = act.deps.users.profile(act.client, act.user_id)
     act.open(views.new_plan_modal(
-        lang=lang, channel_id=act.channel_id, today=act.deps.clock().date(), timezone=timezone,
+        lang=lang, channel_id=act.channel_id, today=act.today(), timezone=timezone,
         creator_id=act.user_id, account_name=account_name[:views.NAME_MAX]))
 
 
@@ -50,8 +50,6 @@ def create_plan(act: Interaction, db, data):
     if not act.channel_id or not act.in_channel(act.channel_id):
         raise Refusal(_("Only members of the channel can create its plan."))
     now = act.deps.clock()
-    if data.next_review_on and data.next_review_on < local_today(now, data.timezone):
-        raise Refusal(_("Choose a day from today on."), block_id=views.NEXT_REVIEW)
     plan = Plan(
         team_id=act.team_id, channel_id=act.channel_id, account_name=data.account_name,
         client_size=data.client_size, period=data.period, start_date=data.start_date,
@@ -60,6 +58,8 @@ def create_plan(act: Interaction, db, data):
         review_time=data.review_time, next_review_on=data.next_review_on,
         language=data.language, created_by=act.user_id,
         created_at=now)
+    if data.next_review_on and data.next_review_on < act.today(plan):
+        raise Refusal(_("Choose a day from today on."), block_id=views.NEXT_REVIEW)
     try:
         plans.create_plan(db, plan=plan, categories=data.categories,
                           facilitators=data.facilitators, enterprise_id=act.enterprise_id)
@@ -101,7 +101,7 @@ def period_or_start_chosen(act: Interaction) -> None:
     try:
         start = date.fromisoformat(chosen.get(views.START) or "")
     except ValueError:
-        start = act.deps.clock().date()
+        start = act.today()
     if period not in PERIODS:
         period = views.DEFAULT_PERIOD
     view = views.with_end_hint(act.view, act.lang(), period, start)
@@ -149,7 +149,7 @@ def save_settings(act: Interaction, db, parsed):
                                        plan_values.get("end_date"),
                                        before=(plan.period, plan.start_date, plan.end_date))
     wanted = plan_values.pop("next_review_on", None)
-    if wanted is not None and wanted != plan.next_review_on and wanted < local_today(
+    if wanted is not None and wanted != plan.next_review_on and wanted < local_date(
             now, plan_values.get("timezone") or plan.timezone):
         _ = act.gettext(plan)
         raise Refusal(_("Choose a day from today on."), block_id=views.NEXT_REVIEW)

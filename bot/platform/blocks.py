@@ -2,7 +2,7 @@
 each reader sees them), blocks, inputs and modals, notices."""
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -138,10 +138,15 @@ def local_time(moment: datetime, timezone: str, lang: str) -> str:
     return f"{clock} ({timezone})"
 
 
+def local_date(moment: datetime, timezone: str) -> date:
+    """The day a moment falls on in a timezone: in Mexico City 3 December at 19:00 is still
+    the 3rd, though it is the 4th in UTC."""
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
 def local_datetime(moment: datetime, timezone: str, lang: str) -> str:
     """A date and time in the plan's timezone, in the plan's language."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    day = format_date(local.date(), format="full", locale=lang)
+    day = format_date(local_date(moment, timezone), format="full", locale=lang)
     return f"{day}, {local_time(moment, timezone, lang)}"
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, SQLModel
 
-from bot.platform.blocks import mention, notice, parts_of
+from bot.platform.blocks import local_date, mention, notice, parts_of
 from bot.platform.deps import Deps
 from bot.platform.i18n import N_, gettext_for
 from bot.platform.slack import tell_user
@@ -29,6 +29,8 @@ Says = str | Callable[[Callable[[str], str]], str]
 FACILITATORS_ONLY = N_("Only the plan's facilitators ({people}) can do that.")
 NO_PLAN = N_("This channel has no account plan yet. Create one with `/plan new`.")
 PLAN_GONE = N_("That plan is no longer active here; nothing was saved.")
+NOT_A_MEMBER = N_("You are not a member of this plan's channel: only its members can see "
+                  "its plan or change it.")
 NOT_SAVED = N_("I couldn't save that just now: the database is busy. Nothing was saved; "
                "please try again.")
 WENT_WRONG = N_("Something went wrong on my side and nothing was saved. Please try again in "
@@ -183,6 +185,12 @@ class Interaction:
     def gettext(self, plan: Plan | None = None):
         return gettext_for(self.lang(plan))
 
+    def today(self, plan: Plan | None = None) -> date:
+        """The person's today: the date in the plan's timezone or, before there is a plan,
+        in their own Slack timezone (asking Slack, once cached: only after the ack)."""
+        zone = plan.timezone if plan else self.deps.users.profile(self.client, self.user_id)[1]
+        return local_date(self.deps.clock(), zone)
+
     # --- what the request may touch: checks that raise a Refusal ---
 
     def channel(self, db: Session) -> plans.ChannelPlan | None:
@@ -194,9 +202,9 @@ class Interaction:
         return self._channel  # type: ignore[return-value]
 
     def channel_plan(self, db: Session) -> Plan | None:
-        """The active plan of the channel the request came from."""
+        """The active plan of the channel the request came from, if the actor is in it."""
         found = self.channel(db)
-        return found.plan if found else None
+        return self.require_member(found.plan) if found else None
 
     def clicked(self, db: Session, model: type[SQLModel], item_id: int | None, *,
                 elsewhere: Says | None, active: bool = True, anywhere: bool = False
@@ -204,15 +212,15 @@ class Interaction:
         """(plan, item) a click names (a plan or anything of a plan, by id), when it belongs
         to the channel clicked in (`anywhere`: to any channel, for a click in App Home or a
         direct message), in this workspace, and its plan is active (or not, without
-        `active`); else Refusal(elsewhere)."""
+        `active`); else Refusal(elsewhere). The actor must be in the plan's channel."""
         plan, item = None, None
         if item_id is not None and (anywhere or self.channel_id):
             plan, item = plans.in_channel(db, model, item_id, team_id=self.team_id,
                                           channel_id=None if anywhere else self.channel_id,
                                           active=active)
-        if item is None:
+        if plan is None or item is None:
             raise Refusal(elsewhere)
-        return plan, item
+        return self.require_member(plan), item
 
     def in_channel(self, channel_id: str) -> bool:
         """May the actor act in this channel: is it where Slack says they are, or are they
@@ -232,8 +240,18 @@ class Interaction:
 
     def may_change(self, plan: Plan | None, *, gone: Says | None = None) -> Plan:
         """The plan, if it is active and the actor is in its channel; else a Refusal."""
-        if plan is None or plan.status != "active" or not self.in_channel(plan.channel_id):
+        if plan is None or plan.status != "active":
             raise Refusal(gone or PLAN_GONE)
+        return self.require_member(plan)
+
+    def require_member(self, plan: Plan) -> Plan:
+        """The plan, if the actor is a member of its channel; else a Refusal that shows
+        nothing of it. Every click, modal and submission about a plan comes through here
+        (`clicked`, `channel_plan`, `may_change`): reading is guarded as writing is. A
+        member's check costs no call while `ChannelMembers` remembers the channel (10
+        minutes); else one `conversations.members`, before the ack or the modal."""
+        if not self.in_channel(plan.channel_id):
+            raise Refusal(NOT_A_MEMBER)
         return plan
 
     def require_facilitator(self, db: Session, plan: Plan, says: str = FACILITATORS_ONLY,
@@ -269,7 +287,7 @@ class Interaction:
     def tell(self, text: str) -> None:
         """An ephemeral note to the actor in the channel (a direct message if need be)."""
         tell_user(self.client, channel_id=self.channel_id, user_id=self.user_id,
-                  message=notice(text))
+                  message=notice(text), respond=self.respond)
 
     def refused(self, refusal: Refusal) -> None:
         """After the ack: why nothing was done, in the actor's language, where they acted."""
@@ -290,7 +308,8 @@ class Interaction:
             try:
                 result = write(self, db, *args)
                 if keyed:  # last: a transaction holds SQLite's write lock only to write
-                    requests.claim_request(db, team_id=self.team_id, key=self.key)
+                    requests.claim_request(db, team_id=self.team_id, key=self.key,
+                                           now=self.deps.clock())
                 db.commit()
                 return result
             except requests.DuplicateRequest:

@@ -28,7 +28,8 @@ def once_each(listener: Listener) -> Listener:
         if body.get("event_id"):
             with context["rumbo"].db() as db:
                 first = requests.first_sighting(db, team_id=context.get("team_id") or "",
-                                                key=f"seen:{body['event_id']}")
+                                                key=f"seen:{body['event_id']}",
+                                                now=context["rumbo"].clock())
                 db.commit()
             if not first:
                 return ack()

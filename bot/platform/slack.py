@@ -179,14 +179,22 @@ class ChannelMembers:
                 return members
 
 
-def tell_user(client: WebClient, *, channel_id: str | None, user_id: str, message: dict) -> None:
-    """An ephemeral message in the channel, or a direct message when that is impossible."""
+def tell_user(client: WebClient, *, channel_id: str | None, user_id: str, message: dict,
+              respond=None) -> None:
+    """An ephemeral message in the channel; where Slack will not show one there (someone
+    not in it clicked), through the click's response_url (`respond`), which reaches
+    whoever clicked; else a direct message."""
     if channel_id:
         try:
             client.chat_postEphemeral(channel=channel_id, user=user_id, **message)
             return
         except SlackApiError as error:
             log.warning("chat.postEphemeral to %s failed: %s", channel_id, slack_error(error))
+    if getattr(respond, "response_url", None):
+        answered = respond(response_type="ephemeral", replace_original=False, **message)
+        if answered.status_code == 200:
+            return
+        log.info("could not answer through the response_url: %s", answered.status_code)
     try:
         client.chat_postMessage(channel=user_id, **message)
     except SlackApiError as error:

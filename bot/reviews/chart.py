@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 
+from bot.platform.blocks import local_date
 from bot.platform.i18n import gettext_for
 from bot.reviews.rules import measure_progress
 
@@ -17,8 +18,9 @@ RENDER_TIMEOUT = 60  # seconds; the outbox retries a delivery that fails
 
 
 def chart_data(*, lang, plan, categories, objectives, history) -> dict | None:
-    """What the picture shows; None when no objective has a measure to follow (a baseline,
-    a target value and at least one review's value)."""
+    """What the picture shows (each review on the day it was held, in the plan's timezone);
+    None when no objective has a measure to follow (a baseline, a target value and at least
+    one review's value)."""
     _ = gettext_for(lang)
     panels = []
     for category in categories:
@@ -26,9 +28,9 @@ def chart_data(*, lang, plan, categories, objectives, history) -> dict | None:
         for objective in objectives:
             if objective.category_id != category.id or objective.status == "abandoned":
                 continue
-            points = [(day.isoformat(), measure_progress(
+            points = [(local_date(closed, plan.timezone).isoformat(), measure_progress(
                 objective.baseline, objective.target_value, values[objective.id]))
-                for day, values in history if objective.id in values]
+                for closed, values in history if objective.id in values]
             points = [(day, share) for day, share in points if share is not None]
             if not points:
                 continue

@@ -12,16 +12,17 @@ from sqlmodel import Session
 
 from bot.outbox.kinds import Kind, Upload
 from bot.outbox.schedule import Planned
-from bot.platform.blocks import escape, mention, notice
+from bot.platform.blocks import escape, local_date, mention, notice
 from bot.platform.i18n import gettext_for
 from bot.platform.slack import DM_ERRORS, slack_error
 from bot.reviews import views
 from bot.reviews.rules import (
-    checkin_moment,
+    DEADLINE_AHEAD,
     checkins_start,
     deadline_reminders,
     next_on_cadence,
     next_summary,
+    owner_moment,
     review_dates,
     review_reminders,
 )
@@ -60,7 +61,7 @@ def reschedule_plan(db: Session, *, plan: Plan, now: datetime) -> None:
     planned += [checkins_of] if checkins_of else []
     deadlines = deadline_reminders(plan, objectives.initiatives(db, plan=plan), now=now)
     outbox.cancel(db, plan=plan, key_prefix=f"deadline:{plan.id}:", reason="rescheduled",
-                  keep=[p.key for p in deadlines])
+                  keep=[key for p in deadlines for key in (p.key, _owner_key(p.key))])
     planned += deadlines
     summary = next_summary(plan, after=now)
     outbox.cancel(db, plan=plan, key_prefix=f"summary:{plan.id}:", reason="rescheduled",
@@ -71,8 +72,8 @@ def reschedule_plan(db: Session, *, plan: Plan, now: datetime) -> None:
 
 def review_held(db: Session, *, plan: Plan, due: date | None, now: datetime) -> None:
     """The review is done: its remaining reminders go, the next one follows the cadence."""
-    plans.follow_cadence(db, plan=plan,
-                         day=review_dates(plan, after=max(due or now.date(), now.date())))
+    today = local_date(now, plan.timezone)
+    plans.follow_cadence(db, plan=plan, day=review_dates(plan, after=max(due or today, today)))
     reschedule_plan(db, plan=plan, now=now)
 
 
@@ -129,7 +130,8 @@ def _reminder(sending: "Sending") -> list[dict] | None:
         return None  # held or postponed meanwhile
     return [views.review_reminder(lang=plan.language, plan=plan, kind=sending.delivery.kind,
                                   due=due, days=sending.payload.get("days"),
-                                  overdue_days=(sending.now.date() - due).days)]
+                                  overdue_days=(local_date(sending.now, plan.timezone)
+                                                - due).days)]
 
 
 def _reminder_group(delivery: Delivery) -> str:
@@ -202,7 +204,7 @@ def _ask_owners(sending: "Sending") -> bool:
     for owner in missing:
         _lang, timezone = sending.users.profile(sending.client, owner)
         planned.append(Planned(f"checkin:{plan.id}:{due.isoformat()}:ask:{owner}",
-                               CHECKIN.name, checkin_moment(day, timezone, now=sending.now),
+                               CHECKIN.name, owner_moment(day, timezone, now=sending.now),
                                {"due": due.isoformat(), "owner": owner}))
     sending.schedule(planned)
     return True
@@ -230,13 +232,40 @@ def _ask_owner(sending: "Sending") -> bool:
     return True
 
 
-def _remind_owner(sending: "Sending") -> bool:
-    """An initiative's due date is near: its owner hears it, directly when possible, else
-    with a mention in the account channel."""
+def _still_due(sending: "Sending") -> Initiative | None:
+    """The initiative a deadline reminder is for, while it is still under way and due then."""
     plan, payload = sending.plan, sending.payload
     item = sending.db.get(Initiative, payload["initiative_id"])
     if (item is None or item.plan_id != plan.id or not item.owner_id
             or str(item.due_date) != payload["due"] or item.status in ("done", "abandoned")):
+        return None
+    return item
+
+
+def _owner_key(key: str) -> str:
+    """The key of the owner's own reminder, which the deadline's plans."""
+    return f"{key}:owner"
+
+
+def _plan_reminder(sending: "Sending") -> bool:
+    """The reminder's day has begun somewhere: plan it for the owner at the first working
+    hour of that day in their own Slack timezone (or the next one from now), as check-ins."""
+    item = _still_due(sending)
+    if item is None or item.owner_id is None or item.due_date is None:
+        return False
+    _lang, timezone = sending.users.profile(sending.client, item.owner_id)
+    sending.schedule([Planned(
+        _owner_key(sending.delivery.key), DEADLINE_OWNER.name,
+        owner_moment(item.due_date - DEADLINE_AHEAD, timezone, now=sending.now),
+        sending.payload)])
+    return True
+
+
+def _remind_owner(sending: "Sending") -> bool:
+    """An initiative's due date is near: its owner hears it, directly when possible, else
+    with a mention in the account channel."""
+    plan, item = sending.plan, _still_due(sending)
+    if item is None or item.owner_id is None:
         return False
     if not _direct(sending, item.owner_id, lambda lang: views.deadline_reminder(
             lang=lang, plan=plan, initiative=item)):
@@ -283,6 +312,9 @@ CALENDAR = Kind("calendar", upload=_calendar, extensions=(".ics",))
 CHECKINS = Kind("checkins", send=_ask_owners, scheduled=True, counted=False)
 CHECKIN = Kind("checkin", send=_ask_owner)
 CHECKIN_THREAD = Kind("checkin_thread", draw=lambda sending: None)
-DEADLINE = Kind("deadline", send=_remind_owner, scheduled=True)
+# Deadline reminders the same way: the plan's, when the day begins somewhere, plans the
+# owner's at a working hour of theirs.
+DEADLINE = Kind("deadline", send=_plan_reminder, scheduled=True, counted=False)
+DEADLINE_OWNER = Kind("deadline_owner", send=_remind_owner)
 KINDS = (AHEAD, DUE, OVERDUE, SUMMARY, POSTPONED, REVIEW_SUMMARY, PICTURE, CALENDAR, CHECKINS,
-         CHECKIN, CHECKIN_THREAD, DEADLINE)
+         CHECKIN, CHECKIN_THREAD, DEADLINE, DEADLINE_OWNER)

@@ -7,14 +7,13 @@ from sqlmodel import Session
 
 from bot.exports.rules import export_filename
 from bot.outbox.schedule import request
-from bot.platform.blocks import long_date, mention, metadata
+from bot.platform.blocks import local_date, long_date, mention, metadata
 from bot.platform.i18n import N_, gettext_for
 from bot.platform.request import PLAN_GONE, Interaction, Refusal, Reply, answer, view_metadata
 from bot.platform.routes import Routes
 from bot.platform.runners import after_ack, needs_plan, store_in_ack, submission
 from bot.reviews import deliveries, views
 from bot.reviews.deliveries import reschedule_plan, review_held
-from bot.reviews.rules import local_today
 from storage import objectives, outbox, plans, reviews
 from storage.models import Plan, Review
 
@@ -33,7 +32,7 @@ def review_page(db: Session, plan: Plan, review: Review, page: int, now) -> dict
         changes=deliveries.review_changes(db, plan=plan) if page == 0 else [],
         checkins=reviews.open_checkins(db, plan=plan),
         checked_in=reviews.who_checked_in(db, plan=plan) if page == 0 else None,
-        today=local_today(now, plan.timezone),
+        today=local_date(now, plan.timezone),
         private_metadata=metadata(plan_id=plan.id, channel_id=plan.channel_id,
                                   lang=plan.language, review_id=review.id, page=page,
                                   pages=views.pages_of(items)))
@@ -105,14 +104,14 @@ def skip(act: Interaction, db: Session):
         raise Refusal(N_("There is no reminder left to skip for this review."))
     outbox.cancel(db, plan=plan, key_prefix=upcoming[0].key, reason=f"skipped by {act.user_id}")
     _ = gettext_for(plan.language)
-    day = long_date(upcoming[0].due_at.date(), plan.language)
+    day = long_date(local_date(upcoming[0].due_at, plan.timezone), plan.language)
     return lambda: act.tell(_("Skipped the reminder of {date}; the others stay.").format(
         date=day))
 
 
 def save_postpone(act: Interaction, db: Session, day):
     plan = act.plan_of_view(db)
-    if day < act.deps.clock().date():
+    if day < act.today(plan):
         raise Refusal(FROM_TODAY, block_id="date")
     act.require_facilitator(db, plan)
     now = act.deps.clock()
@@ -149,7 +148,7 @@ def save_page(act: Interaction, db: Session, parsed):
                       now=now, review_id=review.id, user_id=act.user_id)
     picture = request(db, plan=plan, kind=deliveries.PICTURE, key=f"chart:{review.id}", now=now,
                       review_id=review.id, user_id=act.user_id,
-                      base=export_filename(plan, now.date()) + "-progress")
+                      base=export_filename(plan, act.today(plan)) + "-progress")
 
     def after():
         act.deps.outbox.deliver(summary)
@@ -203,6 +202,7 @@ def nudge(act: Interaction, db: Session):
                                        channel_id=meta["channel_id"])
     if plan is None or plan.next_review_on is None:
         return None
+    act.require_member(plan)
     act.require_facilitator(db, plan)
     _checked, missing = reviews.who_checked_in(db, plan=plan)
     now, due = act.deps.clock(), plan.next_review_on.isoformat()
@@ -227,7 +227,7 @@ def calendar_command(act: Interaction, db: Session, plan: Plan):
     now = act.deps.clock()
     delivery = request(db, plan=plan, kind=deliveries.CALENDAR, key=f"calendar:{act.key}", now=now,
                        user_id=act.user_id,
-                       base=export_filename(plan, now.date()) + "-reviews")
+                       base=export_filename(plan, act.today(plan)) + "-reviews")
     return lambda: act.deps.outbox.deliver(delivery)
 
 

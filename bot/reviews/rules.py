@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.outbox.schedule import Planned
 from bot.plans.rules import add_months
+from bot.platform.blocks import local_date
 from bot.platform.i18n import N_, gettext_for, ngettext_for
 
 CADENCE_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6}
@@ -67,14 +68,10 @@ def review_dates(plan, *, after: date) -> date | None:
         step += 1
 
 
-def local_today(now: datetime, timezone: str) -> date:
-    return now.astimezone(ZoneInfo(timezone)).date()
-
-
 def next_on_cadence(plan, *, now: datetime) -> date | None:
     """The first review on the cadence from the plan's today on: a plan written down for a
     period that started months ago is not born overdue."""
-    today = local_today(now, plan.timezone)
+    today = local_date(now, plan.timezone)
     return review_dates(plan, after=max(plan.start_date, today - timedelta(days=1)))
 
 
@@ -106,17 +103,23 @@ def review_reminders(plan, due: date) -> list[Planned]:
 EARLIEST_ZONE_AHEAD = timedelta(hours=14)
 
 
+def day_begins_somewhere(plan, day: date) -> datetime:
+    """No later than `day` begins in the earliest timezone: when an owner's nudge for that
+    day is planned, at their own working hour (`owner_moment`)."""
+    return local_moment(day, time(0), plan.timezone) - EARLIEST_ZONE_AHEAD
+
+
 def checkins_start(plan, due: date) -> Planned:
     """When to ask the owners for their check-ins before the review on `due`."""
     day = due - timedelta(days=plan.checkin_days)
     return Planned(f"checkin:{plan.id}:{due.isoformat()}", "checkins",
-                   local_moment(day, time(0), plan.timezone) - EARLIEST_ZONE_AHEAD,
+                   day_begins_somewhere(plan, day),
                    {"due": due.isoformat(), "day": day.isoformat()})
 
 
-def checkin_moment(day: date, timezone: str, *, now: datetime) -> datetime:
-    """An owner's check-in moment: the first working hour of `day` in their timezone, or
-    the next one from now when that has passed."""
+def owner_moment(day: date, timezone: str, *, now: datetime) -> datetime:
+    """When an owner is nudged on `day` (a check-in, a deadline): the first working hour of
+    that day in their own timezone, or the next one from now when that has passed."""
     return working_moment(max(now, local_moment(day, WORK_START, timezone)), timezone)
 
 
@@ -124,16 +127,17 @@ DEADLINE_AHEAD = timedelta(days=3)  # an initiative's owner is reminded this lon
 
 
 def deadline_reminders(plan, initiatives, *, now: datetime) -> list[Planned]:
-    """A reminder to each initiative's owner ahead of its due date, at a working hour of the
-    plan's timezone (or the next one from now when that has passed); none once it is due."""
+    """A reminder to each initiative's owner ahead of its due date: planned when that day
+    begins somewhere (or now, when it has), it reaches the owner at a working hour of
+    theirs (bot/reviews/deliveries.py); none once it is due in the plan's timezone."""
     planned = []
     for item in initiatives:
         if (not item.due_date or not item.owner_id or item.status in ("done", "abandoned")
-                or item.due_date <= local_today(now, plan.timezone)):
+                or item.due_date <= local_date(now, plan.timezone)):
             continue
-        ahead = local_moment(item.due_date - DEADLINE_AHEAD, WORK_START, plan.timezone)
+        day = item.due_date - DEADLINE_AHEAD
         planned.append(Planned(f"deadline:{plan.id}:{item.id}:{item.due_date.isoformat()}",
-                               "deadline", working_moment(max(ahead, now), plan.timezone),
+                               "deadline", max(day_begins_somewhere(plan, day), now),
                                {"initiative_id": item.id, "due": item.due_date.isoformat()}))
     return planned
 

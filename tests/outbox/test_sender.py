@@ -192,10 +192,10 @@ def test_a_takeover_does_not_send_again_a_direct_message_the_dead_process_sent(e
                           created_by=FACILITATOR)
         db.add(item)
         db.flush()
-        key = f"deadline:{plan.id}:{item.id}:2027-03-01"
+        key = f"deadline:{plan.id}:{item.id}:2027-03-01:owner"
         now = datetime.now(UTC)
         outbox.schedule(db, plan=plan, planned=[Planned(
-            key, "deadline", now, {"initiative_id": item.id, "due": "2027-03-01"})])
+            key, "deadline_owner", now, {"initiative_id": item.id, "due": "2027-03-01"})])
         db.commit()
         reminder = outbox.by_key(db, plan=plan, key=key)
         assert outbox.claim(db, delivery=reminder, now=now, lease=LEASE)

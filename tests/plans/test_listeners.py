@@ -5,14 +5,17 @@ the defaults make a twelve-month plan, `/plan history` reads back in words and l
 import re
 from datetime import date, timedelta
 
+import pytest
 from sqlmodel import select
 
+from bot.platform.blocks import long_date
 from storage.models import (
     Delivery,
     Objective,
     Plan,
     PlanChange,
 )
+from tests.factories import ELSEWHERE_TODAY
 from tests.scenario import (
     AM,
     CLIENT,
@@ -271,3 +274,32 @@ def test_the_defaults_make_a_twelve_month_plan_and_the_end_follows_the_period(sl
     assert slack.driver.submit(AM, {"end_date": None}).json() is None
     with db(slack) as session:
         assert session.get(Plan, plan.id).end_date == half
+
+
+@pytest.mark.parametrize(("zone", "now", "today"), ELSEWHERE_TODAY)
+def test_the_new_plan_starts_on_the_creators_today(slack, zone, now, today):
+    """Slack's users.info gives the creator's timezone: the modal proposes their today (not
+    UTC's) as the start and as the end's hint, and the next review may be their today, not
+    their yesterday."""
+    slack.clock.now = now
+    slack.emulator.add_user("U0FAR", "fer", locale="es-MX", tz=zone)
+    slack.emulator.add_channel("C0TODAY", "c0today", members=["U0FAR"])
+    response = slack.driver.command("U0FAR", "C0TODAY", "new Far Co")
+    slack.emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                            == response.trigger_id)
+    modal = slack.emulator.top_view("U0FAR")
+    inputs = {b["block_id"]: b for b in modal["blocks"] if b["type"] == "input"}
+    assert inputs["start_date"]["element"]["initial_date"] == today.isoformat()
+    assert inputs["timezone"]["element"]["initial_value"] == zone
+    year_on = long_date(today.replace(year=today.year + 1) - timedelta(days=1), "es")
+    assert year_on in inputs["end_date"]["hint"]["text"]
+
+    answer = slack.driver.submit("U0FAR", {
+        "facilitators": ["U0FAR"], "next_review_on": (today - timedelta(days=1)).isoformat()})
+    assert "next_review_on" in answer.errors  # their yesterday, even if UTC's today
+    assert count(slack, Plan, channel_id="C0TODAY") == 0
+    answer = slack.driver.submit("U0FAR", {"next_review_on": today.isoformat()})
+    assert answer.json() is None, answer.text  # this evening / this morning is still today
+    with db(slack) as session:
+        plan = session.exec(select(Plan).where(Plan.channel_id == "C0TODAY")).one()
+        assert (plan.start_date, plan.next_review_on, plan.timezone) == (today, today, zone)

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import event
 from sqlmodel import select
 
-from bot.outbox.ticks import tick
+from bot.outbox.ticks import retention_pass
 from bot.platform.app import installation_store, make_outbox
 from storage.db import make_engine, new_session
 from storage.models import Answer, Idea, Installation, Plan, Workspace
@@ -220,10 +220,10 @@ def test_uninstall_keeps_the_data_for_the_retention_period_then_purges_it(slack)
     slack.driver.event({"type": "app_uninstalled"}, team_id=GLOBEX)
 
     now = datetime.now(UTC)
-    tick(make_outbox(settings(slack), engine, lambda: now + timedelta(days=29)), RETENTION)
+    retention_pass(engine, now=now + timedelta(days=29), retention=RETENTION)
     with new_session(engine) as db:
         assert db.exec(select(Plan).where(Plan.team_id == GLOBEX)).first() is not None
-    tick(make_outbox(settings(slack), engine, lambda: now + timedelta(days=31)), RETENTION)
+    retention_pass(engine, now=now + timedelta(days=31), retention=RETENTION)
     with new_session(engine) as db:
         assert db.exec(select(Plan).where(Plan.team_id == GLOBEX)).first() is None
         assert db.get(Workspace, GLOBEX) is None

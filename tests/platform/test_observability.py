@@ -42,10 +42,10 @@ def test_metrics_count_what_happened(slack_each_db):
     start_session(slack, CHANNEL)
     slack.driver.command(CLIENT, CHANNEL, "idea Counted")
     slack.emulator.fail_next("chat.postEphemeral", "channel_not_found")
-    slack.driver.click(CLIENT, "session_end", channel_id=CHANNEL)  # refused, told... or not
+    click = slack.driver.click(CLIENT, "session_end", channel_id=CHANNEL)  # refused, told
     slack.emulator.wait_for("chat.postEphemeral")
-    slack.emulator.wait_for("chat.postMessage", predicate=lambda c: c.params["channel"]
-                            == CLIENT)  # the refusal goes by DM when the channel fails
+    slack.emulator.wait_for("response_url", predicate=lambda c: c.url == click.response_url
+                            )  # the refusal goes by the click's response_url when that fails
     families = metrics(slack)
 
     def added(family, sample, *labels):

@@ -54,19 +54,28 @@ def test_an_initiatives_owner_is_reminded_ahead_of_its_due_date(engine, owners):
         reschedule_plan(db, plan=plan, now=utc(2027, 1, 1))
         db.commit()
         plan_id = plan.id
-    ahead = utc(2027, 2, 8, 8, 0)  # Sunday the 7th is three days ahead: Monday 09:00 Madrid
-    clock = FakeClock(ahead - timedelta(minutes=1))
+    # Sunday the 7th is three days ahead: each owner hears it at their own first working
+    # hour, Monday 09:00 in Madrid for the owner, in Mexico City for the guest.
+    in_madrid, in_mexico = utc(2027, 2, 8, 8, 0), utc(2027, 2, 8, 15, 0)
+    clock = FakeClock(utc(2027, 2, 6, 12, 0))  # the 7th has begun somewhere
     run = Sender(engine, make_client(token="xoxb-test", base_url=web_api.api_url), clock)
-    run.run_once()
-    assert web_api.calls_to("chat.postMessage") == []
-    clock.now = ahead
-    assert run.run_once() == 2
-    run.run_once()
-    posts = [c.params for c in web_api.calls_to("chat.postMessage")]
-    direct = [p for p in posts if p["channel"] == OWNER]
-    in_channel = [p for p in posts if p["channel"] == "C1"]
-    assert len(direct) == 1 and "Sign the contract" in direct[0]["text"]
+    assert run.run_once() == 0  # the owners' reminders are planned, none sent yet
+    clock.now = in_madrid - timedelta(minutes=1)
+    assert run.run_once() == 0 and web_api.calls_to("chat.postMessage") == []
+
+    def posts():
+        return [c.params for c in web_api.calls_to("chat.postMessage")]
+
+    clock.now = in_madrid
+    assert run.run_once() == 1 and run.run_once() == 0
+    direct = [p for p in posts() if p["channel"] == OWNER]
+    assert [p["channel"] for p in posts()] == [OWNER] and "Sign the contract" in direct[0]["text"]
     assert "y eres responsable" in direct[0]["text"]  # the owner's own language
+    clock.now = in_mexico - timedelta(minutes=1)
+    assert run.run_once() == 0
+    clock.now = in_mexico
+    assert run.run_once() == 1
+    in_channel = [p for p in posts() if p["channel"] == "C1"]
     assert len(in_channel) == 1 and f"<@{GUEST}>" in in_channel[0]["text"]
 
     with new_session(engine) as db:

@@ -42,7 +42,8 @@ def test_the_review_and_app_home_flag_an_overdue_initiative():
     assert "Overdue" not in json.dumps(item_inputs("en", "initiative", item, None, None,
                                                    date(2027, 2, 10)))
     plan = SimpleNamespace(account_name="Acme", channel_id="C1", id=1, next_review_on=None)
-    home = json.dumps(home_view(lang="es", plans=[], today=date(2027, 2, 11), at_risk=[],
+    home = json.dumps(home_view(lang="es", plans=[], today=lambda plan: date(2027, 2, 11),
+                                at_risk=[],
                                 overdue=[(plan, "Workshop", date(2027, 2, 10))]),
                       ensure_ascii=False)
     assert "Tus iniciativas con la fecha límite pasada" in home and "Workshop" in home

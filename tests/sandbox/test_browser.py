@@ -15,7 +15,7 @@ pytestmark = pytest.mark.process
 
 playwright = pytest.importorskip("playwright.sync_api")
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
-ANA, CARLA = USERS[0][0], USERS[2][0]
+ANA, TOM, CARLA = USERS[0][0], USERS[1][0], USERS[2][0]
 
 
 def chromium() -> str | None:
@@ -89,6 +89,16 @@ def test_a_meeting_in_the_browser(page):
     # The page's own labels speak the viewer's language, as Slack's client does.
     expect(page.locator("#reset")).to_have_text("Reiniciar el sandbox")
     expect(page.locator("#advance-minutes")).to_have_text("+10 minutos")
+    expect(page.locator("#command-input")).to_have_attribute(
+        "placeholder", "Mensaje a #acme-account — p. ej., /plan help")
+    expect(page.locator(".composer-hint")).to_have_text("Prueba /plan help · Intro envía",
+                                                        use_inner_text=True)
+    as_user(page, TOM)  # and an English speaker's in English
+    expect(page.locator("#command-input")).to_have_attribute(
+        "placeholder", "Message #acme-account — e.g. /plan help")
+    expect(page.locator(".composer-hint")).to_have_text("Try /plan help · Enter sends",
+                                                        use_inner_text=True)
+    as_user(page, ANA)
 
     # Create the plan; an error comes back on the right field first.
     command(page, "/plan new Acme")

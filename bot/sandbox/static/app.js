@@ -129,6 +129,8 @@ const PAGE_ES = {
   "Reset sandbox": "Reiniciar el sandbox", " (optional)": " (opcional)", " (guest)": " (invitada)",
   "Nothing was due.": "No había nada pendiente.", "Sandbox reset.": "Sandbox reiniciado.",
   "scheduled message(s) sent.": "mensaje(s) programado(s) enviado(s).",
+  "Try": "Prueba", "· Enter sends": "· Intro envía",
+  "Message #{channel} — e.g. /plan help": "Mensaje a #{channel} — p. ej., /plan help",
 };
 
 function viewerLocale() {
@@ -188,7 +190,8 @@ function renderMain(data) {
   $("messages").hidden = home;
   $("composer").hidden = home;
   $("home").hidden = !home;
-  $("command-input").placeholder = `Message #${name} — e.g. /plan help`;
+  $("command-input").placeholder = t("Message #{channel} — e.g. /plan help")
+    .replace("{channel}", name);
   if (home) return renderHome(data.home);
 
   const box = $("messages");
