@@ -91,6 +91,9 @@ WEEKDAY_NUMBERS = {name: int(code) for name, code in _both_languages(
     {str(i): day for i, day in enumerate(WEEKDAYS)}).items()}
 CADENCES = _both_languages(CADENCE_NAMES)
 LABELS = _both_languages(PLAN_LABELS)
+# Each language's own headings, to tell which one a sheet is written in.
+HEADING_WORDS = {lang: {normal(gettext_for(lang)(msgid)) for msgid in [
+    *dict(PLAN_COLUMNS).values(), *ROW_TYPES.values()]} for lang in LANGUAGES}
 NO_CATEGORY_NAMES = set(_both_languages({"none": NO_CATEGORY}))
 
 
@@ -116,6 +119,7 @@ class Sheet:
     rows: list[Row]
     problems: list[tuple[int, str, dict]]  # (row number, msgid, its parts)
     columns: set[str]  # the keys of the columns found
+    lang: str | None = None  # the language of its headings, when they tell
 
     @property
     def people(self) -> list[str]:
@@ -136,7 +140,9 @@ def read_sheet(sheets: list[dict]) -> Sheet:
         for index, cells in enumerate(rows[:HEADING_ROWS]):
             columns = _heading_columns(cells)
             if columns is not None:
-                return _read_rows(rows, index, columns)
+                found = _read_rows(rows, index, columns)
+                found.lang = _language(cells)
+                return found
     raise LayoutUnknown
 
 
@@ -151,6 +157,15 @@ def _heading_columns(cells: list) -> dict[int, str] | None:
     keys = set(columns.values())
     has_objectives = {"type", "title"} <= keys or "objective" in keys
     return columns if has_objectives and len(keys) >= 3 else None
+
+
+def _language(headings: list) -> str | None:
+    """The language most of the headings are in; None for a tie (mostly English words
+    both languages share, or none of either)."""
+    words = {normal(cell) for cell in headings if isinstance(cell, str)}
+    hits = sorted(((len(words & known), lang) for lang, known in HEADING_WORDS.items()),
+                  reverse=True)
+    return hits[0][1] if hits[0][0] > hits[1][0] else None
 
 
 def _read_rows(rows: list[list], heading: int, columns: dict[int, str]) -> Sheet:

@@ -109,9 +109,10 @@ def read(data: bytes) -> dict:
                                  keep_links=False)
     except Exception:  # openpyxl raises many kinds on a broken file
         return {"refused": NOT_XLSX}
-    sheets, formulas = [], []
+    sheets: list[dict] = []
+    formulas: list[str] = []
     for ws in workbook.worksheets:
-        rows = []
+        rows: list[list] = []
         for row in ws.iter_rows(max_col=MAX_COLUMNS):
             if len(rows) >= MAX_ROWS:
                 return {"refused": TOO_MANY_ROWS, "detail": ws.title}

@@ -173,6 +173,7 @@ def register_listeners(app: App) -> None:
     from bot.exports import listeners as exports
     from bot.help import listeners as help_
     from bot.home import listeners as home
+    from bot.imports import listeners as imports
     from bot.objectives import listeners as objectives
     from bot.plans import listeners as plans
     from bot.platform import installations
@@ -180,6 +181,6 @@ def register_listeners(app: App) -> None:
     from bot.scoring import listeners as scoring
     from bot.sessions import listeners as sessions
 
-    for module in (help_, plans, sessions, scoring, objectives, exports, reviews, home,
-                   installations):
+    for module in (help_, plans, sessions, scoring, objectives, exports, imports, reviews,
+                   home, installations):
         module.register(app)
