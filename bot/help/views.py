@@ -1,5 +1,6 @@
 """The help: what this person can do here, and this channel's plan status."""
 
+from bot.imports.views import import_button
 from bot.plans.views import _period_line
 from bot.platform.blocks import (
     chunk_lines,
@@ -45,6 +46,8 @@ def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=
         if plan.next_review_on is not None:
             status += "\n" + _("Next review: {date}").format(date=review_when(plan, lang))
     blocks.append(section(status))
+    if plan is None:  # most teams have a plan in a spreadsheet already
+        blocks.append(import_button(lang))
     blocks.append(divider())
     everyone: list[str] = []
     theirs: list[str] = []
@@ -85,6 +88,8 @@ def _commands(lang: str, *, has_plan: bool) -> list[tuple[str, str, str, bool]]:
                                                  "to the channel or a private copy for you, "
                                                  "with or without each person's scores"),
          False),
+        ("import", "", _("bring in a plan from a spreadsheet (.xlsx): one Rumbo exported, or "
+                         "your own with the same headings, in English or Spanish"), has_plan),
         ("calendar", "", _("the coming review dates as a calendar file (.ics)"), False),
         ("history", "", _("who changed what in the plan, and when"), False),
         ("summary", "", _("the progress summary, per category"), False),

@@ -24,7 +24,7 @@ from bot.plans import deliveries as plan_deliveries
 from bot.platform.blocks import metadata
 from bot.platform.i18n import N_
 from bot.platform.request import Interaction, Refusal, Reply
-from bot.platform.runners import counted_ack, submission
+from bot.platform.runners import after_ack, counted_ack, submission
 from bot.platform.slack import slack_error
 from bot.reviews.deliveries import reschedule_plan
 from bot.reviews.rules import local_today
@@ -59,6 +59,15 @@ def open_import(act: Interaction, plan: Plan | None) -> None:
     act.open(views.import_modal(lang=lang, has_plan=plan is not None, private_metadata=metadata(
         plan_id=plan.id if plan else None, channel_id=plan.channel_id if plan
         else act.channel_id, lang=lang)))
+
+
+def import_clicked(act: Interaction) -> None:
+    """The help's *Import a plan from a spreadsheet* (in a channel with no plan yet)."""
+    with act.deps.db() as db:
+        plan = act.channel_plan(db)
+        if plan is not None:
+            act.require_facilitator(db, plan, ONLY_FACILITATORS)
+    open_import(act, plan)
 
 
 # --- the file, and what it would do -----------------------------------------------------
@@ -256,6 +265,7 @@ def _new_plan(act: Interaction, db: Session, sheet: rules.Sheet, changes, people
 
 
 def register(app: App) -> None:
+    app.action(views.IMPORT_BUTTON)(after_ack(import_clicked))
     app.view(views.CALLBACK)(preview)
     app.view(views.CONFIRM_CALLBACK)(submission(parse_confirm, confirm_import,
                                                 with_metadata=True))

@@ -8,9 +8,18 @@ from bot.platform.i18n import gettext_for, ngettext_for
 from bot.platform.state import read_state
 
 CALLBACK, CONFIRM_CALLBACK = "plan_import", "plan_import_confirm"
+IMPORT_BUTTON = "plan_import_open"
 FILE = "file"
 PREVIEW_SECTIONS = 30  # of rows; the modal holds 100 blocks
 SECTION_CHARS = 2900
+
+
+def import_button(lang: str) -> dict:
+    """Where a channel has no plan yet: start from the spreadsheet the team has."""
+    _ = gettext_for(lang)
+    return {"type": "actions", "elements": [{
+        "type": "button", "action_id": IMPORT_BUTTON, "value": "import",
+        "text": plain(_("Import a plan from a spreadsheet"), 75)}]}
 
 
 def import_modal(*, lang: str, has_plan: bool, private_metadata: str) -> dict:

@@ -93,8 +93,8 @@ def test_an_export_imported_into_a_new_channel_exports_the_same_and_twice_change
     plan = plan_of(slack, TARGET)
     assert plan is not None and plan.account_name == "Import Co"
     assert plan_rows(export(slack, TARGET)) == plan_rows(exported)
-    slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: "Imported into" in str(
-        c.params))
+    slack.emulator.wait_for("chat.postEphemeral", predicate=lambda c: "Importado en *Import Co*"
+                            in str(c.params))  # in the importer's language
 
     # The same file again: the preview says there is nothing to import, and offers no Import.
     attach(slack, AM, TARGET, "plan.xlsx", exported)
