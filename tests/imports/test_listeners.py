@@ -85,7 +85,9 @@ def test_an_export_imported_into_a_new_channel_exports_the_same_and_twice_change
     preview = slack.emulator.top_view(AM)
     shown = text_of(preview)
     assert "Import Co" in shown and "Grow revenue" in shown and "Pilot with two clients" in shown
-    assert "Not understood" not in shown and "Not found in Slack" not in shown
+    # In the importer's language (Spanish): everything understood, everyone found.
+    assert "No entendido" not in shown and "No encontrados en Slack" not in shown
+    assert "4 por añadir, 0 por cambiar" in shown  # two objectives, two initiatives
     assert plan_of(slack, TARGET) is None  # a preview stores nothing
     assert slack.emulator.calls_to("file_download")
 
@@ -99,7 +101,7 @@ def test_an_export_imported_into_a_new_channel_exports_the_same_and_twice_change
     # The same file again: the preview says there is nothing to import, and offers no Import.
     attach(slack, AM, TARGET, "plan.xlsx", exported)
     again = slack.emulator.top_view(AM)
-    assert "Nothing to import" in text_of(again) and not again.get("submit")
+    assert "Nada que importar" in text_of(again) and not again.get("submit")
     with db(slack) as session:
         assert len(session.exec(select(Objective).where(Objective.plan_id == plan.id)).all()) == 2
         assert len(session.exec(select(Initiative).where(
