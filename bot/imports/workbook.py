@@ -121,6 +121,8 @@ def read(data: bytes) -> dict:
                 if getattr(cell, "data_type", None) == "f":
                     formulas.append(f"{ws.title}!{cell.coordinate}")
                 values.append(_plain(getattr(cell, "value", None)))
+            while values and values[-1] is None:  # openpyxl pads rows to max_col
+                values.pop()
             rows.append(values)
         sheets.append({"title": ws.title, "rows": rows})
     if formulas:
