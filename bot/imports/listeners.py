@@ -23,7 +23,7 @@ from bot.outbox.schedule import request
 from bot.plans import deliveries as plan_deliveries
 from bot.platform.blocks import metadata
 from bot.platform.i18n import N_
-from bot.platform.request import Interaction, Refusal, Reply
+from bot.platform.request import WENT_WRONG, Interaction, Refusal, Reply
 from bot.platform.runners import after_ack, counted_ack, submission
 from bot.platform.slack import slack_error
 from bot.reviews.deliveries import reschedule_plan
@@ -90,7 +90,10 @@ def preview(ack, body, context, client):
         people = match_people(act, sheet.people)
         with act.deps.db() as db:
             changes, problems = _changes(act, db, plan, sheet, people, lang)
-    except Refusal as refusal:
+    except Exception as error:  # a Refusal says why; anything else, that it went wrong
+        if not isinstance(error, Refusal):
+            log.exception("an import's preview failed")
+        refusal = error if isinstance(error, Refusal) else Refusal(WENT_WRONG)
         ack(response_action="errors", errors={views.FILE: refusal.text(lang) or ""})
         return
     meta = {"plan_id": plan.id if plan else None, "channel_id": act.channel_id, "lang": lang,
