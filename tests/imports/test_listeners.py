@@ -2,7 +2,6 @@
 confirmation stored at once; an export imported into a new channel exports the same, a
 Spanish hand-made sheet imports, and bad files are refused on the field with nothing stored."""
 
-import zipfile
 from datetime import UTC, date, datetime
 from io import BytesIO
 
@@ -11,6 +10,7 @@ from sqlmodel import select
 
 from storage import objectives, plans
 from storage.models import Initiative, Objective, Plan
+from tests.imports.test_rules import workbook_bytes
 from tests.scenario import AM, CLIENT, TEAMMATE, create_plan, db, setup_channel, text_of
 
 SOURCE, TARGET = "C0SOURCE", "C0TARGET"
@@ -166,29 +166,8 @@ def test_a_hand_made_sheet_with_spanish_headings_imports(slack):
 
 def xlsx_with(files: dict[str, bytes] | None = None) -> bytes:
     """A workbook with a formula, and `files` added to its zip."""
-    book = Workbook()
-    book.active.append(["Category", "Objective", "Target"])
-    book.active.append(["Financial", "Grow", "=1+1"])
-    out = BytesIO()
-    book.save(out)
-    if not files:
-        return out.getvalue()
-    source = zipfile.ZipFile(BytesIO(out.getvalue()))
-    again = BytesIO()
-    with zipfile.ZipFile(again, "w", zipfile.ZIP_DEFLATED) as archive:
-        for item in source.infolist():
-            archive.writestr(item, source.read(item))
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return again.getvalue()
-
-
-def unknown_layout() -> bytes:
-    book = Workbook()
-    book.active.append(["Name", "Address"])
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(["Category", "Objective", "Target"], ["Financial", "Grow", "=1+1"],
+                          extra=files)
 
 
 def test_broken_huge_formula_and_macro_files_are_refused_with_their_reason(slack):
@@ -200,7 +179,7 @@ def test_broken_huge_formula_and_macro_files_are_refused_with_their_reason(slack
         ("macro.xlsm", xlsx_with({"xl/vbaProject.bin": b"\x00" * 64}), "macros"),
         ("bomb.xlsx", xlsx_with({"xl/media/zeros.bin": b"\x00" * (60 * 1024 * 1024)}),
          "unpack to far more"),
-        ("people.xlsx", unknown_layout(), "couldn't find the plan"),
+        ("people.xlsx", workbook_bytes(["Name", "Address"]), "couldn't find the plan"),
     ]
     for name, content, reason in cases:
         slack.emulator.reset_calls()

@@ -131,7 +131,7 @@ def workbook_bytes(*rows, extra: dict | None = None) -> bytes:
         return out.getvalue()
     source = zipfile.ZipFile(BytesIO(out.getvalue()))
     again = BytesIO()
-    with zipfile.ZipFile(again, "w") as archive:
+    with zipfile.ZipFile(again, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in source.infolist():
             archive.writestr(item, source.read(item))
         for name, content in extra.items():

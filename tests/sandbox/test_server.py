@@ -146,6 +146,8 @@ def test_a_workbook_attached_in_the_page_imports_a_plan(sandbox):
 
     from openpyxl import Workbook
 
+    from tests.scenario import eventually
+
     book = Workbook()
     book.active.append(["Categoría", "Objetivo", "Iniciativa", "Responsable"])
     book.active.append(["Clientes", "Clientes felices", None, "Tom Baker"])
@@ -155,18 +157,23 @@ def test_a_workbook_attached_in_the_page_imports_a_plan(sandbox):
     globex = CHANNELS[1][0]
     assert call(sandbox, "/api/command", {"user": TOM, "channel": globex,
                                           "text": "/plan import"})["ok"]
-    view = wait_state(sandbox, lambda s: s["views"], user=TOM, channel=globex)["views"][-1]
+    # After the other tests' reset there is no auth.test to wait for: poll the state.
+    def state_when(check):
+        return eventually(lambda: (state := call(
+            sandbox, f"/api/state?user={TOM}&channel={globex}")) and check(state) and state,
+            timeout=10)
+
+    view = state_when(lambda s: s["views"])["views"][-1]
     attached = call(sandbox, "/api/attach", {"user": TOM, "name": "plan.xlsx", "content":
                                              base64.b64encode(out.getvalue()).decode()})
     assert attached["ok"] and attached["file"]["size"] == len(out.getvalue())
     assert call(sandbox, "/api/submit", {"user": TOM, "view_id": view["id"],
                                          "values": {"file": [attached["file"]]}})["ok"]
-    preview = wait_state(sandbox, lambda s: s["views"] and s["views"][-1][
-        "callback_id"] == "plan_import_confirm", user=TOM, channel=globex)["views"][-1]
+    preview = state_when(lambda s: s["views"] and s["views"][-1][
+        "callback_id"] == "plan_import_confirm")["views"][-1]
     assert "Encuesta trimestral" in json.dumps(preview["blocks"], ensure_ascii=False)
     assert call(sandbox, "/api/submit", {"user": TOM, "view_id": preview["id"],
                                          "values": {}})["ok"]
-    state = wait_state(sandbox, lambda s: any("Imported into" in json.dumps(m["blocks"])
-                                              for m in s["ephemerals"]), user=TOM,
-                       channel=globex)
+    state = state_when(lambda s: any("Imported into" in json.dumps(m["blocks"])
+                                     for m in s["ephemerals"]))
     assert not state["views"]
