@@ -20,24 +20,23 @@ def apply(session: Session, *, plan: Plan, changes: list[Any], user_id: str,
     for category in plans.add_categories(session, plan=plan, names=new_categories,
                                          user_id=user_id, now=now):
         category_ids[category.name] = category.id
-    made: dict[tuple[str, str], Objective] = {}  # this import's objectives
+    creating = [c for c in changes if c.action == "create" and c.kind == "objective"]
+    made = dict(zip([(c.category, c.title) for c in creating], objectives.add_objectives(
+        session, plan=plan, user_id=user_id, now=now, items=[{
+            **c.values, "statement": c.title, "category_id": category_ids[c.category]}
+            for c in creating]), strict=True))  # this import's objectives
+    objectives.add_initiatives(session, plan=plan, user_id=user_id, now=now, items=[(
+        made.get((c.category, c.objective)) or _own(session, Objective, c, plan,
+                                                    item_id=c.objective_id),
+        {**c.values, "title": c.title})
+        for c in changes if c.action == "create" and c.kind == "initiative"])
     for change in changes:
-        if change.kind == "category" or change.action == "same":
+        if change.action != "update":
             continue
-        if change.kind == "objective" and change.action == "create":
-            made[(change.category, change.title)] = objectives.add_objective(
-                session, plan=plan, idea_id=None, user_id=user_id, now=now, values={
-                    **change.values, "statement": change.title,
-                    "category_id": category_ids[change.category]})
-        elif change.kind == "objective":
+        if change.kind == "objective":
             objectives.update_objective(session, plan=plan, values=change.values,
                                         objective=_own(session, Objective, change, plan),
                                         user_id=user_id, now=now)
-        elif change.action == "create":
-            parent = made.get((change.category, change.objective)) or _own(
-                session, Objective, change, plan, item_id=change.objective_id)
-            objectives.add_initiative(session, plan=plan, objective=parent, user_id=user_id,
-                                      now=now, values={**change.values, "title": change.title})
         else:
             objectives.update_initiative(session, plan=plan, values=change.values,
                                          initiative=_own(session, Initiative, change, plan),

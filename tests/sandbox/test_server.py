@@ -140,14 +140,16 @@ def test_check_ins_arrive_when_the_clock_moves_forward(sandbox):
     assert "checkin_update" in json.dumps(state["messages"][-1]["blocks"])
 
 
-def test_a_workbook_attached_in_the_page_imports_a_plan(sandbox):
+def test_a_workbook_attached_in_the_page_imports_a_plan(sandbox, monkeypatch):
     import base64
     from io import BytesIO
 
     from openpyxl import Workbook
 
+    from bot.imports import workbook
     from tests.scenario import eventually
 
+    monkeypatch.setattr(workbook, "READ_TIMEOUT", 30.0)  # a shared machine: see its test
     book = Workbook()
     book.active.append(["Categoría", "Objetivo", "Iniciativa", "Responsable"])
     book.active.append(["Clientes", "Clientes felices", None, "Tom Baker"])
