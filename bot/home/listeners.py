@@ -30,9 +30,9 @@ def publish_home(act: Interaction) -> None:
 
 
 def home_menu(act: Interaction, db: Session):
-    """A plan's menu on App Home ("summary:ID", "review:ID", "export:ID",
-    "import:ID"): the plan must be of
-    this workspace, and the user in its channel (App Home has no channel of its own)."""
+    """A plan's menu on App Home ("summary:ID", "review:ID", "export:ID", "import:ID"): the
+    plan must be of this workspace, and the user in its channel (App Home has no channel of
+    its own)."""
     plan, _plan = act.clicked(db, Plan, act.number(1), elsewhere=None, anywhere=True)
     if not act.in_channel(plan.channel_id):
         return None

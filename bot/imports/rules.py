@@ -50,7 +50,7 @@ HAND_HEADINGS: dict[str, tuple[str, ...]] = {
     "owner": ("owners", "responsables", "who", "quien"),
     "date": ("date", "dates", "fecha", "fechas", "when", "cuando"),
     "due_date": ("deadline", "due"),
-    "target_value": ("target value", "valor objetivo"),
+    "target_value": ("valor objetivo",),
     "status": ("estatus", "state"),
     "horizon": ("horizonte",),
 }
@@ -510,6 +510,6 @@ def changes(sheet: Sheet, existing: Existing, *, people: dict[str, str], lang: s
     return out, problems
 
 
-def refusal(code: str, detail: str = "") -> str:
+def refusal(code: str) -> str:
     """The msgid telling why a file was refused."""
     return REFUSALS.get(code, REFUSALS[workbook.UNREADABLE])

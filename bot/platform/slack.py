@@ -139,15 +139,7 @@ class ChannelMembers:
             fetched, members = self._lists.get(channel_id, (None, set()))
         if fetched is not None and now - fetched < self._ttl:
             return set(members)
-        try:
-            members = self._fetch(client, channel_id)
-        except SlackApiError as error:
-            log.warning("conversations.members failed for %s: %s", channel_id,
-                        slack_error(error))
-            return set()
-        with self._lock:
-            self._lists[channel_id] = (now, members)
-        return set(members)
+        return set(self._refetch(client, channel_id, now) or ())
 
     def includes(self, client: WebClient, channel_id: str, user_id: str) -> bool:
         now = time.monotonic()
@@ -159,15 +151,20 @@ class ChannelMembers:
         if fetched is not None and (now - fetched < self._recheck
                                     or (user_id in members and now - fetched < self._ttl)):
             return user_id in members
+        fresh = self._refetch(client, channel_id, now)
+        return fresh is not None and user_id in fresh
+
+    def _refetch(self, client: WebClient, channel_id: str, now: float) -> set[str] | None:
+        """The members, asked of Slack and cached; None when Slack cannot tell."""
         try:
             members = self._fetch(client, channel_id)
         except SlackApiError as error:
             log.warning("conversations.members failed for %s: %s", channel_id,
                         slack_error(error))
-            return False
+            return None
         with self._lock:
             self._lists[channel_id] = (now, members)
-        return user_id in members
+        return members
 
     @staticmethod
     def _fetch(client: WebClient, channel_id: str) -> set[str]:
