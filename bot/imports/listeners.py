@@ -87,7 +87,8 @@ def preview(ack, body, context, client):
             plan = _plan_to_import_into(act, db)
         data, name = _download(act, files[0]["id"])
         sheet = _sheet(data)
-        people = match_people(act, sheet.people)
+        named = sheet.people(new_plan=plan is None)
+        people = match_people(act, named)
         with act.deps.db() as db:
             changes, problems = _changes(act, db, plan, sheet, people, lang)
     except Exception as error:  # a Refusal says why; anything else, that it went wrong
@@ -105,7 +106,7 @@ def preview(ack, body, context, client):
     ack(response_action="update", view=views.preview_modal(
         lang=lang, filename=name, sheet=sheet, changes=changes,
         problems=sheet.problems + problems, new_account=account,
-        unmatched=[p for p in sheet.people if p not in people],
+        unmatched=[p for p in named if p not in people],
         private_metadata=metadata(**meta)))
 
 
@@ -219,15 +220,16 @@ def parse_confirm(values: dict, lang: str, meta: dict):
 def confirm_import(act: Interaction, db: Session, meta: dict):
     """Read the previewed file again and store all of it, or nothing."""
     lang = meta.get("lang", "en")
-    plan = _plan_to_import_into(act, db)
-    if (plan.id if plan else None) != meta.get("plan_id"):
-        raise Refusal(CHANNEL_GOT_A_PLAN)
+    # Slack first, the database after: no transaction stays open while the file comes.
     data, _name = _download(act, str(meta.get("file")))
     if _digest(data) != meta.get("digest"):
         raise Refusal(FILE_CHANGED)
     sheet = _sheet(data)
+    plan = _plan_to_import_into(act, db)
+    if (plan.id if plan else None) != meta.get("plan_id"):
+        raise Refusal(CHANNEL_GOT_A_PLAN)
     people = meta["people"] if isinstance(meta.get("people"), dict) else match_people(
-        act, sheet.people)
+        act, sheet.people(new_plan=plan is None))
     changes, _problems = _changes(act, db, plan, sheet, people, lang)
     now = act.deps.clock()
     then = None

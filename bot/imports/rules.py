@@ -121,11 +121,13 @@ class Sheet:
     columns: set[str]  # the keys of the columns found
     lang: str | None = None  # the language of its headings, when they tell
 
-    @property
-    def people(self) -> list[str]:
-        """Everyone named: owners and facilitators, as written, once each."""
+    def people(self, *, new_plan: bool) -> list[str]:
+        """Everyone named, as written, once each: the owners, and for a new plan its
+        facilitators (an existing plan keeps its own)."""
         named = [row.owner for row in self.rows if row.owner]
-        return list(dict.fromkeys(named + list(self.plan.get("facilitators") or [])))
+        if new_plan:
+            named += self.plan.get("facilitators") or []
+        return list(dict.fromkeys(named))
 
 
 class LayoutUnknown(Exception):

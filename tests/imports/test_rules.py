@@ -28,7 +28,7 @@ def test_the_exports_headings_are_known_in_both_languages_and_tell_the_language(
         assert sheet.lang == lang
         assert [(r.kind, r.objective) for r in sheet.rows] == [
             ("objective", ""), ("initiative", sheet.rows[0].title)]
-        assert sheet.people == ["Ana"]
+        assert sheet.people(new_plan=True) == ["Ana"]
         assert sheet.problems == []
 
 
@@ -69,6 +69,7 @@ def test_plan_fields_above_the_headings_are_read_in_either_language():
     assert sheet.plan["cadence"] == "semiannual"
     assert sheet.plan["review_day"] == 3 and sheet.plan["review_time"] == time(9, 30)
     assert sheet.plan["facilitators"] == ["Ana", "Tom"]
+    assert sheet.people(new_plan=True) == ["Ana", "Tom"] and sheet.people(new_plan=False) == []
     settings = rules.plan_settings(sheet.plan, today=date(2026, 12, 1), timezone="UTC",
                                    lang="es")
     assert (settings["start_date"], settings["end_date"], settings["timezone"]) == (
