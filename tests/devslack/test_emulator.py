@@ -174,7 +174,7 @@ def test_a_file_attached_in_a_modal_is_served_to_the_bot_token_only(slack, clien
         with pytest.raises(HTTPError) as refused:
             urlopen(Request(url, headers=headers))  # noqa: S310
         assert refused.value.code == 403
-    assert [c.status for c in slack.calls_to("file_download")] == [200, 403, 403]
+    assert [c.http_status for c in slack.calls_to("file_download")] == [200, 403, 403]
 
 
 def test_users_lookup_by_email(slack, client):
