@@ -153,8 +153,7 @@ def _slack_host(url: str, api_url: str) -> bool:
     host = api.hostname or ""
     if target.hostname == host and target.port == api.port:
         return target.scheme == api.scheme
-    return target.scheme == "https" and target.hostname == "files." + host.removeprefix(
-        "www.")
+    return target.scheme == "https" and target.hostname == f"files.{host}"
 
 
 def _refused(refused: workbook.Refused) -> Refusal:

@@ -199,3 +199,19 @@ def test_only_facilitators_import_into_a_plan(slack):
     assert "Only the plan's facilitators" in str(response.json() or slack.emulator.calls_to(
         "response_url")[-1].params)
     assert slack.emulator.top_view(CLIENT) is None
+
+
+def test_the_bot_token_goes_to_slacks_own_file_host_only():
+    from bot.imports.listeners import _slack_host
+
+    slack, gov, emulator = ("https://slack.com/api/", "https://slack-gov.com/api/",
+                            "http://127.0.0.1:4567/api/")
+    assert _slack_host("https://files.slack.com/files-pri/T1-F1/plan.xlsx", slack)
+    assert _slack_host("https://files.slack-gov.com/files-pri/T1-F1/plan.xlsx", gov)
+    assert _slack_host("http://127.0.0.1:4567/files-pri/T1-F1/plan.xlsx", emulator)
+    for elsewhere, api in (("http://files.slack.com/x", slack),  # not over https
+                           ("https://files.slack.com.evil.example/x", slack),
+                           ("https://evil.example/files.slack.com", slack),
+                           ("http://127.0.0.1:9999/files-pri/x", emulator),
+                           ("file:///etc/passwd", slack), ("", slack)):
+        assert not _slack_host(elsewhere, api), elsewhere
