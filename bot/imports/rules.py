@@ -172,7 +172,7 @@ def _language(headings: list) -> str | None:
 
 def _read_rows(rows: list[list], heading: int, columns: dict[int, str]) -> Sheet:
     problems: list[tuple[int, str, dict]] = []
-    plan = _plan_fields(rows[:heading], problems)
+    plan = _plan_fields(rows[:heading])
     found: list[Row] = []
     objective_of: dict[str | None, str] = {}  # category -> the last objective in it
     for number, cells in enumerate(rows[heading + 1:], start=heading + 2):
@@ -262,15 +262,14 @@ def _values(kind: str, raw: dict, problem) -> dict:
                     problem(N_("“{value}” is not a number"), value=str(raw[key]))
                 else:
                     values[key] = number
-    date_keys = ("target_date",) if kind == "objective" else ("due_date",)
-    for key in date_keys:
-        typed = raw.get(key) if key in raw else raw.get("date")
-        if key in raw or "date" in raw:
-            day = _date(typed)
-            if day is False:
-                problem(N_("“{value}” is not a date"), value=str(typed))
-            else:
-                values[key] = day
+    key = "target_date" if kind == "objective" else "due_date"  # a hand-made Date is either
+    if key in raw or "date" in raw:
+        typed = raw[key] if key in raw else raw["date"]
+        day = _date(typed)
+        if day is False:
+            problem(N_("“{value}” is not a date"), value=str(typed))
+        else:
+            values[key] = day
     for key, codes, default in (("horizon", HORIZON_CODES, DEFAULT_HORIZON),
                                 ("status", STATUS_CODES, "not_started")):
         if kind == "initiative" and key == "horizon":
@@ -284,7 +283,7 @@ def _values(kind: str, raw: dict, problem) -> dict:
     return values
 
 
-def _plan_fields(rows: list[list], problems: list) -> dict:
+def _plan_fields(rows: list[list]) -> dict:
     """The plan's own fields written above the headings, as label and value pairs."""
     plan: dict = {}
     for cells in rows:
