@@ -37,11 +37,17 @@ def ideas_to_promote(session: Session, *, plan: Plan) -> list[Idea]:
 
 def add_objective(session: Session, *, plan: Plan, values: dict, idea_id: int | None,
                   user_id: str, now: datetime) -> Objective:
-    objective = Objective(team_id=plan.team_id, plan_id=plan.id, idea_id=idea_id,
-                          created_by=user_id, created_at=now, **values)
-    _added(session, plan, objective, entity="objective", named=objective.statement,
-           user_id=user_id, now=now)
-    return objective
+    return add_objectives(session, plan=plan, items=[{**values, "idea_id": idea_id}],
+                          user_id=user_id, now=now)[0]
+
+
+def add_objectives(session: Session, *, plan: Plan, items: list[dict], user_id: str,
+                   now: datetime) -> list[Objective]:
+    """Several objectives at once (an import's): their INSERTs go in one batch."""
+    made = [Objective(team_id=plan.team_id, plan_id=plan.id, created_by=user_id,
+                      created_at=now, **values) for values in items]
+    _added(session, plan, made, entity="objective", user_id=user_id, now=now)
+    return made
 
 
 def update_objective(session: Session, *, plan: Plan, objective: Objective, values: dict,
@@ -52,11 +58,18 @@ def update_objective(session: Session, *, plan: Plan, objective: Objective, valu
 
 def add_initiative(session: Session, *, plan: Plan, objective: Objective, values: dict,
                    user_id: str, now: datetime) -> Initiative:
-    initiative = Initiative(team_id=plan.team_id, plan_id=plan.id, objective_id=objective.id,
-                            created_by=user_id, created_at=now, **values)
-    _added(session, plan, initiative, entity="initiative", named=initiative.title,
-           user_id=user_id, now=now)
-    return initiative
+    return add_initiatives(session, plan=plan, items=[(objective, values)], user_id=user_id,
+                           now=now)[0]
+
+
+def add_initiatives(session: Session, *, plan: Plan, items: list[tuple[Objective, dict]],
+                    user_id: str, now: datetime) -> list[Initiative]:
+    """Several initiatives (each with its objective) at once (an import's)."""
+    made = [Initiative(team_id=plan.team_id, plan_id=plan.id, objective_id=objective.id,
+                       created_by=user_id, created_at=now, **values)
+            for objective, values in items]
+    _added(session, plan, made, entity="initiative", user_id=user_id, now=now)
+    return made
 
 
 def update_initiative(session: Session, *, plan: Plan, initiative: Initiative, values: dict,
@@ -65,12 +78,17 @@ def update_initiative(session: Session, *, plan: Plan, initiative: Initiative, v
                     values=values, user_id=user_id, now=now)
 
 
-def _added(session: Session, plan: Plan, item: Objective | Initiative, *, entity: str,
-           named: str, user_id: str, now: datetime) -> None:
-    session.add(item)
+def _added(session: Session, plan: Plan, items: list, *, entity: str, user_id: str,
+           now: datetime) -> None:
+    """New objectives or initiatives, each recorded in the plan's history as created (by
+    its statement or title); one flush for their ids (a batched INSERT), one for the
+    history."""
+    session.add_all(items)
     session.flush()
-    record_change(session, plan, entity=entity, entity_id=item.id, field="created",
-                  before=None, after=named, user_id=user_id, now=now)
+    for item in items:
+        record_change(session, plan, entity=entity, entity_id=item.id, field="created",
+                      before=None, after=item.statement if entity == "objective"
+                      else item.title, user_id=user_id, now=now)
     session.flush()
 
 

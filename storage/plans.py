@@ -238,6 +238,24 @@ def set_next_review(session: Session, *, plan: Plan, day, user_id: str, now: dat
                          values={"next_review_on": day}, user_id=user_id, now=now)
 
 
+def add_categories(session: Session, *, plan: Plan, names: Iterable[str], user_id: str,
+                   now: datetime, after: int | None = None) -> list[Category]:
+    """New categories at the end of the plan's (after position `after`, else the last),
+    each recorded in its history."""
+    if after is None:
+        after = max((c.position for c in categories(session, plan=plan)), default=-1)
+    added = []
+    for position, name in enumerate(names, start=after + 1):
+        category = Category(team_id=plan.team_id, plan_id=plan.id, name=name,
+                            position=position)
+        session.add(category)
+        session.flush()
+        record_change(session, plan, entity="category", entity_id=category.id, field="created",
+                      before=None, after=name, user_id=user_id, now=now)
+        added.append(category)
+    return added
+
+
 def update_settings(session: Session, *, plan: Plan, values: dict, renames: dict[int, str],
                     removed: list[int], added: list[str], facilitators: list[str],
                     user_id: str, now: datetime) -> int:
@@ -262,16 +280,9 @@ def update_settings(session: Session, *, plan: Plan, values: dict, renames: dict
                       before=current[category_id].name, after=None, user_id=user_id, now=now)
         session.delete(current[category_id])
         changed += 1
-    position = max((c.position for c in current.values()), default=-1)
-    for name in added:
-        position += 1
-        category = Category(team_id=plan.team_id, plan_id=plan.id, name=name,
-                            position=position)
-        session.add(category)
-        session.flush()
-        record_change(session, plan, entity="category", entity_id=category.id, field="created",
-                      before=None, after=name, user_id=user_id, now=now)
-        changed += 1
+    changed += len(add_categories(session, plan=plan, names=added, user_id=user_id, now=now,
+                                  after=max((c.position for c in current.values()),
+                                            default=-1)))
     existing = set(session.exec(select(Facilitator.user_id)
                                 .where(Facilitator.plan_id == plan.id)))
     wanted = set(facilitators) | {plan.created_by}

@@ -48,8 +48,10 @@ SELECTED_KEYS = {
     "timepicker": "selected_time",
     "datetimepicker": "selected_date_time",
     "rich_text_input": "rich_text_value",
+    "file_input": "files",  # the file objects (emulator.attach_file)
 }
-LIST_KEYS = ("selected_options", "selected_users", "selected_conversations", "selected_channels")
+LIST_KEYS = ("selected_options", "selected_users", "selected_conversations", "selected_channels",
+             "files")
 INITIAL_KEYS = {
     "value": "initial_value",
     "rich_text_value": "initial_value",

@@ -20,7 +20,7 @@ from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.devslack.blockkit import check_message, check_view
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 TRIGGER_LIFETIME = 3.0  # seconds
 RESPONSE_URL_LIFETIME = 30 * 60  # seconds
 RESPONSE_URL_USES = 5
+MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12", "csv": "text/csv"}
 VIEW_STACK_LIMIT = 3
 JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata")
 NOT_INTERACTIVE = ("image", "plain_text", "mrkdwn")
@@ -104,6 +106,7 @@ class SlackEmulator:
         self._homes: dict[str, str] = {}  # user -> home view id
         self._uploads: dict[str, dict] = {}  # file id -> file, from getUploadURLExternal
         self._files: list[dict] = []  # completed uploads
+        self._user_files: dict[str, dict] = {}  # file id -> a file a user attached to a modal
         self._triggers: dict[str, dict] = {}
         self._response_urls: dict[str, dict] = {}
         self._failures: dict[str, list[dict]] = {}
@@ -171,12 +174,13 @@ class SlackEmulator:
         team_id: str | None = None,
         is_bot: bool = False,
         is_restricted: bool = False,
+        email: str | None = None,
     ) -> None:
         with self._cond:
             self._users[user_id] = {
                 "id": user_id, "name": name, "real_name": real_name or name, "locale": locale,
                 "tz": tz, "team_id": team_id or self.team_id, "is_bot": is_bot,
-                "is_restricted": is_restricted,
+                "is_restricted": is_restricted, "email": email,
             }
 
     def add_channel(
@@ -225,7 +229,8 @@ class SlackEmulator:
         with self._cond:
             for state in (self._calls, self._arrivals, self._messages, self._ephemerals,
                           self._views, self._stacks, self._homes, self._uploads, self._files,
-                          self._triggers, self._response_urls, self._failures, self._delays):
+                          self._user_files, self._triggers, self._response_urls,
+                          self._failures, self._delays):
                 state.clear()
             self._last_ts = 0  # a clock set back (the sandbox's) stamps from it again
             self._cond.notify_all()
@@ -343,6 +348,26 @@ class SlackEmulator:
         with self._cond:
             return copy.deepcopy(self._files)
 
+    def attach_file(self, user_id: str, name: str, content: bytes) -> dict:
+        """A file a user picks in a modal's file_input: the file object the submission
+        carries (`driver.submit(user, {block: [it]})`), served by files.info and its
+        url_private_download (with a bot token) as Slack does."""
+        with self._cond:
+            file_id = f"F{self._next():04d}"
+            extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+            url = f"{self.base_url}files-pri/{self.team_id}-{file_id}/{quote(name)}"
+            self._user_files[file_id] = {"user": user_id, "content": bytes(content)}
+            found = {
+                "id": file_id, "created": int(self.clock()), "timestamp": int(self.clock()),
+                "name": name, "title": name, "mimetype": MIMETYPES.get(
+                    extension, "application/octet-stream"),
+                "filetype": extension, "user": user_id, "size": len(content),
+                "url_private": url, "url_private_download": f"{url}?download=1",
+                "is_external": False, "mode": "hosted",
+            }
+            self._user_files[file_id]["file"] = found
+            return copy.deepcopy(found)
+
     def view(self, view_id: str) -> dict | None:
         with self._cond:
             return copy.deepcopy(self._views.get(view_id))
@@ -401,6 +426,8 @@ class SlackEmulator:
             if not token and params.get("token"):
                 token = f"Bearer {params['token']}"
             return self._api(parts[1], params, token)
+        if parts[0] == "files-pri" and len(parts) == 2 and verb == "GET":
+            return self._download(parts[1].split("/", 1)[0], headers.get("Authorization"))
         if parts[0] == "upload" and len(parts) == 2:
             return self._upload(parts[1].rsplit("/", 1)[-1], body)
         if parts[0] == "response" and len(parts) == 2 and verb == "POST":
@@ -552,7 +579,7 @@ class SlackEmulator:
             "profile": {
                 "real_name": user["real_name"], "real_name_normalized": user["real_name"],
                 "display_name": user["name"], "display_name_normalized": user["name"],
-                "team": user["team_id"],
+                "team": user["team_id"], **({"email": user["email"]} if user["email"] else {}),
             },
             "is_admin": False, "is_owner": False, "is_primary_owner": False,
             "is_restricted": user["is_restricted"], "is_ultra_restricted": False,
@@ -561,6 +588,19 @@ class SlackEmulator:
         if _truthy(p.get("include_locale")):
             found["locale"] = user["locale"]
         return {"user": found}
+
+    def _m_users_lookupByEmail(self, p: dict) -> dict:  # noqa: N802 (Slack's method name)
+        email = str(p.get("email") or "").casefold()
+        for user in self._users.values():
+            if email and (user.get("email") or "").casefold() == email:
+                return self._m_users_info({"user": user["id"]})
+        raise SlackError("users_not_found")
+
+    def _m_files_info(self, p: dict) -> dict:
+        stored = self._user_files.get(p.get("file") or "")
+        if stored is None:
+            raise SlackError("file_not_found")
+        return {"file": copy.deepcopy(stored["file"])}
 
     def _m_conversations_info(self, p: dict) -> dict:
         return {"channel": self._channel_object(self._channel(p.get("channel")))}
@@ -787,6 +827,19 @@ class SlackEmulator:
             self._record(Call("file_upload", {"file_id": file_id, "size": len(body)},
                               self.clock(), 200, {"ok": True}))
             return _text(200, f"OK - {len(body)}")
+
+    def _download(self, where: str, authorization: str | None) -> tuple[int, dict, bytes]:
+        """A user's file, for a bot token of its workspace (Slack answers others with its
+        login page; here a 403)."""
+        team_id, _sep, file_id = where.rpartition("-")
+        with self._cond:
+            stored = self._user_files.get(file_id)
+            allowed = bool(authorization) and self._workspace_of(authorization) == team_id
+            self._record(Call("file_download", {"file": file_id}, self.clock(),
+                              200 if stored and allowed else 403, {"ok": bool(allowed)}))
+            if stored is None or not allowed:
+                return _text(403 if stored else 404, "not allowed")
+            return 200, {"Content-Type": stored["file"]["mimetype"]}, stored["content"]
 
     def _respond(self, token: str, body: bytes) -> tuple[int, dict, bytes]:
         url = f"{self.base_url}response/{token}"

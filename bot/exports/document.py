@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.exports.rules import NO_CATEGORY, PLAN_COLUMNS, PLAN_LABELS, ROW_TYPES
 from bot.objectives.rules import HORIZONS
 from bot.objectives.rules import STATUSES as PLAN_STATUSES
 from bot.plans.rules import PERIODS, WEEKDAYS
@@ -192,26 +193,28 @@ def _plan_sheet(sheet: _Sheet, doc: PlanDocument, _) -> None:
             sheet.put(sheet.row, 2 * i + 1, label, font=_BOLD)
             sheet.put(sheet.row, 2 * i + 2, value, measure=False, alignment=_TOP)
 
-    pairs((_("Account"), plan.account_name), (_("Period"), _label(_, PERIODS, plan.period)),
-          (_("Start date"), plan.start_date), (_("End date"), plan.end_date))
-    pairs((_("Review cadence"), cadence_words(plan, doc.lang)),
-          (_("Review day"), _(WEEKDAYS[plan.review_weekday])),
-          (_("Review time"), plan.review_time), (_("Timezone"), plan.timezone))
+    label = {key: _(msgid) for key, msgid in PLAN_LABELS.items()}
+    pairs((label["account"], plan.account_name),
+          (label["period"], _label(_, PERIODS, plan.period)),
+          (label["start_date"], plan.start_date), (label["end_date"], plan.end_date))
+    pairs((label["cadence"], cadence_words(plan, doc.lang)),
+          (label["review_day"], _(WEEKDAYS[plan.review_weekday])),
+          (label["review_time"], plan.review_time), (label["timezone"], plan.timezone))
     facilitators = sorted((doc.name(u) for u in doc.facilitators), key=str.casefold)
-    pairs((_("Next review"), plan.next_review_on), (_("Facilitators"), ", ".join(facilitators)))
+    pairs((label["next_review"], plan.next_review_on),
+          (label["facilitators"], ", ".join(facilitators)))
     sheet.row += 1
 
-    sheet.header([_("Category"), _("Type"), _("Objective or initiative"), _("Target"),
-                  _("Measure"), _("Unit"), _("Baseline"), _("Target value"), _("Target date"),
-                  _("Due date"), _("Horizon"), _("Owner"), _("Status")])
-    no_category = _("Without a category")
+    sheet.header([_(msgid) for _key, msgid in PLAN_COLUMNS])
+    no_category = _(NO_CATEGORY)
+    objective_type, initiative_type = _(ROW_TYPES["objective"]), _(ROW_TYPES["initiative"])
     for category, objectives in _grouped(doc):
         category_name = category.name if category is not None else no_category
         if not objectives:
             sheet.line([category_name])
         for objective, initiatives in objectives:
             row = sheet.line([
-                category_name, _("Objective"), None, objective.target, objective.measure,
+                category_name, objective_type, None, objective.target, objective.measure,
                 objective.unit, objective.baseline, objective.target_value,
                 objective.target_date, None, _label(_, HORIZONS, objective.horizon),
                 doc.name(objective.owner_id), _label(_, PLAN_STATUSES, objective.status),
@@ -219,7 +222,7 @@ def _plan_sheet(sheet: _Sheet, doc: PlanDocument, _) -> None:
             sheet.put(row, 3, objective.statement, font=_BOLD)
             for initiative in initiatives:
                 row = sheet.line([
-                    category_name, _("Initiative"), None, initiative.target,
+                    category_name, initiative_type, None, initiative.target,
                     initiative.measure, None, None, None, None, initiative.due_date, None,
                     doc.name(initiative.owner_id),
                     _label(_, PLAN_STATUSES, initiative.status),
@@ -424,7 +427,7 @@ def to_markdown(doc: PlanDocument) -> str:
 
     md.block("## " + _("Objectives and initiatives"))
     for category, objectives in _grouped(doc):
-        name = category.name if category is not None else _("Without a category")
+        name = category.name if category is not None else _(NO_CATEGORY)
         md.block("### " + md_inline(name))
         md.block()
         if not objectives:

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from bot.exports import listeners as exports
 from bot.help.views import help_message
+from bot.imports import listeners as imports
 from bot.objectives import listeners as objectives
 from bot.plans import listeners as plans
 from bot.platform.request import Interaction, Reply, answer
@@ -47,6 +48,7 @@ COMMANDS = (
     (("settings", "ajustes"), plans.open_settings, False),
     (("history", "historial"), plans.show_history, False),
     (("export", "exportar"), exports.export_command, True),
+    (("import", "importar"), imports.import_command, False),
     (("review", "revisión"), reviews.review_command, True),
     (("summary", "resumen"), reviews.summary_command, False),
     (("calendar", "calendario"), reviews.calendar_command, True),

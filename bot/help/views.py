@@ -2,6 +2,7 @@
 
 import functools
 
+from bot.imports.views import import_button
 from bot.plans.views import _period_line
 from bot.platform.blocks import (
     chunk_lines,
@@ -47,6 +48,8 @@ def help_message(*, lang, plan=None, running=None, idea_count=0, not_understood=
         if plan.next_review_on is not None:
             status += "\n" + _("Next review: {date}").format(date=review_when(plan, lang))
     blocks.append(section(status))
+    if plan is None:  # most teams have a plan in a spreadsheet already
+        blocks.append(import_button(lang))
     blocks.append(divider())
     everyone, theirs = _command_lines(lang, plan is not None, tuple(
         (name, tuple(others)) for name, others in (aliases or {}).items()))
@@ -98,6 +101,8 @@ def _commands(lang: str, *, has_plan: bool) -> list[tuple[str, str, str, bool]]:
                                                  "to the channel or a private copy for you, "
                                                  "with or without each person's scores"),
          False),
+        ("import", "", _("bring in a plan from a spreadsheet (.xlsx): one Rumbo exported, or "
+                         "your own with the same headings, in English or Spanish"), has_plan),
         ("calendar", "", _("the coming review dates as a calendar file (.ics)"), False),
         ("history", "", _("who changed what in the plan, and when"), False),
         ("summary", "", _("the progress summary, per category"), False),

@@ -4,6 +4,7 @@ from sqlmodel import Session
 
 from bot.exports.listeners import ask_where
 from bot.home.views import HOME_MENU, home_view
+from bot.imports.listeners import open_import
 from bot.platform.blocks import plain
 from bot.platform.i18n import gettext_for
 from bot.platform.request import Interaction
@@ -36,8 +37,9 @@ def publish_home(act: Interaction) -> None:
 
 
 def home_menu(act: Interaction, db: Session):
-    """A plan's menu on App Home ("summary:ID", "review:ID", "export:ID"): the plan must be of
-    this workspace, and the user in its channel (App Home has no channel of its own)."""
+    """A plan's menu on App Home ("summary:ID", "review:ID", "export:ID", "import:ID"): the
+    plan must be of this workspace, and the user in its channel (App Home has no channel of
+    its own)."""
     plan, _plan = act.clicked(db, Plan, act.number(1), elsewhere=None, anywhere=True)
     action = act.part(0)
     if action == "summary":
@@ -47,6 +49,9 @@ def home_menu(act: Interaction, db: Session):
     if action == "export":
         act.require_facilitator(db, plan)
         return lambda: ask_where(act, plan)
+    if action == "import":
+        act.require_facilitator(db, plan)
+        return lambda: open_import(act, plan)
     return None
 
 

@@ -46,7 +46,8 @@ def home_view(*, lang: str, plans, today, at_risk, overdue=()) -> dict:
         options = [option(_("Progress summary"), value_of("summary", plan.id))]
         if facilitates:
             options = [option(_("Start review"), value_of("review", plan.id)), *options,
-                       option(_("Export"), value_of("export", plan.id))]
+                       option(_("Export"), value_of("export", plan.id)),
+                       option(_("Import from a spreadsheet"), value_of("import", plan.id))]
         blocks.append({"type": "section", "text": {"type": "mrkdwn",
                                                    "text": "\n".join(lines)[:3000]},
                        "accessory": {"type": "overflow", "action_id": HOME_MENU,

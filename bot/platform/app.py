@@ -29,7 +29,8 @@ log = logging.getLogger("rumbo")
 
 # The bot scopes the app asks for when it is installed (manifest.yml says the same).
 BOT_SCOPES = ("commands", "chat:write", "users:read", "channels:read", "groups:read",
-              "channels:history", "groups:history", "im:history", "im:write", "files:write")
+              "channels:history", "groups:history", "im:history", "im:write", "files:write",
+              "files:read", "users:read.email")
 
 
 def installation_store(settings: Settings, engine: Engine,
@@ -182,6 +183,7 @@ def register_listeners(app: App) -> None:
     from bot.exports import listeners as exports
     from bot.help import listeners as help_
     from bot.home import listeners as home
+    from bot.imports import listeners as imports
     from bot.objectives import listeners as objectives
     from bot.plans import listeners as plans
     from bot.platform import installations
@@ -190,7 +192,7 @@ def register_listeners(app: App) -> None:
     from bot.sessions import listeners as sessions
 
     routes = Routes(app)
-    for module in (help_, plans, sessions, scoring, objectives, exports, reviews, home,
-                   installations):
+    for module in (help_, plans, sessions, scoring, objectives, exports, imports, reviews,
+                   home, installations):
         module.register(routes)
     routes.install()

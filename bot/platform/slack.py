@@ -124,6 +124,14 @@ class UserDirectory:
             "is_restricted", "is_ultra_restricted", "is_bot", "deleted")) and user.get(
             "team_id", team_id) == team_id
 
+    def names(self, client: WebClient, user_id: str) -> list[str]:
+        """Every name the user goes by (real, display, handle), for matching what people
+        typed (an imported sheet's owners); none when Slack cannot tell."""
+        user = self._user(client, user_id)
+        profile = user.get("profile") or {}
+        found = (profile.get("real_name"), profile.get("display_name"), user.get("name"))
+        return list(dict.fromkeys(name for name in found if name))
+
     def name(self, client: WebClient, user_id: str) -> str:
         """The name people know the user by; the id when Slack cannot tell."""
         user = self._user(client, user_id)
@@ -147,6 +155,16 @@ class ChannelMembers:
         with self._lock:
             self._seen[(channel_id, user_id)] = time.monotonic()
 
+    def of(self, client: WebClient, channel_id: str) -> set[str]:
+        """Everyone in the channel (from the cache while it is fresh); empty when Slack
+        cannot tell."""
+        now = time.monotonic()
+        with self._lock:
+            fetched, members = self._lists.get(channel_id, (None, set()))
+        if fetched is not None and now - fetched < self._ttl:
+            return set(members)
+        return set(self._refetch(client, channel_id, now) or ())
+
     def includes(self, client: WebClient, channel_id: str, user_id: str) -> bool:
         now = time.monotonic()
         with self._lock:
@@ -157,15 +175,20 @@ class ChannelMembers:
         if fetched is not None and (now - fetched < self._recheck
                                     or (user_id in members and now - fetched < self._ttl)):
             return user_id in members
+        fresh = self._refetch(client, channel_id, now)
+        return fresh is not None and user_id in fresh
+
+    def _refetch(self, client: WebClient, channel_id: str, now: float) -> set[str] | None:
+        """The members, asked of Slack and cached; None when Slack cannot tell."""
         try:
             members = self._fetch(client, channel_id)
         except SlackApiError as error:
             log.warning("conversations.members failed for %s: %s", channel_id,
                         slack_error(error))
-            return False
+            return None
         with self._lock:
             self._lists[channel_id] = (now, members)
-        return user_id in members
+        return members
 
     @staticmethod
     def _fetch(client: WebClient, channel_id: str) -> set[str]:

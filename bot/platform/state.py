@@ -47,6 +47,8 @@ def _element_value(element: dict):
         return element.get("selected_user")
     if kind == "conversations_select":
         return element.get("selected_conversation")
+    if kind == "file_input":
+        return element.get("files") or []
     return element.get("value")
 
 

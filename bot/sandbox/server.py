@@ -2,6 +2,7 @@
 not two) and a small page on loopback that plays Slack's client: what a user clicks or
 types becomes the same signed request Slack would send to the app's /slack/events."""
 
+import base64
 import json
 import secrets
 import threading
@@ -22,6 +23,8 @@ from storage.types import utc_now
 
 STATIC = Path(__file__).parent / "static"
 BOT_TOKEN = "xoxb-sandbox"  # noqa: S105 (the emulator's token, not a secret)
+ATTACH_MAX = 10 * 1024 * 1024  # Slack's limit for a file in a modal's file_input
+BODY_MAX = ATTACH_MAX * 4 // 3 + 4096  # the page's largest request: a file, in base64
 TEAM = "T0SANDBOX"
 # Who can play: an account manager, a teammate, and a client who is a guest from another
 # organisation (Slack Connect).
@@ -166,6 +169,17 @@ class Sandbox:
         self.changes += 1
         return {"ok": response.status == 200, "errors": response.errors}
 
+    def attach(self, user: str, name: str, content: str) -> dict:
+        """A file picked in a modal's file input (base64), uploaded to Slack's side as
+        Slack's client does before the modal is submitted."""
+        try:
+            data = base64.b64decode(content, validate=True)
+        except ValueError:
+            return {"ok": False, "error": "The file did not arrive whole."}
+        if len(data) > ATTACH_MAX:
+            return {"ok": False, "error": "Slack takes files up to 10 MB in a modal."}
+        return {"ok": True, "file": self.emulator.attach_file(user, name, data)}
+
     def home_opened(self, user: str) -> dict:
         """What Slack sends when someone opens the app's Home tab: the app publishes it."""
         event = {"type": "app_home_opened", "user": user, "channel": f"D{user[1:]}",
@@ -222,6 +236,8 @@ def handler_for(sandbox: Sandbox):
 
         def do_POST(self):  # noqa: N802
             length = int(self.headers.get("Content-Length") or 0)
+            if length > BODY_MAX:
+                return self._json({"ok": False, "error": "That is more than Slack takes."}, 413)
             try:
                 data = json.loads(self.rfile.read(length) or b"{}")
             except ValueError:
@@ -235,6 +251,8 @@ def handler_for(sandbox: Sandbox):
                 elif path == "/api/submit":
                     result = sandbox.submit(data["user"], data["view_id"],
                                             data.get("values") or {})
+                elif path == "/api/attach":
+                    result = sandbox.attach(data["user"], data["name"], data["content"])
                 elif path == "/api/home_opened":
                     result = sandbox.home_opened(data["user"])
                 elif path == "/api/close":

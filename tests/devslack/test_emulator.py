@@ -4,6 +4,7 @@ answers and errors, injected failures, triggers, response_urls, views and files.
 from __future__ import annotations
 
 import time
+from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
 import pytest
@@ -156,6 +157,32 @@ def test_files_upload_v2(slack, client):
     message = slack.messages("C1")[-1]
     assert message["text"] == "Here it is"
     assert message["files"][0]["id"] == uploaded["id"]
+
+
+def test_a_file_attached_in_a_modal_is_served_to_the_bot_token_only(slack, client):
+    found = slack.attach_file("U1", "plan 1.xlsx", b"PK\x03\x04 bytes")
+    assert (found["name"], found["filetype"], found["size"]) == ("plan 1.xlsx", "xlsx", 10)
+    assert client.files_info(file=found["id"])["file"] == found
+    with pytest.raises(SlackApiError) as error:
+        client.files_info(file="F404")
+    assert error.value.response["error"] == "file_not_found"
+    url = found["url_private_download"]
+    assert url.startswith(slack.base_url)
+    with urlopen(Request(url, headers={"Authorization": f"Bearer {slack.bot_token}"})) as got:  # noqa: S310
+        assert got.read() == b"PK\x03\x04 bytes"
+    for headers in ({}, {"Authorization": "Bearer xoxb-someone-else"}):
+        with pytest.raises(HTTPError) as refused:
+            urlopen(Request(url, headers=headers))  # noqa: S310
+        assert refused.value.code == 403
+    assert [c.http_status for c in slack.calls_to("file_download")] == [200, 403, 403]
+
+
+def test_users_lookup_by_email(slack, client):
+    slack.add_user("U7", "eva", email="Eva@Example.com")
+    assert client.users_lookupByEmail(email="eva@example.com")["user"]["id"] == "U7"
+    with pytest.raises(SlackApiError) as error:
+        client.users_lookupByEmail(email="nobody@example.com")
+    assert error.value.response["error"] == "users_not_found"
 
 
 def test_conversations_members_pages(slack, client):

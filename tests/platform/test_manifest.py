@@ -17,6 +17,8 @@ SCOPE_OF = {
     "conversations_members": {"channels:read", "groups:read"},
     "conversations_open": {"im:write"},
     "files_upload_v2": {"files:write"},
+    "files_info": {"files:read"},
+    "users_lookupByEmail": {"users:read.email"},
     "users_info": {"users:read"},
     "views_open": set(),
     "views_publish": set(),

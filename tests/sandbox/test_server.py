@@ -138,3 +138,44 @@ def test_check_ins_arrive_when_the_clock_moves_forward(sandbox):
     assert any(c["id"] == dm for c in state["channels"])
     assert "Where do your items stand?" in state["messages"][-1]["text"]
     assert "checkin_update" in json.dumps(state["messages"][-1]["blocks"])
+
+
+def test_a_workbook_attached_in_the_page_imports_a_plan(sandbox, monkeypatch):
+    import base64
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    from bot.imports import workbook
+    from tests.scenario import eventually
+
+    monkeypatch.setattr(workbook, "READ_TIMEOUT", 30.0)  # a shared machine: see its test
+    book = Workbook()
+    book.active.append(["Categoría", "Objetivo", "Iniciativa", "Responsable"])
+    book.active.append(["Clientes", "Clientes felices", None, "Tom Baker"])
+    book.active.append(["Clientes", None, "Encuesta trimestral", "ana"])
+    out = BytesIO()
+    book.save(out)
+    globex = CHANNELS[1][0]
+    assert call(sandbox, "/api/command", {"user": TOM, "channel": globex,
+                                          "text": "/plan import"})["ok"]
+    # After the other tests' reset there is no auth.test to wait for: poll the state.
+    def state_when(check):
+        return eventually(lambda: (state := call(
+            sandbox, f"/api/state?user={TOM}&channel={globex}")) and check(state) and state,
+            timeout=10)
+
+    view = state_when(lambda s: s["views"])["views"][-1]
+    attached = call(sandbox, "/api/attach", {"user": TOM, "name": "plan.xlsx", "content":
+                                             base64.b64encode(out.getvalue()).decode()})
+    assert attached["ok"] and attached["file"]["size"] == len(out.getvalue())
+    assert call(sandbox, "/api/submit", {"user": TOM, "view_id": view["id"],
+                                         "values": {"file": [attached["file"]]}})["ok"]
+    preview = state_when(lambda s: s["views"] and s["views"][-1][
+        "callback_id"] == "plan_import_confirm")["views"][-1]
+    assert "Encuesta trimestral" in json.dumps(preview["blocks"], ensure_ascii=False)
+    assert call(sandbox, "/api/submit", {"user": TOM, "view_id": preview["id"],
+                                         "values": {}})["ok"]
+    state = state_when(lambda s: any("Imported into" in json.dumps(m["blocks"])
+                                     for m in s["ephemerals"]))
+    assert not state["views"]

@@ -485,6 +485,28 @@ const ELEMENTS = {
     return input;
   },
 
+  // Slack uploads the picked file at once; the submission carries its file object.
+  file_input: (el) => {
+    const input = h("input", {type: "file", "data-action-id": el.action_id,
+      accept: (el.filetypes || []).map((t) => `.${t}`).join(",") || null});
+    let attached = null;
+    input.addEventListener("change", async () => {
+      attached = null;
+      const file = input.files[0];
+      if (!file) return;
+      const content = await new Promise((done) => {
+        const reader = new FileReader();
+        reader.onload = () => done(String(reader.result).split(",", 2)[1] || "");
+        reader.readAsDataURL(file);
+      });
+      const result = await api("/api/attach", {user: S.user, name: file.name, content});
+      if (result.ok) attached = result.file;
+      else showLine($("modal-error"), result.error || "The file was not attached.");
+    });
+    input.readValue = () => (attached ? [attached] : null);
+    return input;
+  },
+
   datepicker: (el, ctx) => picker(el, ctx, "date", el.initial_date),
   timepicker: (el, ctx) => picker(el, ctx, "time", el.initial_time),
 
