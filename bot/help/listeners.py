@@ -6,6 +6,7 @@ import unicodedata
 from slack_bolt import App
 from sqlmodel import Session
 
+from bot.canvas import listeners as canvas
 from bot.exports import listeners as exports
 from bot.help.views import help_message
 from bot.objectives import listeners as objectives
@@ -50,6 +51,7 @@ COMMANDS = (
     (("summary", "resumen"), reviews.summary_command, False),
     (("calendar", "calendario"), reviews.calendar_command, True),
     (("resume", "reanudar"), reviews.resume_command, True),
+    (("canvas", "lienzo"), canvas.canvas_command, True),
 )
 
 

@@ -86,6 +86,8 @@ def _commands(lang: str, *, has_plan: bool) -> list[tuple[str, str, str, bool]]:
                                                  "with or without each person's scores"),
          False),
         ("calendar", "", _("the coming review dates as a calendar file (.ics)"), False),
+        ("canvas", "", _("write the plan on the channel's canvas now (it follows every "
+                         "change by itself)"), False),
         ("history", "", _("who changed what in the plan, and when"), False),
         ("summary", "", _("the progress summary, per category"), False),
         ("help", "", _("show this help"), False),

@@ -3,6 +3,7 @@
 from slack_bolt import App
 from sqlmodel import Session
 
+from bot.canvas.listeners import refresh
 from bot.exports.listeners import ask_where
 from bot.home.views import HOME_MENU, home_view
 from bot.platform.blocks import plain
@@ -29,8 +30,9 @@ def publish_home(act: Interaction) -> None:
 
 
 def home_menu(act: Interaction, db: Session):
-    """A plan's menu on App Home ("summary:ID", "review:ID", "export:ID"): the plan must be of
-    this workspace, and the user in its channel (App Home has no channel of its own)."""
+    """A plan's menu on App Home ("summary:ID", "review:ID", "export:ID", "canvas:ID"): the
+    plan must be of this workspace, and the user in its channel (App Home has no channel of
+    its own)."""
     plan, _plan = act.clicked(db, Plan, act.number(1), elsewhere=None, anywhere=True)
     if not act.in_channel(plan.channel_id):
         return None
@@ -42,6 +44,8 @@ def home_menu(act: Interaction, db: Session):
     if action == "export":
         act.require_facilitator(db, plan)
         return lambda: ask_where(act, plan)
+    if action == "canvas":
+        return refresh(act, db, plan)
     return None
 
 
