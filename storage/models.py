@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, time
 
-from sqlalchemy import Index, UniqueConstraint, text, true
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utc_now
@@ -100,7 +100,7 @@ class Plan(SQLModel, table=True):
     # made, whether the plan keeps one, Slack's refusal (the facilitator was told; nothing
     # is tried again until `/plan canvas`), and each section's digest as last written.
     canvas_id: str | None = Field(default=None, max_length=32)
-    canvas_on: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    canvas_on: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
     canvas_refused: str | None = Field(default=None, max_length=64)
     canvas_digest: str | None = Field(default=None, max_length=1000)
 

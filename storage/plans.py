@@ -88,7 +88,6 @@ def create_plan(
     for user_id in dict.fromkeys([plan.created_by, *facilitators]):
         session.add(Facilitator(team_id=plan.team_id, plan_id=plan.id, user_id=user_id))
     session.flush()
-    canvas.redraw_later(session, plan=plan, now=plan.created_at, user_id=plan.created_by)
     return plan
 
 

@@ -34,9 +34,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("rumbo")
 
 # What Slack answers when the plan cannot have its canvas: the facilitator is told once and
-# nothing tries again until `/plan canvas`.
+# nothing tries again until `/plan canvas`. A channel archived or gone is told by the
+# pause of the plan's nudges (bot/outbox/sender.py), not twice.
+UNTOLD = {"channel_not_found", "is_archived"}
 REFUSED = {*views.REFUSALS, "canvas_disabled_user_team", "restricted_action",
-           "channel_not_found", "is_archived", "not_allowed_token_type"}
+           "not_allowed_token_type", *UNTOLD}
 GONE = {"canvas_not_found", "canvas_deleted"}  # deleted in Slack: a new one is made
 
 
@@ -66,7 +68,7 @@ def _send(sending: "Sending") -> bool:
         if code not in REFUSED:
             raise  # the sender retries it, with backoff
         log.warning("Slack refused plan %s's canvas: %s", plan.id, code)
-        if canvas.refuse(db, plan=plan, error=code):
+        if canvas.refuse(db, plan=plan, error=code) and code not in UNTOLD:
             _tell_facilitator(sending, code)
         return False
     return True
@@ -171,5 +173,6 @@ def _tell_facilitator(sending: "Sending", error: str) -> None:
               message=notice(views.refused_note(lang=lang, plan=plan, error=error)))
 
 
-CANVAS = Kind(canvas.KIND, send=_send, group=lambda delivery: f"canvas:{delivery.plan_id}")
+CANVAS = Kind(canvas.KIND, send=_send, counted=False,
+              group=lambda delivery: f"canvas:{delivery.plan_id}")
 KINDS = (CANVAS,)

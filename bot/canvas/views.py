@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.objectives.rules import STATUSES
-from bot.plans.rules import PERIODS, WEEKDAYS
+from bot.plans.rules import PERIODS
 from bot.platform.blocks import escape, long_date
 from bot.platform.i18n import N_, gettext_for
 from bot.platform.markdown import md_escape, md_inline
@@ -154,7 +154,7 @@ def _due(_, lang: str, day: date | None, late: bool) -> str:
     if day is None:
         return ""
     shown = long_date(day, lang)
-    return f"{shown} ⚠️ **{_('Overdue')}**" if late else shown
+    return shown + " ⚠️ **" + _("Overdue") + "**" if late else shown
 
 
 def _details(_, lang: str, pairs: list[tuple[str, str]]) -> list[str]:
@@ -176,10 +176,7 @@ def _next_review_body(plan: Plan, data: CanvasData, _) -> str:
         return "_" + _("No review is scheduled.") + "_"
     return _("{day}, at {time} ({timezone})").format(
         day=f"**{long_date(data.next_review, plan.language)}**",
-        time=plan.review_time.strftime("%H:%M"), timezone=md_inline(plan.timezone)) + \
-        "\n\n" + _("On a {weekday}, {cadence}.").format(
-            weekday=_(WEEKDAYS[plan.review_weekday]).lower(),
-            cadence=cadence_words(plan, plan.language).lower())
+        time=plan.review_time.strftime("%H:%M"), timezone=md_inline(plan.timezone))
 
 
 def _last_review_body(data: CanvasData, _) -> str:

@@ -44,7 +44,8 @@ def once_per_event(engine: Engine):
 
 # The bot scopes the app asks for when it is installed (manifest.yml says the same).
 BOT_SCOPES = ("commands", "chat:write", "users:read", "channels:read", "groups:read",
-              "channels:history", "groups:history", "im:history", "im:write", "files:write")
+              "channels:history", "groups:history", "im:history", "im:write", "files:write",
+              "canvases:write", "canvases:read")
 
 
 def installation_store(settings: Settings, engine: Engine,

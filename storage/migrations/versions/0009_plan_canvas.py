@@ -21,7 +21,7 @@ def upgrade() -> None:
     with op.batch_alter_table("plan", schema=None) as batch_op:
         batch_op.add_column(sa.Column("canvas_id", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("canvas_on", sa.Boolean(), nullable=False,
-                                      server_default=sa.true()))
+                                      server_default="1"))
         batch_op.add_column(sa.Column("canvas_refused", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("canvas_digest", sa.String(length=1000), nullable=True))
 
