@@ -46,7 +46,7 @@ def redraw_now(session: Session, *, plan: Plan, now: datetime, user_id: str) -> 
     session.exec(update(Plan).where(col(Plan.id) == plan.id).values(canvas_refused=None))
     plan.canvas_refused = None
     return outbox.add(session, plan=plan, kind=KIND, key=key_prefix(plan) + uuid.uuid4().hex,
-                      now=now, payload={"user_id": user_id, "asked": True})
+                      now=now, payload={"user_id": user_id})
 
 
 def another_sending(session: Session, *, delivery: Delivery, now: datetime) -> bool:
@@ -58,7 +58,8 @@ def another_sending(session: Session, *, delivery: Delivery, now: datetime) -> b
         col(Delivery.claimed_until) > now)).first() is not None
 
 
-def written(session: Session, *, plan: Plan, canvas_id: str, digest: str) -> None:
+def written(session: Session, *, plan: Plan, canvas_id: str | None, digest: str | None
+            ) -> None:
     """The canvas as Slack now holds it: its id and its sections' digests, at once."""
     session.exec(update(Plan).where(col(Plan.id) == plan.id)
                  .values(canvas_id=canvas_id, canvas_digest=digest))
@@ -68,7 +69,7 @@ def written(session: Session, *, plan: Plan, canvas_id: str, digest: str) -> Non
 
 def forget(session: Session, *, plan: Plan) -> None:
     """The canvas is gone (deleted in Slack): the next edit makes a new one."""
-    written(session, plan=plan, canvas_id=None, digest=None)  # type: ignore[arg-type]
+    written(session, plan=plan, canvas_id=None, digest=None)
 
 
 def refuse(session: Session, *, plan: Plan, error: str) -> bool:
@@ -80,14 +81,6 @@ def refuse(session: Session, *, plan: Plan, error: str) -> bool:
     session.commit()
     plan.canvas_refused = error
     return first
-
-
-def switch(session: Session, *, plan: Plan, on: bool) -> None:
-    """`/plan settings`: keep the canvas or not (in the settings' transaction)."""
-    plan.canvas_on = on
-    if on:
-        plan.canvas_refused = None
-    session.add(plan)
 
 
 def last_review(session: Session, *, plan: Plan) -> Review | None:
