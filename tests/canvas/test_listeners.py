@@ -213,3 +213,14 @@ def test_turned_off_in_the_settings_and_on_again(slack):
     assert slack.driver.submit(AM, {"canvas": ["on"]}).json() is None
     send_due(slack)
     assert "Chocolate river" in slack.emulator.canvas(CHANNEL).markdown
+
+
+def test_app_home_refreshes_the_canvas_at_once(slack):
+    setup_channel(slack, CHANNEL)
+    plan = create_plan(slack, CHANNEL, "Globex", language="en")
+    slack.driver.event({"type": "app_home_opened", "user": AM, "channel": "D0AM", "tab": "home"})
+    home = slack.emulator.home(AM)
+    assert f"canvas:{plan.id}" in str(home["blocks"])
+    assert slack.emulator.canvas(CHANNEL) is None  # the plan's own edit is still gathering
+    slack.driver.click(AM, "home_menu", selected=f"canvas:{plan.id}")  # sent at once
+    assert "**Globex**" in slack.emulator.canvas(CHANNEL).markdown
