@@ -96,6 +96,13 @@ class Plan(SQLModel, table=True):
     checkin_days: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
     # Set when Slack refuses the channel (archived, bot removed): nudges wait.
     nudges_paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The channel's canvas, kept by Rumbo as the plan changes (bot/canvas/): its id once
+    # made, whether the plan keeps one, Slack's refusal (the facilitator was told; nothing
+    # is tried again until `/plan canvas`), and each section's digest as last written.
+    canvas_id: str | None = Field(default=None, max_length=32)
+    canvas_on: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
+    canvas_refused: str | None = Field(default=None, max_length=64)
+    canvas_digest: str | None = Field(default=None, max_length=1000)
 
 
 class Facilitator(SQLModel, table=True):

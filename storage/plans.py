@@ -11,6 +11,7 @@ from sqlalchemy import and_, bindparam, exists, func, literal_column, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
+from storage import canvas
 from storage.db import insert
 from storage.models import (
     Category,
@@ -178,7 +179,7 @@ def categories_of(session: Session, *, plan: Plan) -> list[str]:
 PLAN_FIELDS = ("account_name", "client_size", "period", "start_date", "end_date", "timezone",
                "cadence", "cadence_weeks", "reminder_days", "overdue_every_days",
                "overdue_max", "summary_frequency", "checkin_days",
-               "review_weekday", "review_time", "language")
+               "review_weekday", "review_time", "language", "canvas_on")
 
 
 def _text(value) -> str | None:
@@ -187,6 +188,8 @@ def _text(value) -> str | None:
 
 def record_change(session, plan: Plan, *, entity: str, entity_id, field: str, before, after,
                   user_id: str, now: datetime) -> None:
+    """One change in the plan's history; the channel's canvas will show it."""
+    canvas.redraw_later(session, plan=plan, now=now, user_id=user_id)
     session.add(PlanChange(team_id=plan.team_id, plan_id=plan.id, entity=entity,
                            entity_id=entity_id, field=field, before=_text(before),
                            after=_text(after), user_id=user_id, at=now))
@@ -260,8 +263,12 @@ def update_settings(session: Session, *, plan: Plan, values: dict, renames: dict
                     removed: list[int], added: list[str], facilitators: list[str],
                     user_id: str, now: datetime) -> int:
     """Change the plan's settings, categories and facilitators, recording every change."""
+    canvas_was_on = plan.canvas_on
     changed = apply_changes(session, plan, plan, entity="plan", fields=PLAN_FIELDS, values=values,
                             user_id=user_id, now=now)
+    if plan.canvas_on and not canvas_was_on:  # turned on again: Slack is asked again
+        plan.canvas_refused = None
+        canvas.redraw_later(session, plan=plan, now=now, user_id=user_id)
     current = {c.id: c for c in categories(session, plan=plan)}
     in_use = set(session.exec(select(Objective.category_id).where(Objective.plan_id == plan.id)))
     for category_id in removed:

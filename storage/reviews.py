@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from storage import canvas
 from storage.models import CheckIn, Initiative, ItemReview, Objective, Plan, PlanChange, Review
 from storage.plans import apply_changes
 
@@ -65,6 +66,7 @@ def close_review(session: Session, *, plan: Plan, review: Review, worked: str | 
     review.worked, review.not_worked = worked, not_worked
     review.closed_at, review.held_by, review.held_at = now, user_id, now
     session.add(review)
+    canvas.redraw_later(session, plan=plan, now=now, user_id=user_id)  # its summary shows
     session.flush()
     close_checkins(session, plan=plan, review=review)
     return True

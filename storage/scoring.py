@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage import canvas
 from storage.db import insert, table, upsert_for
 from storage.models import (
     Answer,
@@ -117,6 +118,9 @@ def _scoring(dialect: str) -> Any:
 
 def _record(session, idea: Idea, *, kind: str, user_id: str, now: datetime, before=None,
             after=None, note=None) -> None:
+    if kind != "reveal":  # the priority list on the channel's canvas changes
+        canvas.redraw_later(session, plan=session.get_one(Plan, idea.plan_id), now=now,
+                            user_id=user_id)
     session.add(IdeaHistory(team_id=idea.team_id, idea_id=idea.id, kind=kind, before=before,
                             after=after, note=note, user_id=user_id, at=now))
 

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.devslack.blockkit import check_message, check_view
+from bot.devslack.canvases import Canvas, CanvasError, Canvases
 
 if TYPE_CHECKING:
     from bot.devslack.socket_mode import SocketModeServer
@@ -34,7 +35,8 @@ RESPONSE_URL_USES = 5
 MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
              "xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12", "csv": "text/csv"}
 VIEW_STACK_LIMIT = 3
-JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata")
+JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata", "criteria", "changes",
+               "document_content")
 NOT_INTERACTIVE = ("image", "plain_text", "mrkdwn")
 
 
@@ -111,6 +113,7 @@ class SlackEmulator:
         self._response_urls: dict[str, dict] = {}
         self._failures: dict[str, list[dict]] = {}
         self._delays: dict[str, list[float]] = {}
+        self.canvases = Canvases(self._next)  # the channels' canvases (bot/devslack/canvases.py)
         self._last_ts = 0
         self._serial = 0
         self._server: ThreadingHTTPServer | None = None
@@ -198,6 +201,28 @@ class SlackEmulator:
                 "is_archived": is_archived, "bot_is_member": bot_is_member, "is_im": False,
             }
 
+    def free_tier(self, team_id: str | None = None, *, tab_taken: bool = False) -> None:
+        """Make a workspace a free one: apps cannot create channel canvases there
+        (`team_tier_cannot_create_channel_canvases`), or, with `tab_taken`, its channels'
+        one canvas tab is taken (`free_team_canvas_tab_already_exists`)."""
+        with self._cond:
+            self._workspaces.setdefault(team_id or self.team_id, {"name": ""})["tier"] = (
+                "free_tab_taken" if tab_taken else "free")
+
+    def canvas(self, channel_id: str) -> Canvas | None:
+        """The channel's canvas (its `markdown`, `edits`, `sections`), a copy."""
+        with self._cond:
+            return copy.deepcopy(self.canvases.of_channel(channel_id))
+
+    def edit_canvas_by_hand(self, channel_id: str, markdown: str, *, user_id: str = "U0HUMAN"
+                            ) -> Canvas:
+        """A person writes the channel's canvas (making it if there is none)."""
+        with self._cond:
+            canvas = self.canvases.of_channel(channel_id) or self.canvases.create(
+                channel_id=channel_id, content=None, title="", made_by=user_id)
+            self.canvases.hand_edit(canvas, markdown)
+            return copy.deepcopy(canvas)
+
     def user(self, user_id: str) -> dict | None:
         """The directory entry given to add_user (not the users.info shape)."""
         with self._cond:
@@ -232,6 +257,7 @@ class SlackEmulator:
                           self._user_files, self._triggers, self._response_urls,
                           self._failures, self._delays):
                 state.clear()
+            self.canvases.clear()
             self._last_ts = 0  # a clock set back (the sandbox's) stamps from it again
             self._cond.notify_all()
 
@@ -605,6 +631,43 @@ class SlackEmulator:
     def _m_conversations_info(self, p: dict) -> dict:
         return {"channel": self._channel_object(self._channel(p.get("channel")))}
 
+    def _m_conversations_canvases_create(self, p: dict) -> dict:
+        channel = self._postable(p.get("channel_id"))
+        tier = self._workspaces.get(self._calling_team, {}).get("tier")
+        if tier == "free":
+            raise SlackError("team_tier_cannot_create_channel_canvases")
+        if tier == "free_tab_taken":
+            raise SlackError("free_team_canvas_tab_already_exists")
+        try:
+            made = self.canvases.create(channel_id=channel["id"], content=p.get(
+                "document_content"), title=p.get("title"), made_by=self.bot_user_id)
+        except CanvasError as error:
+            raise SlackError(str(error)) from error
+        return {"canvas_id": made.id}
+
+    def _m_canvases_edit(self, p: dict) -> dict:
+        try:
+            canvas = self.canvases.get(p.get("canvas_id"))
+            self._postable(canvas.channel_id)
+            self.canvases.edit(canvas, p.get("changes"))
+        except CanvasError as error:
+            raise SlackError(str(error)) from error
+        return {}
+
+    def _m_canvases_sections_lookup(self, p: dict) -> dict:
+        try:
+            canvas = self.canvases.get(p.get("canvas_id"))
+            return {"sections": self.canvases.lookup(canvas, p.get("criteria"))}
+        except CanvasError as error:
+            raise SlackError(str(error)) from error
+
+    def _m_canvases_delete(self, p: dict) -> dict:
+        try:
+            self.canvases.delete(self.canvases.get(p.get("canvas_id")).id)
+        except CanvasError as error:
+            raise SlackError(str(error)) from error
+        return {}
+
     def _m_conversations_members(self, p: dict) -> dict:
         channel = self._channel(p.get("channel"))
         members = list(channel["members"])
@@ -971,6 +1034,10 @@ class SlackEmulator:
         else:
             found.update(name=channel["name"], name_normalized=channel["name"], is_channel=True,
                          is_group=False, is_general=False, num_members=len(channel["members"]))
+        canvas = self.canvases.of_channel(channel["id"])
+        if canvas is not None:
+            found["properties"] = {"canvas": {"file_id": canvas.id,
+                                              "is_empty": not canvas.sections}}
         return found
 
     def _tz(self, name: str) -> tuple[str, int]:

@@ -5,6 +5,7 @@ import unicodedata
 
 from sqlmodel import Session
 
+from bot.canvas import listeners as canvas
 from bot.exports import listeners as exports
 from bot.help.views import help_message
 from bot.imports import listeners as imports
@@ -53,6 +54,7 @@ COMMANDS = (
     (("summary", "resumen"), reviews.summary_command, False),
     (("calendar", "calendario"), reviews.calendar_command, True),
     (("resume", "reanudar"), reviews.resume_command, True),
+    (("canvas", "lienzo"), canvas.canvas_command, True),
 )
 
 

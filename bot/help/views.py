@@ -104,6 +104,8 @@ def _commands(lang: str, *, has_plan: bool) -> list[tuple[str, str, str, bool]]:
         ("import", "", _("bring in a plan from a spreadsheet (.xlsx): one Rumbo exported, or "
                          "your own with the same headings, in English or Spanish"), has_plan),
         ("calendar", "", _("the coming review dates as a calendar file (.ics)"), False),
+        ("canvas", "", _("write the plan on the channel's canvas now (it follows every "
+                         "change by itself)"), False),
         ("history", "", _("who changed what in the plan, and when"), False),
         ("summary", "", _("the progress summary, per category"), False),
         ("help", "", _("show this help"), False),

@@ -2,6 +2,7 @@
 
 from sqlmodel import Session
 
+from bot.canvas.listeners import refresh
 from bot.exports.listeners import ask_where
 from bot.home.views import HOME_MENU, home_view
 from bot.imports.listeners import open_import
@@ -37,9 +38,9 @@ def publish_home(act: Interaction) -> None:
 
 
 def home_menu(act: Interaction, db: Session):
-    """A plan's menu on App Home ("summary:ID", "review:ID", "export:ID", "import:ID"): the
-    plan must be of this workspace, and the user in its channel (App Home has no channel of
-    its own)."""
+    """A plan's menu on App Home ("summary:ID", "review:ID", "export:ID", "import:ID",
+    "canvas:ID"): the plan must be of this workspace, and the user in its channel (App Home
+    has no channel of its own)."""
     plan, _plan = act.clicked(db, Plan, act.number(1), elsewhere=None, anywhere=True)
     action = act.part(0)
     if action == "summary":
@@ -52,6 +53,8 @@ def home_menu(act: Interaction, db: Session):
     if action == "import":
         act.require_facilitator(db, plan)
         return lambda: open_import(act, plan)
+    if action == "canvas":
+        return refresh(act, db, plan)
     return None
 
 

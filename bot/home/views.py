@@ -44,6 +44,8 @@ def home_view(*, lang: str, plans, today, at_risk, overdue=()) -> dict:
         elif due:
             lines.append(_("Next review: {date}").format(date=review_when(plan, lang)))
         options = [option(_("Progress summary"), value_of("summary", plan.id))]
+        if plan.canvas_on:
+            options.append(option(_("Refresh the channel's canvas"), value_of("canvas", plan.id)))
         if facilitates:
             options = [option(_("Start review"), value_of("review", plan.id)), *options,
                        option(_("Export"), value_of("export", plan.id)),

@@ -20,14 +20,13 @@ from sqlmodel import Session
 from bot.imports import rules, views, workbook
 from bot.outbox.schedule import request
 from bot.plans import deliveries as plan_deliveries
-from bot.platform.blocks import metadata
+from bot.platform.blocks import local_date, metadata
 from bot.platform.i18n import N_
 from bot.platform.request import WENT_WRONG, Interaction, Refusal, Reply
 from bot.platform.routes import Routes
 from bot.platform.runners import after_ack, counted_ack, submission
 from bot.platform.slack import slack_error
 from bot.reviews.deliveries import reschedule_plan
-from bot.reviews.rules import local_today
 from storage import imports, objectives, plans
 from storage.models import Plan
 
@@ -254,7 +253,7 @@ def _new_plan(act: Interaction, db: Session, sheet: rules.Sheet, changes, people
     importer as its first facilitator and the sheet's facilitators found in Slack."""
     _lang, timezone = act.deps.users.profile(act.client, act.user_id)
     now = act.deps.clock()
-    settings = rules.plan_settings(sheet.plan, today=local_today(now, timezone),
+    settings = rules.plan_settings(sheet.plan, today=local_date(now, timezone),
                                    timezone=timezone, lang=sheet.lang or lang)
     plan = Plan(team_id=act.team_id, channel_id=act.channel_id or "", created_by=act.user_id,
                 created_at=now, **settings)

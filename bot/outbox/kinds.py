@@ -44,7 +44,7 @@ class Kind:
     # a group goes out. A user's request is a group of its own.
     group: Callable[[Delivery], str] = own_group
     any_plan: bool = False  # sent even when the plan was archived meanwhile
-    counted: bool = True  # False: it only plans other deliveries (not counted as sent)
+    counted: bool = True  # False: not a message (it plans others, or edits the canvas)
     posted: Callable[[Session, dict, str], None] | None = None  # its first message's ts
     keeps_ts: bool = False  # its first message's ts is kept: others reply in its thread
     refused: Callable[[Session, dict, datetime], None] | None = None  # Slack will not take it

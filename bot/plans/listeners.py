@@ -19,7 +19,7 @@ from bot.platform.slack import slack_error
 from bot.platform.state import read_state
 from bot.reviews.deliveries import reschedule_plan
 from bot.reviews.rules import next_on_cadence
-from storage import plans
+from storage import canvas, plans
 from storage.models import Plan
 
 log = logging.getLogger("rumbo")
@@ -68,6 +68,7 @@ def create_plan(act: Interaction, db, data):
                         "Archive the other plan first with `/plan new`."),
                       block_id="account_name") from None
     reschedule_plan(db, plan=plan, now=now)
+    canvas.redraw_later(db, plan=plan, now=now, user_id=act.user_id)  # the channel's canvas
     announcement = request(db, plan=plan, kind=deliveries.ANNOUNCEMENT, key=f"announce:{plan.id}",
                            now=now, user_id=act.user_id)
     return Reply(then=lambda: act.deps.outbox.deliver(announcement))

@@ -346,7 +346,21 @@ def _nudge_settings(lang, plan) -> list[dict]:
                                         "hour in their own timezone.")),
         select_input("summary_frequency", _("Progress summaries"), summaries,
                      plan.summary_frequency),
+        _canvas_setting(_, plan),
     ]
+
+
+CANVAS_ON = "on"
+
+
+def _canvas_setting(_, plan) -> dict:
+    """Whether Rumbo keeps the plan on the channel's canvas (bot/canvas/)."""
+    keep = option(_("Keep the plan on the channel's canvas"), CANVAS_ON,
+                  _("Rewritten at every change: hand edits there are overwritten"))
+    element: dict = {"type": "checkboxes", "options": [keep]}
+    if plan.canvas_on:
+        element["initial_options"] = [keep]
+    return input_block("canvas", _("Channel canvas"), element, optional=True)
 
 
 def _parse_nudges(raw: dict, lang: str):
@@ -381,6 +395,7 @@ def _parse_nudges(raw: dict, lang: str):
     if frequency not in SUMMARY_FREQUENCIES:
         errors["summary_frequency"] = _(CHOOSE)
     values["summary_frequency"] = frequency
+    values["canvas_on"] = CANVAS_ON in (raw.pop("canvas", None) or [])
     return values, errors
 
 
@@ -428,12 +443,14 @@ CHANGE_LABELS = {
     "end_date": N_("end date"), "timezone": N_("timezone"), "review_weekday": N_("review day"),
     "review_time": N_("review time"), "language": N_("language"),
     "next_review_on": N_("next review"), "checkin_days": N_("check-in days"),
+    "canvas_on": N_("channel canvas"),
 }
 
 # The words each coded field's values take, in the history.
 HISTORY_WORDS = {"period": PERIODS, "client_size": CLIENT_SIZES, "status": STATUSES,
                  "horizon": HORIZONS, "cadence": CADENCES,
-                 "summary_frequency": SUMMARY_FREQUENCIES, "language": LANGUAGE_NAMES}
+                 "summary_frequency": SUMMARY_FREQUENCIES, "language": LANGUAGE_NAMES,
+                 "canvas_on": {"True": N_("on"), "False": N_("off")}}
 
 
 def history_message(*, lang, plan, changes, categories=None) -> dict:

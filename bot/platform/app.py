@@ -30,7 +30,7 @@ log = logging.getLogger("rumbo")
 # The bot scopes the app asks for when it is installed (manifest.yml says the same).
 BOT_SCOPES = ("commands", "chat:write", "users:read", "channels:read", "groups:read",
               "channels:history", "groups:history", "im:history", "im:write", "files:write",
-              "files:read", "users:read.email")
+              "files:read", "users:read.email", "canvases:write", "canvases:read")
 
 
 def installation_store(settings: Settings, engine: Engine,

@@ -123,6 +123,7 @@ class Sandbox:
 
         views = [{**v, "errors": self.errors.get(v["id"], {})}
                  for v in self.emulator.view_stack(user)]
+        canvas = self.emulator.canvas(channel)  # the channel's canvas tab
         return {
             "version": len(self.emulator.calls) + self.changes,
             "clock": self.now().isoformat(timespec="minutes"),
@@ -138,6 +139,7 @@ class Sandbox:
                            for m in self.emulator.ephemerals(channel, user)],
             "views": views,
             "home": self.emulator.home(user),
+            "canvas": canvas and {"title": canvas.title, "markdown": canvas.markdown},
         }
 
     # --- what the page does ---

@@ -16,6 +16,10 @@ SCOPE_OF = {
     "conversations_replies": {"channels:history", "groups:history", "im:history"},
     "conversations_members": {"channels:read", "groups:read"},
     "conversations_open": {"im:write"},
+    "conversations_info": {"channels:read", "groups:read"},
+    "conversations_canvases_create": {"canvases:write"},
+    "canvases_edit": {"canvases:write"},
+    "canvases_sections_lookup": {"canvases:read"},
     "files_upload_v2": {"files:write"},
     "files_info": {"files:read"},
     "users_lookupByEmail": {"users:read.email"},
@@ -37,7 +41,7 @@ def methods_called_by_the_app() -> set[str]:
         if "devslack" in path.parts:
             continue
         called |= set(re.findall(r"\bclient\.((?:chat|users|views|conversations|files|"
-                                 r"reactions|pins|team|auth)_\w+)\(", path.read_text()))
+                                 r"reactions|pins|team|auth|canvases)_\w+)\(", path.read_text()))
     return called
 
 

@@ -24,9 +24,11 @@ from tests.scenario import (
     AM,
     CLIENT,
     TEAMMATE,
+    add_ideas,
     create_plan,
     end_session,
     eventually,
+    open_from_list,
     start_session,
     text_of,
 )
@@ -223,3 +225,37 @@ def test_a_click_during_a_burst_opens_its_modal_within_the_triggers_life(rumbo):
     clicker.join(timeout=60)
     assert all(results.values()) and len(results) == 360
     assert opened == [True] * 10
+
+
+def test_a_change_stored_just_before_a_crash_reaches_the_canvas_once(rumbo):
+    plan = create_plan(rumbo, rumbo.channel, "Canvas Co", language="en")
+    restart_once_the_canvas_is_due(rumbo, plan, kill=True)
+    eventually(lambda: rumbo.emulator.canvas(rumbo.channel), timeout=20)
+    (idea,) = add_ideas(rumbo, rumbo.channel, [(CLIENT, "Crash-proof portal")])
+    open_from_list(rumbo, AM, rumbo.channel, f"settle:{idea.id}")
+    edits_before = len(rumbo.emulator.calls_to("canvases.edit"))
+    # Acknowledged means stored; the server dies before the canvas is edited.
+    assert rumbo.driver.submit(AM, {"score": "3"}).json() is None
+    rumbo.server.kill(signal.SIGKILL)
+    assert "Crash-proof portal" not in rumbo.emulator.canvas(rumbo.channel).markdown
+
+    restart_once_the_canvas_is_due(rumbo, plan, kill=False)
+    eventually(lambda: "Crash-proof portal" in rumbo.emulator.canvas(rumbo.channel).markdown,
+               timeout=20)
+    assert len(rumbo.emulator.calls_to("canvases.edit")) == edits_before + 1
+
+
+def restart_once_the_canvas_is_due(rumbo, plan, *, kill: bool) -> None:
+    """Start a new process once the plan's pending canvas edit is due (the changes that
+    asked for it were gathered a moment): its first pass, as it starts, sends it. The wait
+    is for that moment, which the database holds."""
+    with Session(rumbo.engine) as db:
+        due = max(db.exec(select(Delivery.due_at).where(
+            Delivery.kind == "canvas", Delivery.plan_id == plan.id,
+            Delivery.status == "pending")))
+    left = (due - datetime.now(UTC)).total_seconds()
+    if left > 0:
+        time.sleep(left + 0.05)
+    if kill:
+        rumbo.server.kill(signal.SIGKILL)
+    rumbo.restart()

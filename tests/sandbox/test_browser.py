@@ -163,6 +163,16 @@ def test_a_meeting_in_the_browser(page):
     expect(page.locator("#messages")).to_contain_text("Half of the tickets self-served")
     shot(page, "plan-shown")
 
+    # The plan on the channel's canvas, in its own tab beside the messages.
+    command(page, "/plan canvas")
+    page.click("#tab-canvas")
+    canvas = page.locator("#canvas")
+    expect(canvas).to_contain_text("Half of the tickets self-served", timeout=20_000)
+    expect(canvas.locator("h1")).to_have_text("Account plan")
+    expect(canvas.locator(".mention").first).to_be_visible()  # a facilitator, by name
+    shot(page, "canvas")
+    page.click("#tab-messages")
+
     # App Home, and the clock moved forward until the first review's reminder.
     page.click("#home-link")
     expect(page.locator("#home")).to_contain_text("Acme")

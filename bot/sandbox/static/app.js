@@ -5,6 +5,7 @@ const S = {
   user: localStorage.getItem("rumbo.user") || "",
   channel: localStorage.getItem("rumbo.channel") || "",
   page: localStorage.getItem("rumbo.page") === "home" ? "home" : "channel",
+  tab: "messages",  // the channel's tab: its messages or its canvas
   data: null,
   mainKey: null,    // version|user|channel|page last rendered
   usersKey: null,   // users list last put in the switcher
@@ -131,6 +132,8 @@ const PAGE_ES = {
   "scheduled message(s) sent.": "mensaje(s) programado(s) enviado(s).",
   "Try": "Prueba", "· Enter sends": "· Intro envía",
   "Message #{channel} — e.g. /plan help": "Mensaje a #{channel} — p. ej., /plan help",
+  "Messages": "Mensajes", "Canvas": "Lienzo",
+  "This channel has no canvas yet.": "Este canal aún no tiene lienzo.",
 };
 
 function viewerLocale() {
@@ -155,7 +158,7 @@ function render(data) {
   translatePage();
   $("clock").textContent = formatClock(data.clock);
   $("clock").title = data.clock || "";
-  const key = [data.version, S.user, S.channel, S.page].join("|");
+  const key = [data.version, S.user, S.channel, S.page, S.tab].join("|");
   if (key === S.mainKey) return;
   S.mainKey = key;
   renderSidebar(data);
@@ -187,12 +190,18 @@ function renderMain(data) {
   const channel = (data.channels || []).find((c) => c.id === S.channel);
   const name = channel ? channel.name : S.channel;
   $("main-title").textContent = home ? "Rumbo — App Home" : "# " + name;
-  $("messages").hidden = home;
+  const canvas = !home && S.tab === "canvas";
+  $("messages").hidden = home || canvas;
+  $("canvas").hidden = !canvas;
+  $("tabs").hidden = home;
+  $("tab-messages").classList.toggle("active", !canvas);
+  $("tab-canvas").classList.toggle("active", canvas);
   $("composer").hidden = home;
   $("home").hidden = !home;
   $("command-input").placeholder = t("Message #{channel} — e.g. /plan help")
     .replace("{channel}", name);
   if (home) return renderHome(data.home);
+  if (canvas) return renderCanvas(data.canvas);
 
   const box = $("messages");
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
@@ -204,6 +213,53 @@ function renderMain(data) {
     : [h("div", {class: "empty"}, "No messages yet. Try typing /plan help below.")]));
   if (atBottom || S.scrollToEnd) box.scrollTop = box.scrollHeight;
   S.scrollToEnd = false;
+}
+
+function renderCanvas(canvas) {
+  const node = $("canvas");
+  if (!canvas) {
+    node.replaceChildren(h("div", {class: "empty"}, t("This channel has no canvas yet.")));
+    return;
+  }
+  node.innerHTML = canvasHtml(canvas.markdown);  // canvasHtml() escapes all it does not build
+}
+
+// Canvas markdown, as Slack's canvases show it: headings, nested bullets, quotes, bold,
+// italics, code, and people as ![](@U…). Everything else is text.
+function canvasHtml(markdown) {
+  let html = "", depth = 0;
+  const close = (to) => { while (depth > to) { html += "</ul>"; depth -= 1; } };
+  for (const raw of String(markdown || "").split("\n")) {
+    const heading = /^(#{1,3}) (.*)$/.exec(raw);
+    const item = /^( *)- (.*)$/.exec(raw);
+    if (item) {
+      const level = Math.floor(item[1].length / 2) + 1;
+      while (depth < level) { html += "<ul>"; depth += 1; }
+      close(level);
+      html += `<li>${canvasInline(item[2])}</li>`;
+      continue;
+    }
+    close(0);
+    if (heading) html += `<h${heading[1].length}>${canvasInline(heading[2])}</h${heading[1].length}>`;
+    else if (raw.startsWith("> ")) html += `<blockquote>${canvasInline(raw.slice(2))}</blockquote>`;
+    else if (raw.trim()) html += `<p>${canvasInline(raw)}</p>`;
+  }
+  close(0);
+  return html;
+}
+
+function canvasInline(text) {
+  const parked = [];
+  const park = (piece) => `\u0000${parked.push(piece) - 1}\u0000`;
+  let s = String(text).replace(/\u0000/g, "");
+  s = s.replace(/\\([\\`*_\[\]<>#|~&+\-=.)])/g, (_, c) => park(escapeAll(c)));
+  s = s.replace(/!\[\]\(@([A-Z0-9]+)\)/g,
+    (_, id) => park(`<span class="mention">@${escapeAll(userName(id))}</span>`));
+  s = escapeAll(s);
+  s = s.replace(/`([^`]+)`/g, "<code>$1</code>");
+  s = s.replace(/\*\*([^*]+)\*\*/g, "<b>$1</b>");
+  s = s.replace(/(^|\s)_([^_]+)_(?=\s|$)/g, "$1<i>$2</i>");
+  return s.replace(/\u0000(\d+)\u0000/g, (_, i) => parked[Number(i)]);
 }
 
 function renderHome(home) {
@@ -759,6 +815,8 @@ function init() {
     $("command-input").focus();
   });
   $("home-link").addEventListener("click", (e) => { e.preventDefault(); go("home"); });
+  $("tab-messages").addEventListener("click", () => { S.tab = "messages"; refresh(); });
+  $("tab-canvas").addEventListener("click", () => { S.tab = "canvas"; refresh(); });
   $("user-switch").addEventListener("change", (e) => {
     S.user = e.target.value;
     S.modalKey = null;
