@@ -3,8 +3,7 @@
 from sqlalchemy import union
 from sqlmodel import Session, col, select
 
-from storage.models import Facilitator, Plan
-from storage.plans import ACTIVE
+from storage.models import ACTIVE, Facilitator, Plan
 
 
 def plans_for_user(session: Session, *, team_id: str, user_id: str) -> list[Plan]:

@@ -19,8 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from storage.db import insert, table
-from storage.models import Delivery, Plan, ScoringRound, StrategySession
-from storage.plans import ACTIVE
+from storage.models import ACTIVE, Delivery, Plan, ScoringRound, StrategySession
 
 OPEN = ("pending", "paused")
 # How long a claim holds unless RUMBO_LEASE_SECONDS says: longer than any one Slack call.

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, literal_column, update
+from sqlalchemy import and_, bindparam, exists, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
 from storage import canvas
 from storage.db import insert
 from storage.models import (
+    ACTIVE,
     Category,
     Facilitator,
     Idea,
@@ -35,11 +36,6 @@ def ensure_workspace(session: Session, *, team_id: str, enterprise_id: str | Non
     session.exec(insert(session, Workspace).values(team_id=team_id, created_at=utc_now(),
                                                    enterprise_id=enterprise_id)
                  .on_conflict_do_nothing(index_elements=["team_id"]))
-
-
-# "Active" as a literal, not a bound parameter: SQLite then uses the partial index of active
-# plans without preparing the statement again at every execution.
-ACTIVE = col(Plan.status) == literal_column("'active'")
 
 
 def active_plan(session: Session, *, team_id: str, channel_id: str) -> Plan | None:
