@@ -3,6 +3,8 @@ second import of the same file changes nothing (SQLite and PostgreSQL)."""
 
 from datetime import date
 
+from sqlmodel import select
+
 from bot.exports import document
 from bot.imports import rules, workbook
 from storage import exports, imports, objectives, plans
@@ -102,7 +104,9 @@ def test_an_edited_sheet_updates_what_changed_and_adds_what_is_new(db):
     assert updated["Grow revenue"].target == "Double it"
     call = next(i for i in objectives.initiatives(db, plan=first) if i.title == "Call every client")
     assert call.objective_id == updated["Grow revenue"].id
-    assert db.query(PlanChange).filter_by(plan_id=first.id, field="target").count() == 1
+    target_changes = db.exec(select(PlanChange).where(PlanChange.plan_id == first.id,
+                                                      PlanChange.field == "target")).all()
+    assert len(target_changes) == 1
 
 
 def test_people_not_found_in_slack_are_kept_as_text(db):
