@@ -62,3 +62,35 @@ def test_migrations_upgrade_a_database_that_holds_data(tmp_path):
         assert connection.execute(text("SELECT version FROM idea")).scalar() == 0
         assert connection.execute(text("SELECT reminder_days, summary_frequency FROM plan")
                                   ).one() == ("7,1", "monthly")
+
+
+def test_the_newest_migration_is_alembics_head():
+    """Readiness reads the head from the files' numbering (without Alembic): it must be the
+    head Alembic itself finds, and the revisions must stay one line, each file named after
+    its revision."""
+    from alembic.script import ScriptDirectory
+
+    from storage.db import alembic_config, newest_migration
+
+    script = ScriptDirectory.from_config(alembic_config(None))  # type: ignore[arg-type]
+    assert script.get_heads() == [newest_migration()]
+    revisions = list(script.walk_revisions())
+    assert [r.revision for r in revisions] == [f"{n:04d}" for n in range(len(revisions), 0, -1)]
+    for revision in revisions:
+        assert revision.path.rsplit("/", 1)[-1].startswith(revision.revision + "_")
+
+
+def test_the_served_worker_never_imports_alembic():
+    """Alembic and the dialects it loads weigh about 11 MB: the worker only serves."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from bot.platform.server import Worker, wsgi_app\n"
+            "from bot.platform.app import create_app\n"
+            "from bot.outbox.ticks import start_in_background\n"
+            "from bot.platform.observability import ready, metrics_page\n"
+            "print('alembic' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "False"
