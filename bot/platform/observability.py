@@ -163,6 +163,8 @@ def configure_logging(level: str, log_format: str) -> None:
         handler.setFormatter(logging.Formatter(
             "%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    # Alembic, imported only to migrate, announces each of its plugins at INFO as it loads.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def ids_of(body: dict, context) -> dict:

@@ -70,7 +70,6 @@ def add_idea(act: Interaction, db: Session, plan: Plan):
                    + "\n" + quote(act.text))
     if running is None:
         return answer(act, added)
-    mark(db, "session", running.id, now)
     return Reply(ack=added, then=lambda: act.deps.cards.redraw_soon("session", running.id))
 
 
@@ -196,7 +195,6 @@ def save_answers(act: Interaction, db: Session, answers, ideas):
     sessions.add_contributions(db, plan=plan, strategy_session=strategy_session,
                                user_id=act.user_id, user_team_id=act.user_team_id,
                                answers=answers, ideas=ideas, now=now)
-    mark(db, "session", strategy_session.id, now)
     return Reply(then=lambda: act.deps.cards.redraw_soon("session", strategy_session.id))
 
 
@@ -222,7 +220,6 @@ def save_idea(act: Interaction, db: Session, idea):
                                user_id=act.user_id, user_team_id=act.user_team_id, answers={},
                                ideas=[idea], now=now)
     if strategy_session is not None:
-        mark(db, "session", strategy_session.id, now)
         return Reply(then=lambda: act.deps.cards.redraw_soon("session", strategy_session.id))
     account = escape(plan.account_name)
 

@@ -5,9 +5,11 @@ only by their author."""
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event, update
+from sqlmodel import select
 
 from storage import requests, sessions
-from storage.models import Answer
+from storage.models import Answer, StrategySession
 from tests.factories import NOW, create, once, start
 
 
@@ -38,6 +40,37 @@ def test_contributions_keep_author_time_and_are_stored_once(db):
     assert answers[0].created_at == later and answers[0].created_at.tzinfo is not None
     assert [i.text for i in sessions.ideas_of(db, plan=plan)] == ["Self-service portal"]
     assert sessions.contributors(db, strategy_session=session) == {"U7": [2, 1]}
+
+
+def test_contributions_mark_their_sessions_card_in_their_own_insert(db, engine):
+    """The database marks the card (a trigger): at the first contribution's time, kept by
+    the later ones until the card is redrawn; an idea outside a session marks nothing."""
+    plan = create(db)
+    session = start(db, plan)
+    statements = []
+
+    def count(_connection, _cursor, statement, *_rest):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    once(db, "view:V1", lambda: sessions.add_contributions(
+        db, plan=plan, strategy_session=session, user_id="U7", user_team_id=None,
+        answers={1: "Going well"}, ideas=[("Portal", None, None)], now=NOW))
+    event.remove(engine, "before_cursor_execute", count)
+    assert not any(s.lstrip().upper().startswith("UPDATE") for s in statements)
+    card = lambda: db.exec(select(StrategySession.card_dirty_at)  # noqa: E731
+                           .where(StrategySession.id == session.id)).one()
+    assert card() == NOW
+    once(db, "view:V2", lambda: sessions.add_contributions(
+        db, plan=plan, strategy_session=session, user_id="U7", user_team_id=None,
+        answers={2: "Later"}, ideas=[], now=NOW + timedelta(seconds=3)))
+    assert card() == NOW  # marked already: the first mark stands until the redraw
+    db.exec(update(StrategySession).values(card_dirty_at=None))
+    db.commit()
+    once(db, "cmd:T1", lambda: sessions.add_contributions(
+        db, plan=plan, strategy_session=None, user_id="U7", user_team_id=None,
+        answers={}, ideas=[("Without a session", None, None)], now=NOW))
+    assert card() is None
 
 
 def test_editing_answers_only_touches_ones_own_and_hides_emptied(db):
