@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import and_, bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -82,7 +82,8 @@ def save_evaluation(
     now: datetime,
 ) -> None:
     """Create or replace the user's own evaluation: one per participant and idea, however
-    often it is submitted, from however many modals at once (one upsert)."""
+    often it is submitted, from however many modals at once (one upsert). It marks the card
+    of the plan's running round (a trigger: migration 0010)."""
     fields = {name: values.get(name) for name in EVALUATION_FIELDS}
     session.exec(
         insert(session, Evaluation)
@@ -97,7 +98,8 @@ def save_score(
     now: datetime,
 ) -> None:
     """One click on the round card: the user's score; the rest of their evaluation, if
-    they wrote one, stays."""
+    they wrote one, stays. Like every evaluation stored, it marks the card of the plan's
+    running round (a trigger: migration 0010)."""
     session.connection().execute(_scoring(session.get_bind().dialect.name), dict(
         team_id=idea.team_id, idea_id=idea.id, user_id=user_id, user_team_id=user_team_id,
         now=now, score=score))
@@ -201,6 +203,29 @@ def participants(session: Session, *, plan: Plan) -> list[str]:
 
 
 # --- scoring rounds ---------------------------------------------------------------------------
+
+# A round card's button names its round and an idea: both, with their plan, in one query.
+ROUND_AND_IDEA = (select(ScoringRound, Idea, Plan)
+                  .join(Plan, col(Plan.id) == col(ScoringRound.plan_id))
+                  .join(Idea, and_(col(Idea.id) == bindparam("idea_id"),
+                                   col(Idea.plan_id) == col(ScoringRound.plan_id)))
+                  .where(col(ScoringRound.id) == bindparam("round_id")))
+
+
+def round_and_idea(session: Session, *, round_id: int, idea_id: int, team_id: str,
+                   channel_id: str) -> tuple[Plan, ScoringRound, Idea] | None:
+    """(plan, round, idea) when the round and the idea are of the same active plan, in this
+    workspace's channel; else None."""
+    found = session.exec(ROUND_AND_IDEA, params=dict(round_id=round_id,
+                                                     idea_id=idea_id)).first()
+    if found is None:
+        return None
+    scoring_round, idea, plan = found
+    if (team_id != plan.team_id or team_id != scoring_round.team_id or team_id != idea.team_id
+            or plan.channel_id != channel_id or plan.status != "active"):
+        return None
+    return plan, scoring_round, idea
+
 
 def running_round(session: Session, *, plan: Plan) -> ScoringRound | None:
     return session.exec(select(ScoringRound).where(

@@ -90,7 +90,7 @@ def add_contributions(
 ) -> None:
     """Store one submission's answers and ideas (text, tag, source question) at once: one
     multi-row INSERT each, with no unit of work to flush. Those of a strategy session mark
-    its card by themselves (a trigger: migration 0010)."""
+    its card themselves (a trigger: migration 0010)."""
     who = dict(team_id=plan.team_id, plan_id=plan.id, user_id=user_id,
                user_team_id=user_team_id, created_at=now)
     if answers:

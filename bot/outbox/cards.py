@@ -1,13 +1,13 @@
 """The live cards in a channel (the strategy session's, the scoring round's).
 
 A card is drawn from the database, never from memory. Every write that a card shows marks
-it in the writer's transaction: `mark`, or, for the answers and ideas of a strategy
-session, the database itself as they are inserted (a trigger, migration 0010: the
-commonest write of a meeting costs one statement fewer). Redrawing claims the mark with
-one conditional UPDATE that also spaces redraws a second apart (chat.update's pace per
-channel), so however many processes take writes, a burst gives about one update a
-second, and the last one shows everything. A mark left by a process that died before
-redrawing is picked up by the sender's tick (`redraw_stale`).
+it in the writer's transaction: `mark`, or the database itself for the commonest writes
+of a meeting (triggers, migration 0010, one statement fewer each): an answer or an idea
+stored in a session marks its card, a score stored or changed its plan's round card.
+Redrawing claims the mark with one conditional UPDATE that also spaces redraws a second
+apart (chat.update's pace per channel), so however many processes take writes, a burst
+gives about one update a second, and the last one shows everything. A mark left by a
+process that died before redrawing is picked up by the sender's tick (`redraw_stale`).
 """
 
 import logging

@@ -85,12 +85,15 @@ def idea_of_view(act: Interaction, db: Session) -> tuple[Plan, Idea]:
 
 def clicked_round(act: Interaction, db: Session) -> tuple[Plan, ScoringRound, Idea]:
     """(plan, round, idea) a round button belongs to: its value is "round_id:idea_id"."""
-    plan, scoring_round = act.clicked(db, ScoringRound, act.number(0),
-                                      elsewhere=ROUND_ELSEWHERE)
-    _plan, idea = act.clicked(db, Idea, act.number(1), elsewhere=ROUND_ELSEWHERE)
-    if idea.plan_id != scoring_round.plan_id:
+    round_id, idea_id = act.number(0), act.number(1)
+    found = None
+    if round_id is not None and idea_id is not None and act.channel_id:
+        found = scoring.round_and_idea(db, round_id=round_id, idea_id=idea_id,
+                                       team_id=act.team_id, channel_id=act.channel_id)
+    if found is None:
         raise Refusal(ROUND_ELSEWHERE)
-    return plan, scoring_round, idea
+    act.require_member(found[0])
+    return found
 
 
 def _stale(act: Interaction, db: Session, idea: Idea) -> Refusal:
@@ -323,8 +326,7 @@ def round_score(act: Interaction, db: Session):
                  if action_id == act.action.get("action_id"))
     now = act.deps.clock()
     scoring.save_score(db, idea=idea, user_id=act.user_id, user_team_id=act.user_team_id,
-                       score=score, now=now)
-    mark(db, "round", scoring_round.id, now)
+                       score=score, now=now)  # it marks the round's card (a trigger)
 
     def confirm():  # after the ack: in the clicker's own language
         act.deps.cards.redraw_soon("round", scoring_round.id)
@@ -358,8 +360,9 @@ def save_evaluation(act: Interaction, db: Session, values):
     plan, idea = idea_of_view(act, db)
     now = act.deps.clock()
     scoring.save_evaluation(db, idea=idea, user_id=act.user_id, user_team_id=act.user_team_id,
-                            values=values, now=now)
-    return _round_follows(act, plan, touch_round(db, plan, now))
+                            values=values, now=now)  # it marks the round's card (a trigger)
+    scoring_round = scoring.running_round(db, plan=plan)
+    return _round_follows(act, plan, scoring_round.id if scoring_round else None)
 
 
 def save_settle(act: Interaction, db: Session, parsed):

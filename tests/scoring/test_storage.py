@@ -3,10 +3,11 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import select
 
 from storage import plans, scoring, sessions
-from storage.models import Evaluation, Idea, IdeaHistory
+from storage.models import Evaluation, Idea, IdeaHistory, ScoringRound
 from tests.factories import create
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -104,3 +105,58 @@ def test_rounds_and_participants(db):
     assert scoring_round.position == 0
     assert scoring.end_round(db, scoring_round=scoring_round, now=NOW)
     assert not scoring.end_round(db, scoring_round=scoring_round, now=NOW)
+
+
+def test_a_round_button_names_its_round_and_idea_in_this_channel(db):
+    plan, ideas = plan_with_ideas(db)
+    scoring_round = scoring.start_round(db, plan=plan, idea_ids=[ideas[0].id], user_id="U1",
+                                        now=NOW)
+    db.commit()
+    found = dict(round_id=scoring_round.id, idea_id=ideas[1].id, team_id="T1",
+                 channel_id="C1")
+    assert scoring.round_and_idea(db, **found) == (plan, scoring_round, ideas[1])
+    for wrong in ({"team_id": "T2"}, {"channel_id": "C2"}, {"idea_id": 99999},
+                  {"round_id": 99999}):
+        assert scoring.round_and_idea(db, **(found | wrong)) is None
+    other = create(db, channel="C2", key="k2")
+    sessions.add_contributions(db, plan=other, strategy_session=None, user_id="U7",
+                               user_team_id="T1", answers={}, now=NOW,
+                               ideas=[("Elsewhere", None, None)])
+    elsewhere = sessions.ideas_of(db, plan=other)[0]
+    assert scoring.round_and_idea(db, **(found | {"idea_id": elsewhere.id})) is None
+    plans.archive_plan(db, plan=plan, user_id="U1", now=NOW)
+    db.commit()
+    db.expire_all()
+    assert scoring.round_and_idea(db, **found) is None
+
+
+def test_scores_mark_the_running_rounds_card_in_their_own_statement(db):
+    """A trigger marks it, at the score's time; a changed score marks it again once the card
+    was redrawn; a plan with no running round has no card to mark."""
+    plan, ideas = plan_with_ideas(db)
+    score = dict(idea=ideas[0], user_id="U9", user_team_id=None)
+    scoring.save_score(db, score="3", now=NOW, **score)  # no round yet: nothing to mark
+    scoring_round = scoring.start_round(db, plan=plan, idea_ids=[i.id for i in ideas],
+                                        user_id="U1", now=NOW)
+    db.commit()
+
+    def marked():
+        return db.exec(select(ScoringRound.card_dirty_at)
+                       .where(ScoringRound.id == scoring_round.id)).one()
+
+    assert marked() is None
+    later = NOW + timedelta(seconds=5)
+    scoring.save_score(db, score="2", now=later, **score)  # changed: an UPDATE
+    assert marked() == later
+    db.exec(update(ScoringRound).values(card_dirty_at=None))
+    scoring.save_score(db, idea=ideas[1], user_id="U9", user_team_id=None, score="1",
+                       now=NOW)  # a new one: an INSERT
+    assert marked() == NOW
+    db.exec(update(ScoringRound).values(card_dirty_at=None))
+    scoring.save_evaluation(db, idea=ideas[2], user_id="U8", user_team_id=None, now=later,
+                            values={"pros": "cheap", "score": "2"})
+    assert marked() == later
+    scoring.end_round(db, scoring_round=scoring_round, now=NOW)
+    db.exec(update(ScoringRound).values(card_dirty_at=None))
+    scoring.save_score(db, score="1", now=later, **score)
+    assert marked() is None  # the round has ended
