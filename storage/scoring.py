@@ -5,12 +5,14 @@ checks the request's workspace and channel.
 """
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, update
+from sqlalchemy import and_, bindparam, case, func, or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage import canvas
@@ -65,6 +67,49 @@ def idea_rows(session: Session, *, plan: Plan) -> list[IdeaRow]:
             merged[idea.merged_into_id] = merged.get(idea.merged_into_id, 0) + 1
     return [IdeaRow(idea, scorers.get(idea.id, {}), merged.get(idea.id, 0))
             for idea in ideas if idea.merged_into_id is None]
+
+
+@dataclass
+class IdeasPage:
+    """One page of the ideas list, cut by the database: the page's ideas (with their
+    scorers and merged counts), how many ideas there are by status, and which page of how
+    many it is."""
+
+    rows: list[IdeaRow]
+    counts: dict[str | None, int]  # status (None: not scored yet) -> ideas, merged left out
+    page: int  # the page asked for, within the pages there are
+    pages: int
+
+
+def ideas_page(session: Session, *, plan: Plan, order: Sequence[str | None], page: int,
+               page_size: int, show_discarded: bool) -> IdeasPage:
+    """The `page`-th `page_size` ideas not merged into another, by status in `order`, then
+    oldest first; discarded ones only if shown. Only that page's ideas are loaded."""
+    listed = (col(Idea.plan_id) == plan.id, col(Idea.merged_into_id).is_(None))
+    counts: dict[str | None, int] = dict(session.exec(
+        select(Idea.score, func.count()).where(*listed).group_by(col(Idea.score))).all())
+    shown = sum(n for status, n in counts.items() if show_discarded or status != "discard")
+    pages = max(1, -(-shown // page_size))
+    page = min(max(page, 0), pages - 1)
+    merged = aliased(Idea)
+    query = select(Idea, select(func.count()).where(col(merged.merged_into_id) == Idea.id)
+                   .scalar_subquery()).where(*listed)
+    if not show_discarded:
+        query = query.where(or_(col(Idea.score).is_(None), col(Idea.score) != "discard"))
+    rank = case(*((col(Idea.score).is_(None) if status is None else col(Idea.score) == status,
+                   position) for position, status in enumerate(order)), else_=len(order))
+    found = session.exec(query.order_by(rank, col(Idea.created_at), col(Idea.id))
+                         .offset(page * page_size).limit(page_size)).all()
+    scorers: dict[int, dict[str, str]] = {}
+    if found:
+        for idea_id, user_id, score in session.exec(
+                select(Evaluation.idea_id, Evaluation.user_id, Evaluation.score)
+                .where(col(Evaluation.idea_id).in_([idea.id for idea, _merged in found]))
+                .order_by(col(Evaluation.created_at), col(Evaluation.id))):
+            scorers.setdefault(idea_id, {})[user_id] = score
+    rows = [IdeaRow(idea, scorers.get(idea.id or 0, {}), merged_count)
+            for idea, merged_count in found]
+    return IdeasPage(rows, counts, page, pages)
 
 
 def evaluation_of(session: Session, *, idea: Idea, user_id: str) -> Evaluation | None:

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from bot.outbox.kinds import Kind
 from bot.scoring import views
-from bot.scoring.rules import agreed_ideas
+from bot.scoring.rules import STATUS_ORDER, agreed_ideas
 from storage import objectives, plans, scoring
 from storage.models import Plan, ScoringRound
 
@@ -35,9 +35,11 @@ def ideas_page(db: Session, *, plan: Plan, viewer: str, page=0, show_discarded=F
     request knows it already)."""
     if facilitator is None:
         facilitator = plans.is_facilitator(db, plan=plan, user_id=viewer)
-    return views.ideas_message(
-        lang=lang or plan.language, plan=plan, rows=scoring.idea_rows(db, plan=plan),
-        viewer=viewer, is_facilitator=facilitator, page=page, show_discarded=show_discarded)
+    listed = scoring.ideas_page(db, plan=plan, order=STATUS_ORDER, page=page,
+                                page_size=views.PAGE_SIZE, show_discarded=show_discarded)
+    return views.ideas_message(lang=lang or plan.language, plan=plan, listed=listed,
+                               viewer=viewer, is_facilitator=facilitator,
+                               show_discarded=show_discarded)
 
 
 def priorities(db: Session, *, plan: Plan, shared=False, show_discarded=False,

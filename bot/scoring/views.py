@@ -27,13 +27,13 @@ from bot.scoring.rules import (
     NEED,
     SCORE_LABELS,
     SCORES,
-    STATUS_ORDER,
     STATUSES,
     URGENCY,
     WORTH_IT,
     consensus,
 )
 from bot.sessions.rules import IDEA_TAGS
+from storage.scoring import IdeasPage
 
 ROUND_START = "round_start"  # handled with the scoring round (listeners.py)
 PAGE_SIZE = 15
@@ -84,35 +84,30 @@ def _idea_meta(idea, lang: str) -> list[str]:
     return parts
 
 
-def ideas_message(*, lang, plan, rows, viewer, is_facilitator, page=0, show_discarded=False):
-    """The channel's ideas grouped by status, a page at a time (never cut short)."""
+def ideas_message(*, lang, plan, listed: IdeasPage, viewer, is_facilitator,
+                  show_discarded=False):
+    """One page of the channel's ideas, grouped by status (never cut short)."""
     _ = gettext_for(lang)
     n_ = ngettext_for(lang)
-    discarded = [r for r in rows if r.idea.score == "discard"]
-    visible = [r for r in rows if show_discarded or r.idea.score != "discard"]
-    visible.sort(key=lambda r: STATUS_ORDER.index(r.idea.score))
-    pages = max(1, -(-len(visible) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    shown = visible[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
-    group_sizes = {status: sum(1 for r in visible if r.idea.score == status)
-                   for status in STATUS_ORDER}
+    total, discarded = sum(listed.counts.values()), listed.counts.get("discard", 0)
+    page, pages = listed.page, listed.pages
 
-    summary = n_("{count} idea", "{count} ideas", len(rows)).format(count=len(rows))
+    summary = n_("{count} idea", "{count} ideas", total).format(count=total)
     if discarded and not show_discarded:
         summary += " · " + n_("{count} discarded, hidden", "{count} discarded, hidden",
-                              len(discarded)).format(count=len(discarded))
+                              discarded).format(count=discarded)
     if pages > 1:
         summary += " · " + _("page {page} of {pages}").format(page=page + 1, pages=pages)
     blocks = [header(_("Ideas: {account}").format(account=plan.account_name)),
               context(summary)]
-    if not rows:
+    if not total:
         blocks.append(section(_("No ideas yet. Add one with `/plan idea <text>` or in a "
                                 "strategy session.")))
     group = object()
-    for row in shown:
+    for row in listed.rows:
         if row.idea.score != group:
             group = row.idea.score
-            blocks.append(section(f"*{_(STATUSES[group])}* ({group_sizes[group]})"))
+            blocks.append(section(f"*{_(STATUSES[group])}* ({listed.counts[group]})"))
         blocks.append(_idea_section(row, lang, viewer, is_facilitator))
 
     elements = []

@@ -292,6 +292,21 @@ def test_discarded_ideas_are_hidden_and_restorable(slack):
     assert ideas_of(slack, channel)[0].score == "2"
 
 
+def test_a_long_ideas_list_pages_through_every_idea(slack):
+    channel = "C0PAGES"
+    setup_channel(slack, channel)
+    create_plan(slack, channel, "Pages", language="en", facilitators=[AM])
+    add_ideas(slack, channel, [(CLIENT, f"Numbered idea {n:02d}") for n in range(18)])
+    first = text_of(reply_to(slack, slack.driver.command(AM, channel, "ideas")))
+    assert "18 ideas · página 1 de 2" in first  # in her language
+    assert "Numbered idea 14" in first and "Numbered idea 15" not in first
+    click = slack.driver.click(AM, "ideas_page_next", channel_id=channel, ephemeral=True)
+    second = reply_to(slack, click)
+    assert second["replace_original"] is True and "página 2 de 2" in text_of(second)
+    assert [n for n in range(18) if f"Numbered idea {n:02d}" in text_of(second)] == [
+        15, 16, 17]
+
+
 def test_one_click_scores_a_settle_moves_the_round_on_and_the_end_offers_promotion(slack):
     channel = "C0CLICK"
     setup_channel(slack, channel)

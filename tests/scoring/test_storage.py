@@ -160,3 +160,38 @@ def test_scores_mark_the_running_rounds_card_in_their_own_statement(db):
     db.exec(update(ScoringRound).values(card_dirty_at=None))
     scoring.save_score(db, score="1", now=later, **score)
     assert marked() is None  # the round has ended
+
+
+def test_the_ideas_list_is_paged_by_the_database_and_every_idea_is_reachable(db):
+    """By status (unscored, 3, 2, 1, discarded), then oldest first; merged ideas counted on
+    the idea they went into; a page asked past the end is the last one."""
+    texts = [f"Idea {n}" for n in range(23)]
+    plan, ideas = plan_with_ideas(db, texts)
+    statuses = [None, "3", "2", "1", "discard"]
+    for n, idea in enumerate(ideas[:20]):
+        if statuses[n % 5] is not None:
+            scoring.settle(db, idea=idea, score=statuses[n % 5], user_id="U2", now=NOW,
+                           expected_version=idea.version)
+    scoring.merge(db, idea=ideas[21], into=ideas[3], user_id="U2", now=NOW,
+                  expected_version=ideas[21].version)
+    scoring.save_score(db, idea=ideas[3], user_id="U9", user_team_id=None, score="2", now=NOW)
+    scoring.save_score(db, idea=ideas[3], user_id="U8", user_team_id=None, score="3", now=NOW)
+
+    def page(n, show_discarded=True):
+        return scoring.ideas_page(db, plan=plan, order=statuses, page=n, page_size=5,
+                                  show_discarded=show_discarded)
+
+    first = page(0)
+    assert first.counts == {None: 6, "3": 4, "2": 4, "1": 4, "discard": 4}  # 22 listed
+    assert first.pages == 5
+    seen = [row.idea.text for n in range(first.pages) for row in page(n).rows]
+    by_status = {s: [i.text for n, i in enumerate(ideas[:20]) if statuses[n % 5] == s]
+                 for s in statuses}
+    by_status[None] += ["Idea 20", "Idea 22"]
+    assert seen == [text for s in statuses for text in by_status[s]]
+    assert page(99).page == 4 and [r.idea.text for r in page(99).rows] == seen[20:]
+    [merged_into] = [r for r in page(2).rows if r.idea.id == ideas[3].id]
+    assert merged_into.merged == 1 and merged_into.scorers == {"U9": "2", "U8": "3"}
+    hidden = page(0, show_discarded=False)
+    assert hidden.pages == 4 and hidden.counts == first.counts
+    assert [r.idea.text for n in range(4) for r in page(n, False).rows] == seen[:18]

@@ -1,13 +1,15 @@
 """Step 2 builders: valid Block Kit in both languages, paged or split, never truncated."""
 
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
 
 from bot.devslack.blockkit import check_message, check_view
 from bot.scoring import views as scoring_views
+from bot.scoring.rules import STATUS_ORDER
 from storage.models import Evaluation, Idea, ScoringRound
-from storage.scoring import IdeaRow
+from storage.scoring import IdeaRow, IdeasPage
 from tests.factories import EVIL, all_text, plan
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -24,34 +26,40 @@ def rows(n, text="Idea"):
     return result
 
 
+def listed(all_rows, page=0, pages=1):
+    """A page of the ideas list as storage cuts it: these rows, counted by status."""
+    counts = Counter(r.idea.score for r in all_rows)
+    return IdeasPage(rows=sorted(all_rows, key=lambda r: STATUS_ORDER.index(r.idea.score)),
+                     counts=dict(counts), page=page, pages=pages)
+
+
 @pytest.mark.parametrize("lang", ["en", "es"])
-def test_the_ideas_list_is_paged_and_every_idea_is_reachable(lang):
-    all_rows = rows(103)
-    seen, page, pages = set(), 0, None
-    while True:
-        message = scoring_views.ideas_message(lang=lang, plan=plan(language=lang), rows=all_rows,
-                                              viewer="U1", is_facilitator=True, page=page,
-                                              show_discarded=True)
-        assert check_message(message["blocks"], message["text"]) == []
-        overflows = [b["accessory"] for b in message["blocks"] if "accessory" in b]
-        seen |= {o["options"][0]["value"] for o in overflows}
-        buttons = [e for b in message["blocks"] if b["type"] == "actions"
-                   for e in b["elements"]]
-        following = [b for b in buttons if b["action_id"] == scoring_views.IDEAS_PAGE_NEXT
-                     and b["value"] == f"{page + 1}:1"]
-        if not following:
-            break
-        page += 1
-        pages = page + 1
-    assert pages == 7 and seen == {f"evaluate:{i}" for i in range(1, 104)}
+def test_a_full_page_of_long_ideas_is_valid_and_links_its_neighbours(lang):
+    page = listed(rows(15), page=2, pages=7)
+    message = scoring_views.ideas_message(lang=lang, plan=plan(language=lang), listed=page,
+                                          viewer="U1", is_facilitator=True,
+                                          show_discarded=True)
+    assert check_message(message["blocks"], message["text"]) == []
+    overflows = [b["accessory"] for b in message["blocks"] if "accessory" in b]
+    assert {o["options"][0]["value"] for o in overflows} == {f"evaluate:{i}"
+                                                              for i in range(1, 16)}
+    buttons = {e["action_id"]: e["value"] for b in message["blocks"] if b["type"] == "actions"
+               for e in b["elements"]}
+    assert buttons[scoring_views.IDEAS_PAGE_PREVIOUS] == "1:1"
+    assert buttons[scoring_views.IDEAS_PAGE_NEXT] == "3:1"
+    assert ("page 3 of 7" if lang == "en" else "página 3 de 7") in all_text(message)
 
 
 def test_discarded_ideas_are_hidden_until_asked_for():
-    message = scoring_views.ideas_message(lang="en", plan=plan(), rows=rows(10), viewer="U1",
+    ten = rows(10)
+    shown = listed([r for r in ten if r.idea.score != "discard"])
+    shown.counts["discard"] = 2
+    message = scoring_views.ideas_message(lang="en", plan=plan(), listed=shown, viewer="U1",
                                           is_facilitator=False)
     text = all_text(message)
-    assert "2 discarded, hidden" in text and "Idea 4 " not in text
+    assert "10 ideas · 2 discarded, hidden" in text and "Idea 4 " not in text
     assert "Idea 9 " not in text and "Idea 3 " in text
+    assert scoring_views.IDEAS_PAGE_NEXT not in str(message["blocks"])  # one page
     options = [o["value"] for b in message["blocks"] if "accessory" in b
                for o in b["accessory"]["options"]]
     assert not [o for o in options if o.startswith(("settle", "merge"))]  # not a facilitator
