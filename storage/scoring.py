@@ -85,31 +85,42 @@ def ideas_page(session: Session, *, plan: Plan, order: Sequence[str | None], pag
                page_size: int, show_discarded: bool) -> IdeasPage:
     """The `page`-th `page_size` ideas not merged into another, by status in `order`, then
     oldest first; discarded ones only if shown. Only that page's ideas are loaded."""
-    listed = (col(Idea.plan_id) == plan.id, col(Idea.merged_into_id).is_(None))
-    counts: dict[str | None, int] = dict(session.exec(
-        select(Idea.score, func.count()).where(*listed).group_by(col(Idea.score))).all())
+    counts: dict[str | None, int] = dict(session.exec(IDEA_COUNTS,
+                                                      params={"plan_id": plan.id}).all())
     shown = sum(n for status, n in counts.items() if show_discarded or status != "discard")
     pages = max(1, -(-shown // page_size))
     page = min(max(page, 0), pages - 1)
-    merged = aliased(Idea)
-    query = select(Idea, select(func.count()).where(col(merged.merged_into_id) == Idea.id)
-                   .scalar_subquery()).where(*listed)
-    if not show_discarded:
-        query = query.where(or_(col(Idea.score).is_(None), col(Idea.score) != "discard"))
-    rank = case(*((col(Idea.score).is_(None) if status is None else col(Idea.score) == status,
-                   position) for position, status in enumerate(order)), else_=len(order))
-    found = session.exec(query.order_by(rank, col(Idea.created_at), col(Idea.id))
-                         .offset(page * page_size).limit(page_size)).all()
+    found = session.exec(_page_of_ideas(tuple(order), show_discarded), params=dict(
+        plan_id=plan.id, offset=page * page_size, limit=page_size)).all()
     scorers: dict[int, dict[str, str]] = {}
     if found:
-        for idea_id, user_id, score in session.exec(
-                select(Evaluation.idea_id, Evaluation.user_id, Evaluation.score)
-                .where(col(Evaluation.idea_id).in_([idea.id for idea, _merged in found]))
-                .order_by(col(Evaluation.created_at), col(Evaluation.id))):
+        for idea_id, user_id, score in session.exec(SCORERS, params={
+                "ids": [idea.id for idea, _merged in found]}):
             scorers.setdefault(idea_id, {})[user_id] = score
     rows = [IdeaRow(idea, scorers.get(idea.id or 0, {}), merged_count)
             for idea, merged_count in found]
     return IdeasPage(rows, counts, page, pages)
+
+
+# The ideas list's statements, built once (a list is drawn on every `/plan ideas`).
+_LISTED = (col(Idea.plan_id) == bindparam("plan_id"), col(Idea.merged_into_id).is_(None))
+IDEA_COUNTS = select(Idea.score, func.count()).where(*_LISTED).group_by(col(Idea.score))
+SCORERS = (select(Evaluation.idea_id, Evaluation.user_id, Evaluation.score)
+           .where(col(Evaluation.idea_id).in_(bindparam("ids", expanding=True)))
+           .order_by(col(Evaluation.created_at), col(Evaluation.id)))
+
+
+@functools.cache
+def _page_of_ideas(order: tuple[str | None, ...], show_discarded: bool) -> Any:
+    merged = aliased(Idea)
+    query = select(Idea, select(func.count()).where(col(merged.merged_into_id) == Idea.id)
+                   .scalar_subquery()).where(*_LISTED)
+    if not show_discarded:
+        query = query.where(or_(col(Idea.score).is_(None), col(Idea.score) != "discard"))
+    rank = case(*((col(Idea.score).is_(None) if status is None else col(Idea.score) == status,
+                   position) for position, status in enumerate(order)), else_=len(order))
+    return (query.order_by(rank, col(Idea.created_at), col(Idea.id))
+            .offset(bindparam("offset")).limit(bindparam("limit")))
 
 
 def evaluation_of(session: Session, *, idea: Idea, user_id: str) -> Evaluation | None:
