@@ -190,7 +190,7 @@ class Idea(SQLModel, table=True):
     # Participants' scores stay hidden from each other until a facilitator reveals them.
     revealed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # A merged idea is kept, hidden behind the idea it was merged into.
-    merged_into_id: int | None = Field(default=None, foreign_key="idea.id")
+    merged_into_id: int | None = Field(default=None, foreign_key="idea.id", index=True)
     # Bumped on every change, so two facilitators settling at once cannot both win.
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 

@@ -1,7 +1,8 @@
 """the commonest writes of a meeting mark their live card themselves: an answer or an idea
 stored in a strategy session marks the session's card, and a score (an evaluation stored
 or changed) marks the card of its plan's running scoring round, in their own statement
-(triggers), one statement fewer for each
+(triggers), one statement fewer for each; and an index on the ideas merged into another,
+which the ideas list counts for each idea it shows
 
 Revision ID: 0010
 Revises: 0009
@@ -18,7 +19,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # What `storage.outbox.mark_card` does, at the time of the write: (trigger, table, events,
-# the card's UPDATE).
+# the card's UPDATE). SQLite drops a table's triggers with the table: a later migration
+# that rebuilds answer, idea or evaluation (batch_alter_table) must create them again (the
+# storage tests of the marks fail otherwise).
 MARKS = (
     ("answer_marks_session_card", "answer", ("INSERT",),
      "UPDATE strategy_session SET card_dirty_at = NEW.created_at "
@@ -34,6 +37,7 @@ MARKS = (
 
 
 def upgrade() -> None:
+    op.create_index("ix_idea_merged_into_id", "idea", ["merged_into_id"])
     postgres = op.get_bind().dialect.name == "postgresql"
     for name, table, events, mark in MARKS:
         if postgres:  # a trigger runs a function there
@@ -56,3 +60,4 @@ def downgrade() -> None:
         else:
             for event in events:
                 op.execute(f"DROP TRIGGER {name}_{event.lower()}")
+    op.drop_index("ix_idea_merged_into_id", table_name="idea")
