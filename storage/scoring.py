@@ -48,25 +48,16 @@ class IdeaRow:
     merged: int  # how many ideas were merged into it
 
 
-def idea_rows(session: Session, *, plan: Plan) -> list[IdeaRow]:
-    """Every idea of the plan that was not merged into another, oldest first."""
-    ideas = session.exec(select(Idea).where(Idea.plan_id == plan.id)
-                         .order_by(col(Idea.created_at), col(Idea.id))).all()
-    evaluations = session.exec(
-        select(Evaluation.idea_id, Evaluation.user_id, Evaluation.score)
-        .join(Idea, col(Idea.id) == col(Evaluation.idea_id))
-        .where(Idea.plan_id == plan.id)
-        .order_by(col(Evaluation.created_at), col(Evaluation.id))
-    ).all()
-    scorers: dict[int, dict[str, str]] = {}
-    for idea_id, user_id, score in evaluations:
-        scorers.setdefault(idea_id, {})[user_id] = score
-    merged: dict[int, int] = {}
-    for idea in ideas:
-        if idea.merged_into_id is not None:
-            merged[idea.merged_into_id] = merged.get(idea.merged_into_id, 0) + 1
-    return [IdeaRow(idea, scorers.get(idea.id, {}), merged.get(idea.id, 0))
-            for idea in ideas if idea.merged_into_id is None]
+def idea_rows(session: Session, *, plan: Plan, ids: Sequence[int] | None = None
+              ) -> list[IdeaRow]:
+    """The plan's ideas not merged into another (only those of `ids`, when given: a round's
+    card needs its own alone), oldest first."""
+    if ids is None:
+        found = session.exec(_ideas(), params={"plan_id": plan.id}).all()
+        evaluations = session.exec(PLAN_SCORERS, params={"plan_id": plan.id}).all()
+        return _rows(found, evaluations)
+    found = session.exec(_ideas(by_id=True), params={"plan_id": plan.id, "ids": list(ids)}).all()
+    return _with_scorers(session, found)
 
 
 @dataclass
@@ -90,36 +81,54 @@ def ideas_page(session: Session, *, plan: Plan, order: Sequence[str | None], pag
     shown = sum(n for status, n in counts.items() if show_discarded or status != "discard")
     pages = max(1, -(-shown // page_size))
     page = min(max(page, 0), pages - 1)
-    found = session.exec(_page_of_ideas(tuple(order), show_discarded), params=dict(
+    found = session.exec(_ideas(order=tuple(order), show_discarded=show_discarded), params=dict(
         plan_id=plan.id, offset=page * page_size, limit=page_size)).all()
+    return IdeasPage(_with_scorers(session, found), counts, page, pages)
+
+
+def _with_scorers(session: Session, found) -> list[IdeaRow]:
+    """IdeaRows of (idea, merged count) rows, their evaluations read by the ideas' ids."""
+    evaluations = session.exec(SCORERS, params={"ids": [idea.id for idea, _n in found]}
+                               ).all() if found else []
+    return _rows(found, evaluations)
+
+
+def _rows(found, evaluations) -> list[IdeaRow]:
     scorers: dict[int, dict[str, str]] = {}
-    if found:
-        for idea_id, user_id, score in session.exec(SCORERS, params={
-                "ids": [idea.id for idea, _merged in found]}):
-            scorers.setdefault(idea_id, {})[user_id] = score
-    rows = [IdeaRow(idea, scorers.get(idea.id or 0, {}), merged_count)
-            for idea, merged_count in found]
-    return IdeasPage(rows, counts, page, pages)
+    for idea_id, user_id, score in evaluations:  # oldest first
+        scorers.setdefault(idea_id, {})[user_id] = score
+    return [IdeaRow(idea, scorers.get(idea.id, {}), merged) for idea, merged in found]
 
 
-# The ideas list's statements, built once (a list is drawn on every `/plan ideas`).
+# The statements that read ideas for lists and cards, built once (every `/plan ideas` and
+# every redraw of a round's card runs them).
 _LISTED = (col(Idea.plan_id) == bindparam("plan_id"), col(Idea.merged_into_id).is_(None))
 IDEA_COUNTS = select(Idea.score, func.count()).where(*_LISTED).group_by(col(Idea.score))
-SCORERS = (select(Evaluation.idea_id, Evaluation.user_id, Evaluation.score)
-           .where(col(Evaluation.idea_id).in_(bindparam("ids", expanding=True)))
-           .order_by(col(Evaluation.created_at), col(Evaluation.id)))
+_SCORERS = (select(Evaluation.idea_id, Evaluation.user_id, Evaluation.score)
+            .order_by(col(Evaluation.created_at), col(Evaluation.id)))
+SCORERS = _SCORERS.where(col(Evaluation.idea_id).in_(bindparam("ids", expanding=True)))
+PLAN_SCORERS = (_SCORERS.join(Idea, col(Idea.id) == col(Evaluation.idea_id))
+                .where(col(Idea.plan_id) == bindparam("plan_id")))
 
 
 @functools.cache
-def _page_of_ideas(order: tuple[str | None, ...], show_discarded: bool) -> Any:
+def _ideas(*, by_id: bool = False, order: tuple[str | None, ...] | None = None,
+           show_discarded: bool = True) -> Any:
+    """(idea, how many ideas were merged into it) for the plan's listed ideas, oldest first:
+    with `by_id`, those of the ids given; with `order`, by status first, a page at a time."""
     merged = aliased(Idea)
     query = select(Idea, select(func.count()).where(col(merged.merged_into_id) == Idea.id)
                    .scalar_subquery()).where(*_LISTED)
+    if by_id:
+        query = query.where(col(Idea.id).in_(bindparam("ids", expanding=True)))
     if not show_discarded:
         query = query.where(or_(col(Idea.score).is_(None), col(Idea.score) != "discard"))
+    oldest_first = (col(Idea.created_at), col(Idea.id))
+    if order is None:
+        return query.order_by(*oldest_first)
     rank = case(*((col(Idea.score).is_(None) if status is None else col(Idea.score) == status,
                    position) for position, status in enumerate(order)), else_=len(order))
-    return (query.order_by(rank, col(Idea.created_at), col(Idea.id))
+    return (query.order_by(rank, *oldest_first)
             .offset(bindparam("offset")).limit(bindparam("limit")))
 
 

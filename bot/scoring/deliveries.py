@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def round_card(db: Session, *, plan: Plan, scoring_round: ScoringRound) -> dict:
     idea_ids = scoring.round_ideas(scoring_round)
-    rows = {r.idea.id: r for r in scoring.idea_rows(db, plan=plan)}
+    rows = {r.idea.id: r for r in scoring.idea_rows(db, plan=plan, ids=idea_ids)}
     in_round = [rows[i] for i in idea_ids if i in rows]
     current = rows.get(idea_ids[scoring_round.position]) if idea_ids else None
     return views.round_card(

@@ -214,8 +214,8 @@ def round_nudge(act: Interaction) -> None:
         act.require_facilitator(db, plan)
         if scoring_round.ended_at is not None:
             return
-        rows = {r.idea.id: r for r in scoring.idea_rows(db, plan=plan)}
-        scored = rows[idea.id].scorers if idea.id in rows else {}
+        rows = scoring.idea_rows(db, plan=plan, ids=[idea.id])
+        scored = rows[0].scorers if rows else {}
         waiting = [u for u in scoring.participants(db, plan=plan) if u not in scored]
     if not waiting:
         raise Refusal(N_("Everyone has scored this idea."))
@@ -266,8 +266,9 @@ def round_settle_suggested(act, db, plan, scoring_round, idea):
 @facilitator_round_action
 def round_settle_agreed(act, db, plan, scoring_round, idea):
     """Settle every idea of the round that everyone who scored agrees on."""
-    rows = {r.idea.id: r for r in scoring.idea_rows(db, plan=plan)}
-    in_round = [rows[i] for i in scoring.round_ideas(scoring_round) if i in rows]
+    idea_ids = scoring.round_ideas(scoring_round)
+    rows = {r.idea.id: r for r in scoring.idea_rows(db, plan=plan, ids=idea_ids)}
+    in_round = [rows[i] for i in idea_ids if i in rows]
     agreed = agreed_ideas(in_round)
     if not agreed:
         raise Refusal(SCORES_CHANGED)

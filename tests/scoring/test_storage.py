@@ -195,3 +195,26 @@ def test_the_ideas_list_is_paged_by_the_database_and_every_idea_is_reachable(db)
     hidden = page(0, show_discarded=False)
     assert hidden.pages == 4 and hidden.counts == first.counts
     assert [r.idea.text for n in range(4) for r in page(n, False).rows] == seen[:18]
+
+
+def test_idea_rows_of_some_ideas_only_and_of_them_all_agree(db):
+    """A round's card reads its own ideas alone; each row as the whole list has it."""
+    plan, (a, b, c) = plan_with_ideas(db, ("A", "B", "C"))
+    other = create(db, channel="C2", key="k2")
+    sessions.add_contributions(db, plan=other, strategy_session=None, user_id="U7",
+                               user_team_id="T1", answers={}, now=NOW,
+                               ideas=[("Elsewhere", None, None)])
+    (elsewhere,) = sessions.ideas_of(db, plan=other)
+    scoring.merge(db, idea=c, into=a, user_id="U2", now=NOW, expected_version=c.version)
+    scoring.save_score(db, idea=a, user_id="U9", user_team_id=None, score="2", now=NOW)
+    scoring.save_score(db, idea=a, user_id="U8", user_team_id=None, score="3", now=NOW)
+
+    def seen(rows):
+        return [(r.idea.text, r.merged, r.scorers) for r in rows]
+
+    everything = seen(scoring.idea_rows(db, plan=plan))
+    assert everything == [("A", 1, {"U9": "2", "U8": "3"}), ("B", 0, {})]
+    assert seen(scoring.idea_rows(db, plan=plan, ids=[a.id, c.id])) == everything[:1]
+    assert seen(scoring.idea_rows(db, plan=plan, ids=[b.id])) == everything[1:]
+    assert scoring.idea_rows(db, plan=plan, ids=[]) == []
+    assert scoring.idea_rows(db, plan=plan, ids=[elsewhere.id]) == []  # another plan's
