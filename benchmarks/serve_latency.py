@@ -140,7 +140,10 @@ def run(app_url: str, payloads: list[str], clients: int) -> list[float]:
     """Latencies in ms, measured by a separate client process."""
     result = subprocess.run(
         [sys.executable, "benchmarks/load_client.py", app_url, SIGNING_SECRET, str(clients)],
-        input=json.dumps(payloads), capture_output=True, text=True, check=True)
+        input=json.dumps(payloads), capture_output=True, text=True, check=False)
+    if result.returncode != 0:  # say which app failed, and how
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"the load on {app_url} failed: {last}")
     return json.loads(result.stdout)
 
 
