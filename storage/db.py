@@ -129,9 +129,8 @@ def migrations(engine: Engine) -> tuple[str | None, str]:
     Read as Alembic records it (its version table), without Alembic. Raises when the
     database cannot be reached."""
     with engine.connect() as connection:
-        if not inspect(connection).has_table("alembic_version"):
-            return None, newest_migration()
-        current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        current = (connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                   if inspect(connection).has_table("alembic_version") else None)
     return current, newest_migration()
 
 
