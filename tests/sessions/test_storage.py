@@ -58,8 +58,11 @@ def test_contributions_mark_their_sessions_card_in_their_own_insert(db, engine):
         answers={1: "Going well"}, ideas=[("Portal", None, None)], now=NOW))
     event.remove(engine, "before_cursor_execute", count)
     assert not any(s.lstrip().upper().startswith("UPDATE") for s in statements)
-    card = lambda: db.exec(select(StrategySession.card_dirty_at)  # noqa: E731
-                           .where(StrategySession.id == session.id)).one()
+
+    def card():
+        return db.exec(select(StrategySession.card_dirty_at)
+                       .where(StrategySession.id == session.id)).one()
+
     assert card() == NOW
     once(db, "view:V2", lambda: sessions.add_contributions(
         db, plan=plan, strategy_session=session, user_id="U7", user_team_id=None,
