@@ -13,7 +13,9 @@ whole process tree, the work after the acks included). Then the resident memory 
 tree, that Rumbo stored everything it acknowledged, and SQL statements per interaction
 (benchmarks/statements.py). Options: `--oauth` adds Rumbo in OAuth mode (two installed
 workspaces sharing the load) to the turns; `--postgres` runs Rumbo on the PostgreSQL of
-RUMBO_TEST_POSTGRES_URL instead of SQLite. Run by hand, never in CI:
+RUMBO_TEST_POSTGRES_URL instead of SQLite; `--sqlalchemy-floor` adds a store floor that
+commits its row through Rumbo's own engine and a session (the floor of Rumbo's stack). Run
+by hand, never in CI:
 
     .venv/bin/python -m benchmarks.serve_latency [--requests 300] [--rounds 3] [--oauth]
 """
@@ -44,6 +46,8 @@ CHANNEL, USER, TEAM = "C0BENCH", "U0BENCH", "T0HOME"
 OAUTH_CLIENT = ("111.222", "oauth-secret")
 OAUTH_TEAMS = (("T0ACME", "C0ACME", "U0ANA"), ("T0GLOBEX", "C0GLOBEX", "U0GEO"))
 IDEAS_LISTED = 30
+# The store floors, by how they commit their row: sqlite3 itself, or Rumbo's own stack.
+FLOORS = {"floor": "sqlite3", "floor-sqlalchemy": "sqlalchemy"}
 WRITES = ("idea", "answers", "score")
 READS = ("help", "ideas", "click")
 
@@ -211,8 +215,8 @@ def places(oauth: bool) -> tuple[list[Workspace], list[Workspace]]:
 def yardstick(name: str, emulator: SlackEmulator, workdir: Path, like: App,
               stack: contextlib.ExitStack) -> App:
     port = free_port()
-    extra = [str(workdir / "floor.db")] if name == "floor" else []
-    script = "benchmarks/store_floor_app.py" if name == "floor" else "benchmarks/noop_app.py"
+    extra = [str(workdir / f"{name}.db"), FLOORS[name]] if name in FLOORS else []
+    script = "benchmarks/store_floor_app.py" if name in FLOORS else "benchmarks/noop_app.py"
     process = subprocess.Popen([sys.executable, script, str(port), emulator.api_url,
                                 SIGNING_SECRET, *extra],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -319,8 +323,12 @@ def report(apps: list[App], interactions, clients: int) -> None:
             p95 = percentile(app.timings[interaction], 0.95)
             to_floor = p95 / percentile(floor.timings[interaction], 0.95)
             to_noop = p95 / percentile(noop.timings[interaction], 0.95)
-            print(f"    {app.name}: p95 / floor's {to_floor:4.2f} (writes: target <= 1.25)"
-                  f"   p95 / no-op's {to_noop:4.2f} (reads: target <= 1.05)")
+            line = (f"    {app.name}: p95 / floor's {to_floor:4.2f} (writes: target <= 1.25)"
+                    f"   p95 / no-op's {to_noop:4.2f} (reads: target <= 1.05)")
+            if "floor-sqlalchemy" in by_name:
+                stack_floor = percentile(by_name["floor-sqlalchemy"].timings[interaction], 0.95)
+                line += f"   p95 / the SQLAlchemy floor's {p95 / stack_floor:4.2f}"
+            print(line)
     if "rumbo-oauth" in by_name:
         single, oauth = by_name["rumbo"], by_name["rumbo-oauth"]
         ratios = [percentile(oauth.timings[i], 0.95) / percentile(single.timings[i], 0.95)
@@ -338,6 +346,8 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(WRITES + READS))
     parser.add_argument("--oauth", action="store_true")
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--sqlalchemy-floor", action="store_true",
+                        help="also the store floor committing through Rumbo's own stack")
     args = parser.parse_args()
     interactions = args.only.split(",")
     workdir = Path(tempfile.mkdtemp(prefix="rumbo-bench-"))
@@ -354,8 +364,8 @@ def main() -> None:
         if args.oauth:
             apps.append(rumbo(emulator, workdir, f"sqlite:///{workdir / 'oauth.db'}",
                               oauth=True, stack=stack))
-        apps += [yardstick(name, emulator, workdir, apps[0], stack)
-                 for name in ("floor", "noop")]
+        yardsticks = ["floor"] + ["floor-sqlalchemy"] * args.sqlalchemy_floor + ["noop"]
+        apps += [yardstick(name, emulator, workdir, apps[0], stack) for name in yardsticks]
         expected = {app.name: stored(app) for app in apps if app.database}
         measure(apps, emulator, interactions, args.requests, args.clients, args.rounds)
         time.sleep(2)

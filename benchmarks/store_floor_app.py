@@ -2,9 +2,12 @@
 against (serve_latency.py). Bolt as `rumbo serve` configures it (process_before_response,
 no token verification at start) under the same gunicorn server; `/plan` and every view
 submission commit one row (team, user, text) to SQLite with Rumbo's durability (WAL,
-synchronous=NORMAL) before the ack, and do nothing else; clicks are only acked.
+synchronous=NORMAL) before the ack, and do nothing else; clicks are only acked. The row
+goes through sqlite3 itself, or (`sqlalchemy`) through Rumbo's engine and a session: the
+floor of Rumbo's own stack.
 
-    python benchmarks/store_floor_app.py PORT SLACK_API_URL SIGNING_SECRET DATABASE_FILE
+    python benchmarks/store_floor_app.py PORT SLACK_API_URL SIGNING_SECRET DATABASE_FILE \
+        [sqlite3|sqlalchemy]
 """
 
 import json
@@ -20,7 +23,8 @@ from slack_sdk import WebClient
 from bot.platform.server import GunicornServer
 
 
-def load_app(api_url: str, signing_secret: str, database: str):
+def sqlite3_store(database: str):
+    """One row committed through sqlite3 itself."""
     local = threading.local()
     write = threading.Lock()  # one writer at a time, as Rumbo's engine queues its writers
 
@@ -40,6 +44,33 @@ def load_app(api_url: str, signing_secret: str, database: str):
         with write, db:  # commits
             db.execute("INSERT INTO note (team, user, text) VALUES (?, ?, ?)",
                        (team, user, text))
+
+    return store
+
+
+def sqlalchemy_store(database: str):
+    """One row committed the way Rumbo commits: its engine (the same pragmas and writer
+    queue), a session, one Core INSERT, the commit. The floor of Rumbo's own stack."""
+    from sqlalchemy import Column, Integer, MetaData, String, Table, insert
+
+    from storage.db import make_engine, new_session
+
+    engine = make_engine(f"sqlite:///{database}")
+    notes = Table("note", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("team", String), Column("user", String), Column("text", String))
+    notes.metadata.create_all(engine)
+    adding = insert(notes)
+
+    def store(team: str, user: str, text: str) -> None:
+        with new_session(engine) as db:
+            db.connection().execute(adding, {"team": team, "user": user, "text": text})
+            db.commit()
+
+    return store
+
+
+def load_app(api_url: str, signing_secret: str, database: str, through: str = "sqlite3"):
+    store = (sqlalchemy_store if through == "sqlalchemy" else sqlite3_store)(database)
 
     app = App(client=WebClient(token="xoxb-test", base_url=api_url),
               signing_secret=signing_secret, process_before_response=True,
@@ -66,5 +97,6 @@ def load_app(api_url: str, signing_secret: str, database: str):
 if __name__ == "__main__":
     port, api_url, secret, database = (int(sys.argv[1]), sys.argv[2], sys.argv[3],
                                        sys.argv[4])
-    GunicornServer(lambda: load_app(api_url, secret, database), host="127.0.0.1",
+    through = sys.argv[5] if len(sys.argv) > 5 else "sqlite3"
+    GunicornServer(lambda: load_app(api_url, secret, database, through), host="127.0.0.1",
                    port=port).run()
