@@ -109,10 +109,20 @@ def in_channel(session: Session, model: type[SQLModel], item_id: int, *, team_id
     else:  # the item and its plan in one query
         found = session.exec(_with_its_plan(model), params={"id": item_id}).first()
         item, plan = found if found is not None else (None, None)
-    if item is None or item.team_id != team_id or plan.team_id != team_id or (
-            channel_id not in (None, plan.channel_id)) or (active and plan.status != "active"):
+    if item is None or not belongs(plan, item, team_id=team_id, channel_id=channel_id,
+                                   active=active):
         return None, None
     return plan, item
+
+
+def belongs(plan: Plan, *items: Any, team_id: str, channel_id: str | None,
+            active: bool = True) -> bool:
+    """Do the plan and these things of it belong to this workspace's channel (`channel_id`
+    None: any of its channels), the plan active (or not, without `active`)? Every lookup
+    from ids found in a Slack payload asks this."""
+    return (all(thing.team_id == team_id for thing in (plan, *items))
+            and channel_id in (None, plan.channel_id)
+            and not (active and plan.status != "active"))
 
 
 @functools.cache

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from storage import canvas
+from storage import canvas, plans
 from storage.db import insert, table, upsert_for
 from storage.models import (
     Answer,
@@ -286,8 +286,7 @@ def round_and_idea(session: Session, *, round_id: int, idea_id: int, team_id: st
     if found is None:
         return None
     scoring_round, idea, plan = found
-    if (team_id != plan.team_id or team_id != scoring_round.team_id or team_id != idea.team_id
-            or plan.channel_id != channel_id or plan.status != "active"):
+    if not plans.belongs(plan, scoring_round, idea, team_id=team_id, channel_id=channel_id):
         return None
     return plan, scoring_round, idea
 
