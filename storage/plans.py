@@ -101,35 +101,36 @@ def in_channel(session: Session, model: type[SQLModel], item_id: int, *, team_id
                channel_id: str | None, active: bool = True) -> tuple[Any, Any]:
     """(plan, item) for a plan or anything of a plan (`model`, by id) when it belongs to this
     workspace's channel (`channel_id` None: any of its channels) and the plan is active (or
-    not, without `active`); (None, None) otherwise."""
-    found: Any
-    if model is Plan:
-        found = session.get(Plan, item_id)
-        plan, item = found, found
-    else:  # the item and its plan in one query
-        found = session.exec(_with_its_plan(model), params={"id": item_id}).first()
-        item, plan = found if found is not None else (None, None)
-    if item is None or not belongs(plan, item, team_id=team_id, channel_id=channel_id,
-                                   active=active):
+    not, without `active`); (None, None) otherwise. One query, the item with its plan."""
+    found = session.exec(_with_its_plan(model, channel_id is None, active), params=dict(
+        id=item_id, team_id=team_id, channel_id=channel_id)).first()
+    if found is None:
         return None, None
-    return plan, item
+    return (found, found) if model is Plan else (found[1], found[0])
 
 
-def belongs(plan: Plan, *items: Any, team_id: str, channel_id: str | None,
-            active: bool = True) -> bool:
-    """Do the plan and these things of it belong to this workspace's channel (`channel_id`
-    None: any of its channels), the plan active (or not, without `active`)? Every lookup
-    from ids found in a Slack payload asks this."""
-    return (all(thing.team_id == team_id for thing in (plan, *items))
-            and channel_id in (None, plan.channel_id)
-            and not (active and plan.status != "active"))
+def belongs(*items: Any, anywhere: bool = False, active: bool = True) -> Any:
+    """The condition every lookup from ids found in a Slack payload asks, in SQL: the plan
+    and these things of it (their models) belong to the workspace `:team_id`, in its channel
+    `:channel_id` (`anywhere`: any of its channels), the plan active (or not, without
+    `active`)."""
+    conditions = [col(item.team_id) == bindparam("team_id") for item in (Plan, *items)]
+    if not anywhere:
+        conditions.append(col(Plan.channel_id) == bindparam("channel_id"))
+    if active:
+        conditions.append(ACTIVE)
+    return and_(*conditions)
 
 
 @functools.cache
-def _with_its_plan(model: Any):
-    """Built once per model: every click looks up what it names this way."""
-    return select(model, Plan).join(Plan, col(Plan.id) == col(model.plan_id)).where(
-        col(model.id) == bindparam("id"))
+def _with_its_plan(model: Any, anywhere: bool, active: bool):
+    """Built once per model and kind of lookup: every click looks up what it names so."""
+    if model is Plan:
+        return select(Plan).where(col(Plan.id) == bindparam("id"),
+                                  belongs(anywhere=anywhere, active=active))
+    return (select(model, Plan).join(Plan, col(Plan.id) == col(model.plan_id))
+            .where(col(model.id) == bindparam("id"),
+                   belongs(model, anywhere=anywhere, active=active)))
 
 
 def create_plan(

@@ -274,20 +274,19 @@ ROUND_AND_IDEA = (select(ScoringRound, Idea, Plan)
                   .join(Plan, col(Plan.id) == col(ScoringRound.plan_id))
                   .join(Idea, and_(col(Idea.id) == bindparam("idea_id"),
                                    col(Idea.plan_id) == col(ScoringRound.plan_id)))
-                  .where(col(ScoringRound.id) == bindparam("round_id")))
+                  .where(col(ScoringRound.id) == bindparam("round_id"),
+                         plans.belongs(ScoringRound, Idea)))
 
 
 def round_and_idea(session: Session, *, round_id: int, idea_id: int, team_id: str,
                    channel_id: str) -> tuple[Plan, ScoringRound, Idea] | None:
     """(plan, round, idea) when the round and the idea are of the same active plan, in this
     workspace's channel; else None."""
-    found = session.exec(ROUND_AND_IDEA, params=dict(round_id=round_id,
-                                                     idea_id=idea_id)).first()
+    found = session.exec(ROUND_AND_IDEA, params=dict(
+        round_id=round_id, idea_id=idea_id, team_id=team_id, channel_id=channel_id)).first()
     if found is None:
         return None
     scoring_round, idea, plan = found
-    if not plans.belongs(plan, scoring_round, idea, team_id=team_id, channel_id=channel_id):
-        return None
     return plan, scoring_round, idea
 
 

@@ -1,11 +1,14 @@
 """Strategy sessions and what people contribute to them: answers and ideas."""
 
+import functools
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import and_, bindparam, func, insert, null, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage import plans
 from storage.db import table
 from storage.models import Answer, Idea, Plan, StrategySession
 
@@ -74,36 +77,61 @@ def end_session(
     return result.rowcount == 1
 
 
-ADD_ANSWERS, ADD_IDEAS = insert(table(Answer)), insert(table(Idea))
+# What a submission brings to each kind of contribution, besides who, where and when.
+GIVEN = {Answer: ("question", "text"), Idea: ("source_question", "tag", "text")}
 
 
 def add_contributions(
     session: Session,
     *,
-    plan: Plan,
-    strategy_session: StrategySession | None,
+    team_id: str,
+    channel_id: str,
+    plan_id: int,
+    session_id: int | None,
     user_id: str,
     user_team_id: str | None,
     answers: dict[int, str],
     ideas: list[tuple[str, str | None, int | None]],
     now: datetime,
-) -> None:
-    """Store one submission's answers and ideas (text, tag, source question) at once: one
-    multi-row INSERT each, with no unit of work to flush. Those of a strategy session mark
-    its card themselves (a trigger: migration 0010)."""
-    who = dict(team_id=plan.team_id, plan_id=plan.id, user_id=user_id,
-               user_team_id=user_team_id, created_at=now)
-    if answers:
-        if strategy_session is None:
-            raise ValueError("answers belong to a strategy session")
-        session.connection().execute(ADD_ANSWERS, [
-            dict(who, session_id=strategy_session.id, question=question, text=text)
-            for question, text in answers.items()])
-    if ideas:
-        session.connection().execute(ADD_IDEAS, [
-            dict(who, session_id=strategy_session.id if strategy_session else None,
-                 source_question=source_question, tag=tag, text=text)
-            for text, tag, source_question in ideas])
+) -> bool:
+    """Store one submission's answers and ideas (text, tag, source question) in the plan
+    `plan_id` and its strategy session `session_id` (answers need one), when they belong to
+    this workspace's channel and the plan is active. One INSERT … SELECT for each kind, with
+    the check inside it: False, and nothing stored, when they do not belong. Those of a
+    strategy session mark its card themselves (a trigger: migration 0010)."""
+    if answers and session_id is None:
+        raise ValueError("answers belong to a strategy session")
+    where = dict(team_id=team_id, channel_id=channel_id, plan_id=plan_id,
+                 session_id=session_id, user_id=user_id, user_team_id=user_team_id,
+                 created_at=now)
+    for model, rows in (
+            (Answer, [dict(question=question, text=text) for question, text in answers.items()]),
+            (Idea, [dict(source_question=source_question, tag=tag, text=text)
+                    for text, tag, source_question in ideas])):
+        if rows and not session.connection().execute(
+                _adding(model, session_id is not None), [dict(where, **row) for row in rows]
+        ).rowcount:
+            return False  # the first kind found no plan to go to: neither would the second
+    return True
+
+
+@functools.cache
+def _adding(model: Any, in_session: bool) -> Any:
+    """INSERT … SELECT, built once: the SELECT finds the plan (and the session) only where
+    they belong (`plans.belongs`), so nothing is inserted anywhere else."""
+    target = table(model)
+    given = ("user_id", "user_team_id", "created_at", *GIVEN[model])
+    source = select(col(Plan.team_id), col(Plan.id),
+                    col(StrategySession.id) if in_session else null(),
+                    *(bindparam(name, type_=target.c[name].type) for name in given))
+    if in_session:
+        source = source.join(StrategySession, and_(
+            col(StrategySession.id) == bindparam("session_id"),
+            col(StrategySession.plan_id) == col(Plan.id)))
+    source = source.where(col(Plan.id) == bindparam("plan_id"),
+                          plans.belongs(*([StrategySession] if in_session else [])))
+    return (insert(target).from_select(["team_id", "plan_id", "session_id", *given], source)
+            .execution_options(preserve_rowcount=True))  # an INSERT's count is kept only so
 
 
 def answers_of(

@@ -114,6 +114,15 @@ def start(db, plan, key="s1"):
         db, plan=plan, user_id="U1", now=NOW, ends_at=NOW + timedelta(minutes=90)))
 
 
+def contribute(db, plan: Plan, strategy_session: StrategySession | None = None, *,
+               user_id="U7", user_team_id="T1", answers=None, ideas=(), now=NOW) -> bool:
+    """Answers and ideas stored as a submission in the plan's channel stores them."""
+    return sessions.add_contributions(
+        db, team_id=plan.team_id, channel_id=plan.channel_id, plan_id=plan.id,
+        session_id=strategy_session.id if strategy_session else None, user_id=user_id,
+        user_team_id=user_team_id, answers=answers or {}, ideas=list(ideas), now=now)
+
+
 def new_plan(db, **extra) -> Plan:
     """A calendar-year 2027 plan in Madrid, its reviews scheduled (as the outbox sees it)."""
     values = dict(start_date=date(2027, 1, 1), client_size="large", review_weekday=0,

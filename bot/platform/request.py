@@ -245,14 +245,19 @@ class Interaction:
         return self.require_member(plan)
 
     def require_member(self, plan: Plan) -> Plan:
-        """The plan, if the actor is a member of its channel; else a Refusal that shows
-        nothing of it. Every click, modal and submission about a plan comes through here
-        (`clicked`, `channel_plan`, `may_change`): reading is guarded as writing is. A
-        member's check costs no call while `ChannelMembers` remembers the channel (10
-        minutes); else one `conversations.members`, before the ack or the modal."""
-        if not self.in_channel(plan.channel_id):
-            raise Refusal(NOT_A_MEMBER)
+        """The plan, if the actor is a member of its channel (`require_in`)."""
+        self.require_in(plan.channel_id)
         return plan
+
+    def require_in(self, channel_id: str | None) -> None:
+        """A Refusal that shows nothing of the channel's plan, unless the actor is a member of
+        the channel. Every click, modal and submission about a plan comes through here
+        (`clicked`, `channel_plan`, `may_change`, a submission's own channel): reading is
+        guarded as writing is. A member's check costs no call while `ChannelMembers`
+        remembers the channel (10 minutes); else one `conversations.members`, before the
+        ack or the modal."""
+        if not channel_id or not self.in_channel(channel_id):
+            raise Refusal(NOT_A_MEMBER)
 
     def require_facilitator(self, db: Session, plan: Plan, says: str = FACILITATORS_ONLY,
                             **parts: str) -> None:

@@ -9,7 +9,7 @@ from bot.outbox.cards import mark
 from bot.outbox.schedule import request
 from bot.platform.blocks import TEXT_MAX, escape, given_back, metadata, notice, quote
 from bot.platform.i18n import N_
-from bot.platform.request import Interaction, Refusal, Reply, answer
+from bot.platform.request import PLAN_GONE, Interaction, Refusal, Reply, answer
 from bot.platform.routes import Routes
 from bot.platform.runners import after_ack, confirmation, needs_plan, store_in_ack, submission
 from bot.sessions import deliveries, views
@@ -62,10 +62,8 @@ def add_idea(act: Interaction, db: Session, plan: Plan):
         return answer(act, given_back(
             _("That idea is too long: keep it under {max_length} characters. Here is what you "
               "wrote:").format(max_length=TEXT_MAX), act.text))
-    now = act.deps.clock()
-    sessions.add_contributions(db, plan=plan, strategy_session=running, user_id=act.user_id,
-                               user_team_id=act.user_team_id, answers={},
-                               ideas=[(act.text, None, None)], now=now)
+    contribute(act, db, plan_id=plan.id, session_id=running.id if running else None,
+               ideas=[(act.text, None, None)])
     added = notice(_("Idea added to *{account}*:").format(account=escape(plan.account_name))
                    + "\n" + quote(act.text))
     if running is None:
@@ -187,15 +185,28 @@ def end(act: Interaction, db: Session):
     return Reply(then=after)
 
 
+def contribute(act: Interaction, db: Session, *, plan_id: Any, session_id: Any,
+               answers: dict | None = None, ideas: list, gone: str | None = None) -> None:
+    """Store what the actor contributes to the plan (and its session) of the channel they
+    act in, if they are in it; a Refusal (`gone`) when the plan is no longer active there."""
+    act.require_in(act.channel_id)
+    named = isinstance(plan_id, int) and (session_id is None or isinstance(session_id, int))
+    if not (named and sessions.add_contributions(
+            db, team_id=act.team_id, channel_id=act.channel_id or "", plan_id=plan_id,
+            session_id=session_id, user_id=act.user_id, user_team_id=act.user_team_id,
+            answers=answers or {}, ideas=ideas, now=act.deps.clock())):
+        raise Refusal(gone or PLAN_GONE)
+
+
 def save_answers(act: Interaction, db: Session, answers, ideas):
-    plan, strategy_session = session_of_view(act, db, gone=N_(
-        "That plan no longer exists, so your answers were not saved. Copy them from here "
-        "before closing this form."))
-    now = act.deps.clock()
-    sessions.add_contributions(db, plan=plan, strategy_session=strategy_session,
-                               user_id=act.user_id, user_team_id=act.user_team_id,
-                               answers=answers, ideas=ideas, now=now)
-    return Reply(then=lambda: act.deps.cards.redraw_soon("session", strategy_session.id))
+    """What the person wrote for the session's questions, in three statements: the plan and
+    the session are found by the INSERTs themselves (`add_contributions`)."""
+    session_id: Any = act.meta.get("session_id")
+    contribute(act, db, plan_id=act.meta.get("plan_id"), session_id=session_id,
+               answers=answers, ideas=ideas, gone=N_(
+                   "That plan no longer exists, so your answers were not saved. Copy them "
+                   "from here before closing this form."))
+    return Reply(then=lambda: act.deps.cards.redraw_soon("session", session_id))
 
 
 def save_my_answers(act: Interaction, db: Session, texts):
@@ -211,16 +222,13 @@ def save_my_answers(act: Interaction, db: Session, texts):
 def save_idea(act: Interaction, db: Session, idea):
     gone = N_("That plan no longer exists, so your idea was not saved. Copy it from here "
               "before closing this form.")
-    if isinstance(act.meta.get("session_id"), int):
-        plan, strategy_session = session_of_view(act, db, gone=gone)
-    else:
-        plan, strategy_session = act.plan_of_view(db, gone=gone), None
-    now = act.deps.clock()
-    sessions.add_contributions(db, plan=plan, strategy_session=strategy_session,
-                               user_id=act.user_id, user_team_id=act.user_team_id, answers={},
-                               ideas=[idea], now=now)
-    if strategy_session is not None:
-        return Reply(then=lambda: act.deps.cards.redraw_soon("session", strategy_session.id))
+    session_id: Any = act.meta.get("session_id")
+    if session_id is not None:
+        contribute(act, db, plan_id=act.meta.get("plan_id"), session_id=session_id,
+                   ideas=[idea], gone=gone)
+        return Reply(then=lambda: act.deps.cards.redraw_soon("session", session_id))
+    plan = act.plan_of_view(db, gone=gone)
+    contribute(act, db, plan_id=plan.id, session_id=None, ideas=[idea], gone=gone)
     account = escape(plan.account_name)
 
     def added():

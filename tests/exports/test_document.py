@@ -12,7 +12,7 @@ from sqlmodel import select
 from bot.exports import document as exports_document
 from storage import exports, plans, scoring, sessions
 from storage.models import Category, Initiative, Objective
-from tests.factories import make_plan
+from tests.factories import contribute, make_plan
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # 11:00 in Madrid
 FORMULA = '=HYPERLINK("http://evil")'
@@ -29,13 +29,11 @@ def build(db, *, language="en", channel="C1", key="k1"):
         select(Category).where(Category.plan_id == plan.id).order_by(Category.position)).all()
     session = sessions.start_session(db, plan=plan, user_id="U1", now=NOW,
                                      ends_at=NOW + timedelta(minutes=90))
-    sessions.add_contributions(
-        db, plan=plan, strategy_session=session, user_id="U3", user_team_id="T1",
+    contribute(db, plan, session, user_id="U3", user_team_id="T1",
         answers={3: "Too many manual steps", 1: "Renewals are late\n- injected bullet"},
         ideas=[("Self-service portal", "realistic", 2), (FORMULA, "ambitious", 3)],
         now=NOW + timedelta(minutes=5))
-    sessions.add_contributions(
-        db, plan=plan, strategy_session=session, user_id="U4", user_team_id="T1",
+    contribute(db, plan, session, user_id="U4", user_team_id="T1",
         answers={1: "Good relationship", 2: "Removed later"},
         ideas=[("Portal for customers", "realistic", 2), ("Dinner\x0b party", None, None)],
         now=NOW + timedelta(minutes=10))

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from storage import plans, scoring, sessions
 from storage.models import Evaluation, Idea, IdeaHistory, ScoringRound
-from tests.factories import create
+from tests.factories import contribute, create
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
@@ -21,7 +21,7 @@ def history_of(db, idea):
 
 def plan_with_ideas(db, texts=("Portal", "Dashboard", "Dinner")):
     plan = create(db)
-    sessions.add_contributions(db, plan=plan, strategy_session=None, user_id="U7",
+    contribute(db, plan, None, user_id="U7",
                                user_team_id="T1", answers={}, now=NOW,
                                ideas=[(t, "realistic", 2) for t in texts])
     return plan, sessions.ideas_of(db, plan=plan)
@@ -119,7 +119,7 @@ def test_a_round_button_names_its_round_and_idea_in_this_channel(db):
                   {"round_id": 99999}):
         assert scoring.round_and_idea(db, **(found | wrong)) is None
     other = create(db, channel="C2", key="k2")
-    sessions.add_contributions(db, plan=other, strategy_session=None, user_id="U7",
+    contribute(db, other, None, user_id="U7",
                                user_team_id="T1", answers={}, now=NOW,
                                ideas=[("Elsewhere", None, None)])
     elsewhere = sessions.ideas_of(db, plan=other)[0]
@@ -201,7 +201,7 @@ def test_idea_rows_of_some_ideas_only_and_of_them_all_agree(db):
     """A round's card reads its own ideas alone; each row as the whole list has it."""
     plan, (a, b, c) = plan_with_ideas(db, ("A", "B", "C"))
     other = create(db, channel="C2", key="k2")
-    sessions.add_contributions(db, plan=other, strategy_session=None, user_id="U7",
+    contribute(db, other, None, user_id="U7",
                                user_team_id="T1", answers={}, now=NOW,
                                ideas=[("Elsewhere", None, None)])
     (elsewhere,) = sessions.ideas_of(db, plan=other)

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import event, update
 from sqlmodel import select
 
-from storage import requests, sessions
+from storage import plans, requests, sessions
 from storage.models import Answer, StrategySession
-from tests.factories import NOW, create, once, start
+from tests.factories import NOW, contribute, create, once, start
 
 
 def test_one_running_session_per_plan(db):
@@ -31,15 +31,41 @@ def test_contributions_keep_author_time_and_are_stored_once(db):
     kwargs = dict(plan=plan, strategy_session=session, user_id="U7", user_team_id="T_GUEST",
                   answers={1: "Going well", 3: "Stop weekly calls"},
                   ideas=[("Self-service portal", "ambitious", None)], now=later)
-    once(db, "view:V1", lambda: sessions.add_contributions(db, **kwargs))
+    once(db, "view:V1", lambda: contribute(db, **kwargs))
     with pytest.raises(requests.DuplicateRequest):
-        once(db, "view:V1", lambda: sessions.add_contributions(db, **kwargs))
+        once(db, "view:V1", lambda: contribute(db, **kwargs))
     answers = sessions.answers_of(db, strategy_session=session)
     assert [(a.question, a.text, a.user_id, a.user_team_id) for a in answers] == [
         (1, "Going well", "U7", "T_GUEST"), (3, "Stop weekly calls", "U7", "T_GUEST")]
     assert answers[0].created_at == later and answers[0].created_at.tzinfo is not None
     assert [i.text for i in sessions.ideas_of(db, plan=plan)] == ["Self-service portal"]
     assert sessions.contributors(db, strategy_session=session) == {"U7": [2, 1]}
+
+
+def test_contributions_are_stored_only_where_they_belong(db):
+    """The INSERTs find their plan and session themselves: a submission naming another
+    workspace, another channel, another plan's session or an archived plan stores nothing
+    and says so."""
+    plan = create(db)
+    session = start(db, plan)
+    other = create(db, channel="C2", key="k2")
+    own = dict(team_id="T1", channel_id="C1", plan_id=plan.id, session_id=session.id,
+               user_id="U7", user_team_id=None, answers={1: "Mine"}, ideas=[("Idea", None, 2)],
+               now=NOW)
+    for wrong in ({"team_id": "T2"}, {"channel_id": "C2"}, {"plan_id": other.id},
+                  {"session_id": session.id + 99}, {"plan_id": other.id, "channel_id": "C2"},
+                  {"answers": {}, "team_id": "T2"}):
+        assert not sessions.add_contributions(db, **(own | wrong)), wrong
+        db.rollback()
+    assert sessions.add_contributions(db, **(own | {"answers": {}, "session_id": None}))
+    assert sessions.add_contributions(db, **own)
+    db.commit()
+    stored = [(i.text, i.plan_id, i.session_id) for i in sessions.ideas_of(db, plan=plan)]
+    assert stored == [("Idea", plan.id, None), ("Idea", plan.id, session.id)]
+    assert [a.text for a in sessions.answers_of(db, strategy_session=session)] == ["Mine"]
+    assert sessions.ideas_of(db, plan=other) == []
+    plans.archive_plan(db, plan=plan, user_id="U1", now=NOW)
+    assert not sessions.add_contributions(db, **(own | {"answers": {}, "session_id": None}))
 
 
 def test_contributions_mark_their_sessions_card_in_their_own_insert(db, engine):
@@ -53,8 +79,7 @@ def test_contributions_mark_their_sessions_card_in_their_own_insert(db, engine):
         statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
-    once(db, "view:V1", lambda: sessions.add_contributions(
-        db, plan=plan, strategy_session=session, user_id="U7", user_team_id=None,
+    once(db, "view:V1", lambda: contribute(db, plan, session, user_id="U7", user_team_id=None,
         answers={1: "Going well"}, ideas=[("Portal", None, None)], now=NOW))
     event.remove(engine, "before_cursor_execute", count)
     assert not any(s.lstrip().upper().startswith("UPDATE") for s in statements)
@@ -64,14 +89,12 @@ def test_contributions_mark_their_sessions_card_in_their_own_insert(db, engine):
                        .where(StrategySession.id == session.id)).one()
 
     assert card() == NOW
-    once(db, "view:V2", lambda: sessions.add_contributions(
-        db, plan=plan, strategy_session=session, user_id="U7", user_team_id=None,
+    once(db, "view:V2", lambda: contribute(db, plan, session, user_id="U7", user_team_id=None,
         answers={2: "Later"}, ideas=[], now=NOW + timedelta(seconds=3)))
     assert card() == NOW  # marked already: the first mark stands until the redraw
     db.exec(update(StrategySession).values(card_dirty_at=None))
     db.commit()
-    once(db, "cmd:T1", lambda: sessions.add_contributions(
-        db, plan=plan, strategy_session=None, user_id="U7", user_team_id=None,
+    once(db, "cmd:T1", lambda: contribute(db, plan, None, user_id="U7", user_team_id=None,
         answers={}, ideas=[("Without a session", None, None)], now=NOW))
     assert card() is None
 
@@ -80,7 +103,7 @@ def test_editing_answers_only_touches_ones_own_and_hides_emptied(db):
     plan = create(db)
     session = start(db, plan)
     for user in ("U7", "U8"):
-        sessions.add_contributions(db, plan=plan, strategy_session=session, user_id=user,
+        contribute(db, plan, session, user_id=user,
                                    user_team_id="T1", answers={1: f"{user} one", 2: f"{user} two"},
                                    ideas=[], now=NOW)
     mine = sessions.answers_of(db, strategy_session=session, user_id="U7")
