@@ -159,28 +159,35 @@ def save_evaluation(
 
 
 def save_score(
-    session: Session, *, idea: Idea, user_id: str, user_team_id: str | None, score: str,
-    now: datetime,
-) -> None:
-    """One click on the round card: the user's score; the rest of their evaluation, if
-    they wrote one, stays. Like every evaluation stored, it marks the card of the plan's
-    running round (a trigger: migration 0010)."""
-    session.connection().execute(_scoring(session.get_bind().dialect.name), dict(
-        team_id=idea.team_id, idea_id=idea.id, user_id=user_id, user_team_id=user_team_id,
-        now=now, score=score))
+    session: Session, *, round_id: int, idea_id: int, team_id: str, channel_id: str,
+    user_id: str, user_team_id: str | None, score: str, now: datetime,
+) -> bool:
+    """One click on a round card: the user's score for an idea of the running round, while
+    the idea has no final score, where the round belongs (`plans.belongs`); the rest of
+    their evaluation, if they wrote one, stays. One upsert, its checks inside it: False,
+    and nothing stored, when they fail. Like every evaluation stored, it marks the card of
+    the plan's running round (a trigger: migration 0010)."""
+    return session.connection().execute(_scoring(session.get_bind().dialect.name), dict(
+        round_id=round_id, idea_id=idea_id, team_id=team_id, channel_id=channel_id,
+        user_id=user_id, user_team_id=user_team_id, now=now, score=score)).rowcount > 0
 
 
 @functools.cache
 def _scoring(dialect: str) -> Any:
     """Built once per dialect: a scoring round brings a burst of these."""
     evaluation = table(Evaluation)
+    given = {"user_id": "user_id", "user_team_id": "user_team_id", "created_at": "now",
+             "score": "score"}
+    scored = (ROUND_AND_IDEA.with_only_columns(
+        col(Idea.team_id), col(Idea.id),
+        *(bindparam(name, type_=evaluation.c[column].type) for column, name in given.items()))
+        .where(col(ScoringRound.ended_at).is_(None), col(Idea.score).is_(None)))
     return (upsert_for(dialect)(evaluation)
-            .values(team_id=bindparam("team_id"), idea_id=bindparam("idea_id"),
-                    user_id=bindparam("user_id"), user_team_id=bindparam("user_team_id"),
-                    created_at=bindparam("now"), score=bindparam("score"))
+            .from_select(["team_id", "idea_id", *given], scored)
             .on_conflict_do_update(index_elements=["idea_id", "user_id"],
                                    set_={"score": bindparam("score"),
-                                         "updated_at": bindparam("now")}))
+                                         "updated_at": bindparam("now")})
+            .execution_options(preserve_rowcount=True))  # an INSERT's count is kept only so
 
 
 def _record(session, idea: Idea, *, kind: str, user_id: str, now: datetime, before=None,

@@ -316,27 +316,38 @@ def _settle(act: Interaction, db: Session, idea: Idea, score, *, expected_versio
 
 
 def round_score(act: Interaction, db: Session):
-    """Anyone's one-click score: stored as their own, shown to them alone."""
-    plan, scoring_round, idea = clicked_round(act, db)
-    text = escape(shorten(idea.text, 200))
-    if scoring_round.ended_at is not None or idea.score is not None:
-        status = STATUSES[idea.score]
-        raise Refusal(lambda _: _("“{idea}” is no longer being scored here ({status}).")
-                      .format(idea=text, status=_(status)))
+    """Anyone's one-click score: stored as their own, shown to them alone. The upsert finds
+    the round and the idea itself (two statements in the ack, with the key); what the
+    confirmation shows is read after the ack."""
+    act.require_in(act.channel_id)
     score = next(s for s, action_id in views.ROUND_SCORES.items()
                  if action_id == act.action.get("action_id"))
-    now = act.deps.clock()
-    scoring.save_score(db, idea=idea, user_id=act.user_id, user_team_id=act.user_team_id,
-                       score=score, now=now)  # it marks the round's card (a trigger)
+    round_id, idea_id = act.number(0), act.number(1)
+    if round_id is None or idea_id is None or not scoring.save_score(  # marks the card too
+            db, round_id=round_id, idea_id=idea_id, team_id=act.team_id,
+            channel_id=act.channel_id or "", user_id=act.user_id,
+            user_team_id=act.user_team_id, score=score, now=act.deps.clock()):
+        raise _not_scored(act, db)
 
     def confirm():  # after the ack: in the clicker's own language
-        act.deps.cards.redraw_soon("round", scoring_round.id)
+        act.deps.cards.redraw_soon("round", round_id)
+        with act.deps.db() as db:
+            plan, _round, idea = clicked_round(act, db)
         _ = act.gettext(plan)
         act.tell(_("Your score for “{idea}”: *{score}*. Only you see it until a facilitator "
                    "reveals the scores; click another to change it.").format(
-                       idea=text, score=_(SCORES[score][0])))
+                       idea=escape(shorten(idea.text, 200)), score=_(SCORES[score][0])))
 
     return confirm
+
+
+def _not_scored(act: Interaction, db: Session) -> Refusal:
+    """Why a score was not stored: the round is not this channel's (`clicked_round` says
+    so), or it has ended, or its idea has its final score."""
+    _plan, _round, idea = clicked_round(act, db)
+    text, status = escape(shorten(idea.text, 200)), STATUSES[idea.score]
+    return Refusal(lambda _: _("“{idea}” is no longer being scored here ({status}).")
+                   .format(idea=text, status=_(status)))
 
 
 # --- modal submissions ------------------------------------------------------------------------

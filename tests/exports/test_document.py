@@ -29,14 +29,12 @@ def build(db, *, language="en", channel="C1", key="k1"):
         select(Category).where(Category.plan_id == plan.id).order_by(Category.position)).all()
     session = sessions.start_session(db, plan=plan, user_id="U1", now=NOW,
                                      ends_at=NOW + timedelta(minutes=90))
-    contribute(db, plan, session, user_id="U3", user_team_id="T1",
-        answers={3: "Too many manual steps", 1: "Renewals are late\n- injected bullet"},
-        ideas=[("Self-service portal", "realistic", 2), (FORMULA, "ambitious", 3)],
-        now=NOW + timedelta(minutes=5))
-    contribute(db, plan, session, user_id="U4", user_team_id="T1",
-        answers={1: "Good relationship", 2: "Removed later"},
-        ideas=[("Portal for customers", "realistic", 2), ("Dinner\x0b party", None, None)],
-        now=NOW + timedelta(minutes=10))
+    contribute(db, plan, session, user_id="U3", now=NOW + timedelta(minutes=5),
+               answers={3: "Too many manual steps", 1: "Renewals are late\n- injected bullet"},
+               ideas=[("Self-service portal", "realistic", 2), (FORMULA, "ambitious", 3)])
+    contribute(db, plan, session, user_id="U4", now=NOW + timedelta(minutes=10),
+               answers={1: "Good relationship", 2: "Removed later"},
+               ideas=[("Portal for customers", "realistic", 2), ("Dinner\x0b party", None, None)])
     sessions.edit_answers(db, strategy_session=session, user_id="U4",
                           texts={a.id: "" for a in sessions.answers_of(
                              db, strategy_session=session, user_id="U4") if a.question == 2},

@@ -10,11 +10,13 @@ import time
 import pytest
 
 from bot.platform.blocks import button
+from storage.models import Evaluation
 from tests.factories import stored_objective
 from tests.scenario import (
     AM,
     TEAMMATE,
     add_ideas,
+    count,
     create_plan,
     db,
     reply_to,
@@ -70,6 +72,16 @@ def test_full_evaluation_from_the_round_card(guarded):
     since = len(slack.emulator.calls)
     click = slack.driver.click(OUTSIDER, "round_evaluate", channel_id=CHANNEL)
     refused(slack, since, click.response_url)
+
+
+def test_a_one_click_score_from_the_round_card(guarded):
+    """A write too: the outsider's score is not stored."""
+    slack, _plan, idea = guarded
+    slack.driver.command(AM, CHANNEL, "score")
+    since = len(slack.emulator.calls)
+    click = slack.driver.click(OUTSIDER, "round_score_3", channel_id=CHANNEL)
+    refused(slack, since, click.response_url)
+    assert count(slack, Evaluation, idea_id=idea.id) == 0
 
 
 @pytest.mark.parametrize("option", ["evaluate", "settle", "edit", "merge"])

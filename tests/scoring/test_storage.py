@@ -21,9 +21,7 @@ def history_of(db, idea):
 
 def plan_with_ideas(db, texts=("Portal", "Dashboard", "Dinner")):
     plan = create(db)
-    contribute(db, plan, None, user_id="U7",
-                               user_team_id="T1", answers={}, now=NOW,
-                               ideas=[(t, "realistic", 2) for t in texts])
+    contribute(db, plan, ideas=[(t, "realistic", 2) for t in texts])
     return plan, sessions.ideas_of(db, plan=plan)
 
 
@@ -119,9 +117,7 @@ def test_a_round_button_names_its_round_and_idea_in_this_channel(db):
                   {"round_id": 99999}):
         assert scoring.round_and_idea(db, **(found | wrong)) is None
     other = create(db, channel="C2", key="k2")
-    contribute(db, other, None, user_id="U7",
-                               user_team_id="T1", answers={}, now=NOW,
-                               ideas=[("Elsewhere", None, None)])
+    contribute(db, other, ideas=[("Elsewhere", None, None)])
     elsewhere = sessions.ideas_of(db, plan=other)[0]
     assert scoring.round_and_idea(db, **(found | {"idea_id": elsewhere.id})) is None
     plans.archive_plan(db, plan=plan, user_id="U1", now=NOW)
@@ -134,8 +130,8 @@ def test_scores_mark_the_running_rounds_card_in_their_own_statement(db):
     """A trigger marks it, at the score's time; a changed score marks it again once the card
     was redrawn; a plan with no running round has no card to mark."""
     plan, ideas = plan_with_ideas(db)
-    score = dict(idea=ideas[0], user_id="U9", user_team_id=None)
-    scoring.save_score(db, score="3", now=NOW, **score)  # no round yet: nothing to mark
+    scoring.save_evaluation(db, idea=ideas[0], user_id="U9", user_team_id=None, now=NOW,
+                            values={"score": "3"})  # no round yet: nothing to mark
     scoring_round = scoring.start_round(db, plan=plan, idea_ids=[i.id for i in ideas],
                                         user_id="U1", now=NOW)
     db.commit()
@@ -144,13 +140,17 @@ def test_scores_mark_the_running_rounds_card_in_their_own_statement(db):
         return db.exec(select(ScoringRound.card_dirty_at)
                        .where(ScoringRound.id == scoring_round.id)).one()
 
+    def score(idea, value, now):
+        return scoring.save_score(db, round_id=scoring_round.id, idea_id=idea.id, team_id="T1",
+                                  channel_id="C1", user_id="U9", user_team_id=None,
+                                  score=value, now=now)
+
     assert marked() is None
     later = NOW + timedelta(seconds=5)
-    scoring.save_score(db, score="2", now=later, **score)  # changed: an UPDATE
+    assert score(ideas[0], "2", later)  # changed: an UPDATE
     assert marked() == later
     db.exec(update(ScoringRound).values(card_dirty_at=None))
-    scoring.save_score(db, idea=ideas[1], user_id="U9", user_team_id=None, score="1",
-                       now=NOW)  # a new one: an INSERT
+    assert score(ideas[1], "1", NOW)  # a new one: an INSERT
     assert marked() == NOW
     db.exec(update(ScoringRound).values(card_dirty_at=None))
     scoring.save_evaluation(db, idea=ideas[2], user_id="U8", user_team_id=None, now=later,
@@ -158,8 +158,38 @@ def test_scores_mark_the_running_rounds_card_in_their_own_statement(db):
     assert marked() == later
     scoring.end_round(db, scoring_round=scoring_round, now=NOW)
     db.exec(update(ScoringRound).values(card_dirty_at=None))
-    scoring.save_score(db, score="1", now=later, **score)
+    scoring.save_evaluation(db, idea=ideas[0], user_id="U9", user_team_id=None, now=later,
+                            values={"score": "1"})
     assert marked() is None  # the round has ended
+
+
+def test_a_one_click_score_is_stored_only_for_a_running_round_here(db):
+    """The upsert finds the round and the idea itself: of this workspace's channel, the
+    round running, the idea of its plan and not settled; else nothing is stored. A changed
+    score keeps the rest of the person's evaluation."""
+    plan, ideas = plan_with_ideas(db)
+    other = create(db, channel="C2", key="k2")
+    contribute(db, other, ideas=[("Elsewhere", None, None)])
+    (elsewhere,) = sessions.ideas_of(db, plan=other)
+    scoring_round = scoring.start_round(db, plan=plan, idea_ids=[i.id for i in ideas],
+                                        user_id="U1", now=NOW)
+    scoring.save_evaluation(db, idea=ideas[0], user_id="U9", user_team_id=None, now=NOW,
+                            values={"pros": "cheap", "score": "1"})
+    db.commit()
+    click = dict(round_id=scoring_round.id, idea_id=ideas[0].id, team_id="T1",
+                 channel_id="C1", user_id="U9", user_team_id=None, score="3", now=NOW)
+    for wrong in ({"team_id": "T2"}, {"channel_id": "C2"}, {"round_id": 99999},
+                  {"idea_id": elsewhere.id}, {"idea_id": 99999}):
+        assert not scoring.save_score(db, **(click | wrong)), wrong
+    assert scoring.save_score(db, **click)
+    evaluation = scoring.evaluation_of(db, idea=ideas[0], user_id="U9")
+    assert (evaluation.score, evaluation.pros) == ("3", "cheap")
+    scoring.settle(db, idea=ideas[1], score="2", user_id="U2", now=NOW,
+                   expected_version=ideas[1].version)
+    assert not scoring.save_score(db, **(click | {"idea_id": ideas[1].id}))
+    scoring.end_round(db, scoring_round=scoring_round, now=NOW)
+    assert not scoring.save_score(db, **(click | {"idea_id": ideas[2].id}))
+    assert scoring.evaluations_of(db, idea=ideas[2]) == []
 
 
 def test_the_ideas_list_is_paged_by_the_database_and_every_idea_is_reachable(db):
@@ -174,8 +204,9 @@ def test_the_ideas_list_is_paged_by_the_database_and_every_idea_is_reachable(db)
                            expected_version=idea.version)
     scoring.merge(db, idea=ideas[21], into=ideas[3], user_id="U2", now=NOW,
                   expected_version=ideas[21].version)
-    scoring.save_score(db, idea=ideas[3], user_id="U9", user_team_id=None, score="2", now=NOW)
-    scoring.save_score(db, idea=ideas[3], user_id="U8", user_team_id=None, score="3", now=NOW)
+    for user, score in (("U9", "2"), ("U8", "3")):
+        scoring.save_evaluation(db, idea=ideas[3], user_id=user, user_team_id=None, now=NOW,
+                                values={"score": score})
 
     def page(n, show_discarded=True):
         return scoring.ideas_page(db, plan=plan, order=statuses, page=n, page_size=5,
@@ -201,13 +232,12 @@ def test_idea_rows_of_some_ideas_only_and_of_them_all_agree(db):
     """A round's card reads its own ideas alone; each row as the whole list has it."""
     plan, (a, b, c) = plan_with_ideas(db, ("A", "B", "C"))
     other = create(db, channel="C2", key="k2")
-    contribute(db, other, None, user_id="U7",
-                               user_team_id="T1", answers={}, now=NOW,
-                               ideas=[("Elsewhere", None, None)])
+    contribute(db, other, ideas=[("Elsewhere", None, None)])
     (elsewhere,) = sessions.ideas_of(db, plan=other)
     scoring.merge(db, idea=c, into=a, user_id="U2", now=NOW, expected_version=c.version)
-    scoring.save_score(db, idea=a, user_id="U9", user_team_id=None, score="2", now=NOW)
-    scoring.save_score(db, idea=a, user_id="U8", user_team_id=None, score="3", now=NOW)
+    for user, score in (("U9", "2"), ("U8", "3")):
+        scoring.save_evaluation(db, idea=a, user_id=user, user_team_id=None, now=NOW,
+                                values={"score": score})
 
     def seen(rows):
         return [(r.idea.text, r.merged, r.scorers) for r in rows]

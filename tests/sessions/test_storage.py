@@ -79,8 +79,8 @@ def test_contributions_mark_their_sessions_card_in_their_own_insert(db, engine):
         statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
-    once(db, "view:V1", lambda: contribute(db, plan, session, user_id="U7", user_team_id=None,
-        answers={1: "Going well"}, ideas=[("Portal", None, None)], now=NOW))
+    once(db, "view:V1", lambda: contribute(db, plan, session, answers={1: "Going well"},
+                                           ideas=[("Portal", None, None)]))
     event.remove(engine, "before_cursor_execute", count)
     assert not any(s.lstrip().upper().startswith("UPDATE") for s in statements)
 
@@ -89,13 +89,12 @@ def test_contributions_mark_their_sessions_card_in_their_own_insert(db, engine):
                        .where(StrategySession.id == session.id)).one()
 
     assert card() == NOW
-    once(db, "view:V2", lambda: contribute(db, plan, session, user_id="U7", user_team_id=None,
-        answers={2: "Later"}, ideas=[], now=NOW + timedelta(seconds=3)))
+    once(db, "view:V2", lambda: contribute(db, plan, session, answers={2: "Later"},
+                                           now=NOW + timedelta(seconds=3)))
     assert card() == NOW  # marked already: the first mark stands until the redraw
     db.exec(update(StrategySession).values(card_dirty_at=None))
     db.commit()
-    once(db, "cmd:T1", lambda: contribute(db, plan, None, user_id="U7", user_team_id=None,
-        answers={}, ideas=[("Without a session", None, None)], now=NOW))
+    once(db, "cmd:T1", lambda: contribute(db, plan, ideas=[("Without a session", None, None)]))
     assert card() is None
 
 
@@ -104,8 +103,7 @@ def test_editing_answers_only_touches_ones_own_and_hides_emptied(db):
     session = start(db, plan)
     for user in ("U7", "U8"):
         contribute(db, plan, session, user_id=user,
-                                   user_team_id="T1", answers={1: f"{user} one", 2: f"{user} two"},
-                                   ideas=[], now=NOW)
+                   answers={1: f"{user} one", 2: f"{user} two"})
     mine = sessions.answers_of(db, strategy_session=session, user_id="U7")
     theirs = sessions.answers_of(db, strategy_session=session, user_id="U8")
     changed = sessions.edit_answers(db, strategy_session=session, user_id="U7", now=NOW, texts={
