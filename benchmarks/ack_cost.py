@@ -37,6 +37,7 @@ from tests.processes.servers import BOT_TOKEN, SIGNING_SECRET
 
 PARTS = ("listener", "channel read", "key", "commit")
 spent: Counter = Counter()
+calls: Counter = Counter()
 
 
 def timing(owner, name: str, part: str) -> None:
@@ -48,6 +49,7 @@ def timing(owner, name: str, part: str) -> None:
         if threading.current_thread() is not threading.main_thread():
             return function(*args, **kwargs)
         started = time.thread_time()
+        calls[part] += 1
         try:
             return function(*args, **kwargs)
         finally:
@@ -127,7 +129,11 @@ def main() -> None:
                     send(offset + n)
                 time.sleep(1.5)
                 spent.clear()
+                calls.clear()
                 ack = sum(send(offset + 30 + n) for n in range(count))
+                if name == "rumbo" and interaction in serve_latency.WRITES \
+                        and calls["key"] != count:  # refused: it would measure nothing stored
+                    raise SystemExit(f"{interaction}: only {calls['key']} of {count} stored")
                 offset += count + 30
                 line.append(f"{name} {ack / count * 1000:4.2f}")
                 if name == "rumbo":

@@ -60,6 +60,7 @@ class Workspace:
     channel: str
     user: str
     session_id: int = 0
+    answers_metadata: str = ""  # as Rumbo wrote it on the answers modal it opened
     card_ts: str = ""
     round_value: str = ""
     round_ts: str = ""
@@ -106,8 +107,7 @@ def click(emulator: SlackEmulator, where: Workspace, n: int, action_id: str, val
 
 
 def answers(emulator: SlackEmulator, where: Workspace, n: int) -> str:
-    meta = {"channel_id": where.channel, "session_id": where.session_id, "lang": "en"}
-    view = sessions_views.answers_modal(lang="en", private_metadata=json.dumps(meta))
+    view = sessions_views.answers_modal(lang="en", private_metadata=where.answers_metadata)
     values = view_state(view, {"q1": f"answer {n}", "ideas_realistic": f"idea {n}"})
     payload = {
         "type": "view_submission", "api_app_id": "A0RUMBO",
@@ -171,6 +171,10 @@ def prepare(driver: SlackDriver, emulator: SlackEmulator, where: Workspace) -> N
     where.session_id = int(next(e["value"] for b in card.params["blocks"]
                                 if b["type"] == "actions" for e in b["elements"]
                                 if e["action_id"] == "session_end"))
+    opened = driver.click(where.user, "session_add_answers", channel_id=where.channel)
+    emulator.wait_for("views.open", predicate=lambda c: c.params["trigger_id"]
+                      == opened.trigger_id)
+    where.answers_metadata = emulator.close_top_view(where.user)["private_metadata"]
     for n in range(IDEAS_LISTED):
         driver.command(where.user, where.channel, f"idea listed idea {n}")
     driver.command(where.user, where.channel, "score")
