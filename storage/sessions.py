@@ -2,9 +2,9 @@
 
 import functools
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, func, insert, null, update
+from sqlalchemy import and_, bindparam, func, insert, literal_column, null, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -109,28 +109,64 @@ def add_contributions(
             (Idea, [dict(source_question=source_question, tag=tag, text=text)
                     for text, tag, source_question in ideas])):
         if rows and not session.connection().execute(
-                _adding(model, session_id is not None), [dict(where, **row) for row in rows]
-        ).rowcount:
+                _adding(model, "plan" if session_id is None else "session"),
+                [dict(where, **row) for row in rows]).rowcount:
             return False  # the first kind found no plan to go to: neither would the second
     return True
 
 
+class IdeaAdded(NamedTuple):
+    """What the answer to `/plan idea` shows, returned by the idea's own INSERT."""
+
+    session_id: int | None
+    account_name: str
+    language: str
+
+
+def add_idea_here(session: Session, *, team_id: str, channel_id: str, user_id: str,
+                  user_team_id: str | None, text: str, now: datetime) -> IdeaAdded | None:
+    """`/plan idea <text>`: the idea, in the channel's active plan and its running strategy
+    session if one runs, found by the INSERT itself, which returns what the answer shows.
+    None, and nothing stored, when the channel has no active plan."""
+    row = session.connection().execute(_adding_here(), dict(
+        team_id=team_id, channel_id=channel_id, user_id=user_id, user_team_id=user_team_id,
+        created_at=now, source_question=None, tag=None, text=text)).first()
+    return IdeaAdded(*row) if row is not None else None
+
+
 @functools.cache
-def _adding(model: Any, in_session: bool) -> Any:
-    """INSERT … SELECT, built once: the SELECT finds the plan (and the session) only where
-    they belong (`plans.belongs`), so nothing is inserted anywhere else."""
+def _adding_here() -> Any:
+    idea = table(Idea)
+    # The new row's own column, named: SQLAlchemy does not correlate a subquery in RETURNING.
+    new_rows_plan: Any = literal_column("idea.plan_id")
+    its_plan = [select(column).where(col(Plan.id) == new_rows_plan).scalar_subquery()
+                for column in (Plan.account_name, Plan.language)]
+    return _adding(Idea, "channel").returning(idea.c.session_id, *its_plan)
+
+
+@functools.cache
+def _adding(model: Any, source: str) -> Any:
+    """INSERT … SELECT, built once, into the plan `:plan_id` (`source` "plan"), and its
+    session `:session_id` ("session"), or into the channel's active plan and its running
+    session if one runs ("channel"). The SELECT finds them only where they belong
+    (`plans.belongs`), so nothing is inserted anywhere else."""
     target = table(model)
     given = ("user_id", "user_team_id", "created_at", *GIVEN[model])
-    source = select(col(Plan.team_id), col(Plan.id),
-                    col(StrategySession.id) if in_session else null(),
-                    *(bindparam(name, type_=target.c[name].type) for name in given))
-    if in_session:
-        source = source.join(StrategySession, and_(
+    rows = select(col(Plan.team_id), col(Plan.id),
+                  null() if source == "plan" else col(StrategySession.id),
+                  *(bindparam(name, type_=target.c[name].type) for name in given))
+    if source == "session":
+        rows = rows.join(StrategySession, and_(
             col(StrategySession.id) == bindparam("session_id"),
-            col(StrategySession.plan_id) == col(Plan.id)))
-    source = source.where(col(Plan.id) == bindparam("plan_id"),
-                          plans.belongs(*([StrategySession] if in_session else [])))
-    return (insert(target).from_select(["team_id", "plan_id", "session_id", *given], source)
+            col(StrategySession.plan_id) == col(Plan.id))).where(
+            col(Plan.id) == bindparam("plan_id"), plans.belongs(StrategySession))
+    elif source == "channel":  # one running session at most (uq_session_running_plan)
+        rows = rows.outerjoin(StrategySession, and_(
+            col(StrategySession.plan_id) == col(Plan.id),
+            col(StrategySession.ended_at).is_(None))).where(plans.belongs())
+    else:
+        rows = rows.where(col(Plan.id) == bindparam("plan_id"), plans.belongs())
+    return (insert(target).from_select(["team_id", "plan_id", "session_id", *given], rows)
             .execution_options(preserve_rowcount=True))  # an INSERT's count is kept only so
 
 

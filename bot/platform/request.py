@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
@@ -51,6 +51,14 @@ class Refusal(Exception):
             return None
         _ = gettext_for(lang)
         return self.says(_) if callable(self.says) else _(self.says)
+
+
+class HasLanguage(Protocol):
+    """What stands in for the actor's language before the ack: the plan's (a Plan, or a row
+    with its language)."""
+
+    @property
+    def language(self) -> str: ...
 
 
 class DatabaseBusy(Exception):
@@ -167,7 +175,7 @@ class Interaction:
 
     # --- language ---
 
-    def lang(self, plan: Plan | None = None) -> str:
+    def lang(self, plan: HasLanguage | None = None) -> str:
         """The actor's own language (their Slack locale), for what only they see: a modal
         keeps the one it was opened in. Before the ack Slack is not asked (users.info may be
         slow): until it has told, the plan's language stands in."""
@@ -182,7 +190,7 @@ class Interaction:
         """The actor's language if it is known without asking Slack."""
         return self.meta.get("lang") or self.deps.users.known_language(self.user_id)
 
-    def gettext(self, plan: Plan | None = None):
+    def gettext(self, plan: HasLanguage | None = None):
         return gettext_for(self.lang(plan))
 
     def today(self, plan: Plan | None = None) -> date:

@@ -9,7 +9,7 @@ from bot.outbox.cards import mark
 from bot.outbox.schedule import request
 from bot.platform.blocks import TEXT_MAX, escape, given_back, metadata, notice, quote
 from bot.platform.i18n import N_
-from bot.platform.request import PLAN_GONE, Interaction, Refusal, Reply, answer
+from bot.platform.request import NO_PLAN, PLAN_GONE, Interaction, Refusal, Reply, answer
 from bot.platform.routes import Routes
 from bot.platform.runners import after_ack, confirmation, needs_plan, store_in_ack, submission
 from bot.sessions import deliveries, views
@@ -45,30 +45,43 @@ def start_session(act: Interaction, db: Session, plan: Plan):
     return lambda: act.deps.outbox.deliver(card)
 
 
-@needs_plan
-def add_idea(act: Interaction, db: Session, plan: Plan):
-    found = act.channel(db)  # read with the plan: one query
-    running = found.running if found else None
-    _ = act.gettext(plan)
-    if not act.text:
-        def open_modal():
-            lang = act.lang(plan)
-            act.open(views.idea_modal(lang=lang, private_metadata=metadata(
-                channel_id=plan.channel_id, plan_id=plan.id,
-                session_id=running.id if running else None, lang=lang)))
+def add_idea(act: Interaction, db: Session):
+    """`/plan idea <text>`: stored by one INSERT that finds the channel's plan and its
+    running session itself, and returns what the answer shows. Without a text (the idea
+    modal), or with one too long, the plan is read first."""
+    if not act.text or len(act.text) > TEXT_MAX:
+        return _idea_modal_or_too_long(act, db)
+    added = sessions.add_idea_here(db, team_id=act.team_id, channel_id=act.channel_id or "",
+                                   user_id=act.user_id, user_team_id=act.user_team_id,
+                                   text=act.text, now=act.deps.clock())
+    if added is None:
+        raise Refusal(NO_PLAN)
+    _ = act.gettext(added)
+    message = notice(_("Idea added to *{account}*:").format(account=escape(added.account_name))
+                     + "\n" + quote(act.text))
+    if added.session_id is None:
+        return answer(act, message)
+    running = added.session_id
+    return Reply(ack=message, then=lambda: act.deps.cards.redraw_soon("session", running))
 
-        return open_modal
-    if len(act.text) > TEXT_MAX:
+
+@needs_plan
+def _idea_modal_or_too_long(act: Interaction, db: Session, plan: Plan):
+    if act.text:
+        _ = act.gettext(plan)
         return answer(act, given_back(
             _("That idea is too long: keep it under {max_length} characters. Here is what you "
               "wrote:").format(max_length=TEXT_MAX), act.text))
-    contribute(act, db, plan_id=plan.id, session_id=running.id if running else None,
-               ideas=[(act.text, None, None)])
-    added = notice(_("Idea added to *{account}*:").format(account=escape(plan.account_name))
-                   + "\n" + quote(act.text))
-    if running is None:
-        return answer(act, added)
-    return Reply(ack=added, then=lambda: act.deps.cards.redraw_soon("session", running.id))
+    found = act.channel(db)  # read with the plan: one query
+    running = found.running if found else None
+
+    def open_modal():
+        lang = act.lang(plan)
+        act.open(views.idea_modal(lang=lang, private_metadata=metadata(
+            channel_id=plan.channel_id, plan_id=plan.id,
+            session_id=running.id if running else None, lang=lang)))
+
+    return open_modal
 
 
 def clicked_session(act: Interaction, db: Session, *, running=True

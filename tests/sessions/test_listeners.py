@@ -157,6 +157,9 @@ def test_answers_for_a_plan_archived_meanwhile_are_given_back(slack):
     assert refused.json()["response_action"] == "errors"
     assert "no longer exists" in str(refused.errors)  # in the client's language
     assert count(slack, Answer, text="Net promoter score every quarter") == 0
+    # An idea typed there now finds no active plan: nothing stored, and how to make one.
+    typed = reply_to(slack, slack.driver.command(CLIENT, "C0GONE", "idea A portal"))
+    assert "/plan new" in text_of(typed) and count(slack, Idea, text="A portal") == 0
 
 
 def test_the_facilitator_steps_through_the_questions_one_at_a_time(slack):

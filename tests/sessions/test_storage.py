@@ -68,6 +68,27 @@ def test_contributions_are_stored_only_where_they_belong(db):
     assert not sessions.add_contributions(db, **(own | {"answers": {}, "session_id": None}))
 
 
+def test_an_idea_typed_in_a_channel_goes_to_its_active_plan_and_running_session(db):
+    """`/plan idea`'s INSERT finds the plan and the session and returns what the answer
+    shows; in a channel with no active plan (or another workspace's) it stores nothing."""
+    def add(channel="C1", team="T1", text="Portal"):
+        return sessions.add_idea_here(db, team_id=team, channel_id=channel, user_id="U7",
+                                      user_team_id=None, text=text, now=NOW)
+
+    plan = create(db, account_name="Acme & Co", language="en")
+    assert add() == (None, "Acme & Co", "en")
+    session = start(db, plan)
+    assert add(text="In the session") == (session.id, "Acme & Co", "en")
+    assert add(team="T2") is None and add(channel="C2") is None
+    sessions.end_session(db, strategy_session=session, user_id="U1", now=NOW)
+    assert add(text="After it") == (None, "Acme & Co", "en")
+    stored = [(i.text, i.session_id, i.plan_id) for i in sessions.ideas_of(db, plan=plan)]
+    assert stored == [("Portal", None, plan.id), ("In the session", session.id, plan.id),
+                      ("After it", None, plan.id)]
+    plans.archive_plan(db, plan=plan, user_id="U1", now=NOW)
+    assert add() is None
+
+
 def test_contributions_mark_their_sessions_card_in_their_own_insert(db, engine):
     """The database marks the card (a trigger): at the first contribution's time, kept by
     the later ones until the card is redrawn; an idea outside a session marks nothing."""
