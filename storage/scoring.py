@@ -8,9 +8,9 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, case, func, or_, update
+from sqlalchemy import and_, bindparam, case, func, literal_column, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -158,18 +158,27 @@ def save_evaluation(
                                set_={**fields, "updated_at": now}))
 
 
+class Scored(NamedTuple):
+    """What the confirmation of a one-click score shows, returned by its own upsert."""
+
+    idea_text: str
+    language: str  # the plan's
+
+
 def save_score(
     session: Session, *, round_id: int, idea_id: int, team_id: str, channel_id: str,
     user_id: str, user_team_id: str | None, score: str, now: datetime,
-) -> bool:
+) -> Scored | None:
     """One click on a round card: the user's score for an idea of the running round, while
     the idea has no final score, where the round belongs (`plans.belongs`); the rest of
-    their evaluation, if they wrote one, stays. One upsert, its checks inside it: False,
-    and nothing stored, when they fail. Like every evaluation stored, it marks the card of
-    the plan's running round (a trigger: migration 0010)."""
-    return session.connection().execute(_scoring(session.get_bind().dialect.name), dict(
+    their evaluation, if they wrote one, stays. One upsert, its checks inside it, which
+    returns what the confirmation shows: None, and nothing stored, when they fail. Like
+    every evaluation stored, it marks the card of the plan's running round (a trigger:
+    migration 0010)."""
+    row = session.connection().execute(_scoring(session.get_bind().dialect.name), dict(
         round_id=round_id, idea_id=idea_id, team_id=team_id, channel_id=channel_id,
-        user_id=user_id, user_team_id=user_team_id, now=now, score=score)).rowcount > 0
+        user_id=user_id, user_team_id=user_team_id, now=now, score=score)).first()
+    return Scored(*row) if row is not None else None
 
 
 @functools.cache
@@ -182,12 +191,17 @@ def _scoring(dialect: str) -> Any:
         col(Idea.team_id), col(Idea.id),
         *(bindparam(name, type_=evaluation.c[column].type) for column, name in given.items()))
         .where(col(ScoringRound.ended_at).is_(None), col(Idea.score).is_(None)))
+    # The new row's own column, named: SQLAlchemy does not correlate a subquery in RETURNING
+    # (and on SQLite names no table there: hence no join, whose columns would be ambiguous).
+    its_idea = col(Idea.id) == literal_column("evaluation.idea_id")
+    its_plan = col(Plan.id) == select(Idea.plan_id).where(its_idea).scalar_subquery()
     return (upsert_for(dialect)(evaluation)
             .from_select(["team_id", "idea_id", *given], scored)
             .on_conflict_do_update(index_elements=["idea_id", "user_id"],
                                    set_={"score": bindparam("score"),
                                          "updated_at": bindparam("now")})
-            .execution_options(preserve_rowcount=True))  # an INSERT's count is kept only so
+            .returning(select(Idea.text).where(its_idea).scalar_subquery(),
+                       select(Plan.language).where(its_plan).scalar_subquery()))
 
 
 def _record(session, idea: Idea, *, kind: str, user_id: str, now: datetime, before=None,

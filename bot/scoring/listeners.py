@@ -317,26 +317,28 @@ def _settle(act: Interaction, db: Session, idea: Idea, score, *, expected_versio
 
 def round_score(act: Interaction, db: Session):
     """Anyone's one-click score: stored as their own, shown to them alone. The upsert finds
-    the round and the idea itself (two statements in the ack, with the key); what the
-    confirmation shows is read after the ack."""
+    the round and the idea itself, and returns what the confirmation shows (two statements
+    in the ack, with the key)."""
     act.require_in(act.channel_id)
     score = next(s for s, action_id in views.ROUND_SCORES.items()
                  if action_id == act.action.get("action_id"))
     round_id, idea_id = act.number(0), act.number(1)
-    if round_id is None or idea_id is None or not scoring.save_score(  # marks the card too
-            db, round_id=round_id, idea_id=idea_id, team_id=act.team_id,
-            channel_id=act.channel_id or "", user_id=act.user_id,
-            user_team_id=act.user_team_id, score=score, now=act.deps.clock()):
+    if round_id is None or idea_id is None:
         raise _not_scored(act, db)
+    scored = scoring.save_score(
+        db, round_id=round_id, idea_id=idea_id, team_id=act.team_id,
+        channel_id=act.channel_id or "", user_id=act.user_id, user_team_id=act.user_team_id,
+        score=score, now=act.deps.clock())  # it marks the round's card too (a trigger)
+    if scored is None:
+        raise _not_scored(act, db)
+    text = escape(shorten(scored.idea_text, 200))
 
     def confirm():  # after the ack: in the clicker's own language
         act.deps.cards.redraw_soon("round", round_id)
-        with act.deps.db() as db:
-            plan, _round, idea = clicked_round(act, db)
-        _ = act.gettext(plan)
+        _ = act.gettext(scored)
         act.tell(_("Your score for “{idea}”: *{score}*. Only you see it until a facilitator "
                    "reveals the scores; click another to change it.").format(
-                       idea=escape(shorten(idea.text, 200)), score=_(SCORES[score][0])))
+                       idea=text, score=_(SCORES[score][0])))
 
     return confirm
 

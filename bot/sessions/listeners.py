@@ -67,6 +67,7 @@ def add_idea(act: Interaction, db: Session):
 
 @needs_plan
 def _idea_modal_or_too_long(act: Interaction, db: Session, plan: Plan):
+    """`/plan idea` alone opens the idea modal; a text too long is handed back."""
     if act.text:
         _ = act.gettext(plan)
         return answer(act, given_back(

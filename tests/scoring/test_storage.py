@@ -166,7 +166,8 @@ def test_scores_mark_the_running_rounds_card_in_their_own_statement(db):
 def test_a_one_click_score_is_stored_only_for_a_running_round_here(db):
     """The upsert finds the round and the idea itself: of this workspace's channel, the
     round running, the idea of its plan and not settled; else nothing is stored. A changed
-    score keeps the rest of the person's evaluation."""
+    score keeps the rest of the person's evaluation; the upsert returns what the
+    confirmation shows."""
     plan, ideas = plan_with_ideas(db)
     other = create(db, channel="C2", key="k2")
     contribute(db, other, ideas=[("Elsewhere", None, None)])
@@ -180,15 +181,15 @@ def test_a_one_click_score_is_stored_only_for_a_running_round_here(db):
                  channel_id="C1", user_id="U9", user_team_id=None, score="3", now=NOW)
     for wrong in ({"team_id": "T2"}, {"channel_id": "C2"}, {"round_id": 99999},
                   {"idea_id": elsewhere.id}, {"idea_id": 99999}):
-        assert not scoring.save_score(db, **(click | wrong)), wrong
-    assert scoring.save_score(db, **click)
+        assert scoring.save_score(db, **(click | wrong)) is None, wrong
+    assert scoring.save_score(db, **click) == (ideas[0].text, plan.language)
     evaluation = scoring.evaluation_of(db, idea=ideas[0], user_id="U9")
     assert (evaluation.score, evaluation.pros) == ("3", "cheap")
     scoring.settle(db, idea=ideas[1], score="2", user_id="U2", now=NOW,
                    expected_version=ideas[1].version)
-    assert not scoring.save_score(db, **(click | {"idea_id": ideas[1].id}))
+    assert scoring.save_score(db, **(click | {"idea_id": ideas[1].id})) is None
     scoring.end_round(db, scoring_round=scoring_round, now=NOW)
-    assert not scoring.save_score(db, **(click | {"idea_id": ideas[2].id}))
+    assert scoring.save_score(db, **(click | {"idea_id": ideas[2].id})) is None
     assert scoring.evaluations_of(db, idea=ideas[2]) == []
 
 
