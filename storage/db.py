@@ -6,9 +6,9 @@ before it starts), and Alembic with the dialects it loads would add about 11 MB 
 import sqlite3
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, event, inspect, text
+from sqlalchemy import Table, event, inspect, literal_column, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -94,6 +94,13 @@ def insert(session: Session, model):
 def table(model: type) -> Table:
     """A SQLModel model's table, for Core statements (no unit of work to flush)."""
     return model.__table__  # type: ignore[attr-defined]
+
+
+def new_rows(model: type, column: str) -> Any:
+    """A column of the row an INSERT adds, for a subquery in its RETURNING: named, since
+    SQLAlchemy does not correlate a subquery there (and on SQLite it names no table in
+    RETURNING, so such a subquery must not join: its columns would be ambiguous)."""
+    return literal_column(f"{table(model).name}.{column}")
 
 
 def upsert_for(dialect: str):

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, case, func, literal_column, or_, update
+from sqlalchemy import and_, bindparam, case, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage import canvas, plans
-from storage.db import insert, table, upsert_for
+from storage.db import insert, new_rows, table, upsert_for
 from storage.models import (
     Answer,
     Evaluation,
@@ -191,9 +191,7 @@ def _scoring(dialect: str) -> Any:
         col(Idea.team_id), col(Idea.id),
         *(bindparam(name, type_=evaluation.c[column].type) for column, name in given.items()))
         .where(col(ScoringRound.ended_at).is_(None), col(Idea.score).is_(None)))
-    # The new row's own column, named: SQLAlchemy does not correlate a subquery in RETURNING
-    # (and on SQLite names no table there: hence no join, whose columns would be ambiguous).
-    its_idea = col(Idea.id) == literal_column("evaluation.idea_id")
+    its_idea = col(Idea.id) == new_rows(Evaluation, "idea_id")
     its_plan = col(Plan.id) == select(Idea.plan_id).where(its_idea).scalar_subquery()
     return (upsert_for(dialect)(evaluation)
             .from_select(["team_id", "idea_id", *given], scored)

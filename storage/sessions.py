@@ -4,12 +4,12 @@ import functools
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, func, insert, literal_column, null, update
+from sqlalchemy import and_, bindparam, func, insert, null, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage import plans
-from storage.db import table
+from storage.db import new_rows, table
 from storage.models import Answer, Idea, Plan, StrategySession
 
 
@@ -136,12 +136,9 @@ def add_idea_here(session: Session, *, team_id: str, channel_id: str, user_id: s
 
 @functools.cache
 def _adding_here() -> Any:
-    idea = table(Idea)
-    # The new row's own column, named: SQLAlchemy does not correlate a subquery in RETURNING.
-    new_rows_plan: Any = literal_column("idea.plan_id")
-    its_plan = [select(column).where(col(Plan.id) == new_rows_plan).scalar_subquery()
-                for column in (Plan.account_name, Plan.language)]
-    return _adding(Idea, "channel").returning(idea.c.session_id, *its_plan)
+    its_plan = [select(column).where(col(Plan.id) == new_rows(Idea, "plan_id"))
+                .scalar_subquery() for column in (Plan.account_name, Plan.language)]
+    return _adding(Idea, "channel").returning(table(Idea).c.session_id, *its_plan)
 
 
 @functools.cache
